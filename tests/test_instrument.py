@@ -1,0 +1,123 @@
+"""The instrument file: its shape, and its text and scores against the reference, word for word."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from screening.instrument import INSTRUMENTS_DIR, InstrumentError, parse_instrument
+
+# Copied from shared/reference/epds.md, section 1b (version A), options top to bottom with scores.
+REFERENCE_ITEMS = [
+    ("I have been able to laugh and see the funny side of things", [
+        ("As much as I always could", 0), ("Not quite so much now", 1),
+        ("Definitely not so much now", 2), ("Not at all", 3)]),
+    ("I have looked forward with enjoyment to things", [
+        ("As much as I ever did", 0), ("Rather less than I used to", 1),
+        ("Definitely less than I used to", 2), ("Hardly at all", 3)]),
+    ("I have blamed myself unnecessarily when things went wrong", [
+        ("Yes, most of the time", 3), ("Yes, some of the time", 2),
+        ("Not very often", 1), ("No, never", 0)]),
+    ("I have been anxious or worried for no good reason", [
+        ("No, not at all", 0), ("Hardly ever", 1), ("Yes, sometimes", 2), ("Yes, very often", 3)]),
+    ("I have felt scared or panicky for no very good reason", [
+        ("Yes, quite a lot", 3), ("Yes, sometimes", 2),
+        ("No, not much", 1), ("No, not at all", 0)]),
+    ("Things have been getting on top of me", [
+        ("Yes, most of the time I haven't been able to cope at all", 3),
+        ("Yes, sometimes I haven't been coping as well as usual", 2),
+        ("No, most of the time I have coped quite well", 1),
+        ("No, I have been coping as well as ever", 0)]),
+    ("I have been so unhappy that I have had difficulty sleeping", [
+        ("Yes, most of the time", 3), ("Yes, sometimes", 2),
+        ("Not very often", 1), ("No, not at all", 0)]),
+    ("I have felt sad or miserable", [
+        ("Yes, most of the time", 3), ("Yes, quite often", 2),
+        ("Not very often", 1), ("No, not at all", 0)]),
+    ("I have been so unhappy that I have been crying", [
+        ("Yes, most of the time", 3), ("Yes, quite often", 2),
+        ("Only occasionally", 1), ("No, never", 0)]),
+    ("The thought of harming myself has occurred to me", [
+        ("Yes, quite often", 3), ("Sometimes", 2), ("Hardly ever", 1), ("Never", 0)]),
+]  # fmt: skip
+
+REFERENCE_PREAMBLE = (
+    "As you are pregnant or have recently had a baby, we would like to know how you are feeling. "
+    "Please check the answer that comes closest to how you have felt IN THE PAST 7 DAYS, not just "
+    "how you feel today."
+)
+REFERENCE_NOTICE_START = "\u00a9 1987 The Royal College of Psychiatrists."
+REFERENCE_NOTICE_END = (
+    "Written permission must be obtained from the Royal College of Psychiatrists for copying and "
+    "distribution to others or for republication (in print, online or by any other medium)."
+)
+
+
+def raw_epds() -> dict:
+    return json.loads((INSTRUMENTS_DIR / "epds.json").read_text(encoding="utf-8"))
+
+
+def test_items_options_and_scores_match_the_reference_exactly(epds):
+    assert [
+        (item.text, [(option.label, option.score) for option in item.options])
+        for item in epds.items
+    ] == REFERENCE_ITEMS
+    assert [item.number for item in epds.items] == list(range(1, 11))
+
+
+def test_version_a_wording_example_and_lead_in(epds):
+    assert epds.version == "A"
+    assert epds.preamble == REFERENCE_PREAMBLE
+    assert epds.example.stem == "I have felt happy:"
+    assert epds.example.options[epds.example.chosen] == "Yes, most of the time"
+    assert epds.lead_in == "In the past 7 days:"
+
+
+def test_reverse_scored_items_derived_from_the_data(epds):
+    assert epds.reverse_scored_items == {3, 5, 6, 7, 8, 9, 10}
+
+
+def test_totals_bands_subscale_and_safety_rule(epds):
+    assert epds.max_total == 30
+    assert [(band.min, band.max) for band in epds.bands] == [(0, 9), (10, 12), (13, 30)]
+    assert "normal" not in " ".join(b.label + b.advice for b in epds.bands).lower()
+    (anxiety,) = epds.subscales
+    assert (anxiety.name, anxiety.items, anxiety.threshold) == ("EPDS-3A", (3, 4, 5), 5)
+    assert "BMC Psychology 2021" in anxiety.source
+    assert (epds.safety_rule.item, epds.safety_rule.min_score) == (10, 1)
+
+
+def test_copyright_notice_and_citation(epds):
+    assert epds.notice.startswith(REFERENCE_NOTICE_START)
+    assert epds.notice.endswith(REFERENCE_NOTICE_END)
+    assert "Cox, J.L., Holden, J.M., & Sagovsky, R. (1987)" in epds.citation
+
+
+def broken(change) -> dict:
+    data = copy.deepcopy(raw_epds())
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["items"].pop(), "bands must end"),
+        (lambda d: d["items"][0]["options"].pop(), "same number of options"),
+        (lambda d: d["items"][0]["options"][3].update(score=4), "each of 0..3"),
+        (lambda d: d["items"][2]["options"][0].update(score=2), "exactly once"),
+        (lambda d: d["items"][4].update(number=7), "numbered 1, 2, 3"),
+        (lambda d: d["items"][1].update(text=""), "'text' must not be empty"),
+        (lambda d: d["items"][1]["options"][0].update(score="0"), "'score' must be a int"),
+        (lambda d: d["bands"][1].update(min=11), "without gaps"),
+        (lambda d: d["bands"][2].update(max=29), "bands must end"),
+        (lambda d: d["subscales"][0].update(items=[3, 11]), "item numbers 1..10"),
+        (lambda d: d["safety_rule"].update(item=0), "safety_rule"),
+        (lambda d: d.pop("notice"), "'notice' must be a str"),
+    ],
+)
+def test_a_malformed_file_is_refused_with_a_clear_message(change, message):
+    with pytest.raises(InstrumentError, match=message):
+        parse_instrument(broken(change))
