@@ -1,0 +1,81 @@
+"""Configuration: defaults, then instance/config.py, then SCREENING_* and FLASK_* variables.
+
+The defaults describe the Expio clinic and are enough for ``make run``. Production must set
+SECRET_KEY (the same for every worker, or CSRF tokens fail between workers).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from screening.clinic import ConfigError
+
+DEFAULTS: dict[str, object] = {
+    "SECRET_KEY": None,
+    # Development only: without SECRET_KEY, create one in the instance folder and reuse it.
+    "DEVELOPMENT": False,
+    "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
+    "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",
+    "CLINIC_PHONE": "+380 7373 080 88",
+    "CLINIC_EMERGENCY_NUMBER": "112",
+    "CLINIC_TIMEZONE": "Europe/Kyiv",
+    "CLINIC_ADDRESS": "",
+    "MAX_CONTENT_LENGTH": 16 * 1024,
+    "MAX_FORM_PARTS": 100,
+    # A patient may read the result for a while before downloading the PDF.
+    "WTF_CSRF_TIME_LIMIT": 4 * 60 * 60,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+DEV_SECRET_FILE = "secret_key"
+
+
+def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
+    """Fill app.config from defaults, the instance file and the environment, or from test_config."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FLASK")
+        # Clinic values stay text: a phone or emergency number such as 112 must not become an int.
+        app.config.from_prefixed_env("SCREENING", loads=str)
+        if isinstance(app.config["DEVELOPMENT"], str):
+            app.config["DEVELOPMENT"] = app.config["DEVELOPMENT"].lower() in {"1", "true", "yes"}
+    else:
+        app.config.from_mapping(test_config)
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+
+def _secret_key(app: Flask) -> str:
+    key = app.config.get("SECRET_KEY")
+    if key:
+        return str(key)
+    if not app.config["DEVELOPMENT"]:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set the environment variable SCREENING_SECRET_KEY (or "
+            "SECRET_KEY in instance/config.py) to a long random value, the same for every worker; "
+            'for example: python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    return _development_secret(Path(app.instance_path) / DEV_SECRET_FILE)
+
+
+def _development_secret(path: Path) -> str:
+    """Create the development key once, owner-only; every worker and restart reads the same one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Write aside, then link into place: a second worker never reads a half-written key.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text(encoding="ascii").strip()

@@ -1,0 +1,70 @@
+"""Shared fixtures: the EPDS instrument, an app with test settings, its client, answer helpers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from screening import create_app
+from screening.instrument import Instrument, load_instrument
+
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+@pytest.fixture(scope="session")
+def epds() -> Instrument:
+    return load_instrument()
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """CSRF off so view tests can post plain forms; test_csrf.py turns it back on."""
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def answers_form(indexes: dict[int, int]) -> dict[str, str]:
+    """Item number -> option index, as the questionnaire posts it."""
+    return {f"item_{number}": str(index) for number, index in indexes.items()}
+
+
+def all_first_options() -> dict[int, int]:
+    return dict.fromkeys(range(1, 11), 0)
+
+
+def index_scoring(instrument: Instrument, item: int, score: int) -> int:
+    """The option index of ``item`` that scores ``score``, looked up in the data."""
+    options = instrument.item(item).options
+    return next(i for i, option in enumerate(options) if option.score == score)
+
+
+def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
+    return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    """The text of a PDF as poppler's pdftotext extracts it (poppler-utils is required)."""
+    path = tmp_path / "result.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in out.splitlines())
+    }

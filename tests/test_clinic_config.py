@@ -1,0 +1,98 @@
+"""Clinic details: defaults, instance-file and environment overrides, clear start-up errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening import create_app
+from screening.clinic import ConfigError, clinic_from_config, phone_uri
+from screening.config import DEFAULTS
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    path = tmp_path / "instance"
+    path.mkdir()
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(path))
+    for key in (
+        "SECRET_KEY",
+        "CLINIC_NAME",
+        "CLINIC_PHONE",
+        "CLINIC_EMERGENCY_NUMBER",
+        "DEVELOPMENT",
+    ):
+        monkeypatch.delenv(f"SCREENING_{key}", raising=False)
+    return path
+
+
+def test_defaults_describe_the_expio_clinic():
+    clinic = clinic_from_config(DEFAULTS)
+    assert clinic.name == "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio"
+    assert clinic.hours == "Mon\u2013Fri 10:00\u201319:00"
+    assert clinic.phone == "+380 7373 080 88"
+    assert clinic.emergency_number == "112"
+    assert clinic.phone_uri == "tel:+380737308088"
+    assert clinic.timezone.key == "Europe/Kyiv"
+
+
+def test_environment_overrides_instance_file_which_overrides_defaults(instance, monkeypatch):
+    (instance / "config.py").write_text(
+        'SECRET_KEY = "from-file"\nCLINIC_NAME = "File Clinic"\nCLINIC_PHONE = "+1 555 0100"\n'
+    )
+    monkeypatch.setenv("SCREENING_CLINIC_PHONE", "+44 20 7946 0000")
+    monkeypatch.setenv("SCREENING_CLINIC_EMERGENCY_NUMBER", "999")
+    app = create_app()
+    clinic = app.extensions["screening"].clinic
+    assert clinic.name == "File Clinic"
+    assert clinic.phone == "+44 20 7946 0000"
+    assert clinic.emergency_number == "999"
+    body = app.test_client().get("/").get_data(as_text=True)
+    assert "File Clinic" in body and "+44 20 7946 0000" in body
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("CLINIC_NAME", "", "CLINIC_NAME is not set"),
+        ("CLINIC_HOURS", "   ", "CLINIC_HOURS is not set"),
+        ("CLINIC_PHONE", "call us", "CLINIC_PHONE is not a phone number"),
+        ("CLINIC_PHONE", None, "CLINIC_PHONE is not set"),
+        ("CLINIC_EMERGENCY_NUMBER", "11a", "CLINIC_EMERGENCY_NUMBER is not a phone number"),
+        ("CLINIC_EMERGENCY_NUMBER", 112, "CLINIC_EMERGENCY_NUMBER must be text"),
+        ("CLINIC_TIMEZONE", "Mars/Olympus", "CLINIC_TIMEZONE is not a known time zone"),
+        ("CLINIC_NAME", "x" * 201, "CLINIC_NAME is longer than 200"),
+    ],
+)
+def test_bad_clinic_values_stop_start_up_naming_the_key(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({"SECRET_KEY": "k", key: value})
+
+
+def test_bad_environment_value_stops_start_up(instance, monkeypatch):
+    monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENING_CLINIC_PHONE", "not a number")
+    with pytest.raises(ConfigError, match="CLINIC_PHONE"):
+        create_app()
+
+
+def test_production_without_secret_key_refuses_to_start(instance):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_development_creates_one_secret_key_and_reuses_it(instance, monkeypatch):
+    monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
+    first = create_app().config["SECRET_KEY"]
+    second = create_app().config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    key_file = instance / "secret_key"
+    assert key_file.read_text() == first
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("number", "uri"),
+    [("+380 7373 080 88", "tel:+380737308088"), ("112", "tel:112"), ("(0) 20-7946", "tel:0207946")],
+)
+def test_phone_links(number, uri):
+    assert phone_uri(number) == uri
