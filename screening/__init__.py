@@ -1,0 +1,76 @@
+"""The application factory: create_app() wires configuration, state, views and error pages."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from screening.clinic import clinic_from_config
+from screening.config import load_config
+from screening.forms import build_form_classes
+from screening.instrument import load_instrument
+from screening.state import ScreeningState, screening_state
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ERROR_MESSAGES = {
+    400: "The page could not use what was sent. Please go back to the questionnaire and try again.",
+    404: "There is no page at this address.",
+    405: "This page cannot be opened that way. Please start from the questionnaire.",
+    413: "What was sent was too large to accept. Please go back to the questionnaire.",
+    500: "Something went wrong on our side. Your answers were not stored anywhere.",
+}
+
+
+def create_app(test_config: dict[str, object] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SCREENING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_state(app)
+    register_views(app)
+    register_error_pages(app)
+    register_template_globals(app)
+    return app
+
+
+def register_state(app: Flask) -> None:
+    instrument = load_instrument()
+    questionnaire_form, result_form = build_form_classes(instrument)
+    ScreeningState(
+        instrument=instrument,
+        clinic=clinic_from_config(app.config),
+        questionnaire_form_class=questionnaire_form,
+        result_form_class=result_form,
+    ).install(app)
+
+
+def register_views(app: Flask) -> None:
+    from screening.views import bp
+
+    app.register_blueprint(bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        return (
+            render_template("errors.html", error=error, message=ERROR_MESSAGES.get(error.code)),
+            error.code or 500,
+            {"Cache-Control": "no-store"},
+        )
+
+    app.register_error_handler(HTTPException, render_error)
+
+
+def register_template_globals(app: Flask) -> None:
+    @app.context_processor
+    def screening_context() -> dict[str, object]:
+        state = screening_state()
+        return {"clinic": state.clinic, "instrument": state.instrument}

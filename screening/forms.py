@@ -1,0 +1,106 @@
+"""Form classes built from the instrument: one RadioField per item, posted as option indexes.
+
+Scores never travel in the form; the server looks them up in the instrument after validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from screening.dates import parse_completed_at
+from screening.instrument import Instrument, Item
+
+CSRF_EXPIRED_MESSAGE = (
+    "This page had been open for a long time, so your answers could not be sent safely. "
+    "They are still filled in below: please check them and press the button again."
+)
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: the message and the id of the control it links to."""
+
+    target_id: str
+    message: str
+
+
+def field_name(item_number: int) -> str:
+    return f"item_{item_number}"
+
+
+def _item_field(item: Item) -> RadioField:
+    return RadioField(
+        f"{item.number}. {item.text}",
+        choices=[
+            SelectChoice(str(index), option.label) for index, option in enumerate(item.options)
+        ],
+        validators=[InputRequired(message=f"Choose an answer for question {item.number}")],
+        invalid_choice_message=(
+            f"The answer sent for question {item.number} is not one of its options. "
+            "Please choose one again."
+        ),
+    )
+
+
+COMPLETED_AT_MESSAGE = (
+    "The time this screening was completed was not recognised. Your answers are filled in below: "
+    "please press \u201cSee my result\u201d again."
+)
+
+
+def _check_completed_at(form: FlaskForm, field: Field) -> None:
+    try:
+        parse_completed_at(field.data or "")
+    except ValueError as error:
+        raise ValidationError(COMPLETED_AT_MESSAGE) from error
+
+
+def build_form_classes(instrument: Instrument) -> tuple[type[FlaskForm], type[FlaskForm]]:
+    """The questionnaire form, and the result form that re-posts its answers for the PDF."""
+    fields = {field_name(item.number): _item_field(item) for item in instrument.items}
+    questionnaire = type("QuestionnaireForm", (FlaskForm,), fields)
+    result = type(
+        "ResultForm",
+        (questionnaire,),
+        {
+            "completed_at": HiddenField(
+                validators=[InputRequired(COMPLETED_AT_MESSAGE), _check_completed_at]
+            )
+        },
+    )
+    return questionnaire, result
+
+
+def posted_answers(form: FlaskForm, instrument: Instrument) -> dict[int, int]:
+    """Item number -> option index, from a validated form."""
+    return {item.number: int(form[field_name(item.number)].data) for item in instrument.items}
+
+
+def kept_answers(form: FlaskForm, instrument: Instrument) -> dict[int, str]:
+    """Item number -> the index as posted, for re-checking the radios after a failed submit."""
+    return {
+        item.number: form[field_name(item.number)].data
+        for item in instrument.items
+        if form[field_name(item.number)].data is not None
+    }
+
+
+def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
+    """The error summary in page order; each line links to the first radio of its item."""
+    links = []
+    if form.meta.csrf and form.csrf_token.errors:
+        links.append(ErrorLink("submit", CSRF_EXPIRED_MESSAGE))
+    for item in instrument.items:
+        links.extend(
+            ErrorLink(f"{field_name(item.number)}-0", message)
+            for message in form[field_name(item.number)].errors
+        )
+    completed_at = getattr(form, "completed_at", None)
+    if completed_at is not None:
+        links.extend(ErrorLink("submit", message) for message in completed_at.errors)
+    return links

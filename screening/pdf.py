@@ -1,0 +1,251 @@
+"""The one-page clinician PDF: stylesheet, story (flowables) and rendering to bytes. No Flask.
+
+``build_story`` returns plain flowables so tests can read them as text; ``render_pdf`` lays them on
+an A4 page whose template draws the footer. Every dynamic string is escaped before it becomes
+Paragraph markup.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from functools import cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from screening.clinic import Clinic
+from screening.dates import for_people
+from screening.scoring import ScreeningResult
+
+MARGIN = 15 * mm
+FOOTER_HEIGHT = 10 * mm
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#52606d")
+RULE = colors.HexColor("#9aa5b1")
+ALERT = colors.HexColor("#a4262c")
+ALERT_BACKGROUND = colors.HexColor("#fdecea")
+SHADE = colors.HexColor("#f0f4f8")
+
+NOT_A_DIAGNOSIS = (
+    "This is a screening result, not a diagnosis. The EPDS score should not override clinical "
+    "judgment. A careful clinical assessment should be carried out to confirm the diagnosis. The "
+    "scale indicates how the person has felt during the previous week. In doubtful cases it may be "
+    "useful to repeat the screening after 2 weeks. The scale will not detect anxiety neuroses, "
+    "phobias or personality disorders."
+)
+
+
+@cache
+def styles() -> StyleSheet1:
+    """The PDF's one stylesheet, built once per process."""
+    sheet = StyleSheet1()
+    base = ParagraphStyle("Body", fontName="Helvetica", fontSize=8.5, leading=10.5, textColor=INK)
+    sheet.add(base)
+    sheet.add(
+        ParagraphStyle("Letterhead", base, fontName="Helvetica-Bold", fontSize=13, leading=16)
+    )
+    sheet.add(ParagraphStyle("Contact", base, textColor=MUTED))
+    sheet.add(ParagraphStyle("Title", base, fontName="Helvetica-Bold", fontSize=12, leading=15))
+    sheet.add(ParagraphStyle("Cell", base, fontSize=8, leading=9.5))
+    sheet.add(ParagraphStyle("CellBold", base, fontName="Helvetica-Bold", fontSize=8, leading=9.5))
+    sheet.add(ParagraphStyle("CellRight", base, fontSize=8, leading=9.5, alignment=TA_RIGHT))
+    sheet.add(ParagraphStyle("Alert", base, fontName="Helvetica-Bold", textColor=ALERT))
+    sheet.add(ParagraphStyle("Small", base, fontSize=6.5, leading=8, textColor=MUTED))
+    return sheet
+
+
+def _p(text: str, style: str = "Body") -> Paragraph:
+    """A paragraph of plain text: escaped, so '<', '&' and '>' print as themselves."""
+    return Paragraph(escape(text), styles()[style])
+
+
+def _markup(markup: str, style: str = "Body") -> Paragraph:
+    """A paragraph of our own markup; callers escape every dynamic part they put in."""
+    return Paragraph(markup, styles()[style])
+
+
+def _letterhead(clinic: Clinic) -> list[Flowable]:
+    contact = [clinic.hours, f"Tel. {clinic.phone}"]
+    if clinic.address:
+        contact.append(clinic.address)
+    return [
+        _p(clinic.name, "Letterhead"),
+        _p(" \u00b7 ".join(contact), "Contact"),
+        Spacer(1, 3 * mm),
+    ]
+
+
+def _safety_box(result: ScreeningResult) -> Table:
+    answer = result.safety_answer
+    text = (
+        f"<b>URGENT: item {answer.item.number} (thoughts of self-harm) answered "
+        f"\u201c{escape(answer.option.label)}\u201d (score {answer.score}).</b> "
+        "Assess risk today, before the patient leaves, whatever the total score. "
+        f"{escape(result.instrument.safety_rule.source)}"
+    )
+    box = Table([[_markup(text, "Alert")]], colWidths=["100%"])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
+                ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return box
+
+
+def _summary(result: ScreeningResult) -> Table:
+    rows = [
+        [
+            _p("Total score", "CellBold"),
+            _markup(f"<b>{result.total}</b> out of {result.max_total}", "Cell"),
+        ],
+        [_p("Band", "CellBold"), _p(f"{result.band.label} ({result.band.source})", "Cell")],
+    ]
+    for sub in result.subscales:
+        verdict = sub.subscale.flag_text if sub.flagged else sub.subscale.below_text
+        rows.append(
+            [
+                _p(sub.subscale.label, "CellBold"),
+                _p(f"{sub.score} out of {sub.max_score}. {verdict} {sub.subscale.source}", "Cell"),
+            ]
+        )
+    rule = result.instrument.safety_rule
+    flag = "YES: needs assessment today" if result.safety_flag else "No"
+    rows.append(
+        [
+            _p(f"Item {rule.item} flag", "CellBold"),
+            _p(f"{flag} (score {result.safety_answer.score})", "Cell"),
+        ]
+    )
+    table = Table(rows, colWidths=[38 * mm, None])
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("BACKGROUND", (0, 0), (0, -1), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _answers_table(result: ScreeningResult) -> Table:
+    header = [_p(text, "CellBold") for text in ("#", "Question", "Answer chosen", "Score")]
+    rows = [header]
+    for answer in result.answers:
+        star = "*" if answer.item.is_reverse_scored else ""
+        rows.append(
+            [
+                _p(f"{answer.item.number}{star}", "Cell"),
+                _p(answer.item.text, "Cell"),
+                _p(answer.option.label, "Cell"),
+                _p(str(answer.score), "CellRight"),
+            ]
+        )
+    rows.append(["", _p("Total", "CellBold"), "", _p(str(result.total), "CellRight")])
+    table = Table(rows, colWidths=[9 * mm, 78 * mm, None, 13 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _blank_lines() -> Table:
+    line = "_" * 38
+    rows = [
+        [_p("Patient name:"), _p(line), _p("Date of birth:"), _p(line[:24])],
+        [_p("Clinician:"), _p(line), _p("Signature:"), _p(line[:24])],
+    ]
+    table = Table(rows, colWidths=[24 * mm, 68 * mm, 24 * mm, None])
+    table.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 6)]))
+    return table
+
+
+def build_story(result: ScreeningResult, clinic: Clinic, completed_at: datetime) -> list[Flowable]:
+    """Everything on the page, top to bottom, as flowables."""
+    instrument = result.instrument
+    story: list[Flowable] = _letterhead(clinic)
+    story.append(_p(f"{instrument.title}: screening result", "Title"))
+    story.append(
+        _p(
+            f"Completed {for_people(completed_at, clinic.timezone)} ({clinic.timezone.key}). "
+            f"{instrument.version_note}. Looks back over the past 7 days.",
+            "Contact",
+        )
+    )
+    story.append(Spacer(1, 3 * mm))
+    if result.safety_flag:
+        story += [_safety_box(result), Spacer(1, 3 * mm)]
+    story += [_summary(result), Spacer(1, 3 * mm), _answers_table(result)]
+    story.append(_p("* reverse-scored item: the first option scores 3.", "Small"))
+    story += [Spacer(1, 3 * mm), _p(NOT_A_DIAGNOSIS), Spacer(1, 2 * mm), _blank_lines()]
+    story += [Spacer(1, 4 * mm), _p(instrument.notice, "Small")]
+    return story
+
+
+def _draw_footer(clinic: Clinic) -> object:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(MUTED)
+        canvas.setStrokeColor(RULE)
+        y = MARGIN - 4 * mm
+        canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
+        canvas.drawString(MARGIN, y, f"{clinic.name} \u00b7 Tel. {clinic.phone}")
+        canvas.drawRightString(
+            A4[0] - MARGIN, y, f"Screening, not diagnosis \u00b7 Page {canvas.getPageNumber()}"
+        )
+        canvas.restoreState()
+
+    return draw
+
+
+def render_pdf(result: ScreeningResult, clinic: Clinic, completed_at: datetime) -> bytes:
+    """The result as a one-page A4 PDF with title, author and language metadata."""
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + FOOTER_HEIGHT,
+        title=f"{result.instrument.short_title} screening result",
+        author=clinic.name,
+        subject="Screening, not diagnosis",
+        creator=clinic.name,
+        lang=result.instrument.language,
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(clinic))])
+    doc.build(build_story(result, clinic, completed_at))
+    return buffer.getvalue()

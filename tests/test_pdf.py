@@ -1,0 +1,114 @@
+"""The clinician PDF: text extracted by poppler, metadata, one page, escaping of dynamic text."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from reportlab.platypus import Paragraph
+
+import screening.pdf
+from screening.clinic import clinic_from_config
+from screening.config import DEFAULTS
+from screening.pdf import build_story, render_pdf
+from screening.scoring import score
+from tests.conftest import indexes_for_scores, pdf_info, pdf_text
+
+COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clinic():
+    return clinic_from_config(DEFAULTS)
+
+
+def result_for(epds, scores: dict[int, int]):
+    return score(epds, indexes_for_scores(epds, scores))
+
+
+HIGH = {1: 2, 2: 2, 3: 3, 4: 2, 5: 2, 6: 2, 7: 1, 8: 2, 9: 1, 10: 2}  # total 19, item 10 = 2
+LOW = dict.fromkeys(range(1, 11), 0) | {1: 1, 4: 1}  # total 2, item 10 = 0
+
+
+def test_pdf_text_has_letterhead_answers_scores_total_band_and_notice(epds, clinic, tmp_path):
+    result = result_for(epds, HIGH)
+    text = pdf_text(render_pdf(result, clinic, COMPLETED_AT), tmp_path)
+    assert clinic.name in text and clinic.phone in text and clinic.hours in text
+    assert "Completed 20 November 2026, 11:30 (Europe/Kyiv)" in text
+    for answer in result.answers:
+        assert answer.option.label in text
+    assert "Total score 19 out of 30" in text
+    assert "Probable depression" in text
+    assert "Anxiety symptoms" in text and "7 out of 9" in text
+    assert "This is a screening result, not a diagnosis" in text
+    assert "Patient name:" in text and "Date of birth:" in text and "Signature:" in text
+    assert "The Royal College of Psychiatrists" in text and "Sagovsky" in text
+    assert "Screening, not diagnosis" in text and "Page 1" in text
+
+
+def test_item_scores_are_listed_per_row(epds, clinic, tmp_path):
+    result = result_for(epds, HIGH)
+    lines = pdf_text(render_pdf(result, clinic, COMPLETED_AT), tmp_path).splitlines()
+    for answer in result.answers:
+        row = next(line for line in lines if answer.item.text[:40] in line)
+        assert row.rstrip().endswith(f" {answer.score}")
+
+
+def test_safety_flag_is_at_the_top_when_item_10_is_above_zero(epds, clinic, tmp_path):
+    text = pdf_text(render_pdf(result_for(epds, HIGH), clinic, COMPLETED_AT), tmp_path)
+    assert "URGENT: item 10 (thoughts of self-harm)" in text
+    assert "\u201cSometimes\u201d (score 2)" in text
+    assert text.index("URGENT") < text.index("Total score")
+    assert "Item 10 flag YES" in text
+
+
+def test_no_safety_flag_when_item_10_is_zero(epds, clinic, tmp_path):
+    text = pdf_text(render_pdf(result_for(epds, LOW), clinic, COMPLETED_AT), tmp_path)
+    assert "URGENT" not in text
+    assert "Item 10 flag No" in text
+    assert "Below the usual screening threshold" in text
+
+
+@pytest.mark.parametrize("scores", [HIGH, LOW, dict.fromkeys(range(1, 11), 3)])
+def test_one_a4_page_with_metadata(epds, clinic, tmp_path, scores):
+    info = pdf_info(render_pdf(result_for(epds, scores), clinic, COMPLETED_AT), tmp_path)
+    assert info["Pages"] == "1"
+    assert info["Page size"].endswith("(A4)")
+    assert info["Title"] == "EPDS screening result"
+    assert info["Author"] == clinic.name
+
+
+def test_language_metadata(epds, clinic):
+    assert b"/Lang (en)" in render_pdf(result_for(epds, LOW), clinic, COMPLETED_AT)
+
+
+def test_dynamic_text_with_markup_characters_is_printed_literally(epds, clinic, tmp_path):
+    hostile = replace(clinic, name="Dr <b>Smith</b> & Partners <br/>", address="1 <Main> St & Co")
+    pdf = render_pdf(result_for(epds, HIGH), hostile, COMPLETED_AT)
+    text = pdf_text(pdf, tmp_path)
+    assert "Dr <b>Smith</b> & Partners <br/>" in text
+    assert "1 <Main> St & Co" in text
+
+
+def test_story_is_plain_flowables_readable_as_text(epds, clinic):
+    story = build_story(result_for(epds, LOW), clinic, COMPLETED_AT)
+    paragraphs = " ".join(f.getPlainText() for f in story if isinstance(f, Paragraph))
+    assert "screening result" in paragraphs
+
+
+def test_pdf_module_imports_no_flask():
+    tree = ast.parse(inspect.getsource(screening.pdf))
+    modules = {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not modules & {"flask", "flask_wtf", "wtforms", "werkzeug"}

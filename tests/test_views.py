@@ -1,0 +1,201 @@
+"""Views through the Flask test client: questionnaire, errors that keep answers, result, PDF."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from markupsafe import escape
+
+from tests.conftest import all_first_options, answers_form, indexes_for_scores, pdf_text
+
+
+def page_text(response) -> str:
+    """What a reader sees: tags removed, entities decoded, white space folded."""
+    without_tags = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(without_tags))
+
+
+def checked_values(response) -> dict[str, str]:
+    return dict(
+        re.findall(r'name="(item_\d+)" value="(\d)" checked', response.get_data(as_text=True))
+    )
+
+
+def total_score(response) -> str:
+    return re.search(r'<strong id="total-score">([^<]*)</strong>', response.get_data(as_text=True))[
+        1
+    ]
+
+
+def test_questionnaire_shows_every_item_and_option_verbatim_in_order(client, epds):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio" in text
+    assert epds.preamble in text
+    assert epds.example.explanation in text
+    body = response.get_data(as_text=True)
+    assert body.count("<fieldset") == 10 and body.count("<legend>") == 10
+    position = 0
+    for item in epds.items:
+        position = text.index(html.unescape(item.text), position)
+        for index, option in enumerate(item.options):
+            label = f'<label for="item_{item.number}-{index}">{escape(option.label)}</label>'
+            assert label in body
+            position = text.index(option.label, position)
+    assert text.index(epds.notice) > position
+    assert "<script" not in body
+
+
+def test_incomplete_submission_keeps_answers_and_links_each_missing_item(client):
+    given = {1: 2, 2: 0, 5: 3, 9: 1}
+    response = client.post("/", data=answers_form(given))
+    assert response.status_code == 400
+    text = page_text(response)
+    assert re.search(r"<title>Error: ", response.get_data(as_text=True))
+    assert checked_values(response) == {f"item_{n}": str(i) for n, i in given.items()}
+    for missing in (3, 4, 6, 7, 8, 10):
+        assert f'href="#item_{missing}-0"' in response.get_data(as_text=True)
+        assert f"Choose an answer for question {missing}" in text
+        assert f'id="item_{missing}-error"' in response.get_data(as_text=True)
+    assert 'href="#item_1-0"' not in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("item_3", "7", "The answer sent for question 3 is not one of its options"),
+        ("item_3", "two", "The answer sent for question 3 is not one of its options"),
+        ("item_3", "-1", "The answer sent for question 3 is not one of its options"),
+        ("item_3", "", "Choose an answer for question 3"),
+    ],
+)
+def test_tampered_values_get_400_with_a_clear_message_and_other_answers_kept(
+    client, field, value, message
+):
+    data = answers_form(all_first_options()) | {field: value}
+    response = client.post("/", data=data)
+    assert response.status_code == 400
+    assert message in page_text(response)
+    kept = checked_values(response)
+    assert field not in kept and len(kept) == 9
+
+
+def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds):
+    scores = {1: 1, 2: 1, 3: 2, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1, 10: 0}
+    response = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert total_score(response) == "11"
+    text = page_text(response)
+    assert "11 out of 30" in text
+    assert "Possible depression" in text and "repeating this screening in 2 to 4 weeks" in text
+    assert "Anxiety symptoms (EPDS-3A)" in text and "5 out of 9" in text
+    assert "At or above the research cut-off of 5" in text and "BMC Psychology 2021" in text
+    assert "This is a screening, not a diagnosis" in text
+    assert "+380 7373 080 88" in text and "Mon\u2013Fri 10:00\u201319:00" in text
+    for label in ("Download PDF", "Print", "Start again"):
+        assert label in text
+    assert "Please talk to someone today" not in text
+    assert "normal" not in text.lower()
+
+
+def test_a_low_total_still_invites_a_conversation(client, epds):
+    zero_scores = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0))
+    response = client.post("/", data=answers_form(zero_scores))
+    assert total_score(response) == "0"
+    text = page_text(response)
+    assert "Below the usual screening threshold" in text
+    assert "please still talk to someone" in text
+
+
+def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds):
+    scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
+    response = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
+    assert total_score(response) == "1"
+    body = response.get_data(as_text=True)
+    main = body[body.index('<main id="main"') :]
+    first_element = re.search(r"<main[^>]*>\s*<(\w+)[^>]*>", main)
+    assert first_element[0].endswith(
+        '<section class="safety" role="alert" aria-labelledby="safety-title">'
+    )
+    text = page_text(response)
+    assert "need a conversation with a professional today" in text
+    assert 'href="tel:+380737308088"' in body
+    assert "call 112 now" in text
+
+
+def test_result_page_carries_the_answers_for_the_pdf_in_hidden_fields(client):
+    answers = {n: n % 4 for n in range(1, 11)}
+    response = client.post("/", data=answers_form(answers))
+    hidden = dict(
+        re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', response.get_data(as_text=True))
+    )
+    assert {k: v for k, v in hidden.items() if k.startswith("item_")} == answers_form(answers)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", hidden["completed_at"])
+
+
+def result_form(answers: dict[int, int], completed_at: str = "2026-11-20T09:30:00+00:00"):
+    return answers_form(answers) | {"completed_at": completed_at}
+
+
+def test_pdf_download_is_a_one_page_attachment_with_the_answers(client, epds, tmp_path):
+    answers = {n: n % 4 for n in range(1, 11)}
+    response = client.post("/result.pdf", data=result_form(answers))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert (
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="epds-result-2026-11-20.pdf"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    text = pdf_text(response.data, tmp_path)
+    for number, index in answers.items():
+        assert epds.item(number).options[index].label in text
+    assert "20 November 2026, 11:30 (Europe/Kyiv)" in text
+
+
+@pytest.mark.parametrize(
+    ("completed_at", "status"),
+    [
+        ("2026-11-20T09:30:00+00:00", 200),
+        ("yesterday", 400),
+        ("", 400),
+        ("2026-11-20T09:30:00", 400),
+        ("2999-01-01T00:00:00+00:00", 400),
+    ],
+)
+def test_pdf_refuses_an_unrecognised_completion_time(client, completed_at, status):
+    response = client.post("/result.pdf", data=result_form(all_first_options(), completed_at))
+    assert response.status_code == status
+    if status == 400:
+        assert "was not recognised" in page_text(response)
+        assert len(checked_values(response)) == 10
+
+
+def test_pdf_with_a_tampered_answer_gets_400_and_keeps_the_others(client):
+    data = result_form(all_first_options()) | {"item_6": "9"}
+    response = client.post("/result.pdf", data=data)
+    assert response.status_code == 400
+    assert "The answer sent for question 6 is not one of its options" in page_text(response)
+    assert len(checked_values(response)) == 9
+
+
+def test_health(client):
+    response = client.get("/health")
+    assert (response.status_code, response.data) == (200, b"ok")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("get", "/nowhere", 404), ("get", "/result.pdf", 405), ("put", "/", 405)],
+)
+def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    text = page_text(response)
+    assert "<title>Error: " in response.get_data(as_text=True)
+    assert "+380 7373 080 88" in text and "Go to the questionnaire" in text
