@@ -119,7 +119,10 @@ def _summary(result: ScreeningResult) -> Table:
             _p("Total score", "CellBold"),
             _markup(f"<b>{result.total}</b> out of {result.max_total}", "Cell"),
         ],
-        [_p("Band", "CellBold"), _p(f"{result.band.label} ({result.band.source})", "Cell")],
+        [
+            _p("Band", "CellBold"),
+            _markup(f"<b>{escape(result.band.label)}</b>. {escape(result.band.source)}", "Cell"),
+        ],
     ]
     for sub in result.subscales:
         verdict = sub.subscale.flag_text if sub.flagged else sub.subscale.below_text
