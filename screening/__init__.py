@@ -10,8 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from screening.clinic import clinic_from_config
 from screening.config import load_config
+from screening.extensions import limiter
 from screening.forms import build_form_classes
 from screening.instrument import load_instrument
+from screening.security import register_security
 from screening.state import ScreeningState, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +22,9 @@ ERROR_MESSAGES = {
     400: "The page could not use what was sent. Please go back to the questionnaire and try again.",
     404: "There is no page at this address.",
     405: "This page cannot be opened that way. Please start from the questionnaire.",
+    403: "This page is not open to you. Please start from the questionnaire.",
     413: "What was sent was too large to accept. Please go back to the questionnaire.",
+    429: "There have been too many attempts. Please wait a few minutes and try again, or call us.",
     500: "Something went wrong on our side. Your answers were not stored anywhere.",
 }
 
@@ -34,7 +38,9 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    register_security(app)
     register_state(app)
+    register_extensions(app)
     register_views(app)
     register_error_pages(app)
     register_template_globals(app)
@@ -52,10 +58,16 @@ def register_state(app: Flask) -> None:
     ).install(app)
 
 
-def register_views(app: Flask) -> None:
-    from screening.views import bp
+def register_extensions(app: Flask) -> None:
+    limiter.init_app(app)
 
-    app.register_blueprint(bp)
+
+def register_views(app: Flask) -> None:
+    from screening import access, views
+
+    app.before_request(access.guard)
+    app.register_blueprint(access.bp)
+    app.register_blueprint(views.bp)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -18,12 +18,23 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,
     # Development only: without SECRET_KEY, create one in the instance folder and reuse it.
     "DEVELOPMENT": False,
+    # Served over HTTPS (directly or behind a proxy): Secure cookies and HSTS. Default: on,
+    # except in development.
+    "HTTPS": None,
+    # How many reverse proxies in front set X-Forwarded-* headers (0: trust none).
+    "TRUSTED_PROXIES": 0,
     "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
     "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",
     "CLINIC_PHONE": "+380 7373 080 88",
     "CLINIC_EMERGENCY_NUMBER": "112",
     "CLINIC_TIMEZONE": "Europe/Kyiv",
     "CLINIC_ADDRESS": "",
+    # Set to require the code the clinic gives each patient before the questionnaire opens.
+    "ACCESS_CODE": "",
+    "ACCESS_CODE_RATE_LIMIT": "5 per minute; 20 per hour",
+    # Per-worker memory by default; point every worker at one store (e.g. redis://) to share limits.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
     "MAX_CONTENT_LENGTH": 16 * 1024,
     "MAX_FORM_PARTS": 100,
     # A patient may read the result for a while before downloading the PDF.
@@ -43,11 +54,36 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
         app.config.from_prefixed_env("FLASK")
         # Clinic values stay text: a phone or emergency number such as 112 must not become an int.
         app.config.from_prefixed_env("SCREENING", loads=str)
-        if isinstance(app.config["DEVELOPMENT"], str):
-            app.config["DEVELOPMENT"] = app.config["DEVELOPMENT"].lower() in {"1", "true", "yes"}
     else:
         app.config.from_mapping(test_config)
+    app.config["DEVELOPMENT"] = _flag(app.config, "DEVELOPMENT")
+    if app.config["HTTPS"] is None:
+        app.config["HTTPS"] = not app.config["DEVELOPMENT"]
+    app.config["HTTPS"] = _flag(app.config, "HTTPS")
+    app.config["TRUSTED_PROXIES"] = _count(app.config, "TRUSTED_PROXIES")
     app.config["SECRET_KEY"] = _secret_key(app)
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def _flag(config: dict[str, object], key: str) -> bool:
+    value = config[key]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ConfigError(f"{key} must be on or off (1/0, true/false), got {value!r}")
+
+
+def _count(config: dict[str, object], key: str) -> int:
+    value = config[key]
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
+        raise ConfigError(f"{key} must be a whole number from 0 to 5, got {value!r}")
+    return value
 
 
 def _secret_key(app: Flask) -> str:

@@ -21,9 +21,14 @@ def epds() -> Instrument:
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """CSRF off so view tests can post plain forms; test_csrf.py turns it back on."""
+    """Served over plain HTTP, with CSRF off so view tests can post plain forms.
+
+    test_csrf.py and test_security.py turn CSRF and HTTPS back on where they test them.
+    """
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False})
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
+    )
 
 
 @pytest.fixture
@@ -48,6 +53,16 @@ def index_scoring(instrument: Instrument, item: int, score: int) -> int:
 
 def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
     return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """name -> value of every hidden input on a page, whatever the attribute order."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        if attributes.get("type") == "hidden":
+            fields[attributes["name"]] = attributes.get("value", "")
+    return fields
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

@@ -8,7 +8,13 @@ import re
 import pytest
 from markupsafe import escape
 
-from tests.conftest import all_first_options, answers_form, indexes_for_scores, pdf_text
+from tests.conftest import (
+    all_first_options,
+    answers_form,
+    hidden_fields,
+    indexes_for_scores,
+    pdf_text,
+)
 
 
 def page_text(response) -> str:
@@ -131,9 +137,7 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds)
 def test_result_page_carries_the_answers_for_the_pdf_in_hidden_fields(client):
     answers = {n: n % 4 for n in range(1, 11)}
     response = client.post("/", data=answers_form(answers))
-    hidden = dict(
-        re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', response.get_data(as_text=True))
-    )
+    hidden = hidden_fields(response.get_data(as_text=True))
     assert {k: v for k, v in hidden.items() if k.startswith("item_")} == answers_form(answers)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", hidden["completed_at"])
 
