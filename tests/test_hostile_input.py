@@ -1,0 +1,108 @@
+"""Hostile input never yields a 5xx: arbitrary posts to every POST route get a clear 4xx page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from screening import create_app
+from screening.scoring import score
+from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+
+POST_ROUTES = ["/", "/result.pdf", "/access"]
+FIELD_NAMES = st.one_of(
+    st.sampled_from(["item_1", "item_10", "item_11", "csrf_token", "completed_at", "code", ""]),
+    st.text(min_size=0, max_size=40),
+)
+VALUES = st.one_of(
+    st.sampled_from(["0", "3", "4", "-1", "", " ", "1.0", "\uff10", "\x00", "2026-13-40T99:00"]),
+    st.text(max_size=200),
+    st.text(min_size=5_000, max_size=20_000, alphabet="ab<>&\"'"),
+)
+RAW_BODIES = st.one_of(st.binary(max_size=3_000), st.binary(min_size=17_000, max_size=20_000))
+CONTENT_TYPES = st.sampled_from(
+    [
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=latin-1",
+        "multipart/form-data; boundary=xyz",
+        "multipart/form-data",
+        "application/json",
+        "text/plain",
+        "application/octet-stream",
+        "",
+    ]
+)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def app():
+    """CSRF on, as in production; one app for all examples, like a long-running server."""
+    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+
+
+def assert_clear_4xx(response):
+    assert 400 <= response.status_code < 500, response.status_code
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "<title>Error: " in page
+    assert "+380 7373 080 88" in page
+
+
+@SETTINGS
+@given(
+    route=st.sampled_from(POST_ROUTES),
+    fields=st.lists(st.tuples(FIELD_NAMES, VALUES), max_size=25),
+)
+def test_arbitrary_form_fields_get_a_clear_4xx(app, route, fields):
+    with app.test_client() as client:
+        assert_clear_4xx(client.post(route, data=MultiDict(fields)))
+
+
+@SETTINGS
+@given(route=st.sampled_from(POST_ROUTES), body=RAW_BODIES, content_type=CONTENT_TYPES)
+def test_arbitrary_bytes_and_content_types_get_a_clear_4xx(app, route, body, content_type):
+    with app.test_client() as client:
+        assert_clear_4xx(client.post(route, data=body, content_type=content_type))
+
+
+@SETTINGS
+@given(
+    field=st.sampled_from([f"item_{n}" for n in range(1, 11)] + ["completed_at"]),
+    value=VALUES,
+    duplicate=st.booleans(),
+)
+def test_tampering_with_a_genuine_submission_gets_a_clear_4xx(app, field, value, duplicate):
+    """With a valid CSRF token, any bad value is refused by validation, never by a crash."""
+    with app.test_client() as client:
+        token = hidden_fields(client.get("/").get_data(as_text=True))["csrf_token"]
+        form = answers_form(all_first_options()) | {
+            "csrf_token": token,
+            "completed_at": "2026-11-20T09:30:00+00:00",
+        }
+        fields = [(k, v) for k, v in form.items() if k != field]
+        fields += [(field, value)] + ([(field, form[field])] if duplicate else [])
+        response = client.post("/result.pdf", data=MultiDict(fields))
+        if response.status_code == 200:
+            # Only a value the form accepts may pass: the genuine one, or another real option.
+            assert response.mimetype == "application/pdf"
+            assert field != "completed_at" or value == form[field]
+            assert field == "completed_at" or value.strip() in {"0", "1", "2", "3"}
+        else:
+            assert_clear_4xx(response)
+
+
+def test_a_valid_submission_still_scores_correctly_afterwards(app, epds):
+    with app.test_client() as client:
+        token = hidden_fields(client.get("/").get_data(as_text=True))["csrf_token"]
+        answers = {n: n % 4 for n in range(1, 11)}  # scores 1,2,0,0,2,1,0,3,2,1
+        response = client.post("/", data=answers_form(answers) | {"csrf_token": token})
+        assert response.status_code == 200
+        assert score(epds, answers).total == 12
+        assert re.search(r'id="total-score">12<', response.get_data(as_text=True))

@@ -1,0 +1,187 @@
+"""Security promises: headers on every response, no answers at rest, cookies, access code."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+
+from screening import create_app
+from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+
+REQUIRED_CSP = [
+    "default-src 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+]
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_client(tmp_path, monkeypatch, **config):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "HTTPS": False,
+    }
+    return create_app(settings | config).test_client()
+
+
+def every_kind_of_response(client):
+    complete = answers_form(all_first_options())
+    pdf_form = complete | {"completed_at": "2026-11-20T09:30:00+00:00"}
+    return {
+        "questionnaire": client.get("/"),
+        "errors": client.post("/", data={"item_1": "0"}),
+        "result": client.post("/", data=complete),
+        "pdf": client.post("/result.pdf", data=pdf_form),
+        "static": client.get("/static/style.css"),
+        "health": client.get("/health"),
+        "404": client.get("/missing"),
+        "405": client.delete("/"),
+        "413": client.post("/", data={"item_1": "x" * 20_000}),
+    }
+
+
+def test_security_headers_on_every_response(client):
+    for name, response in every_kind_of_response(client).items():
+        headers = response.headers
+        csp = headers.get("Content-Security-Policy", "")
+        for directive in REQUIRED_CSP:
+            assert directive in csp, (name, directive)
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["Referrer-Policy"] == "no-referrer", name
+        for feature in ("camera=()", "microphone=()", "geolocation=()"):
+            assert feature in headers["Permissions-Policy"], (name, feature)
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin", name
+        assert "Strict-Transport-Security" not in headers, name
+        response.close()
+
+
+def test_hsts_and_secure_cookie_when_served_over_https(tmp_path, monkeypatch):
+    client = make_client(tmp_path, monkeypatch, HTTPS=True, WTF_CSRF_ENABLED=True)
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_httponly_and_lax_in_development(tmp_path, monkeypatch):
+    client = make_client(tmp_path, monkeypatch, DEVELOPMENT=True, WTF_CSRF_ENABLED=True)
+    cookie = client.get("/").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_production_defaults_to_https_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.delenv("SCREENING_HTTPS", raising=False)
+    monkeypatch.delenv("SCREENING_DEVELOPMENT", raising=False)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_templates_have_no_inline_style_or_script():
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"\sstyle\s*=", text), template.name
+        assert "<style" not in text, template.name
+        for tag in re.findall(r"<script[^>]*>", text):
+            assert "src=" in tag, template.name
+        assert not re.search(r"\son[a-z]+\s*=", text), template.name
+
+
+@pytest.mark.parametrize("path", ["/", "/result.pdf"])
+def test_result_and_pdf_are_not_cached(client, path):
+    data = answers_form(all_first_options()) | {"completed_at": "2026-11-20T09:30:00+00:00"}
+    assert client.post(path, data=data).headers["Cache-Control"] == "no-store"
+
+
+def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplog):
+    client = make_client(tmp_path, monkeypatch, WTF_CSRF_ENABLED=True)
+    answers = {1: 3, 2: 2, 3: 0, 4: 3, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 1}  # total 28
+    caplog.set_level(logging.DEBUG)
+    page = client.get("/")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
+    result = client.post("/", data=answers_form(answers) | {"csrf_token": token})
+    assert re.search(r'id="total-score">28<', result.text)
+    hidden = hidden_fields(result.text)
+    assert hidden["csrf_token"]
+    pdf = client.post("/result.pdf", data=hidden)
+    assert pdf.mimetype == "application/pdf"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in ("28", "item_", "Hardly ever", "Not at all", hidden["completed_at"]):
+        assert secret not in logged
+    for response in (page, result, pdf):
+        assert "Location" not in response.headers
+    serializer = SecureCookieSessionInterface().get_signing_serializer(client.application)
+    cookie = client.get_cookie("session")
+    assert set(serializer.loads(cookie.value)) == {"csrf_token"}
+    assert all('method="post"' in form for form in re.findall(r"<form[^>]*>", result.text))
+
+
+def test_oversized_body_gets_a_friendly_413(client):
+    response = client.post("/", data={"item_1": "0", "padding": "x" * 17_000})
+    assert response.status_code == 413
+    assert "too large" in response.text and "+380 7373 080 88" in response.text
+
+
+class TestAccessCode:
+    CODE = "MAPLE-2026"
+
+    @pytest.fixture
+    def guarded(self, tmp_path, monkeypatch):
+        return make_client(tmp_path, monkeypatch, ACCESS_CODE=self.CODE)
+
+    def test_open_without_a_code(self, client):
+        assert 'name="item_1"' in client.get("/").text
+
+    def test_questionnaire_asks_for_the_code_first(self, guarded):
+        page = guarded.get("/")
+        assert page.status_code == 200
+        assert "Enter your access code" in page.text and 'name="item_1"' not in page.text
+
+    def test_posting_answers_without_the_code_is_refused(self, guarded):
+        response = guarded.post("/", data=answers_form(all_first_options()))
+        assert response.status_code == 403
+        assert "access code the clinic gave you first" in response.text
+
+    def test_wrong_code_gets_a_clear_message_and_keeps_what_was_typed(self, guarded):
+        response = guarded.post("/access", data={"code": "MAPLE-2025"})
+        assert response.status_code == 403
+        assert "That code is not right" in response.text
+        assert 'value="MAPLE-2025"' in response.text
+        assert response.text.count("<title>Error: ") == 1
+
+    def test_right_code_opens_the_questionnaire_for_the_session(self, guarded):
+        response = guarded.post("/access", data={"code": f" {self.CODE} "})
+        assert response.status_code == 303 and response.headers["Location"] == "/"
+        assert 'name="item_1"' in guarded.get("/").text
+        assert guarded.post("/", data=answers_form(all_first_options())).status_code == 200
+
+    def test_attempts_are_rate_limited(self, guarded):
+        statuses = [
+            guarded.post("/access", data={"code": f"guess-{n}"}).status_code for n in range(7)
+        ]
+        assert statuses[:5] == [403] * 5
+        assert statuses[5:] == [429, 429]
+        blocked = guarded.post("/access", data={"code": self.CODE})
+        assert blocked.status_code == 429
+        assert "too many attempts" in blocked.text
+
+    def test_code_is_compared_in_constant_time(self, monkeypatch, guarded):
+        import screening.access
+
+        calls = []
+        real = screening.access.hmac.compare_digest
+        monkeypatch.setattr(
+            screening.access.hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b)
+        )
+        guarded.post("/access", data={"code": "nope"})
+        assert calls == [1]
