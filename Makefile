@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format lock audit-deps clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
 
 ## run: serve the app on http://127.0.0.1:5000 with built-in defaults (development key in instance/)
@@ -27,6 +27,18 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## lock: re-pin constraints.txt from a clean environment after changing pyproject.toml
+lock:
+	rm -rf build/lock && $(PYTHON) -m venv build/lock
+	build/lock/bin/python -m pip install --quiet '.[test]'
+	{ sed -n '1,2p' constraints.txt; build/lock/bin/python -m pip freeze --exclude screening --exclude pip; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf build/lock
+
+## audit-deps: check the pinned versions against the PyPI advisory database (needs its JSON API)
+audit-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --progress-spinner off --no-deps -r constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache build
