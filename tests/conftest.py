@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
 
 from screening import create_app
 from screening.instrument import Instrument, load_instrument
@@ -83,3 +87,49 @@ def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
         key.strip(): value.strip()
         for key, _, value in (line.partition(":") for line in out.splitlines())
     }
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
+    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium. A browser that cannot start fails the test, never skips it."""
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as error:
+            pytest.fail(
+                f"Chromium could not start from {CHROMIUM}: {error}. "
+                "Install it with 'apt-get install chromium' (.ci/run does this).",
+                pytrace=False,
+            )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,70 @@
+"""Real servers on loopback for tests and benchmarks: gunicorn in a subprocess, bounded waits."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_SECONDS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{base_url}/health", timeout=1) as response,
+        ):
+            if response.read() == b"ok":
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {base_url} did not answer /health within {timeout} s")
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    env: dict[str, str], workers: int = 1, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Run ``gunicorn wsgi:app`` on a free loopback port; yield its base URL; stop it after."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "wsgi:app",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--no-control-socket", *extra_args,
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, START_TIMEOUT_SECONDS)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
