@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock audit-deps clean
+.PHONY: run test lint format lock audit-deps load clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## load: bounded load test of gunicorn (2 workers) on loopback with wrk; prints req/s, p50/p99, errors
+load: $(STAMP)
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m benchmarks.load
 
 ## lock: re-pin constraints.txt from a clean environment after changing pyproject.toml
 lock:
