@@ -18,14 +18,29 @@ from screening.state import ScreeningState, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-ERROR_MESSAGES = {
-    400: "The page could not use what was sent. Please go back to the questionnaire and try again.",
-    404: "There is no page at this address.",
-    405: "This page cannot be opened that way. Please start from the questionnaire.",
-    403: "This page is not open to you. Please start from the questionnaire.",
-    413: "What was sent was too large to accept. Please go back to the questionnaire.",
-    429: "There have been too many attempts. Please wait a few minutes and try again, or call us.",
-    500: "Something went wrong on our side. Your answers were not stored anywhere.",
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: (
+        "Something was not right",
+        "The page could not use what was sent. Please go back to the questionnaire and try again.",
+    ),
+    403: ("Not open to you", "This page is not open to you. Please start from the questionnaire."),
+    404: ("Page not found", "There is no page at this address."),
+    405: (
+        "Page cannot be opened this way",
+        "This page cannot be opened this way. Please start from the questionnaire.",
+    ),
+    413: (
+        "Too much was sent",
+        "What was sent was too large to accept. Please go back to the questionnaire.",
+    ),
+    429: (
+        "Too many attempts",
+        "There have been too many attempts. Please wait a few minutes and try again, or call us.",
+    ),
+    500: (
+        "Something went wrong",
+        "Something went wrong on our side. Your answers were not stored anywhere.",
+    ),
 }
 
 
@@ -72,8 +87,9 @@ def register_views(app: Flask) -> None:
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
         return (
-            render_template("errors.html", error=error, message=ERROR_MESSAGES.get(error.code)),
+            render_template("errors.html", title=title, message=message),
             error.code or 500,
             {"Cache-Control": "no-store"},
         )

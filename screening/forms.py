@@ -15,6 +15,9 @@ from wtforms.validators import InputRequired, ValidationError
 from screening.dates import parse_completed_at
 from screening.instrument import Instrument, Item
 
+# Not "submit": a control with that id would hide the form's own submit() method.
+SUBMIT_BUTTON_ID = "send"
+
 CSRF_EXPIRED_MESSAGE = (
     "This page had been open for a long time, so your answers could not be sent safely. "
     "They are still filled in below: please check them and press the button again."
@@ -94,7 +97,7 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
     """The error summary in page order; each line links to the first radio of its item."""
     links = []
     if form.meta.csrf and form.csrf_token.errors:
-        links.append(ErrorLink("submit", CSRF_EXPIRED_MESSAGE))
+        links.append(ErrorLink(SUBMIT_BUTTON_ID, CSRF_EXPIRED_MESSAGE))
     for item in instrument.items:
         links.extend(
             ErrorLink(f"{field_name(item.number)}-0", message)
@@ -102,5 +105,5 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
         )
     completed_at = getattr(form, "completed_at", None)
     if completed_at is not None:
-        links.extend(ErrorLink("submit", message) for message in completed_at.errors)
+        links.extend(ErrorLink(SUBMIT_BUTTON_ID, message) for message in completed_at.errors)
     return links

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -100,16 +101,30 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
     """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
-    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    with serve_in_thread({}) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def access_code_server() -> Iterator[str]:
+    with serve_in_thread({"ACCESS_CODE": "MAPLE-2026"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from screening.scoring import score
 from tests.conftest import indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 
 
 def choose_by_clicking_labels(page: Page, epds, indexes: dict[int, int]) -> None:
@@ -28,8 +27,6 @@ def test_a_person_completes_the_screening_and_downloads_the_pdf(
     indexes = indexes_for_scores(epds, scores)
     expected = score(epds, indexes)
     page.goto(live_server)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "questionnaire-360.png", full_page=True)
     choose_by_clicking_labels(page, epds, indexes)
     page.get_by_role("button", name="See my result").click()
 
@@ -38,7 +35,6 @@ def test_a_person_completes_the_screening_and_downloads_the_pdf(
     assert expected.total == 14
     expect(page.get_by_role("heading", name="Probable depression")).to_be_visible()
     expect(page.locator(".safety")).to_have_count(0)
-    page.screenshot(path=SCREENSHOTS / "result-360.png", full_page=True)
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF").click()

@@ -1,0 +1,248 @@
+"""Accessibility in a real browser: axe-core (WCAG 2.1 A and AA) on every page a person can reach,
+keyboard-only use, phones and zoom, print, and the whole flow with JavaScript turned off."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import indexes_for_scores, pdf_text
+
+pytestmark = pytest.mark.browser
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+LOW = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
+HIGH = {1: 2, 2: 2, 3: 3, 4: 2, 5: 2, 6: 2, 7: 1, 8: 2, 9: 1, 10: 0}
+SAFETY = dict.fromkeys(range(1, 10), 0) | {10: 1}
+
+
+def submit_scores(page: Page, base_url: str, epds, scores: dict[int, int]) -> None:
+    page.goto(base_url)
+    for number, index in indexes_for_scores(epds, scores).items():
+        page.locator(f"label[for=item_{number}-{index}]").click()
+    page.get_by_role("button", name="See my result").click()
+
+
+def axe_violations(page: Page) -> list[str]:
+    results = Axe().run(page, options=WCAG_21_AA)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+    ]
+
+
+def post_oversized_form(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    with page.expect_navigation():
+        page.evaluate(
+            """() => {
+                const field = document.createElement('input');
+                field.type = 'hidden'; field.name = 'padding'; field.value = 'x'.repeat(20000);
+                document.querySelector('form').appendChild(field);
+                document.querySelector('form').submit();
+            }"""
+        )
+    expect(page).to_have_title(re.compile("^Error: Too much was sent"))
+
+
+PAGES = {
+    "questionnaire": lambda page, url, epds: page.goto(url),
+    "questionnaire with errors": lambda page, url, epds: submit_scores(page, url, epds, {}),
+    "result, low score": lambda page, url, epds: submit_scores(page, url, epds, LOW),
+    "result, high score": lambda page, url, epds: submit_scores(page, url, epds, HIGH),
+    "result, safety message": lambda page, url, epds: submit_scores(page, url, epds, SAFETY),
+    "404 page": lambda page, url, epds: page.goto(f"{url}/no-such-page"),
+    "405 page": lambda page, url, epds: page.goto(f"{url}/result.pdf"),
+    "413 page": lambda page, url, epds: post_oversized_form(page, url),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_wcag_21_aa_violation(page: Page, live_server, epds, name):
+    PAGES[name](page, live_server, epds)
+    assert axe_violations(page) == []
+
+
+def test_axe_on_the_access_code_page_and_its_error(page: Page, access_code_server):
+    page.goto(access_code_server)
+    expect(page.get_by_label("Access code")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Access code").fill("wrong")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_axe_catches_a_missing_legend(page: Page, live_server):
+    """The gate is real: break one legend and axe must report it."""
+    page.goto(live_server)
+    page.evaluate("() => document.querySelector('legend').remove()")
+    page.evaluate("() => document.querySelectorAll('input[name=item_1]').forEach(i => i.id = '')")
+    assert any(v.startswith("label:") for v in axe_violations(page))
+
+
+def focused(page: Page) -> dict:
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {id: el.id, tag: el.tagName, name: el.name || '', text: el.textContent.trim(),
+                    outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth)};
+        }"""
+    )
+
+
+def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
+    page.goto(live_server)
+    page.keyboard.press("Tab")
+    skip = focused(page)
+    assert skip["text"] == "Skip to main content"
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+
+    chosen = {}
+    for number in range(1, 11):
+        page.keyboard.press("Tab")
+        current = focused(page)
+        assert current["name"] == f"item_{number}", current
+        assert current["outline"] != "none" and current["outlineWidth"] >= 2, current
+        moves = number % 4
+        if moves == 0:
+            page.keyboard.press("Space")
+        for _ in range(moves):
+            page.keyboard.press("ArrowDown")
+        chosen[number] = moves
+    for number, index in chosen.items():
+        expect(page.locator(f"#item_{number}-{index}")).to_be_checked()
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "send"
+    page.keyboard.press("Enter")
+    expect(page).to_have_title(re.compile("^Your screening result"))
+    expected = sum(epds.item(n).options[i].score for n, i in chosen.items())
+    expect(page.locator("#total-score")).to_have_text(str(expected))
+
+
+def test_focus_moves_to_the_error_summary_after_a_failed_submit(page: Page, live_server):
+    page.goto(live_server)
+    page.locator("label[for=item_1-0]").click()
+    page.get_by_role("button", name="See my result").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_have_attribute("role", "alert")
+
+
+def test_screen_reader_structure(page: Page, live_server, epds):
+    page.goto(live_server)
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("fieldset")).to_have_count(10)
+    for item in epds.items:
+        expect(page.get_by_role("group", name=f"{item.number}. {item.text}")).to_have_count(1)
+        expect(page.get_by_role("radiogroup")).to_have_count(0)
+    titles = {page.title()}
+    submit_scores(page, live_server, epds, {})
+    titles.add(page.title())
+    submit_scores(page, live_server, epds, SAFETY)
+    titles.add(page.title())
+    expect(page.get_by_role("alert")).to_contain_text("Please talk to someone today")
+    page.goto(f"{live_server}/missing")
+    titles.add(page.title())
+    assert len(titles) == 4, titles
+
+
+@pytest.mark.parametrize("width", [320, 360, 640])
+def test_no_horizontal_scrolling_on_narrow_screens_and_at_200_percent_zoom(
+    browser: Browser, live_server, epds, width
+):
+    # 640 CSS pixels is a 1280-pixel window at 200% zoom.
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    page = context.new_page()
+    for load in (PAGES["questionnaire with errors"], PAGES["result, safety message"]):
+        load(page, live_server, epds)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (width, page.title(), overflow)
+        font_size = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+        assert font_size >= 16
+    context.close()
+
+
+def test_tap_targets_are_at_least_44_by_44(page: Page, live_server, epds):
+    """Options, buttons and the skip link; links inside sentences are exempt, as in WCAG."""
+    for load in (PAGES["questionnaire"], PAGES["result, safety message"]):
+        load(page, live_server, epds)
+        page.keyboard.press("Tab")  # brings the skip link on screen
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('.option label, .button, .skip-link')]
+                .filter(el => el.offsetParent !== null)
+                .map(el => { const r = el.getBoundingClientRect();
+                             return [el.textContent.trim(), r.width, r.height]; })"""
+        )
+        assert len(sizes) >= 3
+        small = [(text, w, h) for text, w, h in sizes if w < 44 or h < 44]
+        assert small == []
+
+
+def test_screenshots_for_people_to_look_at(browser: Browser, live_server, epds):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((360, 740), (1280, 800)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(live_server)
+        page.screenshot(path=SCREENSHOTS / f"questionnaire-{width}x{height}.png", full_page=True)
+        submit_scores(page, live_server, epds, SAFETY | {1: 2, 8: 3})
+        page.screenshot(path=SCREENSHOTS / f"result-{width}x{height}.png", full_page=True)
+        context.close()
+        for name in ("questionnaire", "result"):
+            assert (SCREENSHOTS / f"{name}-{width}x{height}.png").stat().st_size > 10_000
+
+
+def test_printing_the_result_page_drops_buttons_and_navigation(
+    page: Page, live_server, epds, tmp_path
+):
+    submit_scores(page, live_server, epds, HIGH)
+    page.emulate_media(media="print")
+    printed = pdf_text(page.pdf(format="A4"), tmp_path)
+    assert "Your score: 17 out of 30" in printed
+    for hidden in ("Download PDF", "Start again", "Print", "Skip to main content"):
+        assert hidden not in printed
+
+
+def test_downloaded_pdf_renders_to_png_with_all_text_inside_the_page(
+    page: Page, live_server, epds, tmp_path
+):
+    submit_scores(page, live_server, epds, dict.fromkeys(range(1, 11), 3))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = tmp_path / "result.pdf"
+    pdf.write_bytes(Path(download.value.path()).read_bytes())
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "page")], check=True)
+    assert [p.name for p in tmp_path.glob("page*.png")] == ["page-1.png"]
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    width, height = map(
+        float, re.search(r'<page width="([\d.]+)" height="([\d.]+)"', boxes).groups()
+    )
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', boxes)
+    assert len(words) > 300
+    for x_min, y_min, x_max, y_max in (tuple(map(float, w)) for w in words):
+        assert x_min >= 0 and x_max <= width and y_min >= 0 and y_max <= height
+
+
+def test_whole_flow_works_with_javascript_disabled(browser: Browser, live_server, epds, tmp_path):
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    submit_scores(page, live_server, epds, HIGH)
+    expect(page.locator("#total-score")).to_have_text("17")
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    text = pdf_text(Path(download.value.path()).read_bytes(), tmp_path)
+    assert "Total score 17 out of 30" in text
+    context.close()
