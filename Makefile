@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock audit-deps load clean
+.PHONY: run test lint format lock audit-deps load audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ format: $(STAMP)
 load: $(STAMP)
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m benchmarks.load
+
+## audit: Lighthouse (mobile preset) on the questionnaire and result pages; prints the scores
+audit: $(STAMP) tools/lighthouse/node_modules/.package-lock.json
+	$(BIN)/python -m tools.lighthouse_audit
+
+tools/lighthouse/node_modules/.package-lock.json: tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --silent
 
 ## lock: re-pin constraints.txt from a clean environment after changing pyproject.toml
 lock:

@@ -1,0 +1,33 @@
+"""make audit: serve the app with gunicorn on loopback and run Lighthouse (mobile preset) on it.
+
+Lighthouse and puppeteer-core come from tools/lighthouse/package-lock.json (npm ci); the browser
+is Debian's Chromium. Prints each page's scores and exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.servers import gunicorn_server
+
+AUDIT_DIR = Path(__file__).resolve().parent / "lighthouse"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as instance:
+        env = {
+            "SCREENING_SECRET_KEY": "lighthouse-audit",
+            "SCREENING_HTTPS": "0",
+            "SCREENING_INSTANCE_PATH": instance,
+        }
+        with gunicorn_server(env, workers=2) as base_url:
+            return subprocess.run(
+                ["node", "audit.mjs", base_url], cwd=AUDIT_DIR, timeout=600, check=False
+            ).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
