@@ -13,7 +13,6 @@ from functools import cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
@@ -64,7 +63,6 @@ def styles() -> StyleSheet1:
     sheet.add(ParagraphStyle("Title", base, fontName="Helvetica-Bold", fontSize=12, leading=15))
     sheet.add(ParagraphStyle("Cell", base, fontSize=8, leading=9.5))
     sheet.add(ParagraphStyle("CellBold", base, fontName="Helvetica-Bold", fontSize=8, leading=9.5))
-    sheet.add(ParagraphStyle("CellRight", base, fontSize=8, leading=9.5, alignment=TA_RIGHT))
     sheet.add(ParagraphStyle("Alert", base, fontName="Helvetica-Bold", textColor=ALERT))
     sheet.add(ParagraphStyle("Small", base, fontSize=6.5, leading=8, textColor=MUTED))
     return sheet
@@ -140,7 +138,7 @@ def _summary(result: ScreeningResult) -> Table:
             _p(f"{flag} (score {result.safety_answer.score})", "Cell"),
         ]
     )
-    table = Table(rows, colWidths=[38 * mm, None])
+    table = Table(rows, colWidths=[38 * mm, 142 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -153,43 +151,60 @@ def _summary(result: ScreeningResult) -> Table:
     return table
 
 
+def _plain_cells(*commands: tuple) -> list[tuple]:
+    """Table style for cells given as plain strings: cheaper than Paragraphs, and never wrapped."""
+    return [
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        *commands,
+    ]
+
+
 def _answers_table(result: ScreeningResult) -> Table:
-    header = [_p(text, "CellBold") for text in ("#", "Question", "Answer chosen", "Score")]
-    rows = [header]
+    rows: list[list[object]] = [["#", "Question", "Answer chosen", "Score"]]
     for answer in result.answers:
         star = "*" if answer.item.is_reverse_scored else ""
         rows.append(
             [
-                _p(f"{answer.item.number}{star}", "Cell"),
+                f"{answer.item.number}{star}",
                 _p(answer.item.text, "Cell"),
                 _p(answer.option.label, "Cell"),
-                _p(str(answer.score), "CellRight"),
+                str(answer.score),
             ]
         )
-    rows.append(["", _p("Total", "CellBold"), "", _p(str(result.total), "CellRight")])
-    table = Table(rows, colWidths=[9 * mm, 78 * mm, None, 13 * mm], repeatRows=1)
+    rows.append(["", "Total", "", str(result.total)])
+    table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
     table.setStyle(
         TableStyle(
-            [
+            _plain_cells(
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
+                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
                 ("GRID", (0, 0), (-1, -1), 0.5, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
+            )
         )
     )
     return table
 
 
 def _blank_lines() -> Table:
-    line = "_" * 38
-    rows = [
-        [_p("Patient name:"), _p(line), _p("Date of birth:"), _p(line[:24])],
-        [_p("Clinician:"), _p(line), _p("Signature:"), _p(line[:24])],
-    ]
-    table = Table(rows, colWidths=[24 * mm, 68 * mm, 24 * mm, None])
-    table.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 6)]))
+    """Lines for the clinician to fill in by hand at intake."""
+    rows = [["Patient name:", "", "Date of birth:", ""], ["Clinician:", "", "Signature:", ""]]
+    table = Table(rows, colWidths=[24 * mm, 70 * mm, 24 * mm, 62 * mm], rowHeights=9 * mm)
+    table.setStyle(
+        TableStyle(
+            _plain_cells(
+                ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (1, -1), 0.6, INK),
+                ("LINEBELOW", (3, 0), (3, -1), 0.6, INK),
+            )
+        )
+    )
     return table
 
 
