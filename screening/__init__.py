@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 from flask import Flask, render_template
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from screening.clinic import clinic_from_config
@@ -98,6 +100,16 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
+    def render_fragment(macro_name: str, *args: object) -> Markup:
+        """A macro from _macros.html, rendered once per distinct (hashable) set of arguments."""
+        macros = app.jinja_env.get_template("_macros.html").module
+        return Markup(getattr(macros, macro_name)(*args))
+
+    # Fragments depend only on their arguments (a few hundred combinations at most); escaping
+    # the instrument's text again on every request was half of each page's render time.
+    cached = render_fragment if app.debug else functools.lru_cache(maxsize=1024)(render_fragment)
+    app.jinja_env.globals["fragment"] = cached
+
     @app.context_processor
     def screening_context() -> dict[str, object]:
         state = screening_state()

@@ -85,11 +85,21 @@ def posted_answers(form: FlaskForm, instrument: Instrument) -> dict[int, int]:
 
 
 def kept_answers(form: FlaskForm, instrument: Instrument) -> dict[int, str]:
-    """Item number -> the index as posted, for re-checking the radios after a failed submit."""
+    """Item number -> a posted index naming a real option, re-checked after a failed submit."""
+    kept = {}
+    for item in instrument.items:
+        value = form[field_name(item.number)].data
+        if value in {str(index) for index in range(len(item.options))}:
+            kept[item.number] = value
+    return kept
+
+
+def item_errors(form: FlaskForm, instrument: Instrument) -> dict[int, tuple[str, ...]]:
+    """Item number -> its error messages, for the items that have any."""
     return {
-        item.number: form[field_name(item.number)].data
+        item.number: tuple(form[field_name(item.number)].errors)
         for item in instrument.items
-        if form[field_name(item.number)].data is not None
+        if form[field_name(item.number)].errors
     }
 
 

@@ -7,9 +7,11 @@ from the same answers posted again from hidden fields. Nothing is stored, logged
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 
 from screening.dates import for_file_name, now_utc, parse_completed_at
-from screening.forms import error_links, kept_answers, posted_answers
+from screening.forms import error_links, item_errors, kept_answers, posted_answers
 from screening.pdf import render_pdf
 from screening.scoring import score
 from screening.state import screening_state
@@ -19,23 +21,24 @@ bp = Blueprint("screening", __name__)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _questionnaire(form: object, status: int = 200) -> tuple[str, int, dict[str, str]]:
-    state = screening_state()
-    return (
-        render_template(
-            "questionnaire.html",
-            form=form,
-            kept=kept_answers(form, state.instrument),
-            errors=error_links(form, state.instrument),
-        ),
-        status,
-        NO_STORE,
+def _questionnaire(form: FlaskForm | None = None) -> tuple[str, int, dict[str, str]]:
+    """The questionnaire: blank, or (400) with a failed form's answers and errors."""
+    instrument = screening_state().instrument
+    page = render_template(
+        "questionnaire.html",
+        csrf_token=generate_csrf(),
+        kept=kept_answers(form, instrument) if form else {},
+        item_errors=item_errors(form, instrument) if form else {},
+        errors=error_links(form, instrument) if form else [],
     )
+    return page, 400 if form else 200, NO_STORE
 
 
 @bp.get("/")
 def questionnaire() -> tuple[str, int, dict[str, str]]:
-    return _questionnaire(screening_state().questionnaire_form())
+    # No form object: a blank page needs only a CSRF token, and building ten fields is most of
+    # the cost of a request.
+    return _questionnaire()
 
 
 @bp.post("/")
@@ -43,11 +46,13 @@ def result() -> tuple[str, int, dict[str, str]]:
     state = screening_state()
     form = state.questionnaire_form()
     if not form.validate():
-        return _questionnaire(form, 400)
+        return _questionnaire(form)
     outcome = score(state.instrument, posted_answers(form, state.instrument))
     completed_at = now_utc()
     return (
-        render_template("result.html", result=outcome, form=form, completed_at=completed_at),
+        render_template(
+            "result.html", result=outcome, csrf_token=generate_csrf(), completed_at=completed_at
+        ),
         200,
         NO_STORE,
     )
@@ -58,7 +63,7 @@ def result_pdf() -> Response | tuple[str, int, dict[str, str]]:
     state = screening_state()
     form = state.result_form()
     if not form.validate():
-        return _questionnaire(form, 400)
+        return _questionnaire(form)
     outcome = score(state.instrument, posted_answers(form, state.instrument))
     completed_at = parse_completed_at(form.completed_at.data)
     name = f"epds-result-{for_file_name(completed_at, state.clinic.timezone)}.pdf"

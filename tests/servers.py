@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +38,28 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float)
     raise RuntimeError(f"server at {base_url} did not answer /health within {timeout} s")
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    pid: int
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's worker processes: the master's children, found through /proc."""
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # The command name may hold spaces; the parent pid is 2nd after its ')'.
+                fields = stat.read_text().rpartition(")")[2].split()
+                if int(fields[1]) == self.pid:
+                    workers.append(int(stat.parent.name))
+        return sorted(workers)
+
+
 @contextlib.contextmanager
 def gunicorn_server(
     env: dict[str, str], workers: int = 1, extra_args: tuple[str, ...] = ()
-) -> Iterator[str]:
-    """Run ``gunicorn wsgi:app`` on a free loopback port; yield its base URL; stop it after."""
+) -> Iterator[RunningServer]:
+    """Run ``gunicorn wsgi:app`` on a free loopback port until the block ends."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "wsgi:app",
@@ -59,7 +77,7 @@ def gunicorn_server(
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process, START_TIMEOUT_SECONDS)
-        yield base_url
+        yield RunningServer(base_url, process.pid)
     finally:
         process.terminate()
         try:

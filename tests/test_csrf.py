@@ -7,7 +7,7 @@ import re
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form
+from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture
@@ -17,9 +17,7 @@ def csrf_client(tmp_path, monkeypatch):
 
 
 def token(response) -> str:
-    return re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)
-    )[1]
+    return hidden_fields(response.get_data(as_text=True))["csrf_token"]
 
 
 def test_missing_token_gets_400_with_a_clear_message_and_answers_kept(csrf_client):

@@ -50,7 +50,7 @@ def screen_once(get_from: str, post_to: str) -> tuple[int, str]:
 
 def test_csrf_token_from_one_instance_is_accepted_by_another(server_env):
     with gunicorn_server(server_env) as first, gunicorn_server(server_env) as second:
-        status, page = screen_once(get_from=first, post_to=second)
+        status, page = screen_once(get_from=first.url, post_to=second.url)
     assert status == 200
     assert re.search(r'id="total-score">21<', page)
 
@@ -58,14 +58,14 @@ def test_csrf_token_from_one_instance_is_accepted_by_another(server_env):
 def test_a_different_secret_is_refused_across_instances(server_env):
     other_env = server_env | {"SCREENING_SECRET_KEY": "another-secret"}
     with gunicorn_server(server_env) as first, gunicorn_server(other_env) as second:
-        status, page = screen_once(get_from=first, post_to=second)
+        status, page = screen_once(get_from=first.url, post_to=second.url)
     assert status == 400
     assert "could not be sent safely" in page
 
 
 def test_two_workers_serve_many_screenings_without_a_csrf_failure(server_env):
     with gunicorn_server(server_env, workers=2) as server:
-        statuses = [screen_once(server, server)[0] for _ in range(20)]
+        statuses = [screen_once(server.url, server.url)[0] for _ in range(20)]
     assert statuses == [200] * 20
 
 

@@ -108,7 +108,7 @@ def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplo
     answers = {1: 3, 2: 2, 3: 0, 4: 3, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 1}  # total 28
     caplog.set_level(logging.DEBUG)
     page = client.get("/")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
+    token = hidden_fields(page.text)["csrf_token"]
     result = client.post("/", data=answers_form(answers) | {"csrf_token": token})
     assert re.search(r'id="total-score">28<', result.text)
     hidden = hidden_fields(result.text)
