@@ -19,12 +19,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limiter
+from screening.forms import PostedForm
 
 bp = Blueprint("access", __name__)
 
@@ -37,7 +37,7 @@ WRONG_CODE = (
 CODE_FIRST = "Please enter the access code the clinic gave you first."
 
 
-class AccessForm(FlaskForm):
+class AccessForm(PostedForm):
     code = StringField(
         "Access code",
         validators=[

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import Field, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
@@ -30,6 +32,21 @@ class ErrorLink:
 
     target_id: str
     message: str
+
+
+class PostedForm(FlaskForm):
+    """A FlaskForm that reads only form-encoded bodies.
+
+    Flask-WTF falls back to a JSON body when the form is empty, and a JSON body that is not an
+    object (``0``, ``[1]``) then raises a TypeError: a 500 for hostile input. Our forms are
+    posted by browsers, so anything else is simply an empty form that fails validation.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form: FlaskForm, formdata: object) -> object:
+            if formdata is not _Auto:
+                return formdata
+            return request.form if request.method in SUBMIT_METHODS else None
 
 
 def field_name(item_number: int) -> str:
@@ -66,7 +83,7 @@ def _check_completed_at(form: FlaskForm, field: Field) -> None:
 def build_form_classes(instrument: Instrument) -> tuple[type[FlaskForm], type[FlaskForm]]:
     """The questionnaire form, and the result form that re-posts its answers for the PDF."""
     fields = {field_name(item.number): _item_field(item) for item in instrument.items}
-    questionnaire = type("QuestionnaireForm", (FlaskForm,), fields)
+    questionnaire = type("QuestionnaireForm", (PostedForm,), fields)
     result = type(
         "ResultForm",
         (questionnaire,),

@@ -106,3 +106,11 @@ def test_a_valid_submission_still_scores_correctly_afterwards(app, epds):
         assert response.status_code == 200
         assert score(epds, answers).total == 12
         assert re.search(r'id="total-score">12<', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("body", [b"0", b"[1]", b'"text"', b"null", b'{"item_1": "0"}'])
+@pytest.mark.parametrize("route", ["/", "/result.pdf"])
+def test_json_bodies_are_not_read_as_forms(app, route, body):
+    """Found by the property test: Flask-WTF's JSON fallback raised a TypeError on a non-object."""
+    with app.test_client() as client:
+        assert_clear_4xx(client.post(route, data=body, content_type="application/json"))
