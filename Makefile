@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock audit-deps load audit clean
+.PHONY: run test lint format lock audit-deps load audit bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## bench: every speed, size and memory figure against its target (installs wrk and chromium if missing)
+bench: $(STAMP)
+	command -v wrk >/dev/null && command -v chromium >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk chromium; }
+	$(BIN)/python -m benchmarks.run
 
 ## load: bounded load test of gunicorn (2 workers) on loopback with wrk; prints req/s, p50/p99, errors
 load: $(STAMP)

@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {"SCREENING_SECRET_KEY": "load-test-secret", "SCREENING_HTTPS": "0"}
     with tempfile.TemporaryDirectory() as instance:
         env["SCREENING_INSTANCE_PATH"] = str(Path(instance))
-        with gunicorn_server(env, workers=args.workers) as base_url:
+        with gunicorn_server(env, workers=args.workers) as server:
+            base_url = server.url
             cookie, questionnaire_body, pdf_body = session_and_forms(base_url)
             outcomes = [
                 run_wrk(name, base_url, lua_for(requests, cookie), args.connections, args.seconds)

@@ -1,0 +1,44 @@
+"""One row of the benchmark table: a measured figure, its target and whether it was met."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool | None  # None: a figure reported for context, with no target of its own
+
+    def row(self) -> str:
+        mark = {True: "pass", False: "MISS", None: ""}[self.met]
+        return f"{self.name:<50}{self.value:>12.2f} {self.unit:<7}{self.target:<26}{mark}"
+
+
+HEADER = f"{'figure':<50}{'value':>12} {'unit':<7}{'target':<26}result"
+
+
+def timings(call: Callable[[], object], repeat: int, warmup: int = 20) -> list[float]:
+    """Seconds per call, each call timed on its own after a warm-up."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]

@@ -1,0 +1,118 @@
+"""In-process figures: PDF render against a minimal platypus floor, scoring, form validation,
+and start-up."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+from benchmarks.figures import Figure, median, p95, timings
+from screening import create_app
+from screening.clinic import clinic_from_config
+from screening.config import DEFAULTS
+from screening.instrument import load_instrument
+from screening.scoring import score
+from tests.conftest import answers_form
+
+SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
+
+
+def minimal_pdf() -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer).build([Paragraph("Floor.", getSampleStyleSheet()["Normal"])])
+    return buffer.getvalue()
+
+
+def pdf_figures() -> list[Figure]:
+    from screening.pdf import render_pdf
+
+    epds = load_instrument()
+    clinic = clinic_from_config(DEFAULTS)
+    # The longest answers and the item-10 box: the largest page the app makes.
+    result = score(epds, dict.fromkeys(range(1, 11), 0))
+    moment = datetime.now(UTC)
+    floor = timings(minimal_pdf, repeat=300)
+    full = timings(lambda: render_pdf(result, clinic, moment), repeat=300)
+    size = len(render_pdf(result, clinic, moment))
+    ratio = median(full) / median(floor)
+    return [
+        Figure("PDF floor (1-paragraph platypus), median", median(floor) * 1e3, "ms", "", None),
+        Figure(
+            "PDF result page, median", median(full) * 1e3, "ms", "< 20 ms", median(full) < 0.020
+        ),
+        Figure("PDF result page, p95", p95(full) * 1e3, "ms", "", None),
+        Figure("PDF result / floor (medians)", ratio, "x", "<= 3x floor", ratio <= 3),
+        Figure("PDF size", size / 1024, "KB", "<= 40 KB", size <= 40 * 1024),
+    ]
+
+
+def scoring_and_validation_figures() -> list[Figure]:
+    epds = load_instrument()
+    answers = {n: n % 4 for n in range(1, 11)}
+    scoring = timings(lambda: score(epds, answers), repeat=20_000)
+    app = create_app(SECRET | {"WTF_CSRF_ENABLED": False})
+    state = app.extensions["screening"]
+    form_data = answers_form(answers)
+
+    def validate() -> None:
+        with app.test_request_context("/", method="POST", data=form_data):
+            assert state.questionnaire_form().validate()
+
+    validation = timings(validate, repeat=2_000)
+    return [
+        Figure(
+            "score() per call, median",
+            median(scoring) * 1e6,
+            "us",
+            "< 20 us",
+            median(scoring) < 20e-6,
+        ),
+        Figure(
+            "form validation per call (incl. request), median",
+            median(validation) * 1e3,
+            "ms",
+            "< 1 ms",
+            median(validation) < 1e-3,
+        ),
+    ]
+
+
+def startup_figures() -> list[Figure]:
+    in_process = timings(lambda: create_app(SECRET), repeat=50, warmup=3)
+    cold = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time; t = time.perf_counter(); from screening import create_app; "
+            f"create_app({SECRET!r}); print(time.perf_counter() - t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cold_seconds = float(cold.stdout)
+    return [
+        Figure(
+            "create_app(), median",
+            median(in_process) * 1e3,
+            "ms",
+            "< 300 ms",
+            median(in_process) < 0.3,
+        ),
+        Figure(
+            "import + create_app() in a new process",
+            cold_seconds * 1e3,
+            "ms",
+            "< 300 ms",
+            cold_seconds < 0.3,
+        ),
+    ]
+
+
+def figures() -> list[Figure]:
+    return pdf_figures() + scoring_and_validation_figures() + startup_figures()
