@@ -29,16 +29,17 @@ def minimal_pdf() -> bytes:
 
 
 def pdf_figures() -> list[Figure]:
-    from screening.pdf import render_pdf
+    from screening.pdf import Printout, render_pdf
 
     epds = load_instrument()
     clinic = clinic_from_config(DEFAULTS)
     # The longest answers and the item-10 box: the largest page the app makes.
     result = score(epds, dict.fromkeys(range(1, 11), 0))
     moment = datetime.now(UTC)
+    printout = Printout(result, clinic, moment, "EPDS-0000-0000-0000-0000")
     floor = timings(minimal_pdf, repeat=300)
-    full = timings(lambda: render_pdf(result, clinic, moment), repeat=300)
-    size = len(render_pdf(result, clinic, moment))
+    full = timings(lambda: render_pdf(printout), repeat=300)
+    size = len(render_pdf(printout))
     ratio = median(full) / median(floor)
     return [
         Figure("PDF floor (1-paragraph platypus), median", median(floor) * 1e3, "ms", "", None),

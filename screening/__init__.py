@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +16,7 @@ from screening.config import load_config
 from screening.extensions import limiter
 from screening.forms import build_form_classes
 from screening.instrument import load_instrument
+from screening.result_code import derive_key
 from screening.security import register_security
 from screening.state import ScreeningState, screening_state
 
@@ -72,6 +74,7 @@ def register_state(app: Flask) -> None:
         clinic=clinic_from_config(app.config),
         questionnaire_form_class=questionnaire_form,
         result_form_class=result_form,
+        result_code_key=derive_key(app.config["SECRET_KEY"]),
     ).install(app)
 
 
@@ -80,11 +83,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_views(app: Flask) -> None:
-    from screening import access, views
+    from screening import access, intake, views
 
     app.before_request(access.guard)
     app.register_blueprint(access.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(intake.bp)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -109,6 +113,7 @@ def register_template_globals(app: Flask) -> None:
     # the instrument's text again on every request was half of each page's render time.
     cached = render_fragment if app.debug else functools.lru_cache(maxsize=1024)(render_fragment)
     app.jinja_env.globals["fragment"] = cached
+    app.jinja_env.globals["csrf_token"] = generate_csrf
 
     @app.context_processor
     def screening_context() -> dict[str, object]:

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, object] = {
     # Set to require the code the clinic gives each patient before the questionnaire opens.
     "ACCESS_CODE": "",
     "ACCESS_CODE_RATE_LIMIT": "5 per minute; 20 per hour",
+    # Result codes typed at /intake: enough for a busy desk, too few to guess a code's MAC.
+    "INTAKE_RATE_LIMIT": "30 per minute; 300 per hour",
     # Per-worker memory by default; point every worker at one store (e.g. redis://) to share limits.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,

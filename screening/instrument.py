@@ -92,6 +92,7 @@ class Instrument:
     title: str
     short_title: str
     version: str
+    code_number: int
     version_note: str
     language: str
     preamble: str
@@ -101,6 +102,7 @@ class Instrument:
     bands: tuple[Band, ...]
     subscales: tuple[Subscale, ...]
     safety_rule: SafetyRule
+    interpretation_sources: tuple[str, ...]
     notice: str
     citation: str
 
@@ -195,6 +197,14 @@ def _check_bands_cover(bands: tuple[Band, ...], max_total: int) -> None:
         raise InstrumentError(f"bands must end at the maximum total {max_total}")
 
 
+def _code_number(data: Mapping[str, Any]) -> int:
+    """The instrument's number in result codes (3 bits): unique per instrument and version."""
+    number = _require(data, "code_number", int, "instrument")
+    if not 1 <= number <= 7:
+        raise InstrumentError("instrument: 'code_number' must be 1..7")
+    return number
+
+
 def parse_instrument(data: Mapping[str, Any]) -> Instrument:
     """Build an Instrument from decoded JSON, refusing anything of the wrong shape."""
     where = "instrument"
@@ -238,6 +248,7 @@ def parse_instrument(data: Mapping[str, Any]) -> Instrument:
         title=_require(data, "title", str, where),
         short_title=_require(data, "short_title", str, where),
         version=_require(data, "version", str, where),
+        code_number=_code_number(data),
         version_note=_require(data, "version_note", str, where),
         language=_require(data, "language", str, where),
         preamble=_require(data, "preamble", str, where),
@@ -249,6 +260,10 @@ def parse_instrument(data: Mapping[str, Any]) -> Instrument:
             _parse_subscale(raw, len(items)) for raw in _require(data, "subscales", list, where)
         ),
         safety_rule=safety_rule,
+        interpretation_sources=tuple(
+            _require({"source": text}, "source", str, "interpretation_sources")
+            for text in _require(data, "interpretation_sources", list, where)
+        ),
         notice=_require(data, "notice", str, where),
         citation=_require(data, "citation", str, where),
     )

@@ -8,6 +8,7 @@ Paragraph markup.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from xml.sax.saxutils import escape
@@ -30,9 +31,11 @@ from reportlab.platypus import (
 
 from screening.clinic import Clinic
 from screening.dates import for_people
+from screening.qr import qr_drawing
 from screening.scoring import ScreeningResult
 
 MARGIN = 15 * mm
+QR_SIZE = 26 * mm
 FOOTER_HEIGHT = 10 * mm
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
@@ -119,7 +122,7 @@ def _summary(result: ScreeningResult) -> Table:
         ],
         [
             _p("Band", "CellBold"),
-            _markup(f"<b>{escape(result.band.label)}</b>. {escape(result.band.source)}", "Cell"),
+            _markup(f"<b>{escape(result.band.label)}</b>", "Cell"),
         ],
     ]
     for sub in result.subscales:
@@ -208,15 +211,68 @@ def _blank_lines() -> Table:
     return table
 
 
-def build_story(result: ScreeningResult, clinic: Clinic, completed_at: datetime) -> list[Flowable]:
+@dataclass(frozen=True)
+class Printout:
+    """What the page shows: the scored answers, whose letterhead, when, and the result code."""
+
+    result: ScreeningResult
+    clinic: Clinic
+    completed_at: datetime
+    result_code: str
+
+
+def _for_the_clinician(printout: Printout) -> Table:
+    result = printout.result
+    instrument = result.instrument
+    lines = [_p("For the clinician", "CellBold")]
+    if result.safety_flag:
+        answer = result.safety_answer
+        lines.append(
+            _markup(
+                f"<b>Item {answer.item.number} response, verbatim:</b> "
+                f"\u201c{escape(answer.item.text)}\u201d: "
+                f"\u201c{escape(answer.option.label)}\u201d (score {answer.score}).",
+                "Cell",
+            )
+        )
+    bands = "; ".join(
+        f"{band.min}\u2013{band.max} {band.label.lower()}" for band in instrument.bands
+    )
+    lines.append(_p(f"Bands used: {bands}.", "Cell"))
+    lines += [_p(source, "Cell") for source in instrument.interpretation_sources]
+    lines.append(
+        _markup(
+            f"<b>Result code:</b> <font name='Courier-Bold'>{escape(printout.result_code)}</font> "
+            "(restores this result on the clinic's intake page; it holds the answers).",
+            "Cell",
+        )
+    )
+    qr = qr_drawing(printout.result_code, QR_SIZE)
+    table = Table([[lines, qr]], colWidths=[180 * mm - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, INK),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def build_story(printout: Printout) -> list[Flowable]:
     """Everything on the page, top to bottom, as flowables."""
+    result, clinic = printout.result, printout.clinic
     instrument = result.instrument
     story: list[Flowable] = _letterhead(clinic)
     story.append(_p(f"{instrument.title}: screening result", "Title"))
     story.append(
         _p(
-            f"Completed {for_people(completed_at, clinic.timezone)} ({clinic.timezone.key}). "
-            f"{instrument.version_note}. Looks back over the past 7 days.",
+            f"Completed {for_people(printout.completed_at, clinic.timezone)} "
+            f"({clinic.timezone.key}). {instrument.version_note}. "
+            "Looks back over the past 7 days.",
             "Contact",
         )
     )
@@ -225,8 +281,9 @@ def build_story(result: ScreeningResult, clinic: Clinic, completed_at: datetime)
         story += [_safety_box(result), Spacer(1, 3 * mm)]
     story += [_summary(result), Spacer(1, 3 * mm), _answers_table(result)]
     story.append(_p("* reverse-scored item: the first option scores 3.", "Small"))
-    story += [Spacer(1, 3 * mm), _p(NOT_A_DIAGNOSIS), Spacer(1, 2 * mm), _blank_lines()]
-    story += [Spacer(1, 4 * mm), _p(instrument.notice, "Small")]
+    story += [Spacer(1, 2 * mm), _p(NOT_A_DIAGNOSIS), Spacer(1, 3 * mm)]
+    story += [_for_the_clinician(printout), _blank_lines()]
+    story += [Spacer(1, 3 * mm), _p(instrument.notice, "Small")]
     return story
 
 
@@ -247,8 +304,9 @@ def _draw_footer(clinic: Clinic) -> object:
     return draw
 
 
-def render_pdf(result: ScreeningResult, clinic: Clinic, completed_at: datetime) -> bytes:
+def render_pdf(printout: Printout) -> bytes:
     """The result as a one-page A4 PDF with title, author and language metadata."""
+    result, clinic = printout.result, printout.clinic
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -265,5 +323,5 @@ def render_pdf(result: ScreeningResult, clinic: Clinic, completed_at: datetime) 
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(clinic))])
-    doc.build(build_story(result, clinic, completed_at))
+    doc.build(build_story(printout))
     return buffer.getvalue()

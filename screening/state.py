@@ -19,6 +19,7 @@ class ScreeningState:
     clinic: Clinic
     questionnaire_form_class: type[FlaskForm]
     result_form_class: type[FlaskForm]
+    result_code_key: bytes
 
     def questionnaire_form(self) -> FlaskForm:
         return self.questionnaire_form_class()

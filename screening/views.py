@@ -1,32 +1,38 @@
-"""HTTP views: questionnaire, result, PDF and health. Thin: validate, score, render.
+"""HTTP views: questionnaire, result, PDF, FHIR export and health. Thin: validate, score, render.
 
-Answers live only in the request: the result page is rendered from the POST, and the PDF is made
-from the same answers posted again from hidden fields. Nothing is stored, logged or cached.
+Answers live only in the request: the result page is rendered from the POST, and the PDF and the
+FHIR export are made from the same answers posted again from hidden fields. Nothing is stored,
+logged or cached.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from flask import Blueprint, Response, render_template
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 
-from screening.dates import for_file_name, now_utc, parse_completed_at
+from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
+from screening.fhir import build_bundle
 from screening.forms import error_links, item_errors, kept_answers, posted_answers
-from screening.pdf import render_pdf
-from screening.scoring import score
+from screening.pdf import Printout, render_pdf
+from screening.qr import qr_svg_data_uri
+from screening.result_code import encode
+from screening.scoring import ScreeningResult, score
 from screening.state import screening_state
 
 bp = Blueprint("screening", __name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+Page = tuple[str, int, dict[str, str]]
 
 
-def _questionnaire(form: FlaskForm | None = None) -> tuple[str, int, dict[str, str]]:
+def _questionnaire(form: FlaskForm | None = None) -> Page:
     """The questionnaire: blank, or (400) with a failed form's answers and errors."""
     instrument = screening_state().instrument
     page = render_template(
         "questionnaire.html",
-        csrf_token=generate_csrf(),
         kept=kept_answers(form, instrument) if form else {},
         item_errors=item_errors(form, instrument) if form else {},
         errors=error_links(form, instrument) if form else [],
@@ -34,43 +40,87 @@ def _questionnaire(form: FlaskForm | None = None) -> tuple[str, int, dict[str, s
     return page, 400 if form else 200, NO_STORE
 
 
+def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
+    state = screening_state()
+    return encode(state.instrument, outcome.option_indexes, completed_at, state.result_code_key)
+
+
+def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
+    """The result page, for a fresh submission or for one restored from its result code."""
+    code = result_code_for(outcome, completed_at)
+    page = render_template(
+        "result.html",
+        result=outcome,
+        completed_at=completed_at,
+        completed_text=for_people(completed_at, screening_state().clinic.timezone),
+        result_code=code,
+        result_code_qr=qr_svg_data_uri(code),
+        restored=restored,
+    )
+    return page, 200, NO_STORE
+
+
+def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:
+    date = for_file_name(completed_at, screening_state().clinic.timezone)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="epds-result-{date}.{extension}"',
+            **NO_STORE,
+        },
+    )
+
+
+def _posted_result() -> tuple[ScreeningResult, datetime] | Page:
+    """The answers and completion time re-posted from the result page, scored again."""
+    state = screening_state()
+    form = state.result_form()
+    if not form.validate():
+        return _questionnaire(form)
+    outcome = score(state.instrument, posted_answers(form, state.instrument))
+    return outcome, parse_completed_at(form.completed_at.data)
+
+
 @bp.get("/")
-def questionnaire() -> tuple[str, int, dict[str, str]]:
+def questionnaire() -> Page:
     # No form object: a blank page needs only a CSRF token, and building ten fields is most of
     # the cost of a request.
     return _questionnaire()
 
 
 @bp.post("/")
-def result() -> tuple[str, int, dict[str, str]]:
+def result() -> Page:
     state = screening_state()
     form = state.questionnaire_form()
     if not form.validate():
         return _questionnaire(form)
     outcome = score(state.instrument, posted_answers(form, state.instrument))
-    completed_at = now_utc()
-    return (
-        render_template(
-            "result.html", result=outcome, csrf_token=generate_csrf(), completed_at=completed_at
-        ),
-        200,
-        NO_STORE,
-    )
+    # Whole minutes: the result code holds the minute, so a restored result shows the same time.
+    return result_page(outcome, now_utc().replace(second=0))
 
 
 @bp.post("/result.pdf")
-def result_pdf() -> Response | tuple[str, int, dict[str, str]]:
-    state = screening_state()
-    form = state.result_form()
-    if not form.validate():
-        return _questionnaire(form)
-    outcome = score(state.instrument, posted_answers(form, state.instrument))
-    completed_at = parse_completed_at(form.completed_at.data)
-    name = f"epds-result-{for_file_name(completed_at, state.clinic.timezone)}.pdf"
-    return Response(
-        render_pdf(outcome, state.clinic, completed_at),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE},
+def result_pdf() -> Response | Page:
+    posted = _posted_result()
+    if not isinstance(posted[0], ScreeningResult):
+        return posted
+    outcome, completed_at = posted
+    printout = Printout(
+        outcome, screening_state().clinic, completed_at, result_code_for(outcome, completed_at)
+    )
+    return _download(render_pdf(printout), "application/pdf", completed_at, "pdf")
+
+
+@bp.post("/result.fhir.json")
+def result_fhir() -> Response | Page:
+    posted = _posted_result()
+    if not isinstance(posted[0], ScreeningResult):
+        return posted
+    outcome, completed_at = posted
+    bundle = build_bundle(outcome, completed_at, screening_state().clinic)
+    return _download(
+        json.dumps(bundle, indent=2), "application/fhir+json", completed_at, "fhir.json"
     )
 
 

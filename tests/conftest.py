@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.instrument import Instrument, load_instrument
@@ -101,11 +101,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without a log line per request."""
+
+    def log_request(self, *args: object) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
     """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
     app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -50,12 +50,20 @@ def post_oversized_form(page: Page, base_url: str) -> None:
     expect(page).to_have_title(re.compile("^Error: Too much was sent"))
 
 
+def submit_intake(page: Page, base_url: str, code: str) -> None:
+    page.goto(f"{base_url}/intake")
+    page.get_by_label("Result code").fill(code)
+    page.get_by_role("button", name="Show the result").click()
+
+
 PAGES = {
     "questionnaire": lambda page, url, epds: page.goto(url),
     "questionnaire with errors": lambda page, url, epds: submit_scores(page, url, epds, {}),
     "result, low score": lambda page, url, epds: submit_scores(page, url, epds, LOW),
     "result, high score": lambda page, url, epds: submit_scores(page, url, epds, HIGH),
     "result, safety message": lambda page, url, epds: submit_scores(page, url, epds, SAFETY),
+    "intake page": lambda page, url, epds: page.goto(f"{url}/intake"),
+    "intake page with an error": lambda page, url, epds: submit_intake(page, url, "EPDS-1"),
     "404 page": lambda page, url, epds: page.goto(f"{url}/no-such-page"),
     "405 page": lambda page, url, epds: page.goto(f"{url}/result.pdf"),
     "413 page": lambda page, url, epds: post_oversized_form(page, url),

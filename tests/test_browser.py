@@ -78,3 +78,41 @@ def test_missing_answers_are_listed_and_given_answers_stay_checked(page: Page, l
         expect(page.locator(f"#item_{number}-{index}")).to_be_checked()
     summary.get_by_role("link", name="Choose an answer for question 2").click()
     expect(page).to_have_url(re.compile("#item_2-0$"))
+
+
+def test_a_clinician_restores_a_result_from_its_code_and_prints_it(
+    browser, live_server, epds, tmp_path
+):
+    """Screen on one device (the patient's phone), restore on another (the clinic's computer)."""
+    patient = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    indexes = indexes_for_scores(
+        epds, {1: 2, 2: 1, 3: 3, 4: 0, 5: 2, 6: 1, 7: 0, 8: 1, 9: 2, 10: 1}
+    )
+    patient.goto(live_server)
+    choose_by_clicking_labels(patient, epds, indexes)
+    patient.get_by_role("button", name="See my result").click()
+    code = patient.locator("#result-code").inner_text()
+    total = patient.locator("#total-score").inner_text()
+    patient.context.close()
+
+    clinic = browser.new_context(accept_downloads=True).new_page()
+    clinic.goto(f"{live_server}/intake")
+    expect(clinic.get_by_label("Result code")).to_be_focused()
+    clinic.keyboard.type(code.lower())
+    clinic.keyboard.press("Enter")
+    expect(clinic.get_by_text("Restored from result code")).to_be_visible()
+    expect(clinic.locator("#total-score")).to_have_text(total)
+    with clinic.expect_download() as download_info:
+        clinic.get_by_role("button", name="Download PDF").click()
+    text = pdf_text(Path(download_info.value.path()).read_bytes(), tmp_path)
+    assert f"Total score {total} out of 30" in text
+    assert code in text
+    clinic.context.close()
+
+
+def test_a_mistyped_code_is_explained_and_kept(page: Page, live_server):
+    page.goto(f"{live_server}/intake")
+    page.get_by_label("Result code").fill("EPDS-1234")
+    page.get_by_role("button", name="Show the result").click()
+    expect(page.get_by_role("alert")).to_contain_text("A result code has 16 letters and digits")
+    expect(page.get_by_label("Result code")).to_have_value("EPDS-1234")

@@ -13,11 +13,12 @@ from reportlab.platypus import Paragraph
 import screening.pdf
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
-from screening.pdf import build_story, render_pdf
+from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
 from tests.conftest import indexes_for_scores, pdf_info, pdf_text
 
 COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+CODE = "EPDS-0000-0000-0000-0000"  # any text: the PDF prints it and its QR
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ LOW = dict.fromkeys(range(1, 11), 0) | {1: 1, 4: 1}  # total 2, item 10 = 0
 
 def test_pdf_text_has_letterhead_answers_scores_total_band_and_notice(epds, clinic, tmp_path):
     result = result_for(epds, HIGH)
-    text = pdf_text(render_pdf(result, clinic, COMPLETED_AT), tmp_path)
+    text = pdf_text(render_pdf(Printout(result, clinic, COMPLETED_AT, CODE)), tmp_path)
     assert clinic.name in text and clinic.phone in text and clinic.hours in text
     assert "Completed 20 November 2026, 11:30 (Europe/Kyiv)" in text
     for answer in result.answers:
@@ -51,14 +52,18 @@ def test_pdf_text_has_letterhead_answers_scores_total_band_and_notice(epds, clin
 
 def test_item_scores_are_listed_per_row(epds, clinic, tmp_path):
     result = result_for(epds, HIGH)
-    lines = pdf_text(render_pdf(result, clinic, COMPLETED_AT), tmp_path).splitlines()
+    lines = pdf_text(
+        render_pdf(Printout(result, clinic, COMPLETED_AT, CODE)), tmp_path
+    ).splitlines()
     for answer in result.answers:
         row = next(line for line in lines if answer.item.text[:40] in line)
         assert row.rstrip().endswith(f" {answer.score}")
 
 
 def test_safety_flag_is_at_the_top_when_item_10_is_above_zero(epds, clinic, tmp_path):
-    text = pdf_text(render_pdf(result_for(epds, HIGH), clinic, COMPLETED_AT), tmp_path)
+    text = pdf_text(
+        render_pdf(Printout(result_for(epds, HIGH), clinic, COMPLETED_AT, CODE)), tmp_path
+    )
     assert "URGENT: item 10 (thoughts of self-harm)" in text
     assert "\u201cSometimes\u201d (score 2)" in text
     assert text.index("URGENT") < text.index("Total score")
@@ -66,7 +71,9 @@ def test_safety_flag_is_at_the_top_when_item_10_is_above_zero(epds, clinic, tmp_
 
 
 def test_no_safety_flag_when_item_10_is_zero(epds, clinic, tmp_path):
-    text = pdf_text(render_pdf(result_for(epds, LOW), clinic, COMPLETED_AT), tmp_path)
+    text = pdf_text(
+        render_pdf(Printout(result_for(epds, LOW), clinic, COMPLETED_AT, CODE)), tmp_path
+    )
     assert "URGENT" not in text
     assert "Item 10 flag No" in text
     assert "Below the usual screening threshold" in text
@@ -74,7 +81,9 @@ def test_no_safety_flag_when_item_10_is_zero(epds, clinic, tmp_path):
 
 @pytest.mark.parametrize("scores", [HIGH, LOW, dict.fromkeys(range(1, 11), 3)])
 def test_one_a4_page_with_metadata(epds, clinic, tmp_path, scores):
-    info = pdf_info(render_pdf(result_for(epds, scores), clinic, COMPLETED_AT), tmp_path)
+    info = pdf_info(
+        render_pdf(Printout(result_for(epds, scores), clinic, COMPLETED_AT, CODE)), tmp_path
+    )
     assert info["Pages"] == "1"
     assert info["Page size"].endswith("(A4)")
     assert info["Title"] == "EPDS screening result"
@@ -82,19 +91,19 @@ def test_one_a4_page_with_metadata(epds, clinic, tmp_path, scores):
 
 
 def test_language_metadata(epds, clinic):
-    assert b"/Lang (en)" in render_pdf(result_for(epds, LOW), clinic, COMPLETED_AT)
+    assert b"/Lang (en)" in render_pdf(Printout(result_for(epds, LOW), clinic, COMPLETED_AT, CODE))
 
 
 def test_dynamic_text_with_markup_characters_is_printed_literally(epds, clinic, tmp_path):
     hostile = replace(clinic, name="Dr <b>Smith</b> & Partners <br/>", address="1 <Main> St & Co")
-    pdf = render_pdf(result_for(epds, HIGH), hostile, COMPLETED_AT)
+    pdf = render_pdf(Printout(result_for(epds, HIGH), hostile, COMPLETED_AT, CODE))
     text = pdf_text(pdf, tmp_path)
     assert "Dr <b>Smith</b> & Partners <br/>" in text
     assert "1 <Main> St & Co" in text
 
 
 def test_story_is_plain_flowables_readable_as_text(epds, clinic):
-    story = build_story(result_for(epds, LOW), clinic, COMPLETED_AT)
+    story = build_story(Printout(result_for(epds, LOW), clinic, COMPLETED_AT, CODE))
     paragraphs = " ".join(f.getPlainText() for f in story if isinstance(f, Paragraph))
     assert "screening result" in paragraphs
 

@@ -1,0 +1,59 @@
+"""Clinician intake: type, paste or scan a result code and get the same result page and PDF.
+
+The code arrives by POST only, so it never sits in a URL or an access log line, and nothing is
+looked up: the code itself carries the answers, checked by its MAC.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from screening.extensions import limiter
+from screening.forms import PostedForm
+from screening.result_code import ResultCodeError, decode
+from screening.scoring import score
+from screening.state import screening_state
+from screening.views import NO_STORE, Page, result_page
+
+bp = Blueprint("intake", __name__)
+
+
+class IntakeForm(PostedForm):
+    code = StringField(
+        "Result code",
+        validators=[
+            InputRequired("Please type or scan the result code."),
+            Length(max=200, message="That is longer than any result code."),
+        ],
+    )
+
+
+def _page(form: IntakeForm, status: int, message: str | None = None) -> Page:
+    return render_template("intake.html", form=form, message=message), status, NO_STORE
+
+
+def _rate_limit() -> str:
+    return str(current_app.config["INTAKE_RATE_LIMIT"])
+
+
+@bp.get("/intake")
+def start() -> Page:
+    return _page(IntakeForm(formdata=None), 200)
+
+
+@bp.post("/intake")
+@limiter.limit(_rate_limit)
+def restore() -> Page:
+    form = IntakeForm()
+    if not form.validate():
+        return _page(form, 400)
+    state = screening_state()
+    try:
+        restored = decode(form.code.data, state.instrument, state.result_code_key)
+    except ResultCodeError as error:
+        return _page(form, 400, error.reason)
+    return result_page(
+        score(state.instrument, restored.answers), restored.completed_at, restored=True
+    )

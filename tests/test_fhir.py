@@ -1,0 +1,98 @@
+"""FHIR export: the bundle validates against the fhir.resources models and says what it should."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from screening.clinic import clinic_from_config
+from screening.config import DEFAULTS
+from screening.fhir import build_bundle
+from screening.scoring import score
+from tests.conftest import answers_form, hidden_fields
+
+ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
+MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def bundle(epds) -> dict:
+    return build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS))
+
+
+def resources(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def test_bundle_validates_against_the_fhir_models(bundle):
+    # fhir.resources ships R4B and R5 models; QuestionnaireResponse, Observation and Bundle are
+    # the same in R4 and R4B.
+    parsed = Bundle.model_validate(bundle)
+    assert [entry.resource.get_resource_type() for entry in parsed.entry] == [
+        "QuestionnaireResponse",
+        "Observation",
+        "Observation",
+    ]
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda response: response.update(authored="yesterday"),
+        lambda response: response["item"][0]["answer"][0].update(valueInteger="three"),
+        lambda response: response.update(answers=[]),
+    ],
+    ids=["bad date", "bad value type", "unknown element"],
+)
+def test_the_validation_is_real(bundle, break_it):
+    break_it(bundle["entry"][0]["resource"])
+    with pytest.raises(ValidationError):
+        Bundle.model_validate(bundle)
+
+
+def test_questionnaire_response_items_carry_answer_and_score(bundle, epds):
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    assert response["status"] == "completed"
+    assert response["authored"] == "2026-11-20T09:30:00Z"
+    items = {item["linkId"]: item for item in response["item"]}
+    result = score(epds, ANSWERS)
+    for answer in result.answers:
+        coding = items[str(answer.item.number)]["answer"][0]["valueCoding"]
+        assert coding["display"] == answer.option.label
+        (ordinal,) = coding["extension"]
+        assert ordinal["url"] == "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+        assert ordinal["valueDecimal"] == answer.score
+    assert items["total"]["answer"] == [{"valueInteger": result.total}]
+
+
+def test_observations_use_the_confirmed_loinc_panel_and_a_local_total_code(bundle, epds):
+    panel, total = resources(bundle, "Observation")
+    assert panel["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "71354-5",
+        "display": "Edinburgh Postnatal Depression Scale [EPDS]",
+    }
+    assert total["code"]["coding"][0]["system"].startswith("urn:screening:")
+    assert "99046-5" not in json.dumps(bundle)  # unverified in the reference: not used
+    assert total["valueInteger"] == score(epds, ANSWERS).total
+    assert panel["hasMember"] == [{"reference": bundle["entry"][2]["fullUrl"]}]
+
+
+def test_download_from_the_result_page(client):
+    page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
+    assert "Download FHIR (JSON)" in page
+    response = client.post("/result.fhir.json", data=hidden_fields(page))
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].endswith('.fhir.json"')
+    Bundle.model_validate(response.get_json())
+
+
+def test_tampered_fhir_post_gets_400(client):
+    data = answers_form(ANSWERS) | {"completed_at": "2026-11-20T09:30:00+00:00", "item_2": "5"}
+    assert client.post("/result.fhir.json", data=data).status_code == 400

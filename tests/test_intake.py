@@ -1,0 +1,127 @@
+"""Clinician intake: a result code restores the same result page, PDF and FHIR export."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from screening import create_app
+from tests.conftest import TEST_SECRET, answers_form, hidden_fields, pdf_text
+
+ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
+
+
+def screen(client) -> tuple[str, dict[str, str]]:
+    """Complete a screening; return the page's result code and its hidden PDF fields."""
+    page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
+    return re.search(r'id="result-code">([^<]+)<', page)[1], hidden_fields(page)
+
+
+def test_result_page_shows_the_code_and_its_qr(client):
+    page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){4}<', page)
+    assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
+
+
+def test_intake_page_autofocuses_the_code_field(client):
+    page = client.get("/intake").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="code"[^>]*autofocus', page)
+    assert 'method="post"' in page
+
+
+def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
+    code, fields = screen(client)
+    restored = client.post("/intake", data={"code": code.lower().replace("-", " ")})
+    assert restored.status_code == 200
+    assert restored.headers["Cache-Control"] == "no-store"
+    page = restored.get_data(as_text=True)
+    assert "Restored from result code" in page
+    original = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
+    for pattern in (r'id="total-score">(\d+)<', r"<h2 id=\"band-title\">([^<]+)<"):
+        assert re.search(pattern, page)[1] == re.search(pattern, original)[1]
+    restored_fields = hidden_fields(page)
+    assert restored_fields["completed_at"] == fields["completed_at"]
+    assert {k: v for k, v in restored_fields.items() if k.startswith("item_")} == {
+        k: v for k, v in fields.items() if k.startswith("item_")
+    }
+    first = pdf_text(client.post("/result.pdf", data=fields).data, tmp_path)
+    again = pdf_text(client.post("/result.pdf", data=restored_fields).data, tmp_path)
+    assert first == again
+    assert code in again
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Please type or scan the result code."),
+        ("EPDS-1234-5678", "A result code has 16 letters and digits"),
+        ("x" * 201, "That is longer than any result code."),
+    ],
+)
+def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client, typed, message):
+    response = client.post("/intake", data={"code": typed})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert f'value="{typed}"' in page
+    assert "<title>Error: " in page
+
+
+def test_an_altered_code_is_refused(client):
+    code, _ = screen(client)
+    position = len(code) - 2
+    altered = code[:position] + ("A" if code[position] != "A" else "B") + code[position + 1 :]
+    response = client.post("/intake", data={"code": altered})
+    assert response.status_code == 400
+    assert "typing mistake" in response.get_data(as_text=True)
+
+
+def test_a_code_issued_under_another_secret_is_refused(client, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "other"))
+    other = create_app({"TESTING": True, "SECRET_KEY": "other", "WTF_CSRF_ENABLED": False})
+    code, _ = screen(other.test_client())
+    response = client.post("/intake", data={"code": code})
+    assert response.status_code == 400
+    assert "not issued by this service" in response.get_data(as_text=True)
+
+
+def test_the_code_never_reaches_a_url_or_a_log_line(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    client = app.test_client()
+    caplog.set_level("DEBUG")
+    token = hidden_fields(client.get("/intake").get_data(as_text=True))["csrf_token"]
+    form = client.get("/").get_data(as_text=True)
+    page = client.post(
+        "/", data=answers_form(ANSWERS) | {"csrf_token": hidden_fields(form)["csrf_token"]}
+    ).get_data(as_text=True)
+    code = re.search(r'id="result-code">([^<]+)<', page)[1]
+    response = client.post("/intake", data={"code": code, "csrf_token": token})
+    assert response.status_code == 200 and "Location" not in response.headers
+    assert code not in "\n".join(record.getMessage() for record in caplog.records)
+    assert client.get(f"/intake?code={code}").get_data(as_text=True).count(code) == 0
+
+
+def test_intake_attempts_are_rate_limited(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False,
+         "INTAKE_RATE_LIMIT": "3 per minute"}
+    )  # fmt: skip
+    client = app.test_client()
+    statuses = [client.post("/intake", data={"code": "EPDS-0"}).status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_the_pdf_qr_decodes_to_the_result_code(client, tmp_path):
+    code, fields = screen(client)
+    pdf = tmp_path / "result.pdf"
+    pdf.write_bytes(client.post("/result.pdf", data=fields).data)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
+    scanned = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert scanned.stdout.strip() == code
