@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock audit-deps load audit bench clean
+.PHONY: run test lint format lock audit-deps load audit bench messages translations clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
 
+CATALOGUES := screening/translations
+POT := $(CATALOGUES)/messages.pot
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	--msgid-bugs-address="" --copyright-holder="" --project=screening
+
+## messages: extract every interface string into messages.pot and merge it into each catalogue
+messages: $(STAMP)
+	$(EXTRACT) -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-fuzzy-matching --no-location --width=100
+
+## translations: compile the catalogues (make run and make test do this first)
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
+
 ## run: serve the app on http://127.0.0.1:5000 with built-in defaults (development key in instance/)
-run: $(STAMP)
+run: $(STAMP) translations
 	SCREENING_DEVELOPMENT=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 ## test: run the whole suite (unit, views, PDF, gunicorn and browser tests) and the lint checks
-test: $(STAMP) lint
+test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

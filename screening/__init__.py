@@ -7,43 +7,55 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_babel import LazyString, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from screening.clinic import clinic_from_config
 from screening.config import load_config
-from screening.extensions import limiter
+from screening.extensions import babel, limiter
 from screening.forms import build_form_classes
-from screening.instrument import load_instrument
+from screening.i18n import LANGUAGES, register_languages, select_locale
+from screening.instrument import load_instrument, load_translations
 from screening.result_code import derive_key
 from screening.security import register_security
-from screening.state import ScreeningState, screening_state
+from screening.state import ScreeningState, current_instrument, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-ERROR_PAGES: dict[int, tuple[str, str]] = {
+ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
     400: (
-        "Something was not right",
-        "The page could not use what was sent. Please go back to the questionnaire and try again.",
+        _l("Something was not right"),
+        _l(
+            "The page could not use what was sent. "
+            "Please go back to the questionnaire and try again."
+        ),
     ),
-    403: ("Not open to you", "This page is not open to you. Please start from the questionnaire."),
-    404: ("Page not found", "There is no page at this address."),
+    403: (
+        _l("Not open to you"),
+        _l("This page is not open to you. Please start from the questionnaire."),
+    ),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
     405: (
-        "Page cannot be opened this way",
-        "This page cannot be opened this way. Please start from the questionnaire.",
+        _l("Page cannot be opened this way"),
+        _l("This page cannot be opened this way. Please start from the questionnaire."),
     ),
     413: (
-        "Too much was sent",
-        "What was sent was too large to accept. Please go back to the questionnaire.",
+        _l("Too much was sent"),
+        _l("What was sent was too large to accept. Please go back to the questionnaire."),
     ),
     429: (
-        "Too many attempts",
-        "There have been too many attempts. Please wait a few minutes and try again, or call us.",
+        _l("Too many attempts"),
+        _l(
+            "There have been too many attempts. "
+            "Please wait a few minutes and try again, or call us."
+        ),
     ),
     500: (
-        "Something went wrong",
-        "Something went wrong on our side. Your answers were not stored anywhere.",
+        _l("Something went wrong"),
+        _l("Something went wrong on our side. Your answers were not stored anywhere."),
     ),
 }
 
@@ -70,6 +82,7 @@ def register_state(app: Flask) -> None:
     instrument = load_instrument()
     questionnaire_form, result_form = build_form_classes(instrument)
     ScreeningState(
+        translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
         instrument=instrument,
         clinic=clinic_from_config(app.config),
         questionnaire_form_class=questionnaire_form,
@@ -80,6 +93,12 @@ def register_state(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    register_languages(app)
 
 
 def register_views(app: Flask) -> None:
@@ -104,18 +123,32 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
-    def render_fragment(macro_name: str, *args: object) -> Markup:
-        """A macro from _macros.html, rendered once per distinct (hashable) set of arguments."""
+    def render_fragment(language: str, macro_name: str, *args: object) -> Markup:
+        """A macro from _macros.html, rendered once per language and set of (hashable) arguments."""
         macros = app.jinja_env.get_template("_macros.html").module
         return Markup(getattr(macros, macro_name)(*args))
 
     # Fragments depend only on their arguments (a few hundred combinations at most); escaping
     # the instrument's text again on every request was half of each page's render time.
     cached = render_fragment if app.debug else functools.lru_cache(maxsize=1024)(render_fragment)
-    app.jinja_env.globals["fragment"] = cached
+
+    def fragment(macro_name: str, *args: object) -> Markup:
+        # The language is part of the key: fragments hold translated words.
+        return cached(str(get_locale()), macro_name, *args)
+
+    app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
     @app.context_processor
     def screening_context() -> dict[str, object]:
-        state = screening_state()
-        return {"clinic": state.clinic, "instrument": state.instrument}
+        clinic = screening_state().clinic
+        return {
+            "clinic": clinic,
+            "instrument": current_instrument(),
+            "languages": LANGUAGES,
+            "current_language": str(get_locale()),
+            "phone_link": Markup('<a href="{}">{}</a>').format(clinic.phone_uri, clinic.phone),
+            "emergency_link": Markup('<a href="{}">{}</a>').format(
+                clinic.emergency_uri, clinic.emergency_number
+            ),
+        }

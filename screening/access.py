@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -30,18 +31,18 @@ bp = Blueprint("access", __name__)
 
 SESSION_KEY = "access_granted"
 OPEN_ENDPOINTS = {"access.enter", "screening.health", "static"}
-WRONG_CODE = (
+WRONG_CODE = _l(
     "That code is not right. Please check the code the clinic gave you and try again, "
     "or call the clinic."
 )
-CODE_FIRST = "Please enter the access code the clinic gave you first."
+CODE_FIRST = _l("Please enter the access code the clinic gave you first.")
 
 
 class AccessForm(PostedForm):
     code = StringField(
-        "Access code",
+        _l("Access code"),
         validators=[
-            InputRequired("Enter the access code the clinic gave you"),
+            InputRequired(_l("Enter the access code the clinic gave you")),
             Length(max=200, message=WRONG_CODE),
         ],
     )

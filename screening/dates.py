@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 # The PDF can be downloaded later from the result page; a time far in the future is not genuine.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -25,10 +27,9 @@ def parse_completed_at(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def for_people(moment: datetime, zone: ZoneInfo) -> str:
-    """E.g. '25 November 2026, 14:05' in the clinic's time zone."""
-    local = moment.astimezone(zone)
-    return f"{local.day} {local:%B %Y, %H:%M}"
+def for_people(moment: datetime, zone: ZoneInfo, language: str = "en") -> str:
+    """E.g. '25 November 2026, 14:05' (or '25 листопада 2026, 14:05') in the clinic's zone."""
+    return format_datetime(moment.astimezone(zone), "d MMMM y, HH:mm", locale=language)
 
 
 def for_file_name(moment: datetime, zone: ZoneInfo) -> str:

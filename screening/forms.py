@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import Field, HiddenField, RadioField
@@ -20,7 +21,7 @@ from screening.instrument import Instrument, Item
 # Not "submit": a control with that id would hide the form's own submit() method.
 SUBMIT_BUTTON_ID = "send"
 
-CSRF_EXPIRED_MESSAGE = (
+CSRF_EXPIRED_MESSAGE = _l(
     "This page had been open for a long time, so your answers could not be sent safely. "
     "They are still filled in below: please check them and press the button again."
 )
@@ -59,17 +60,22 @@ def _item_field(item: Item) -> RadioField:
         choices=[
             SelectChoice(str(index), option.label) for index, option in enumerate(item.options)
         ],
-        validators=[InputRequired(message=f"Choose an answer for question {item.number}")],
-        invalid_choice_message=(
-            f"The answer sent for question {item.number} is not one of its options. "
-            "Please choose one again."
+        validators=[
+            InputRequired(
+                message=_l("Choose an answer for question %(number)s", number=item.number)
+            )
+        ],
+        invalid_choice_message=_l(
+            "The answer sent for question %(number)s is not one of its options. "
+            "Please choose one again.",
+            number=item.number,
         ),
     )
 
 
-COMPLETED_AT_MESSAGE = (
-    "The time this screening was completed was not recognised. Your answers are filled in below: "
-    "please press \u201cSee my result\u201d again."
+COMPLETED_AT_MESSAGE = _l(
+    "The time this screening was completed was not recognised. Your answers are filled in "
+    "below: please press \u201cSee my result\u201d again."
 )
 
 
@@ -114,7 +120,7 @@ def kept_answers(form: FlaskForm, instrument: Instrument) -> dict[int, str]:
 def item_errors(form: FlaskForm, instrument: Instrument) -> dict[int, tuple[str, ...]]:
     """Item number -> its error messages, for the items that have any."""
     return {
-        item.number: tuple(form[field_name(item.number)].errors)
+        item.number: tuple(str(error) for error in form[field_name(item.number)].errors)
         for item in instrument.items
         if form[field_name(item.number)].errors
     }

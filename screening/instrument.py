@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,8 @@ class Instrument:
     interpretation_sources: tuple[str, ...]
     notice: str
     citation: str
+    # For a translation: the published, validated source it comes from, as a citation.
+    validated_source: str = ""
 
     @property
     def max_total(self) -> int:
@@ -277,3 +279,69 @@ def load_instrument(path: Path = INSTRUMENTS_DIR / "epds.json") -> Instrument:
     except (OSError, json.JSONDecodeError) as error:
         raise InstrumentError(f"cannot read instrument file {path}: {error}") from error
     return parse_instrument(data)
+
+
+def _overlay(base: Instrument, data: Mapping[str, Any], where: str) -> Instrument:
+    """The base instrument with a translation's words; every score stays the base's own."""
+    raw_items = _require(data, "items", list, where)
+    if len(raw_items) != len(base.items):
+        raise InstrumentError(
+            f"{where}: has {len(raw_items)} items, the instrument has {len(base.items)}"
+        )
+    items = []
+    for item, raw in zip(base.items, raw_items, strict=True):
+        labels = _require(raw, "options", list, f"{where}, item {item.number}")
+        if len(labels) != len(item.options) or not all(isinstance(x, str) and x for x in labels):
+            raise InstrumentError(
+                f"{where}, item {item.number}: 'options' must be {len(item.options)} texts in the "
+                "published order"
+            )
+        items.append(
+            Item(
+                number=item.number,
+                text=_require(raw, "text", str, f"{where}, item {item.number}"),
+                options=tuple(
+                    Option(label=label, score=option.score)
+                    for label, option in zip(labels, item.options, strict=True)
+                ),
+            )
+        )
+    raw_example = _require(data, "example", dict, where)
+    example_options = tuple(_require(raw_example, "options", list, f"{where}, example"))
+    if len(example_options) != len(base.example.options):
+        raise InstrumentError(f"{where}, example: 'options' must match the instrument's example")
+    return replace(
+        base,
+        language=_require(data, "language", str, where),
+        title=_require(data, "title", str, where),
+        preamble=_require(data, "preamble", str, where),
+        example=replace(
+            base.example,
+            intro=_require(raw_example, "intro", str, f"{where}, example"),
+            stem=_require(raw_example, "stem", str, f"{where}, example"),
+            options=example_options,
+            explanation=_require(raw_example, "explanation", str, f"{where}, example"),
+        ),
+        lead_in=_require(data, "lead_in", str, where),
+        items=tuple(items),
+        notice=_require(data, "notice", str, where),
+        validated_source=_require(data, "validated_source", str, where),
+    )
+
+
+def load_translations(base: Instrument, directory: Path) -> dict[str, Instrument]:
+    """Licensed, validated translations dropped in ``directory`` as ``<id>.<language>.json``."""
+    translations = {}
+    for path in sorted(Path(directory).glob(f"{base.id}.*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise InstrumentError(f"cannot read translation {path}: {error}") from error
+        translated = _overlay(base, data, f"translation {path.name}")
+        if path.name != f"{base.id}.{translated.language}.json":
+            raise InstrumentError(
+                f"translation {path.name}: its 'language' is {translated.language!r}; "
+                f"name the file {base.id}.{translated.language}.json"
+            )
+        translations[translated.language] = translated
+    return translations

@@ -7,6 +7,8 @@ looked up: the code itself carries the answers, checked by its MAC.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -14,7 +16,7 @@ from screening.extensions import limiter
 from screening.forms import PostedForm
 from screening.result_code import ResultCodeError, decode
 from screening.scoring import score
-from screening.state import screening_state
+from screening.state import current_instrument, screening_state
 from screening.views import NO_STORE, Page, result_page
 
 bp = Blueprint("intake", __name__)
@@ -22,10 +24,10 @@ bp = Blueprint("intake", __name__)
 
 class IntakeForm(PostedForm):
     code = StringField(
-        "Result code",
+        _l("Result code"),
         validators=[
-            InputRequired("Please type or scan the result code."),
-            Length(max=200, message="That is longer than any result code."),
+            InputRequired(_l("Please type or scan the result code.")),
+            Length(max=200, message=_l("That is longer than any result code.")),
         ],
     )
 
@@ -49,11 +51,9 @@ def restore() -> Page:
     form = IntakeForm()
     if not form.validate():
         return _page(form, 400)
-    state = screening_state()
+    instrument = current_instrument()
     try:
-        restored = decode(form.code.data, state.instrument, state.result_code_key)
+        restored = decode(form.code.data, instrument, screening_state().result_code_key)
     except ResultCodeError as error:
-        return _page(form, 400, error.reason)
-    return result_page(
-        score(state.instrument, restored.answers), restored.completed_at, restored=True
-    )
+        return _page(form, 400, gettext(error.reason, **error.params))
+    return result_page(score(instrument, restored.answers), restored.completed_at, restored=True)

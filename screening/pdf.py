@@ -8,15 +8,20 @@ Paragraph markup.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -44,29 +49,64 @@ ALERT = colors.HexColor("#a4262c")
 ALERT_BACKGROUND = colors.HexColor("#fdecea")
 SHADE = colors.HexColor("#f0f4f8")
 
-NOT_A_DIAGNOSIS = (
+FONT_DIRECTORIES = (Path("/usr/share/fonts/truetype/dejavu"),)  # Debian's fonts-dejavu-core
+Translate = Callable[..., str]
+
+
+def english(message: str, **variables: object) -> str:
+    """The identity translation, with gettext's %(name)s substitution."""
+    return message % variables if variables else message
+
+
+def N_(message: str) -> str:  # gettext's conventional name for "mark only"
+    """Marks a message for the translation catalogues; it is translated where it is used."""
+    return message
+
+
+NOT_A_DIAGNOSIS = N_(
     "This is a screening result, not a diagnosis. The EPDS score should not override clinical "
     "judgment. A careful clinical assessment should be carried out to confirm the diagnosis. The "
-    "scale indicates how the person has felt during the previous week. In doubtful cases it may be "
-    "useful to repeat the screening after 2 weeks. The scale will not detect anxiety neuroses, "
-    "phobias or personality disorders."
+    "scale indicates how the person has felt during the previous week. In doubtful cases it may "
+    "be useful to repeat the screening after 2 weeks. The scale will not detect anxiety "
+    "neuroses, phobias or personality disorders."
 )
+
+
+@cache
+def fonts() -> tuple[str, str]:
+    """Regular and bold font names: DejaVu Sans Condensed (Unicode, Cyrillic included, about as
+    wide as Helvetica; embedded as a subset) when installed, else the built-in Helvetica, which
+    has no Cyrillic."""
+    for directory in FONT_DIRECTORIES:
+        regular = directory / "DejaVuSansCondensed.ttf"
+        bold = directory / "DejaVuSansCondensed-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            pdfmetrics.registerFont(TTFont("DejaVuSansCondensed", str(regular)))
+            pdfmetrics.registerFont(TTFont("DejaVuSansCondensed-Bold", str(bold)))
+            registerFontFamily(
+                "DejaVuSansCondensed",
+                normal="DejaVuSansCondensed",
+                bold="DejaVuSansCondensed-Bold",
+                italic="DejaVuSansCondensed",
+                boldItalic="DejaVuSansCondensed-Bold",
+            )
+            return "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
+    return "Helvetica", "Helvetica-Bold"
 
 
 @cache
 def styles() -> StyleSheet1:
     """The PDF's one stylesheet, built once per process."""
+    regular, bold = fonts()
     sheet = StyleSheet1()
-    base = ParagraphStyle("Body", fontName="Helvetica", fontSize=8.5, leading=10.5, textColor=INK)
+    base = ParagraphStyle("Body", fontName=regular, fontSize=8.5, leading=10.5, textColor=INK)
     sheet.add(base)
-    sheet.add(
-        ParagraphStyle("Letterhead", base, fontName="Helvetica-Bold", fontSize=13, leading=16)
-    )
+    sheet.add(ParagraphStyle("Letterhead", base, fontName=bold, fontSize=13, leading=16))
     sheet.add(ParagraphStyle("Contact", base, textColor=MUTED))
-    sheet.add(ParagraphStyle("Title", base, fontName="Helvetica-Bold", fontSize=12, leading=15))
+    sheet.add(ParagraphStyle("Title", base, fontName=bold, fontSize=12, leading=15))
     sheet.add(ParagraphStyle("Cell", base, fontSize=8, leading=9.5))
-    sheet.add(ParagraphStyle("CellBold", base, fontName="Helvetica-Bold", fontSize=8, leading=9.5))
-    sheet.add(ParagraphStyle("Alert", base, fontName="Helvetica-Bold", textColor=ALERT))
+    sheet.add(ParagraphStyle("CellBold", base, fontName=bold, fontSize=8, leading=9.5))
+    sheet.add(ParagraphStyle("Alert", base, fontName=bold, textColor=ALERT))
     sheet.add(ParagraphStyle("Small", base, fontSize=6.5, leading=8, textColor=MUTED))
     return sheet
 
@@ -81,8 +121,22 @@ def _markup(markup: str, style: str = "Body") -> Paragraph:
     return Paragraph(markup, styles()[style])
 
 
-def _letterhead(clinic: Clinic) -> list[Flowable]:
-    contact = [clinic.hours, f"Tel. {clinic.phone}"]
+@dataclass(frozen=True)
+class Printout:
+    """What the page shows: the scored answers, whose letterhead, when, the result code, and
+    the interface language's translation function (gettext's signature)."""
+
+    result: ScreeningResult
+    clinic: Clinic
+    completed_at: datetime
+    result_code: str
+    translate: Translate = english
+    language: str = "en"
+
+
+def _letterhead(printout: Printout) -> list[Flowable]:
+    _, clinic = printout.translate, printout.clinic
+    contact = [clinic.hours, _("Tel. %(phone)s", phone=clinic.phone)]
     if clinic.address:
         contact.append(clinic.address)
     return [
@@ -92,13 +146,19 @@ def _letterhead(clinic: Clinic) -> list[Flowable]:
     ]
 
 
-def _safety_box(result: ScreeningResult) -> Table:
+def _safety_box(printout: Printout) -> Table:
+    _, result = printout.translate, printout.result
     answer = result.safety_answer
+    headline = _(
+        "URGENT: item %(number)s (thoughts of self-harm) answered \u201c%(answer)s\u201d "
+        "(score %(score)s).",
+        number=answer.item.number,
+        answer=answer.option.label,
+        score=answer.score,
+    )
+    advice = _("Assess risk today, before the patient leaves, whatever the total score.")
     text = (
-        f"<b>URGENT: item {answer.item.number} (thoughts of self-harm) answered "
-        f"\u201c{escape(answer.option.label)}\u201d (score {answer.score}).</b> "
-        "Assess risk today, before the patient leaves, whatever the total score. "
-        f"{escape(result.instrument.safety_rule.source)}"
+        f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )
     box = Table([[_markup(text, "Alert")]], colWidths=["100%"])
     box.setStyle(
@@ -114,31 +174,31 @@ def _safety_box(result: ScreeningResult) -> Table:
     return box
 
 
-def _summary(result: ScreeningResult) -> Table:
+def _summary(printout: Printout) -> Table:
+    _, result = printout.translate, printout.result
+    out_of = _("%(score)s out of %(maximum)s", score=result.total, maximum=result.max_total)
+    band = _(result.band.label)
     rows = [
-        [
-            _p("Total score", "CellBold"),
-            _markup(f"<b>{result.total}</b> out of {result.max_total}", "Cell"),
-        ],
-        [
-            _p("Band", "CellBold"),
-            _markup(f"<b>{escape(result.band.label)}</b>", "Cell"),
-        ],
+        [_p(_("Total score"), "CellBold"), _markup(f"<b>{escape(out_of)}</b>", "Cell")],
+        [_p(_("Band"), "CellBold"), _markup(f"<b>{escape(band)}</b>", "Cell")],
     ]
     for sub in result.subscales:
-        verdict = sub.subscale.flag_text if sub.flagged else sub.subscale.below_text
+        verdict = _(sub.subscale.flag_text) if sub.flagged else _(sub.subscale.below_text)
+        score_text = _("%(score)s out of %(maximum)s", score=sub.score, maximum=sub.max_score)
         rows.append(
             [
-                _p(sub.subscale.label, "CellBold"),
-                _p(f"{sub.score} out of {sub.max_score}. {verdict} {sub.subscale.source}", "Cell"),
+                _p(_(sub.subscale.label), "CellBold"),
+                _p(f"{score_text}. {verdict} {sub.subscale.source}", "Cell"),
             ]
         )
     rule = result.instrument.safety_rule
-    flag = "YES: needs assessment today" if result.safety_flag else "No"
+    flag = _("YES: needs assessment today") if result.safety_flag else _("No")
     rows.append(
         [
-            _p(f"Item {rule.item} flag", "CellBold"),
-            _p(f"{flag} (score {result.safety_answer.score})", "Cell"),
+            _p(_("Item %(number)s flag", number=rule.item), "CellBold"),
+            _p(
+                _("%(flag)s (score %(score)s)", flag=flag, score=result.safety_answer.score), "Cell"
+            ),
         ]
     )
     table = Table(rows, colWidths=[38 * mm, 142 * mm])
@@ -156,15 +216,14 @@ def _summary(result: ScreeningResult) -> Table:
 
 def _plain_cells(*commands: tuple) -> list[tuple]:
     """Table style for cells given as plain strings: cheaper than Paragraphs, and never wrapped."""
-    return [
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        *commands,
-    ]
+    regular, _bold = fonts()
+    return [("FONT", (0, 0), (-1, -1), regular, 8), ("TEXTCOLOR", (0, 0), (-1, -1), INK), *commands]
 
 
-def _answers_table(result: ScreeningResult) -> Table:
-    rows: list[list[object]] = [["#", "Question", "Answer chosen", "Score"]]
+def _answers_table(printout: Printout) -> Table:
+    _, result = printout.translate, printout.result
+    _regular, bold = fonts()
+    rows: list[list[object]] = [["#", _("Question"), _("Answer chosen"), _("Score")]]
     for answer in result.answers:
         star = "*" if answer.item.is_reverse_scored else ""
         rows.append(
@@ -175,13 +234,13 @@ def _answers_table(result: ScreeningResult) -> Table:
                 str(answer.score),
             ]
         )
-    rows.append(["", "Total", "", str(result.total)])
+    rows.append(["", _("Total"), "", str(result.total)])
     table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
     table.setStyle(
         TableStyle(
             _plain_cells(
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
+                ("FONT", (0, 0), (-1, 0), bold, 8),
+                ("FONT", (0, -1), (-1, -1), bold, 8),
                 ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
                 ("GRID", (0, 0), (-1, -1), 0.5, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
@@ -194,14 +253,19 @@ def _answers_table(result: ScreeningResult) -> Table:
     return table
 
 
-def _blank_lines() -> Table:
+def _blank_lines(printout: Printout) -> Table:
     """Lines for the clinician to fill in by hand at intake."""
-    rows = [["Patient name:", "", "Date of birth:", ""], ["Clinician:", "", "Signature:", ""]]
-    table = Table(rows, colWidths=[24 * mm, 70 * mm, 24 * mm, 62 * mm], rowHeights=9 * mm)
+    _ = printout.translate
+    rows = [
+        [_("Patient name:"), "", _("Date of birth:"), ""],
+        [_("Clinician:"), "", _("Signature:"), ""],
+    ]
+    table = Table(rows, colWidths=[26 * mm, 68 * mm, 26 * mm, 60 * mm], rowHeights=9 * mm)
+    regular, _bold = fonts()
     table.setStyle(
         TableStyle(
             _plain_cells(
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
+                ("FONT", (0, 0), (-1, -1), regular, 8.5),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, INK),
                 ("LINEBELOW", (3, 0), (3, -1), 0.6, INK),
@@ -211,39 +275,33 @@ def _blank_lines() -> Table:
     return table
 
 
-@dataclass(frozen=True)
-class Printout:
-    """What the page shows: the scored answers, whose letterhead, when, and the result code."""
-
-    result: ScreeningResult
-    clinic: Clinic
-    completed_at: datetime
-    result_code: str
-
-
 def _for_the_clinician(printout: Printout) -> Table:
-    result = printout.result
+    _, result = printout.translate, printout.result
     instrument = result.instrument
-    lines = [_p("For the clinician", "CellBold")]
+    lines = [_p(_("For the clinician"), "CellBold")]
     if result.safety_flag:
         answer = result.safety_answer
+        label = _("Item %(number)s response, verbatim:", number=answer.item.number)
+        score_text = _("score %(score)s", score=answer.score)
         lines.append(
             _markup(
-                f"<b>Item {answer.item.number} response, verbatim:</b> "
-                f"\u201c{escape(answer.item.text)}\u201d: "
-                f"\u201c{escape(answer.option.label)}\u201d (score {answer.score}).",
+                f"<b>{escape(label)}</b> \u201c{escape(answer.item.text)}\u201d: "
+                f"\u201c{escape(answer.option.label)}\u201d ({escape(score_text)}).",
                 "Cell",
             )
         )
     bands = "; ".join(
-        f"{band.min}\u2013{band.max} {band.label.lower()}" for band in instrument.bands
+        f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
-    lines.append(_p(f"Bands used: {bands}.", "Cell"))
+    lines.append(_p(_("Bands used: %(bands)s.", bands=bands), "Cell"))
     lines += [_p(source, "Cell") for source in instrument.interpretation_sources]
+    code_label = _("Result code:")
+    explanation = _("restores this result on the clinic's intake page; it holds the answers")
     lines.append(
         _markup(
-            f"<b>Result code:</b> <font name='Courier-Bold'>{escape(printout.result_code)}</font> "
-            "(restores this result on the clinic's intake page; it holds the answers).",
+            f"<b>{escape(code_label)}</b> "
+            f"<font name='Courier-Bold'>{escape(printout.result_code)}</font> "
+            f"({escape(explanation)}).",
             "Cell",
         )
     )
@@ -264,41 +322,45 @@ def _for_the_clinician(printout: Printout) -> Table:
 
 def build_story(printout: Printout) -> list[Flowable]:
     """Everything on the page, top to bottom, as flowables."""
-    result, clinic = printout.result, printout.clinic
+    _, result, clinic = printout.translate, printout.result, printout.clinic
     instrument = result.instrument
-    story: list[Flowable] = _letterhead(clinic)
-    story.append(_p(f"{instrument.title}: screening result", "Title"))
+    story: list[Flowable] = _letterhead(printout)
+    story.append(_p(_("%(title)s: screening result", title=instrument.title), "Title"))
+    when = for_people(printout.completed_at, clinic.timezone, printout.language)
     story.append(
         _p(
-            f"Completed {for_people(printout.completed_at, clinic.timezone)} "
-            f"({clinic.timezone.key}). {instrument.version_note}. "
-            "Looks back over the past 7 days.",
+            _("Completed %(when)s (%(zone)s).", when=when, zone=clinic.timezone.key)
+            + f" {_(instrument.version_note)}. "
+            + _("Looks back over the past 7 days."),
             "Contact",
         )
     )
     story.append(Spacer(1, 3 * mm))
     if result.safety_flag:
-        story += [_safety_box(result), Spacer(1, 3 * mm)]
-    story += [_summary(result), Spacer(1, 3 * mm), _answers_table(result)]
-    story.append(_p("* reverse-scored item: the first option scores 3.", "Small"))
-    story += [Spacer(1, 2 * mm), _p(NOT_A_DIAGNOSIS), Spacer(1, 3 * mm)]
-    story += [_for_the_clinician(printout), _blank_lines()]
+        story += [_safety_box(printout), Spacer(1, 3 * mm)]
+    story += [_summary(printout), Spacer(1, 3 * mm), _answers_table(printout)]
+    story.append(_p(_("* reverse-scored item: the first option scores 3."), "Small"))
+    story += [Spacer(1, 2 * mm), _p(_(NOT_A_DIAGNOSIS)), Spacer(1, 3 * mm)]
+    story += [_for_the_clinician(printout), _blank_lines(printout)]
     story += [Spacer(1, 3 * mm), _p(instrument.notice, "Small")]
     return story
 
 
-def _draw_footer(clinic: Clinic) -> object:
+def _draw_footer(printout: Printout) -> object:
+    _, clinic = printout.translate, printout.clinic
+
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(fonts()[0], 7)
         canvas.setFillColor(MUTED)
         canvas.setStrokeColor(RULE)
         y = MARGIN - 4 * mm
         canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
-        canvas.drawString(MARGIN, y, f"{clinic.name} \u00b7 Tel. {clinic.phone}")
-        canvas.drawRightString(
-            A4[0] - MARGIN, y, f"Screening, not diagnosis \u00b7 Page {canvas.getPageNumber()}"
-        )
+        phone = _("Tel. %(phone)s", phone=clinic.phone)
+        canvas.drawString(MARGIN, y, f"{clinic.name} \u00b7 {phone}")
+        page = _("Page %(number)s", number=canvas.getPageNumber())
+        not_diagnosis = _("Screening, not diagnosis")
+        canvas.drawRightString(A4[0] - MARGIN, y, f"{not_diagnosis} \u00b7 {page}")
         canvas.restoreState()
 
     return draw
@@ -306,7 +368,7 @@ def _draw_footer(clinic: Clinic) -> object:
 
 def render_pdf(printout: Printout) -> bytes:
     """The result as a one-page A4 PDF with title, author and language metadata."""
-    result, clinic = printout.result, printout.clinic
+    _, result, clinic = printout.translate, printout.result, printout.clinic
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -315,13 +377,13 @@ def render_pdf(printout: Printout) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=f"{result.instrument.short_title} screening result",
+        title=_("%(instrument)s screening result", instrument=result.instrument.short_title),
         author=clinic.name,
-        subject="Screening, not diagnosis",
+        subject=_("Screening, not diagnosis"),
         creator=clinic.name,
-        lang=result.instrument.language,
+        lang=printout.language,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(clinic))])
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(printout))])
     doc.build(build_story(printout))
     return buffer.getvalue()

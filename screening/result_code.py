@@ -39,12 +39,19 @@ GROUP = 4
 KEY_PURPOSE = b"screening result code v1"
 
 
-class ResultCodeError(ValueError):
-    """A code that cannot be restored; ``reason`` says why, in words for the person typing it."""
+def N_(message: str) -> str:  # gettext's conventional name for "mark only"
+    """Marks a message for the translation catalogues; it is translated where it is shown."""
+    return message
 
-    def __init__(self, reason: str) -> None:
+
+class ResultCodeError(ValueError):
+    """A code that cannot be restored. ``reason`` says why in words for the person typing it,
+    with %(name)s placeholders filled from ``params``."""
+
+    def __init__(self, reason: str, **params: object) -> None:
         self.reason = reason
-        super().__init__(reason)
+        self.params = params
+        super().__init__(reason % params if params else reason)
 
 
 @dataclass(frozen=True)
@@ -124,17 +131,23 @@ def decode(text: str, instrument: Instrument, key: bytes) -> RestoredResult:
     symbols_count = _symbols_for(payload_bits + MAC_BITS)
     compact = normalise(text[:200], instrument)
     if not compact:
-        raise ResultCodeError("Please type or scan the result code.")
+        raise ResultCodeError(N_("Please type or scan the result code."))
     if len(compact) != symbols_count + 1 or any(symbol not in VALUES for symbol in compact):
         raise ResultCodeError(
-            f"A result code has {symbols_count + 1} letters and digits after "
-            f"\u201c{instrument.id.upper()}-\u201d. Please check it and try again."
+            N_(
+                "A result code has %(count)s letters and digits after \u201c%(prefix)s-\u201d. "
+                "Please check it and try again."
+            ),
+            count=symbols_count + 1,
+            prefix=instrument.id.upper(),
         )
     symbols, check = compact[:-1], compact[-1]
     if luhn_check_symbol(symbols) != check:
         raise ResultCodeError(
-            "This code has a typing mistake. Please compare it with the code on the patient's "
-            "screen or PDF, letter by letter."
+            N_(
+                "This code has a typing mistake. Please compare it with the code on the "
+                "patient's screen or PDF, letter by letter."
+            )
         )
     number = 0
     for symbol in symbols:
@@ -145,23 +158,25 @@ def decode(text: str, instrument: Instrument, key: bytes) -> RestoredResult:
         mac.to_bytes(4, "big"), _mac(key, payload, payload_bits).to_bytes(4, "big")
     ):
         raise ResultCodeError(
-            "This code was not issued by this service, or it has been changed. "
-            "Please check it with the patient."
+            N_(
+                "This code was not issued by this service, or it has been changed. "
+                "Please check it with the patient."
+            )
         )
     answers = {}
     for item in reversed(instrument.items):
         answers[item.number] = payload & (2**ANSWER_BITS - 1)
         payload >>= ANSWER_BITS
         if answers[item.number] >= len(item.options):
-            raise ResultCodeError("This code does not hold a valid set of answers.")
+            raise ResultCodeError(N_("This code does not hold a valid set of answers."))
     minute = payload & (2**MINUTE_BITS - 1)
     payload >>= MINUTE_BITS
     day = payload & (2**DAY_BITS - 1)
     payload >>= DAY_BITS
     if payload != instrument.code_number:
-        raise ResultCodeError("This code is for a different questionnaire or version.")
+        raise ResultCodeError(N_("This code is for a different questionnaire or version."))
     if minute >= 24 * 60:
-        raise ResultCodeError("This code does not hold a valid completion time.")
+        raise ResultCodeError(N_("This code does not hold a valid completion time."))
     completed_at = datetime.combine(EPOCH + timedelta(days=day), datetime.min.time(), UTC)
     return RestoredResult(
         answers=dict(sorted(answers.items())), completed_at=completed_at + timedelta(minutes=minute)

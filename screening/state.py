@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
 from screening.clinic import Clinic
@@ -20,6 +22,11 @@ class ScreeningState:
     questionnaire_form_class: type[FlaskForm]
     result_form_class: type[FlaskForm]
     result_code_key: bytes
+    # Interface language -> the instrument in that language, when a validated one is installed.
+    translations: Mapping[str, Instrument] = field(default_factory=dict)
+
+    def instrument_for(self, language: str) -> Instrument:
+        return self.translations.get(language, self.instrument)
 
     def questionnaire_form(self) -> FlaskForm:
         return self.questionnaire_form_class()
@@ -33,3 +40,8 @@ class ScreeningState:
 
 def screening_state() -> ScreeningState:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def current_instrument() -> Instrument:
+    """The instrument in the interface language if a validated translation is installed."""
+    return screening_state().instrument_for(str(get_locale()))

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
+from screening.about import clinic_paragraphs
 from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
 from screening.fhir import build_bundle
 from screening.forms import error_links, item_errors, kept_answers, posted_answers
+from screening.i18n import chosen_language
 from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
 from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
-from screening.state import screening_state
+from screening.state import current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
@@ -28,21 +32,23 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 Page = tuple[str, int, dict[str, str]]
 
 
-def _questionnaire(form: FlaskForm | None = None) -> Page:
-    """The questionnaire: blank, or (400) with a failed form's answers and errors."""
-    instrument = screening_state().instrument
+def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> Page:
+    """The questionnaire: blank, or (400) with a failed form's answers and errors, or (200,
+    after a language switch) with the answers given so far and no errors."""
+    instrument = current_instrument()
+    failed = form is not None and show_errors
     page = render_template(
         "questionnaire.html",
         kept=kept_answers(form, instrument) if form else {},
-        item_errors=item_errors(form, instrument) if form else {},
-        errors=error_links(form, instrument) if form else [],
+        item_errors=item_errors(form, instrument) if failed else {},
+        errors=error_links(form, instrument) if failed else [],
     )
-    return page, 400 if form else 200, NO_STORE
+    return page, 400 if failed else 200, NO_STORE
 
 
 def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
     state = screening_state()
-    return encode(state.instrument, outcome.option_indexes, completed_at, state.result_code_key)
+    return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
 
 
 def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
@@ -52,7 +58,9 @@ def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool
         "result.html",
         result=outcome,
         completed_at=completed_at,
-        completed_text=for_people(completed_at, screening_state().clinic.timezone),
+        completed_text=for_people(
+            completed_at, screening_state().clinic.timezone, str(get_locale())
+        ),
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
@@ -74,11 +82,11 @@ def _download(body: bytes | str, mimetype: str, completed_at: datetime, extensio
 
 def _posted_result() -> tuple[ScreeningResult, datetime] | Page:
     """The answers and completion time re-posted from the result page, scored again."""
-    state = screening_state()
-    form = state.result_form()
+    form = screening_state().result_form()
     if not form.validate():
         return _questionnaire(form)
-    outcome = score(state.instrument, posted_answers(form, state.instrument))
+    instrument = current_instrument()
+    outcome = score(instrument, posted_answers(form, instrument))
     return outcome, parse_completed_at(form.completed_at.data)
 
 
@@ -91,11 +99,11 @@ def questionnaire() -> Page:
 
 @bp.post("/")
 def result() -> Page:
-    state = screening_state()
-    form = state.questionnaire_form()
+    form = screening_state().questionnaire_form()
     if not form.validate():
         return _questionnaire(form)
-    outcome = score(state.instrument, posted_answers(form, state.instrument))
+    instrument = current_instrument()
+    outcome = score(instrument, posted_answers(form, instrument))
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     return result_page(outcome, now_utc().replace(second=0))
 
@@ -107,7 +115,12 @@ def result_pdf() -> Response | Page:
         return posted
     outcome, completed_at = posted
     printout = Printout(
-        outcome, screening_state().clinic, completed_at, result_code_for(outcome, completed_at)
+        result=outcome,
+        clinic=screening_state().clinic,
+        completed_at=completed_at,
+        result_code=result_code_for(outcome, completed_at),
+        translate=gettext,
+        language=str(get_locale()),
     )
     return _download(render_pdf(printout), "application/pdf", completed_at, "pdf")
 
@@ -122,6 +135,29 @@ def result_fhir() -> Response | Page:
     return _download(
         json.dumps(bundle, indent=2), "application/fhir+json", completed_at, "fhir.json"
     )
+
+
+@bp.post("/language")
+def switch_language() -> Page:
+    """Show the same page in the chosen language, keeping every answer given so far."""
+    if chosen_language() is None:
+        abort(400)
+    if request.form.get("page") == "result":
+        posted = _posted_result()
+        if not isinstance(posted[0], ScreeningResult):
+            return posted
+        return result_page(*posted)
+    form = screening_state().questionnaire_form()
+    form.validate()  # reads the posted answers; a half-finished form shows no errors here
+    if form.meta.csrf and form.csrf_token.errors:
+        return _questionnaire(form)
+    return _questionnaire(form, show_errors=False)
+
+
+@bp.get("/about")
+def about() -> Page:
+    paragraphs = clinic_paragraphs(Path(current_app.instance_path), str(get_locale()))
+    return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
 
 
 @bp.get("/health")

@@ -63,6 +63,8 @@ PAGES = {
     "result, high score": lambda page, url, epds: submit_scores(page, url, epds, HIGH),
     "result, safety message": lambda page, url, epds: submit_scores(page, url, epds, SAFETY),
     "intake page": lambda page, url, epds: page.goto(f"{url}/intake"),
+    "about page": lambda page, url, epds: page.goto(f"{url}/about"),
+    "questionnaire in Ukrainian": lambda page, url, epds: page.goto(f"{url}/?lang=uk"),
     "intake page with an error": lambda page, url, epds: submit_intake(page, url, "EPDS-1"),
     "404 page": lambda page, url, epds: page.goto(f"{url}/no-such-page"),
     "405 page": lambda page, url, epds: page.goto(f"{url}/result.pdf"),
@@ -114,6 +116,8 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "main"
 
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "About postpartum depression and how we can help"
     chosen = {}
     for number in range(1, 11):
         page.keyboard.press("Tab")

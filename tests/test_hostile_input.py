@@ -13,9 +13,11 @@ from screening import create_app
 from screening.scoring import score
 from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
-POST_ROUTES = ["/", "/result.pdf", "/access"]
+POST_ROUTES = ["/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"]
 FIELD_NAMES = st.one_of(
-    st.sampled_from(["item_1", "item_10", "item_11", "csrf_token", "completed_at", "code", ""]),
+    st.sampled_from(
+        ["item_1", "item_10", "item_11", "csrf_token", "completed_at", "code", "lang", "page", ""]
+    ),
     st.text(min_size=0, max_size=40),
 )
 VALUES = st.one_of(

@@ -42,6 +42,8 @@ def every_kind_of_response(client):
         "pdf": client.post("/result.pdf", data=pdf_form),
         "static": client.get("/static/style.css"),
         "health": client.get("/health"),
+        "about": client.get("/about"),
+        "intake": client.get("/intake"),
         "404": client.get("/missing"),
         "405": client.delete("/"),
         "413": client.post("/", data={"item_1": "x" * 20_000}),

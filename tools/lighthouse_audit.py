@@ -23,9 +23,9 @@ def main() -> int:
             "SCREENING_HTTPS": "0",
             "SCREENING_INSTANCE_PATH": instance,
         }
-        with gunicorn_server(env, workers=2) as base_url:
+        with gunicorn_server(env, workers=2) as server:
             return subprocess.run(
-                ["node", "audit.mjs", base_url], cwd=AUDIT_DIR, timeout=600, check=False
+                ["node", "audit.mjs", server.url], cwd=AUDIT_DIR, timeout=600, check=False
             ).returncode
 
 

@@ -1,0 +1,55 @@
+"""Interface languages: which one a request gets, and remembering a person's choice.
+
+The order of preference: a language chosen just now (``lang`` in the query string, or posted by
+the language switch), then the ``lang`` cookie from an earlier choice, then the browser's
+Accept-Language, then English. The cookie holds only the language code.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+LANGUAGES = {"en": "English", "uk": "Українська", "ru": "Русский"}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+SWITCH_ENDPOINT = "screening.switch_language"
+
+
+def chosen_language() -> str | None:
+    """A language asked for by this request itself, if any."""
+    try:
+        source = request.form if request.endpoint == SWITCH_ENDPOINT else request.args
+        chosen = source.get("lang")
+    except HTTPException:  # a body too large or malformed to read: its error page decides
+        return None
+    return chosen if chosen in LANGUAGES else None
+
+
+def select_locale() -> str:
+    remembered = request.cookies.get(COOKIE)
+    return (
+        chosen_language()
+        or (remembered if remembered in LANGUAGES else None)
+        or request.accept_languages.best_match(list(LANGUAGES))
+        or DEFAULT_LANGUAGE
+    )
+
+
+def remember_language(response: Response) -> Response:
+    chosen = chosen_language() if request.endpoint else None
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        )
+    return response
+
+
+def register_languages(app: Flask) -> None:
+    app.after_request(remember_language)

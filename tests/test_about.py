@@ -1,0 +1,87 @@
+"""The about page: what postpartum depression is, what the clinic offers, when to seek help now."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from screening import create_app
+from tests.conftest import TEST_SECRET, all_first_options, answers_form
+
+ABOUT_LINK = re.compile(r'<a href="/about">')
+
+
+def test_about_page_covers_the_essentials(client):
+    response = client.get("/about")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for phrase in (
+        "Postpartum depression and how we can help",
+        "baby blues",
+        "It is common and it can be treated. It is not a personal failing",
+        "it can also begin during pregnancy",
+        "asks how you have felt over the past 7 days",
+        "It cannot diagnose depression",
+        "An assessment conversation with a clinician",
+        "Psychotherapy",
+        "Ketamine infusion therapy, given as an outpatient treatment alongside psychotherapy",
+        "questions about treatment while breastfeeding are for them to answer",
+        "thoughts of harming yourself or your baby",
+        "not been able to eat or sleep for days",
+        "you feel confused",
+        "+380 7373 080 88",
+        "112",
+    ):
+        assert phrase in page, phrase
+    visible = re.sub(r"<[^>]+>", " ", page).lower()
+    for promise in ("cure", "safe", "fast", "quick", "guarantee", "better than", "dose", "mg"):
+        assert not re.search(rf"\b{promise}", visible), promise
+
+
+@pytest.mark.parametrize("path", ["/", "/about", "/intake", "/missing"])
+def test_every_page_links_to_it_from_the_footer(client, path):
+    footer = client.get(path).get_data(as_text=True).split('<footer class="site-footer">')[1]
+    assert ABOUT_LINK.search(footer)
+
+
+def test_questionnaire_and_every_result_page_link_to_it(client):
+    main = client.get("/").get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert ABOUT_LINK.search(main)
+    result = client.post("/", data=answers_form(all_first_options())).get_data(as_text=True)
+    main = result.split("<main")[1].split("</main>")[0]
+    assert re.search(r'<a href="/about">What happens next</a>', main)
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    path = tmp_path / "instance"
+    path.mkdir()
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(path))
+    return path
+
+
+def make_client(instance):
+    settings = {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False}
+    return create_app(settings).test_client()
+
+
+def test_a_text_file_in_the_instance_folder_replaces_the_clinics_paragraphs(instance):
+    (instance / "about.txt").write_text(
+        "## Our care\n\nWe offer <b>counselling</b> & group support.\n\nSecond\nparagraph.\n",
+        encoding="utf-8",
+    )
+    page = make_client(instance).get("/about").get_data(as_text=True)
+    assert "<h3>Our care</h3>" in page
+    assert "<p>We offer &lt;b&gt;counselling&lt;/b&gt; &amp; group support.</p>" in page
+    assert "<p>Second paragraph.</p>" in page
+    assert "Ketamine" not in page
+    assert "When to seek help now" in page
+
+
+def test_a_language_specific_file_wins_for_that_language(instance):
+    (instance / "about.txt").write_text("Plain English text.", encoding="utf-8")
+    (instance / "about.uk.txt").write_text("Текст українською.", encoding="utf-8")
+    client = make_client(instance)
+    assert "Текст українською." in client.get("/about?lang=uk").get_data(as_text=True)
+    assert "Plain English text." in client.get("/about?lang=en").get_data(as_text=True)
