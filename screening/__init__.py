@@ -19,6 +19,7 @@ from screening.extensions import babel, limiter
 from screening.forms import build_form_classes
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument import load_instrument, load_translations
+from screening.pdf import styles
 from screening.result_code import derive_key
 from screening.security import register_security
 from screening.state import ScreeningState, current_instrument, screening_state
@@ -79,6 +80,9 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
 
 
 def register_state(app: Flask) -> None:
+    # Load the PDF fonts and styles now: the first PDF should not pay for them, and a worker's
+    # memory after start-up should already include them.
+    styles()
     instrument = load_instrument()
     questionnaire_form, result_form = build_form_classes(instrument)
     ScreeningState(

@@ -36,7 +36,7 @@ from reportlab.platypus import (
 
 from screening.clinic import Clinic
 from screening.dates import for_people
-from screening.qr import qr_drawing
+from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
 MARGIN = 15 * mm
@@ -305,7 +305,7 @@ def _for_the_clinician(printout: Printout) -> Table:
             "Cell",
         )
     )
-    qr = qr_drawing(printout.result_code, QR_SIZE)
+    qr = QrFlowable(printout.result_code, QR_SIZE)
     table = Table([[lines, qr]], colWidths=[180 * mm - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     table.setStyle(
         TableStyle(

@@ -1,60 +1,68 @@
-"""QR codes for result codes, from reportlab's own encoder: a vector widget for the PDF and a
+"""QR codes for result codes, from reportlab's own encoder: one vector path in the PDF and a
 compact SVG for the result page. Pure; no Flask.
 
-reportlab is already a dependency and draws the QR into the PDF as vectors; its SVG renderer
-writes one element per module (about 35 KB), so the page's SVG is written here as a single
-path from the same module matrix (under 2 KB), and both always show the same symbol.
+reportlab is already a dependency and encodes the symbol; its widget and SVG renderer make one
+object per run of modules (slow, and about 35 KB of SVG), so both outputs are drawn here as a
+single path from the same runs, and always show the same symbol.
 """
 
 from __future__ import annotations
 
 import itertools
 from base64 import b64encode
+from functools import lru_cache
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable
 
 QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard requires
 ERROR_CORRECTION = "M"
 
 
-def qr_widget(text: str) -> QrCodeWidget:
-    return QrCodeWidget(text, barLevel=ERROR_CORRECTION, barBorder=QUIET_ZONE)
-
-
-def qr_drawing(text: str, size: float) -> Drawing:
-    """A square drawing of ``size`` points, ready to place in a PDF story."""
-    widget = qr_widget(text)
-    widget.barWidth = widget.barHeight = size
-    drawing = Drawing(size, size)
-    drawing.add(widget)
-    return drawing
-
-
-def qr_modules(text: str) -> list[list[bool]]:
-    encoder = qr_widget(text).qr
+@lru_cache(maxsize=256)
+def qr_runs(text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The symbol's side in modules (quiet zone included) and its dark runs as (row, column,
+    length) from the top left. Cached: a result page and its PDF share one code, and choosing
+    the best mask is most of the cost (about 3 ms)."""
+    encoder = QrCodeWidget(text, barLevel=ERROR_CORRECTION).qr
     encoder.make()
-    return [[bool(module) for module in row] for row in encoder.modules]
+    runs = []
+    for row_index, row in enumerate(encoder.modules):
+        column = 0
+        for dark, run in itertools.groupby(bool(module) for module in row):
+            length = len(list(run))
+            if dark:
+                runs.append((row_index + QUIET_ZONE, column + QUIET_ZONE, length))
+            column += length
+    return len(encoder.modules) + 2 * QUIET_ZONE, tuple(runs)
+
+
+class QrFlowable(Flowable):
+    """The QR symbol as one filled path on the PDF canvas, ``size`` points square."""
+
+    def __init__(self, text: str, size: float) -> None:
+        super().__init__()
+        self.text = text
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        side, runs = qr_runs(self.text)
+        module = self.width / side
+        path = self.canv.beginPath()
+        for row, column, length in runs:
+            path.rect(column * module, self.height - (row + 1) * module, length * module, module)
+        self.canv.setFillColorRGB(0, 0, 0)
+        self.canv.drawPath(path, stroke=0, fill=1)
 
 
 def qr_svg(text: str) -> str:
-    """One path of horizontal runs of dark modules, in a viewBox measured in modules."""
-    modules = qr_modules(text)
-    side = len(modules) + 2 * QUIET_ZONE
-    runs = []
-    for row_index, row in enumerate(modules):
-        column = 0
-        for dark, run in itertools.groupby(row):
-            length = len(list(run))
-            if dark:
-                runs.append(
-                    f"M{column + QUIET_ZONE} {row_index + QUIET_ZONE}h{length}v1h-{length}z"
-                )
-            column += length
+    """One path of the dark runs, in a viewBox measured in modules."""
+    side, runs = qr_runs(text)
+    path = "".join(f"M{column} {row}h{length}v1h-{length}z" for row, column, length in runs)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
         f'shape-rendering="crispEdges"><rect width="{side}" height="{side}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+        f'<path fill="#000" d="{path}"/></svg>'
     )
 
 
