@@ -20,7 +20,7 @@ EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-
 ## messages: extract every interface string into messages.pot and merge it into each catalogue
 messages: $(STAMP)
 	$(EXTRACT) -o $(POT) .
-	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-fuzzy-matching --no-location --width=100
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete --width=100
 
 ## translations: compile the catalogues (make run and make test do this first)
 translations: $(STAMP)

@@ -127,8 +127,8 @@ def test_items_stay_in_english_with_a_notice_when_no_validated_translation(clien
         app,
         "uk",
         "The questions are shown in English. Only validated translations of this questionnaire "
-        "can be used, and none is installed for your language yet, so your answers can be "
-        "compared with the published scores.",
+        "are used, so that answers can be compared with the published scores, and none is "
+        "installed for your language yet.",
     )
     assert CYRILLIC.search(notice) and notice in page
     assert epds.items[0].text in page
