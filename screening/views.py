@@ -7,9 +7,12 @@ logged or cached.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale, gettext
@@ -30,6 +33,7 @@ bp = Blueprint("screening", __name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 Page = tuple[str, int, dict[str, str]]
+T = TypeVar("T")
 
 
 def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> Page:
@@ -80,14 +84,24 @@ def _download(body: bytes | str, mimetype: str, completed_at: datetime, extensio
     )
 
 
-def _posted_result() -> tuple[ScreeningResult, datetime] | Page:
-    """The answers and completion time re-posted from the result page, scored again."""
-    form = screening_state().result_form()
-    if not form.validate():
-        return _questionnaire(form)
+def _scored(form: FlaskForm) -> ScreeningResult:
+    """A validated form's answers, scored in the interface language's instrument."""
     instrument = current_instrument()
-    outcome = score(instrument, posted_answers(form, instrument))
-    return outcome, parse_completed_at(form.completed_at.data)
+    return score(instrument, posted_answers(form, instrument))
+
+
+def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable[[], T | Page]:
+    """Run ``view`` on the answers and completion time re-posted from a result page, scored
+    again; an invalid post gets the questionnaire back (400) with its answers kept."""
+
+    @functools.wraps(view)
+    def from_result_form() -> T | Page:
+        form = screening_state().result_form()
+        if not form.validate():
+            return _questionnaire(form)
+        return view(_scored(form), parse_completed_at(form.completed_at.data))
+
+    return from_result_form
 
 
 @bp.get("/")
@@ -102,18 +116,14 @@ def result() -> Page:
     form = screening_state().questionnaire_form()
     if not form.validate():
         return _questionnaire(form)
-    instrument = current_instrument()
-    outcome = score(instrument, posted_answers(form, instrument))
+    outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     return result_page(outcome, now_utc().replace(second=0))
 
 
 @bp.post("/result.pdf")
-def result_pdf() -> Response | Page:
-    posted = _posted_result()
-    if not isinstance(posted[0], ScreeningResult):
-        return posted
-    outcome, completed_at = posted
+@on_posted_result
+def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
     printout = Printout(
         result=outcome,
         clinic=screening_state().clinic,
@@ -126,11 +136,8 @@ def result_pdf() -> Response | Page:
 
 
 @bp.post("/result.fhir.json")
-def result_fhir() -> Response | Page:
-    posted = _posted_result()
-    if not isinstance(posted[0], ScreeningResult):
-        return posted
-    outcome, completed_at = posted
+@on_posted_result
+def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
     bundle = build_bundle(outcome, completed_at, screening_state().clinic)
     return _download(
         json.dumps(bundle, indent=2), "application/fhir+json", completed_at, "fhir.json"
@@ -143,10 +150,7 @@ def switch_language() -> Page:
     if chosen_language() is None:
         abort(400)
     if request.form.get("page") == "result":
-        posted = _posted_result()
-        if not isinstance(posted[0], ScreeningResult):
-            return posted
-        return result_page(*posted)
+        return on_posted_result(result_page)()
     form = screening_state().questionnaire_form()
     form.validate()  # reads the posted answers; a half-finished form shows no errors here
     if form.meta.csrf and form.csrf_token.errors:
