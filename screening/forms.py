@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import Field, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from screening.dates import parse_completed_at
 from screening.instrument import Instrument, Item
+
+SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 # Not "submit": a control with that id would hide the form's own submit() method.
 SUBMIT_BUTTON_ID = "send"
@@ -45,8 +46,8 @@ class PostedForm(FlaskForm):
 
     class Meta:
         def wrap_formdata(self, form: FlaskForm, formdata: object) -> object:
-            if formdata is not _Auto:
-                return formdata
+            if formdata is None or hasattr(formdata, "getlist"):
+                return formdata  # given explicitly: None for a blank form, or a MultiDict
             return request.form if request.method in SUBMIT_METHODS else None
 
 
