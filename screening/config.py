@@ -62,7 +62,9 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
     if app.config["HTTPS"] is None:
         app.config["HTTPS"] = not app.config["DEVELOPMENT"]
     app.config["HTTPS"] = _flag(app.config, "HTTPS")
-    app.config["TRUSTED_PROXIES"] = _count(app.config, "TRUSTED_PROXIES")
+    app.config["TRUSTED_PROXIES"] = _whole_number(app.config, "TRUSTED_PROXIES", 0, 5)
+    for key, minimum, maximum in NUMBER_KEYS:
+        app.config[key] = _whole_number(app.config, key, minimum, maximum)
     app.config["SECRET_KEY"] = _secret_key(app)
 
 
@@ -79,12 +81,22 @@ def _flag(config: dict[str, object], key: str) -> bool:
     raise ConfigError(f"{key} must be on or off (1/0, true/false), got {value!r}")
 
 
-def _count(config: dict[str, object], key: str) -> int:
+# Settings that environment variables give as text but Flask and Flask-WTF need as numbers.
+NUMBER_KEYS = (
+    ("MAX_CONTENT_LENGTH", 1024, 10 * 1024 * 1024),
+    ("MAX_FORM_PARTS", 20, 10_000),
+    ("WTF_CSRF_TIME_LIMIT", 60, 7 * 24 * 60 * 60),
+)
+
+
+def _whole_number(config: dict[str, object], key: str, minimum: int, maximum: int) -> int:
     value = config[key]
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
-        raise ConfigError(f"{key} must be a whole number from 0 to 5, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(
+            f"{key} must be a whole number from {minimum} to {maximum}, got {value!r}"
+        )
     return value
 
 

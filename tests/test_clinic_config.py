@@ -96,3 +96,23 @@ def test_development_creates_one_secret_key_and_reuses_it(instance, monkeypatch)
 )
 def test_phone_links(number, uri):
     assert phone_uri(number) == uri
+
+
+def test_numeric_settings_from_the_environment_become_numbers(instance, monkeypatch):
+    monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENING_MAX_CONTENT_LENGTH", "32768")
+    monkeypatch.setenv("SCREENING_TRUSTED_PROXIES", "1")
+    app = create_app()
+    assert app.config["MAX_CONTENT_LENGTH"] == 32768
+    assert app.config["TRUSTED_PROXIES"] == 1
+    assert app.test_client().post("/", data={"x": "y" * 20_000}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("MAX_CONTENT_LENGTH", "lots"), ("TRUSTED_PROXIES", "9"), ("HTTPS", "maybe")]
+)
+def test_malformed_settings_stop_start_up_naming_the_key(instance, monkeypatch, key, value):
+    monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv(f"SCREENING_{key}", value)
+    with pytest.raises(ConfigError, match=key):
+        create_app()
