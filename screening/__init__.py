@@ -126,6 +126,11 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
 
 
+def phone_link(uri: str, number: str) -> Markup:
+    """A tel: link, for messages that put a number in the middle of a sentence."""
+    return Markup('<a href="{}">{}</a>').format(uri, number)
+
+
 def register_template_globals(app: Flask) -> None:
     def render_fragment(language: str, macro_name: str, *args: object) -> Markup:
         """A macro from _macros.html, rendered once per language and set of (hashable) arguments."""
@@ -142,6 +147,8 @@ def register_template_globals(app: Flask) -> None:
 
     app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["phone_link"] = phone_link
 
     @app.context_processor
     def screening_context() -> dict[str, object]:
@@ -149,10 +156,7 @@ def register_template_globals(app: Flask) -> None:
         return {
             "clinic": clinic,
             "instrument": current_instrument(),
-            "languages": LANGUAGES,
             "current_language": str(get_locale()),
-            "phone_link": Markup('<a href="{}">{}</a>').format(clinic.phone_uri, clinic.phone),
-            "emergency_link": Markup('<a href="{}">{}</a>').format(
-                clinic.emergency_uri, clinic.emergency_number
-            ),
+            "clinic_phone_link": phone_link(clinic.phone_uri, clinic.phone),
+            "emergency_link": phone_link(clinic.emergency_uri, clinic.emergency_number),
         }

@@ -86,7 +86,9 @@ class Example:
     explanation: str
 
 
-@dataclass(frozen=True)
+# eq=False: an instrument is loaded once and compared by identity, so hashing it (templates
+# cache fragments by their arguments) does not walk every item and option.
+@dataclass(frozen=True, eq=False)
 class Instrument:
     id: str
     title: str
