@@ -203,3 +203,16 @@ def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, pat
     text = page_text(response)
     assert "<title>Error: " in response.get_data(as_text=True)
     assert "+380 7373 080 88" in text and "Go to the questionnaire" in text
+
+
+def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
+    scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
+    text = page_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
+    assert "Below the usual screening threshold" in text
+    assert "your answer to question 10 matters most" in text
+    calm = page_text(
+        client.post(
+            "/", data=answers_form(indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0)))
+        )
+    )
+    assert "matters most" not in calm
