@@ -36,6 +36,7 @@ from reportlab.platypus import (
 
 from screening.clinic import Clinic
 from screening.dates import for_people
+from screening.marks import N_
 from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
@@ -56,11 +57,6 @@ Translate = Callable[..., str]
 def english(message: str, **variables: object) -> str:
     """The identity translation, with gettext's %(name)s substitution."""
     return message % variables if variables else message
-
-
-def N_(message: str) -> str:  # gettext's conventional name for "mark only"
-    """Marks a message for the translation catalogues; it is translated where it is used."""
-    return message
 
 
 NOT_A_DIAGNOSIS = N_(

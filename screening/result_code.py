@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from screening.instrument import Instrument
+from screening.marks import N_
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 VALUES = {symbol: value for value, symbol in enumerate(ALPHABET)}
@@ -37,11 +38,6 @@ ANSWER_BITS = 2
 MAC_BITS = 25
 GROUP = 4
 KEY_PURPOSE = b"screening result code v1"
-
-
-def N_(message: str) -> str:  # gettext's conventional name for "mark only"
-    """Marks a message for the translation catalogues; it is translated where it is shown."""
-    return message
 
 
 class ResultCodeError(ValueError):
