@@ -34,7 +34,8 @@ run: $(STAMP) translations
 test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+## lint: ruff check, ruff format check and the dependency audit
+lint: $(STAMP) audit-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -67,10 +68,9 @@ lock:
 	{ sed -n '1,2p' constraints.txt; build/lock/bin/python -m pip freeze --exclude screening --exclude pip; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf build/lock
 
-## audit-deps: check the pinned versions against the PyPI advisory database (needs its JSON API)
+## audit-deps: check every pinned version against the advisories PyPI publishes (needs its JSON API)
 audit-deps: $(STAMP)
-	$(BIN)/python -m pip install --quiet pip-audit
-	$(BIN)/pip-audit --strict --progress-spinner off --no-deps -r constraints.txt
+	$(BIN)/python -m tools.audit_dependencies constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache build
