@@ -279,10 +279,13 @@ def _for_the_clinician(printout: Printout) -> Table:
         answer = result.safety_answer
         label = _("Item %(number)s response, verbatim:", number=answer.item.number)
         score_text = _("score %(score)s", score=answer.score)
+        # Each language has its own quotation marks: “…” in English, «…» in Ukrainian and Russian.
+        item_text = _("\u201c%(text)s\u201d", text=answer.item.text)
+        option_text = _("\u201c%(text)s\u201d", text=answer.option.label)
         lines.append(
             _markup(
-                f"<b>{escape(label)}</b> \u201c{escape(answer.item.text)}\u201d: "
-                f"\u201c{escape(answer.option.label)}\u201d ({escape(score_text)}).",
+                f"<b>{escape(label)}</b> {escape(item_text)}: {escape(option_text)} "
+                f"({escape(score_text)}).",
                 "Cell",
             )
         )

@@ -212,6 +212,8 @@ def test_the_pdf_is_in_the_interface_language_with_cyrillic_text(client, app, tm
         assert expected in text
     assert f"/Lang ({language})".encode() in pdf
     assert pdf_info(pdf, tmp_path)["Pages"] == "1"
+    item_10 = "The thought of harming myself has occurred to me"
+    assert f"«{item_10}»: «Yes, quite often»" in " ".join(text.split())
 
 
 def test_dates_are_written_in_the_interface_language(client):
