@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from screening.clinic import clinic_from_config
+from screening.clinic import clinic_from_config, clinics_by_language
 from screening.config import load_config
 from screening.extensions import babel, limiter
 from screening.forms import build_form_classes
@@ -22,7 +22,7 @@ from screening.instrument import load_instrument, load_translations
 from screening.pdf import styles
 from screening.result_code import derive_key
 from screening.security import register_security
-from screening.state import ScreeningState, current_instrument, screening_state
+from screening.state import ScreeningState, current_clinic, current_instrument
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,10 +85,12 @@ def register_state(app: Flask) -> None:
     styles()
     instrument = load_instrument()
     questionnaire_form, result_form = build_form_classes(instrument)
+    clinic = clinic_from_config(app.config)
     ScreeningState(
         translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
         instrument=instrument,
-        clinic=clinic_from_config(app.config),
+        clinic=clinic,
+        clinics=clinics_by_language(app.config, clinic, LANGUAGES),
         questionnaire_form_class=questionnaire_form,
         result_form_class=result_form,
         result_code_key=derive_key(app.config["SECRET_KEY"]),
@@ -152,7 +154,7 @@ def register_template_globals(app: Flask) -> None:
 
     @app.context_processor
     def screening_context() -> dict[str, object]:
-        clinic = screening_state().clinic
+        clinic = current_clinic()
         return {
             "clinic": clinic,
             "instrument": current_instrument(),

@@ -24,9 +24,14 @@ class ScreeningState:
     result_code_key: bytes
     # Interface language -> the instrument in that language, when a validated one is installed.
     translations: Mapping[str, Instrument] = field(default_factory=dict)
+    # Interface language -> the clinic's name and hours as that language shows them.
+    clinics: Mapping[str, Clinic] = field(default_factory=dict)
 
     def instrument_for(self, language: str) -> Instrument:
         return self.translations.get(language, self.instrument)
+
+    def clinic_for(self, language: str) -> Clinic:
+        return self.clinics.get(language, self.clinic)
 
     def questionnaire_form(self) -> FlaskForm:
         return self.questionnaire_form_class()
@@ -45,3 +50,8 @@ def screening_state() -> ScreeningState:
 def current_instrument() -> Instrument:
     """The instrument in the interface language if a validated translation is installed."""
     return screening_state().instrument_for(str(get_locale()))
+
+
+def current_clinic() -> Clinic:
+    """The clinic's details with its name and hours in the interface language."""
+    return screening_state().clinic_for(str(get_locale()))

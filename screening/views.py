@@ -27,7 +27,7 @@ from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
 from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
-from screening.state import current_instrument, screening_state
+from screening.state import current_clinic, current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
@@ -126,7 +126,7 @@ def result() -> Page:
 def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
     printout = Printout(
         result=outcome,
-        clinic=screening_state().clinic,
+        clinic=current_clinic(),
         completed_at=completed_at,
         result_code=result_code_for(outcome, completed_at),
         translate=gettext,

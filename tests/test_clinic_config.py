@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from screening import create_app
-from screening.clinic import ConfigError, clinic_from_config, phone_uri
+from screening.clinic import ConfigError, clinic_from_config, hours_in, phone_uri
 from screening.config import DEFAULTS
+from tests.conftest import TEST_SECRET, answers_form, hidden_fields, pdf_text
 
 
 @pytest.fixture
@@ -61,6 +62,8 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
         ("CLINIC_EMERGENCY_NUMBER", 112, "CLINIC_EMERGENCY_NUMBER must be text"),
         ("CLINIC_TIMEZONE", "Mars/Olympus", "CLINIC_TIMEZONE is not a known time zone"),
         ("CLINIC_NAME", "x" * 201, "CLINIC_NAME is longer than 200"),
+        ("CLINIC_NAME_UK", "x" * 201, "CLINIC_NAME_UK is longer than 200"),
+        ("CLINIC_HOURS_RU", ["пн"], "CLINIC_HOURS_RU must be text"),
     ],
 )
 def test_bad_clinic_values_stop_start_up_naming_the_key(key, value, message):
@@ -116,3 +119,66 @@ def test_malformed_settings_stop_start_up_naming_the_key(instance, monkeypatch, 
     monkeypatch.setenv(f"SCREENING_{key}", value)
     with pytest.raises(ConfigError, match=key):
         create_app()
+
+
+@pytest.mark.parametrize(
+    ("language", "hours", "expected"),
+    [
+        ("en", "Mon\u2013Fri 10:00\u201319:00", "Mon\u2013Fri 10:00\u201319:00"),
+        ("uk", "Mon\u2013Fri 10:00\u201319:00", "пн\u2013пт 10:00\u201319:00"),
+        ("ru", "Mon-Fri 9:00-18:00; Sat 10:00-14:00", "пн-пт 9:00-18:00; сб 10:00-14:00"),  # noqa: RUF001
+        ("uk", "Sun 10:00\u201314:00", "нд 10:00\u201314:00"),
+        ("ru", "Sun 10:00\u201314:00", "вс 10:00\u201314:00"),
+        # Anything but a plain schedule is the clinic's own wording: kept as written.
+        ("uk", "Mon\u2013Fri 10:00\u201319:00, by appointment", None),
+        ("ru", "Weekdays, 10 to 7", None),
+        ("uk", "Monday 10:00\u201319:00", None),
+    ],
+)
+def test_opening_hours_are_given_in_the_language_s_day_names(language, hours, expected):
+    assert hours_in(language, hours) == (expected or hours)
+
+
+def client_for(config: dict[str, object]):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
+        | config
+    )
+    return app.test_client()
+
+
+def test_pages_and_pdf_show_the_hours_in_the_interface_language(tmp_path):
+    client = client_for({})
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Mon\u2013Fri 10:00\u201319:00" in english
+    ukrainian = client.get("/?lang=uk").get_data(as_text=True)
+    assert "пн\u2013пт 10:00\u201319:00" in ukrainian
+    assert "Mon\u2013Fri" not in ukrainian
+    result = client.post("/?lang=ru", data=answers_form(dict.fromkeys(range(1, 11), 0)))
+    page = result.get_data(as_text=True)
+    assert "пн\u2013пт 10:00\u201319:00" in page
+    pdf = client.post("/result.pdf", data=hidden_fields(page)).data
+    text = pdf_text(pdf, tmp_path)
+    assert "пн\u2013пт 10:00\u201319:00" in text
+    assert "Mon\u2013Fri" not in text
+
+
+def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(tmp_path):
+    client = client_for(
+        {
+            "CLINIC_HOURS": "Weekdays, 10 to 7",
+            "CLINIC_NAME_UK": "Центр Expio",
+            "CLINIC_HOURS_UK": "пн\u2013пт, з 10 до 19",
+        }
+    )
+    ukrainian = client.get("/?lang=uk").get_data(as_text=True)
+    assert "Центр Expio" in ukrainian and "пн\u2013пт, з 10 до 19" in ukrainian
+    assert "Weekdays, 10 to 7" not in ukrainian
+    for language in ("en", "ru"):
+        page = client.get(f"/?lang={language}").get_data(as_text=True)
+        assert "Центр Expio" not in page
+        assert "Psychedelic Medicine Expio" in page and "Weekdays, 10 to 7" in page
+    result = client.post("/?lang=uk", data=answers_form(dict.fromkeys(range(1, 11), 0)))
+    pdf = client.post("/result.pdf", data=hidden_fields(result.get_data(as_text=True))).data
+    text = pdf_text(pdf, tmp_path)
+    assert "Центр Expio" in text and "з 10 до 19" in text
