@@ -145,6 +145,8 @@ def test_an_advisory_still_open_in_the_newest_release_counts_against_an_older_pi
             "9.9 is not a release of widget",
         ),
         ({f"{INDEX}/pypi/widget/json": {"info": {}}}, "unexpected record"),
+        ({f"{INDEX}/pypi/widget/9.9/json": {"vulnerabilities": ["PYSEC-1"]}}, "unexpected record"),
+        ({f"{INDEX}/pypi/widget/json": {"releases": ["9.9"]}}, "unexpected record"),
     ],
 )
 def test_a_pin_that_cannot_be_audited_gives_no_verdict(records: dict, problem: str) -> None:

@@ -193,7 +193,7 @@ def audit_pin(pin: Pin, fetch: Fetch, python: Version, index: str = DEFAULT_INDE
         return Verdict(pin, advisories_in(project), newest_release=newest)
     except AuditError as error:
         return Verdict(pin, problem=str(error))
-    except (KeyError, TypeError, InvalidVersion) as error:
+    except (KeyError, TypeError, AttributeError, InvalidVersion) as error:
         return Verdict(pin, problem=f"{project_url}: unexpected record ({error!r})")
 
 
