@@ -105,14 +105,16 @@ def test_without_release_records_the_newest_release_record_is_used_for_a_newest_
     assert "PYSEC-2099-1" in text
 
 
-def test_an_older_pin_when_a_newer_release_runs_here_stops_the_audit() -> None:
+def test_an_older_pin_when_a_newer_release_runs_here_asks_for_a_re_pin() -> None:
     releases = {"1.0": release_files(), "2.0.0": release_files()}
     records = {f"{INDEX}/pypi/widget/json": project("2.0.0", releases, [])}
     text, status = run([Pin("widget", "1.0")], records)
-    assert status == 2
-    assert "widget 1.0: 2.0.0 is the newest release for Python 3.11.7" in text
-    assert "make lock" in text
-    assert "no verdict" in text
+    assert status == 0
+    assert "widget 1.0: older than a release that runs here (re-pin with 'make lock')" in text
+    assert "1 checked in part" in text
+    strict_text, strict_status = run([Pin("widget", "1.0")], records, strict=True)
+    assert strict_status == 2
+    assert "no verdict" in strict_text
 
 
 def test_an_older_pin_that_is_the_newest_for_this_python_is_checked_in_part() -> None:
@@ -147,6 +149,12 @@ def test_an_advisory_still_open_in_the_newest_release_counts_against_an_older_pi
         ({f"{INDEX}/pypi/widget/json": {"info": {}}}, "unexpected record"),
         ({f"{INDEX}/pypi/widget/9.9/json": {"vulnerabilities": ["PYSEC-1"]}}, "unexpected record"),
         ({f"{INDEX}/pypi/widget/json": {"releases": ["9.9"]}}, "unexpected record"),
+        ({f"{INDEX}/pypi/widget/9.9/json": {}}, "unexpected record"),
+        ({f"{INDEX}/pypi/widget/9.9/json": {"vulnerabilities": None}}, "unexpected record"),
+        (
+            {f"{INDEX}/pypi/widget/9.9/json": {"vulnerabilities": [{**ADVISORY, "aliases": "X"}]}},
+            "unexpected record",
+        ),
     ],
 )
 def test_a_pin_that_cannot_be_audited_gives_no_verdict(records: dict, problem: str) -> None:

@@ -6,14 +6,14 @@ release in its JSON API. pip-audit asks for the per-release record
 per-project record (/pypi/<name>/json), which carries the advisories of the newest release, so
 pip-audit can audit nothing here. This script asks for the per-release record first and falls
 back to the per-project one: for a pin that is the newest release the verdict is the same as
-pip-audit's. An older pin is accepted only when no newer release runs on this Python (the lock
-could not do better), and the report names it as checked in part: advisories still open in the
-newest release are seen, ones fixed before it are not. Any other older pin stops the audit and
-asks for `make lock`.
+pip-audit's. An older pin is reported as checked in part: advisories still open in the newest
+release are seen, ones fixed before it are not; when a newer release runs on this Python the
+report asks for `make lock` (with --strict, any pin checked in part fails). A new upstream
+release therefore does not turn CI red on its own; a known vulnerability does.
 
 Exit status: 0 no known vulnerability, 1 a pinned release has one, 2 the audit could not be
-completed (unreachable index, unknown package, a pin that is not exact; with --strict also a pin
-checked only in part).
+completed (unreachable index, unknown package, malformed record, a pin that is not exact; with
+--strict also a pin checked only in part).
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class Verdict:
     newest_release: str | None = None
     """Set when only the newest release's record was available and the pin is older."""
     problem: str | None = None
+    behind: bool = False
+    """A newer release runs on this Python: 'make lock' would let the audit check it exactly."""
 
 
 def read_pins(text: str) -> list[Pin]:
@@ -119,18 +121,28 @@ def fetch_json(url: str) -> JsonRecord | None:
 
 def advisories_in(record: JsonRecord) -> tuple[Advisory, ...]:
     """The advisories of a PyPI release record, leaving out withdrawn ones as pip-audit does."""
-    entries = record.get("vulnerabilities") or []
+    entries = record["vulnerabilities"]
+    if not isinstance(entries, list):
+        raise TypeError(f"'vulnerabilities' is {type(entries).__name__}, not a list")
     return tuple(
         Advisory(
             id=str(entry["id"]),
-            aliases=tuple(entry.get("aliases") or ()),
-            fixed_in=tuple(entry.get("fixed_in") or ()),
+            aliases=tuple(_listed(entry.get("aliases"))),
+            fixed_in=tuple(_listed(entry.get("fixed_in"))),
             summary=" ".join(str(entry.get("summary") or entry.get("details") or "").split()),
             link=str(entry.get("link") or ""),
         )
         for entry in entries
         if not entry.get("withdrawn")
     )
+
+
+def _listed(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {value!r}")
+    return [str(item) for item in value]
 
 
 def runs_on(files: list[JsonRecord], python: Version) -> bool:
@@ -184,13 +196,8 @@ def audit_pin(pin: Pin, fetch: Fetch, python: Version, index: str = DEFAULT_INDE
         if Version(newest) == pinned:
             return Verdict(pin, advisories_in(project))
         installable = newest_release_for(releases, python)
-        if installable is not None and installable > pinned:
-            return Verdict(
-                pin,
-                problem=f"{installable} is the newest release for Python {python}; this index has"
-                " advisories only for newest releases, so re-pin with 'make lock'",
-            )
-        return Verdict(pin, advisories_in(project), newest_release=newest)
+        behind = installable is not None and installable > pinned
+        return Verdict(pin, advisories_in(project), newest_release=newest, behind=behind)
     except AuditError as error:
         return Verdict(pin, problem=str(error))
     except (KeyError, TypeError, AttributeError, InvalidVersion) as error:
@@ -219,8 +226,14 @@ def report(verdicts: list[Verdict], source: str, strict: bool = False) -> tuple[
             f"  {len(partial)} checked in part (the index serves only the newest release):"
         )
         lines += [
-            f"    {verdict.pin}: the newest release this Python can install; advisories still"
-            f" open in {verdict.newest_release} are checked, ones fixed before it are not visible"
+            f"    {verdict.pin}: "
+            + (
+                "older than a release that runs here (re-pin with 'make lock')"
+                if verdict.behind
+                else "the newest release this Python can install"
+            )
+            + f"; advisories still open in {verdict.newest_release} are checked,"
+            " ones fixed before it are not visible"
             for verdict in partial
         ]
     if problems:
