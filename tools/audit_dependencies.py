@@ -215,7 +215,7 @@ def report(verdicts: list[Verdict], source: str, strict: bool = False) -> tuple[
     """The printed report and the exit status for a list of verdicts."""
     problems = [verdict for verdict in verdicts if verdict.problem]
     vulnerable = [verdict for verdict in verdicts if verdict.advisories]
-    partial = [verdict for verdict in verdicts if verdict.newest_release and not verdict.problem]
+    partial = [verdict for verdict in verdicts if verdict.newest_release]
     exact = len(verdicts) - len(problems) - len(partial)
     lines = [
         f"Audited {len(verdicts)} pinned packages in {source} against the advisories on PyPI:",
