@@ -21,11 +21,30 @@ HIGH = {1: 2, 2: 2, 3: 3, 4: 2, 5: 2, 6: 2, 7: 1, 8: 2, 9: 1, 10: 0}
 SAFETY = dict.fromkeys(range(1, 10), 0) | {10: 1}
 
 
+def press(page: Page, button: str) -> None:
+    """Submit with a button and wait for the next page's load event (its stylesheet included):
+    a click returns as soon as the navigation starts, and a page measured or checked before its
+    stylesheet arrives would be judged unstyled."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def on_a_slow_network(page: Page, latency_ms: int = 150) -> None:
+    """A phone on a slow connection. It also makes a check that runs before a page has finished
+    loading fail every time, not only on a busy CI machine."""
+    chromium = page.context.new_cdp_session(page)
+    chromium.send("Network.enable")
+    chromium.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+
+
 def submit_scores(page: Page, base_url: str, epds, scores: dict[int, int]) -> None:
     page.goto(base_url)
     for number, index in indexes_for_scores(epds, scores).items():
         page.locator(f"label[for=item_{number}-{index}]").click()
-    page.get_by_role("button", name="See my result").click()
+    press(page, "See my result")
 
 
 def axe_violations(page: Page) -> list[str]:
@@ -53,7 +72,7 @@ def post_oversized_form(page: Page, base_url: str) -> None:
 def submit_intake(page: Page, base_url: str, code: str) -> None:
     page.goto(f"{base_url}/intake")
     page.get_by_label("Result code").fill(code)
-    page.get_by_role("button", name="Show the result").click()
+    press(page, "Show the result")
 
 
 PAGES = {
@@ -83,7 +102,7 @@ def test_axe_on_the_access_code_page_and_its_error(page: Page, access_code_serve
     expect(page.get_by_label("Access code")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Access code").fill("wrong")
-    page.get_by_role("button", name="Continue").click()
+    press(page, "Continue")
     expect(page.get_by_text("That code is not right")).to_be_visible()
     assert axe_violations(page) == []
 
@@ -143,7 +162,7 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
 def test_focus_moves_to_the_error_summary_after_a_failed_submit(page: Page, live_server):
     page.goto(live_server)
     page.locator("label[for=item_1-0]").click()
-    page.get_by_role("button", name="See my result").click()
+    press(page, "See my result")
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#error-summary")).to_have_attribute("role", "alert")
 
@@ -173,6 +192,7 @@ def test_no_horizontal_scrolling_on_narrow_screens_and_at_200_percent_zoom(
     # 640 CSS pixels is a 1280-pixel window at 200% zoom.
     context = browser.new_context(viewport={"width": width, "height": 740})
     page = context.new_page()
+    on_a_slow_network(page)
     for load in (PAGES["questionnaire with errors"], PAGES["result, safety message"]):
         load(page, live_server, epds)
         overflow = page.evaluate(
@@ -186,6 +206,7 @@ def test_no_horizontal_scrolling_on_narrow_screens_and_at_200_percent_zoom(
 
 def test_tap_targets_are_at_least_44_by_44(page: Page, live_server, epds):
     """Options, buttons and the skip link; links inside sentences are exempt, as in WCAG."""
+    on_a_slow_network(page)
     for load in (PAGES["questionnaire"], PAGES["result, safety message"]):
         load(page, live_server, epds)
         page.keyboard.press("Tab")  # brings the skip link on screen
