@@ -6,10 +6,11 @@ import contextlib
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -25,15 +26,26 @@ def epds() -> Instrument:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Served over plain HTTP, with CSRF off so view tests can post plain forms.
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Flask]:
+    """Builds apps served over plain HTTP, with CSRF off so view tests can post plain forms, an
+    instance folder of their own (tmp_path / "instance") and any further settings given.
 
     test_csrf.py and test_security.py turn CSRF and HTTPS back on where they test them.
     """
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
-    )
+
+    def make(**settings: object) -> Flask:
+        return create_app(
+            {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
+            | settings
+        )
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from screening import create_app
 from screening.clinic import ConfigError, clinic_from_config, hours_in, phone_uri
 from screening.config import DEFAULTS
-from tests.conftest import TEST_SECRET, answers_form, hidden_fields, pdf_text
+from tests.conftest import answers_form, hidden_fields, pdf_text
 
 
 @pytest.fixture
@@ -139,16 +139,7 @@ def test_opening_hours_are_given_in_the_language_s_day_names(language, hours, ex
     assert hours_in(language, hours) == (expected or hours)
 
 
-def client_for(config: dict[str, object]):
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
-        | config
-    )
-    return app.test_client()
-
-
-def test_pages_and_pdf_show_the_hours_in_the_interface_language(tmp_path):
-    client = client_for({})
+def test_pages_and_pdf_show_the_hours_in_the_interface_language(client, tmp_path):
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "Mon\u2013Fri 10:00\u201319:00" in english
     ukrainian = client.get("/?lang=uk").get_data(as_text=True)
@@ -163,14 +154,12 @@ def test_pages_and_pdf_show_the_hours_in_the_interface_language(tmp_path):
     assert "Mon\u2013Fri" not in text
 
 
-def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(tmp_path):
-    client = client_for(
-        {
-            "CLINIC_HOURS": "Weekdays, 10 to 7",
-            "CLINIC_NAME_UK": "Центр Expio",
-            "CLINIC_HOURS_UK": "пн\u2013пт, з 10 до 19",
-        }
-    )
+def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(make_app, tmp_path):
+    client = make_app(
+        CLINIC_HOURS="Weekdays, 10 to 7",
+        CLINIC_NAME_UK="Центр Expio",
+        CLINIC_HOURS_UK="пн\u2013пт, з 10 до 19",
+    ).test_client()
     ukrainian = client.get("/?lang=uk").get_data(as_text=True)
     assert "Центр Expio" in ukrainian and "пн\u2013пт, з 10 до 19" in ukrainian
     assert "Weekdays, 10 to 7" not in ukrainian

@@ -158,16 +158,11 @@ SYNTHETIC_TRANSLATION = {
 
 
 @pytest.fixture
-def translated_app(tmp_path, monkeypatch):
-    instance = tmp_path / "instance"
-    (instance / "instruments").mkdir(parents=True)
-    (instance / "instruments" / "epds.uk.json").write_text(
-        json.dumps(SYNTHETIC_TRANSLATION), encoding="utf-8"
-    )
-    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(instance))
-    return create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
-    )
+def translated_app(make_app, tmp_path):
+    instruments = tmp_path / "instance" / "instruments"
+    instruments.mkdir(parents=True)
+    (instruments / "epds.uk.json").write_text(json.dumps(SYNTHETIC_TRANSLATION), encoding="utf-8")
+    return make_app()
 
 
 def test_a_translation_file_in_the_instance_folder_is_used_without_code_changes(translated_app):

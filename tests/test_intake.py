@@ -104,13 +104,8 @@ def test_the_code_never_reaches_a_url_or_a_log_line(tmp_path, monkeypatch, caplo
     assert client.get(f"/intake?code={code}").get_data(as_text=True).count(code) == 0
 
 
-def test_intake_attempts_are_rate_limited(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False,
-         "INTAKE_RATE_LIMIT": "3 per minute"}
-    )  # fmt: skip
-    client = app.test_client()
+def test_intake_attempts_are_rate_limited(make_app):
+    client = make_app(INTAKE_RATE_LIMIT="3 per minute").test_client()
     statuses = [client.post("/intake", data={"code": "EPDS-0"}).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
 
