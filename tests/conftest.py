@@ -7,6 +7,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from http.server import HTTPServer
 from pathlib import Path
 
 import pytest
@@ -121,17 +122,26 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
-    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
-    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def serving(server: HTTPServer) -> Iterator[str]:
+    """Runs a server bound to a loopback port in a background thread; yields its base URL."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
+    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
+    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
+    with serving(
+        make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

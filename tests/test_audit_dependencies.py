@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from tests.conftest import serving
 from tools.audit_dependencies import (
     AuditError,
     Pin,
@@ -195,14 +195,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_index() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url
 
 
 def test_fetch_reads_records_and_treats_404_as_missing(local_index: str) -> None:
