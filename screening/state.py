@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
 from screening.clinic import Clinic
+from screening.dates import now_utc
 from screening.instrument import Instrument
 
 EXTENSION_KEY = "screening"
@@ -26,6 +28,8 @@ class ScreeningState:
     translations: Mapping[str, Instrument] = field(default_factory=dict)
     # Interface language -> the clinic's name and hours as that language shows them.
     clinics: Mapping[str, Clinic] = field(default_factory=dict)
+    # What time it is: tests give a fixed instant to see "open now" and "closed now".
+    clock: Callable[[], datetime] = now_utc
 
     def instrument_for(self, language: str) -> Instrument:
         return self.translations.get(language, self.instrument)

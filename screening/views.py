@@ -19,6 +19,7 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
 from screening.about import clinic_paragraphs
+from screening.clinician import restored_notes
 from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
 from screening.fhir import build_bundle
 from screening.forms import error_links, item_errors, kept_answers, posted_answers
@@ -58,16 +59,16 @@ def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
 def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
     """The result page, for a fresh submission or for one restored from its result code."""
     code = result_code_for(outcome, completed_at)
+    language = str(get_locale())
     page = render_template(
         "result.html",
         result=outcome,
         completed_at=completed_at,
-        completed_text=for_people(
-            completed_at, screening_state().clinic.timezone, str(get_locale())
-        ),
+        completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
+        clinician_notes=restored_notes(outcome, gettext, language) if restored else (),
     )
     return page, 200, NO_STORE
 

@@ -137,7 +137,9 @@ def serving(server: HTTPServer) -> Iterator[str]:
 @contextlib.contextmanager
 def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
     """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
-    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
+    app = create_app(
+        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"} | config
+    )
     with serving(
         make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     ) as url:

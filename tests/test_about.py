@@ -25,13 +25,21 @@ def test_about_page_covers_the_essentials(client):
         "It cannot diagnose depression",
         "An assessment conversation with a clinician",
         "Psychotherapy",
-        "Ketamine infusion therapy, given as an outpatient treatment alongside psychotherapy",
-        "questions about treatment while breastfeeding are for them to answer",
+        "Medication such as antidepressants",
+        "an option considered only after an assessment",
+        "off-label",
+        "If you are pregnant or breastfeeding, tell the clinician: some treatments, including "
+        "ketamine, may not be suitable.",
         "thoughts of harming yourself or your baby",
         "not been able to eat or sleep for days",
-        "you feel confused",
+        "your thoughts are racing or muddled",
+        "postpartum psychosis",
+        "seeing or hearing things that others do not",
         "+380 7373 080 88",
-        "112",
+        'href="tel:103"',
+        'href="tel:112"',
+        'href="tel:7333"',
+        "Lifeline Ukraine",
     ):
         assert phrase in page, phrase
     visible = re.sub(r"<[^>]+>", " ", page).lower()

@@ -24,6 +24,7 @@ def server_env(tmp_path) -> dict[str, str]:
     # Plain HTTP on loopback: the Secure cookie flag would stop urllib sending the session back.
     return {
         "SCREENING_SECRET_KEY": SHARED_SECRET,
+        "SCREENING_EPDS_PERMISSION": "gunicorn-test permission",
         "SCREENING_HTTPS": "0",
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),
     }
