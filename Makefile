@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AUDIT_STAMP := $(VENV)/.audit-installed
 
 .PHONY: run test lint format lock audit-deps load audit bench messages translations clean
 
@@ -34,8 +35,8 @@ run: $(STAMP) translations
 test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
 
-## lint: ruff check, ruff format check and the dependency audit
-lint: $(STAMP) audit-deps
+## lint: ruff check and ruff format check (offline; the dependency audit is make audit-deps)
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -64,13 +65,20 @@ tools/lighthouse/node_modules/.package-lock.json: tools/lighthouse/package-lock.
 ## lock: re-pin constraints.txt from a clean environment after changing pyproject.toml
 lock:
 	rm -rf build/lock && $(PYTHON) -m venv build/lock
-	build/lock/bin/python -m pip install --quiet '.[test]'
+	build/lock/bin/python -m pip install --quiet '.[test,audit]'
 	{ sed -n '1,2p' constraints.txt; build/lock/bin/python -m pip freeze --exclude screening --exclude pip; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf build/lock
 
-## audit-deps: check every pinned version against the advisories PyPI publishes (needs its JSON API)
-audit-deps: $(STAMP)
-	$(BIN)/python -m tools.audit_dependencies constraints.txt
+$(AUDIT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[audit]'
+	touch $(AUDIT_STAMP)
+
+## audit-deps: pip-audit every pin in constraints.txt against known vulnerabilities (needs internet)
+# constraints.txt pins every package exactly, so pip-audit need not resolve (--no-deps) nor
+# build a throw-away environment with pip (--disable-pip); --strict fails on any pin it could
+# not audit, so an unreachable advisory service never passes as "no known vulnerability".
+audit-deps: $(AUDIT_STAMP)
+	$(BIN)/pip-audit --requirement constraints.txt --strict --no-deps --disable-pip
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

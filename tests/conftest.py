@@ -19,6 +19,24 @@ from screening import create_app
 from screening.instrument import Instrument, load_instrument
 
 TEST_SECRET = "test-secret-key-not-for-production"
+CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when a catalogue is not compiled or changed since: every i18n test and many
+    view tests would otherwise fail far from the cause."""
+    stale = [
+        po.parent.parent.name
+        for po in sorted(CATALOGUES.glob("*/LC_MESSAGES/messages.po"))
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pytest.exit(
+            f"Catalogues not compiled or older than their .po ({', '.join(stale)}): "
+            "run 'make translations'.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 @pytest.fixture(scope="session")
