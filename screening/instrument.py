@@ -86,9 +86,7 @@ class Example:
     explanation: str
 
 
-# eq=False: an instrument is loaded once and compared by identity, so hashing it (templates
-# cache fragments by their arguments) does not walk every item and option.
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Instrument:
     id: str
     title: str
