@@ -35,10 +35,12 @@ run: $(STAMP) translations
 test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
 
-## lint: ruff check and ruff format check (offline; the dependency audit is make audit-deps)
+## lint: ruff, the import layers (import-linter) and types (mypy); offline (audit: make audit-deps)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
