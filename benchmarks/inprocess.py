@@ -17,7 +17,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.instrument import load_instrument
 from screening.scoring import score
-from tests.conftest import answers_form
+from tests.helpers import answers_form
 
 SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
 

@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 
 from screening import create_app
 from screening.scoring import score
-from tests.conftest import (
+from tests.helpers import (
     TEST_SECRET,
     all_first_options,
     answers_form,

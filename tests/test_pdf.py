@@ -12,7 +12,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
-from tests.conftest import indexes_for_scores, pdf_info, pdf_text
+from tests.helpers import indexes_for_scores, pdf_info, pdf_text
 
 COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 CODE = "EPDS-0000-0000-0000-0000"  # any text: the PDF prints it and its QR

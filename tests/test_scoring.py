@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screening.scoring import IncompleteAnswers, InvalidAnswer, score
-from tests.conftest import indexes_for_scores
+from tests.helpers import indexes_for_scores
 
 # The published scoring key (reference 1b): for each item, the score of each option top to bottom.
 PUBLISHED_KEY = {

@@ -8,7 +8,7 @@ import re
 import pytest
 from markupsafe import escape
 
-from tests.conftest import (
+from tests.helpers import (
     all_first_options,
     answers_form,
     hidden_fields,
