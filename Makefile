@@ -19,8 +19,12 @@ EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-
 	--msgid-bugs-address="" --copyright-holder="" --project=screening
 
 ## messages: extract every interface string into messages.pot and merge it into each catalogue
+# A template whose only change is its creation date is thrown away, so that running this with no
+# string changed leaves messages.pot and every catalogue as they were.
 messages: $(STAMP)
-	$(EXTRACT) -o $(POT) .
+	$(EXTRACT) -o $(POT).new .
+	if diff -q -I '^"POT-Creation-Date: ' $(POT) $(POT).new >/dev/null 2>&1; \
+		then rm $(POT).new; else mv $(POT).new $(POT); fi
 	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete --width=100
 
 ## translations: compile the catalogues (make run and make test do this first)
