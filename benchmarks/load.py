@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import gunicorn_server
 
 LUA_REQUEST = """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
@@ -151,18 +150,11 @@ def opening_status() -> str:
 
 
 def register_template_globals(app: Flask) -> None:
-    def render_fragment(language: str, macro_name: str, *args: object) -> Markup:
-        """A macro from _macros.html, rendered once per language and set of (hashable) arguments."""
+    def fragment(macro_name: str, *args: object) -> Markup:
+        """A macro from _macros.html, rendered afresh on every call: in development and in
+        production alike, its words, links and settings are those of the current request."""
         macros = app.jinja_env.get_template("_macros.html").module
         return Markup(getattr(macros, macro_name)(*args))
-
-    # Fragments depend only on their arguments (a few hundred combinations at most); escaping
-    # the instrument's text again on every request was half of each page's render time.
-    cached = render_fragment if app.debug else functools.lru_cache(maxsize=1024)(render_fragment)
-
-    def fragment(macro_name: str, *args: object) -> Markup:
-        # The language is part of the key: fragments hold translated words.
-        return cached(str(get_locale()), macro_name, *args)
 
     app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals["csrf_token"] = generate_csrf

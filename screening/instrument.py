@@ -108,9 +108,7 @@ class Example:
     explanation: str
 
 
-# eq=False: an instrument is loaded once and compared by identity, so hashing it (templates
-# cache fragments by their arguments) does not walk every item and option.
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Instrument:
     id: str
     title: str
@@ -155,7 +153,7 @@ def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     value = data.get(key) if isinstance(data, Mapping) else None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise InstrumentError(f"{where}: '{key}' must be a {kind.__name__}")
-    if kind is str and not value.strip():
+    if kind is str and isinstance(value, str) and not value.strip():
         raise InstrumentError(f"{where}: '{key}' must not be empty")
     return value
 

@@ -19,21 +19,17 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
 from screening.about import clinic_paragraphs
-from screening.clinician import restored_notes
-from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
+from screening.dates import for_file_name, now_utc, parse_completed_at
 from screening.fhir import build_bundle
 from screening.forms import error_links, item_errors, kept_answers, posted_answers
 from screening.i18n import chosen_language
+from screening.pages import NO_STORE, Page, result_code_for, result_page
 from screening.pdf import Printout, render_pdf
-from screening.qr import qr_svg_data_uri
-from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
 from screening.state import current_clinic, current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Page = tuple[str, int, dict[str, str]]
 T = TypeVar("T")
 
 
@@ -49,28 +45,6 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
         errors=error_links(form, instrument) if failed else [],
     )
     return page, 400 if failed else 200, NO_STORE
-
-
-def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
-    state = screening_state()
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
-
-
-def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
-    """The result page, for a fresh submission or for one restored from its result code."""
-    code = result_code_for(outcome, completed_at)
-    language = str(get_locale())
-    page = render_template(
-        "result.html",
-        result=outcome,
-        completed_at=completed_at,
-        completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
-        result_code=code,
-        result_code_qr=qr_svg_data_uri(code),
-        restored=restored,
-        clinician_notes=restored_notes(outcome, gettext, language) if restored else (),
-    )
-    return page, 200, NO_STORE
 
 
 def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form
+from tests.helpers import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')
 

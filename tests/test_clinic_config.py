@@ -7,7 +7,7 @@ import pytest
 from screening import create_app
 from screening.clinic import ConfigError, clinic_from_config, hours_in, phone_uri
 from screening.config import DEFAULTS
-from tests.conftest import answers_form, hidden_fields, pdf_text
+from tests.helpers import answers_form, hidden_fields, pdf_text
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from screening import create_app
 from screening.clinic import ConfigError
 from screening.hours import OpeningStatus, describe, parse_schedule, status_at
-from tests.conftest import answers_form, hidden_fields, indexes_for_scores, pdf_text
+from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_text
 
 LANGUAGES = ("en", "uk", "ru")
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tests.helpers import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture

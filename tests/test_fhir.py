@@ -14,7 +14,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.fhir import build_bundle
 from screening.scoring import score
-from tests.conftest import answers_form, hidden_fields
+from tests.helpers import answers_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

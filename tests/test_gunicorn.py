@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import PROJECT_ROOT, gunicorn_server
 
 pytestmark = pytest.mark.server

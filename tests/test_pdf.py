@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from reportlab.platypus import Paragraph
 
-import screening.pdf
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
-from tests.conftest import indexes_for_scores, pdf_info, pdf_text
+from tests.helpers import indexes_for_scores, pdf_info, pdf_text
 
 COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 CODE = "EPDS-0000-0000-0000-0000"  # any text: the PDF prints it and its QR
@@ -106,18 +103,3 @@ def test_story_is_plain_flowables_readable_as_text(epds, clinic):
     story = build_story(Printout(result_for(epds, LOW), clinic, COMPLETED_AT, CODE))
     paragraphs = " ".join(f.getPlainText() for f in story if isinstance(f, Paragraph))
     assert "screening result" in paragraphs
-
-
-def test_pdf_module_imports_no_flask():
-    tree = ast.parse(inspect.getsource(screening.pdf))
-    modules = {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    } | {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    assert not modules & {"flask", "flask_wtf", "wtforms", "werkzeug"}

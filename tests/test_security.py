@@ -10,7 +10,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tests.helpers import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 REQUIRED_CSP = [
     "default-src 'self'",

@@ -8,7 +8,7 @@ import re
 import pytest
 from markupsafe import escape
 
-from tests.conftest import (
+from tests.helpers import (
     all_first_options,
     answers_form,
     hidden_fields,
@@ -223,3 +223,11 @@ def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
         )
     )
     assert "matters most" not in calm
+
+
+def test_pages_link_under_the_prefix_of_their_own_request(client):
+    """One process mounted under two prefixes: every page's links follow its own request."""
+    for prefix, other in (("/clinic-a", "/clinic-b"), ("/clinic-b", "/clinic-a")):
+        page = client.get("/", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+        assert f'href="{prefix}/about"' in page
+        assert other not in page

@@ -11,11 +11,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import indexes_for_scores, pdf_text
+from tests.helpers import indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 LOW = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
 HIGH = {1: 2, 2: 2, 3: 3, 4: 2, 5: 2, 6: 2, 7: 1, 8: 2, 9: 1, 10: 0}
 SAFETY = dict.fromkeys(range(1, 10), 0) | {10: 1}

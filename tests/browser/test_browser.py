@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from screening.scoring import score
-from tests.conftest import indexes_for_scores, pdf_text
+from tests.helpers import indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
 
