@@ -1,12 +1,10 @@
-""""Ask the clinic to call me": one email to the intake address, received here by an in-process
+""" "Ask the clinic to call me": one email to the intake address, received here by an in-process
 SMTP server (aiosmtpd) on loopback, over plain SMTP and over STARTTLS with a self-signed
 certificate; failures (down, refusing, timing out) tell the person at once and log nothing
 personal; the rate limit; hostile input; and the start-up checks of the settings."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import re
 import socket
@@ -27,6 +25,7 @@ from screening.call_request import call_slots, normalised_phone, plain_name
 from screening.clinic import ConfigError
 from screening.hours import parse_schedule
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores
+from tests.mailbox import Mailbox, running
 from tests.servers import free_port
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -41,32 +40,9 @@ PHONE_TYPED = "067 123 45 67"
 PHONE_NORMALISED = "+380 67 123 4567"
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses every message."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "554 5.7.1 Refused"
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = auth_data.login == b"mailer" and auth_data.password == b"s3cret"
     return AuthResult(success=ok)
-
-
-def running(controller: Controller):
-    controller.start()
-    return controller
 
 
 @pytest.fixture
@@ -84,9 +60,11 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
         check=True,
         capture_output=True,
     )
@@ -159,8 +137,8 @@ def test_form_on_the_result_page_and_about(make_app, epds):
     result = client.post("/", data=answers_form(indexes_for_scores(epds, TOTAL_14)))
     page = result.get_data(as_text=True)
     assert 'id="callback-form"' in page
-    assert 'name="include_code"' in page and 'id="callback-include-code" name="include_code"' in page
-    assert " checked aria-describedby=\"callback-include-code-hint\"" not in page  # off by default
+    assert 'id="callback-include-code" name="include_code"' in page
+    assert ' checked aria-describedby="callback-include-code-hint"' not in page  # off by default
     about = client.get("/about").get_data(as_text=True)
     assert 'id="callback-form"' in about
     assert 'name="include_code"' not in about  # no result, no code to include
@@ -249,7 +227,7 @@ def test_a_forged_result_code_is_refused(make_app, epds, mailbox):
     assert mailbox.messages == []
 
 
-def test_starttls_with_a_self_signed_certificate_and_login(make_app, epds, tls_mailbox, certificate):
+def test_starttls_with_a_self_signed_certificate_and_login(make_app, tls_mailbox, certificate):
     cert, _key = certificate
     settings = mail_settings(
         tls_mailbox.port,
@@ -375,7 +353,8 @@ def test_call_times_follow_the_opening_hours():
     ]
     assert len({slot.day for slot in slots}) == 3  # three opening days: Wed, Thu, Fri
     saturday = [
-        slot for slot in call_slots(openings, WEDNESDAY_MORNING, KYIV, days=6)
+        slot
+        for slot in call_slots(openings, WEDNESDAY_MORNING, KYIV, days=6)
         if slot.day.weekday() == 5
     ]
     assert [(slot.part, str(slot.ends)) for slot in saturday] == [
@@ -425,7 +404,9 @@ def hostile_client(hostile_mailbox):
     return app.test_client()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.dictionaries(st.sampled_from(FIELDS), HOSTILE, max_size=7),
     st.booleans(),
@@ -439,8 +420,10 @@ def test_hostile_input_never_5xx_nor_a_header(hostile_client, hostile_mailbox, f
     assert response.status_code < 500, response.status_code
     for message in hostile_mailbox.messages[before:]:
         assert sorted(message.keys()) == sorted(
-            ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted"]
-            + ["Content-Type", "Content-Transfer-Encoding", "MIME-Version"]
+            [
+                *("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted"),
+                *("Content-Type", "Content-Transfer-Encoding", "MIME-Version"),
+            ]
         )
         assert message["To"] == INTAKE
         assert "\n" not in message["Subject"]
@@ -499,8 +482,6 @@ def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
         monkeypatch.setenv(f"SCREENING_{key}", value)
     app = create_app()
     app.config["WTF_CSRF_ENABLED"] = False
-    response = app.test_client().post(
-        "/call-back", data=request_form(phone="512 345 678")
-    )
+    response = app.test_client().post("/call-back", data=request_form(phone="512 345 678"))
     assert response.status_code == 200
     assert "+48 512 345 678" in mailbox.messages[0].get_content()

@@ -34,9 +34,7 @@ def reminder_for(client, epds, scores, language="en"):
     return client.post(f"/reminder.ics?lang={language}", data={"days": days}), body
 
 
-@pytest.mark.parametrize(
-    ("scores", "days"), [(LOW, 28), (MID, 14), (HIGH, 14), (LOW_FLAGGED, 14)]
-)
+@pytest.mark.parametrize(("scores", "days"), [(LOW, 28), (MID, 14), (HIGH, 14), (LOW_FLAGGED, 14)])
 def test_event_and_alarm_at_the_result_interval(client, epds, scores, days):
     response, _page = reminder_for(client, epds, scores)
     assert response.status_code == 200
