@@ -70,6 +70,7 @@ PHONE_MESSAGE = N_(
     "it is not a number in %(country)s)."
 )
 ANY_TIME_LABEL = N_("Any time the clinic is open")
+TIME_MESSAGE = _l("Please choose when we should call you.")
 TIME_GONE = _l("The time you chose has passed. Please choose another.")
 LANGUAGE_MESSAGE = _l("Please choose a language for the call.")
 CSRF_EXPIRED = _l(
@@ -98,7 +99,7 @@ class CallbackForm(PostedForm):
     phone = StringField(_l("Phone number"))
     best_time = RadioField(
         _l("When should we call?"),
-        validators=[InputRequired(TIME_GONE)],
+        validators=[InputRequired(TIME_MESSAGE)],
         invalid_choice_message=TIME_GONE,
     )
     language = RadioField(

@@ -13,7 +13,10 @@ from screening import create_app
 from screening.scoring import score
 from tests.helpers import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
-POST_ROUTES = ["/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"]
+POST_ROUTES = [
+    *("/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"),
+    *("/call-back", "/reminder.ics"),
+]
 FIELD_NAMES = st.one_of(
     st.sampled_from(
         ["item_1", "item_10", "item_11", "csrf_token", "completed_at", "code", "lang", "page", ""]
