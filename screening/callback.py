@@ -250,6 +250,14 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     return "\n".join(lines) + "\n"
 
 
+@bp.get("/call-back")
+def call_back_form() -> Page:
+    """The form on its own page: where the language switch on the call-back pages leads."""
+    if callback_settings().mail is None:
+        abort(404)
+    return _page(new_form(), 200)
+
+
 @bp.post("/call-back")
 @limiter.limit(_rate_limit)
 def request_call() -> Page:

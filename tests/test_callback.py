@@ -130,6 +130,7 @@ def test_no_form_without_an_intake_email(client, epds):
     assert 'id="callback-form"' not in page.get_data(as_text=True)
     assert 'id="callback-form"' not in client.get("/about").get_data(as_text=True)
     assert client.post("/call-back", data=request_form()).status_code == 404
+    assert client.get("/call-back").status_code == 404
 
 
 def test_form_on_the_result_page_and_about(make_app, epds):
@@ -146,6 +147,13 @@ def test_form_on_the_result_page_and_about(make_app, epds):
     assert "Monday 30 November, morning (10:00\u201312:00)" in page
     assert "evening (17:00\u201319:00)" in page
     assert "Today" not in page and "Tomorrow," not in page
+
+
+def test_the_form_on_its_own_page_in_another_language(make_app):
+    client = make_app(**mail_settings(1)).test_client()
+    page = client.get("/call-back?lang=ru")
+    assert page.status_code == 200
+    assert "Попросите клинику вам перезвонить" in page.get_data(as_text=True)
 
 
 def test_no_form_on_a_restored_result(make_app, epds):
@@ -399,7 +407,7 @@ def hostile_mailbox():
 def hostile_client(hostile_mailbox):
     app = create_app(
         {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
-        | mail_settings(hostile_mailbox.port, RATELIMIT_ENABLED=False)
+        | mail_settings(hostile_mailbox.port, CALLBACK_RATE_LIMIT="10000 per minute")
     )
     return app.test_client()
 
