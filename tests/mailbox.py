@@ -3,11 +3,15 @@ call-back tests in a test client and in the browser."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+from collections.abc import Iterator
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.servers import free_port
 
 
 class Mailbox:
@@ -17,6 +21,7 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse = refuse
+        self.port = 0
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
@@ -28,6 +33,14 @@ class Mailbox:
         return "250 OK"
 
 
-def running(controller: Controller):
+@contextlib.contextmanager
+def smtp_server(mailbox: Mailbox | None = None, **options: object) -> Iterator[Mailbox]:
+    """aiosmtpd on a free loopback port, stopped on exit; yields the mailbox, its port set."""
+    box = mailbox or Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
-    return controller
+    box.port = controller.port
+    try:
+        yield box
+    finally:
+        controller.stop()

@@ -15,7 +15,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +24,7 @@ from screening.call_request import call_slots, normalised_phone, plain_name
 from screening.clinic import ConfigError
 from screening.hours import parse_schedule
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores
-from tests.mailbox import Mailbox, running
+from tests.mailbox import Mailbox, smtp_server
 from tests.servers import free_port
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -47,11 +46,8 @@ def authenticate(server, session, envelope, mechanism, auth_data):
 
 @pytest.fixture
 def mailbox():
-    box = Mailbox()
-    controller = running(Controller(box, hostname="127.0.0.1", port=free_port()))
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")
@@ -76,21 +72,13 @@ def tls_mailbox(certificate):
     cert, key = certificate
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    box = Mailbox()
-    controller = running(
-        Controller(
-            box,
-            hostname="127.0.0.1",
-            port=free_port(),
-            tls_context=context,
-            require_starttls=True,
-            authenticator=authenticate,
-            auth_require_tls=True,
-        )
-    )
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with smtp_server(
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    ) as box:
+        yield box
 
 
 def mail_settings(port: int, **more: object) -> dict[str, object]:
@@ -270,10 +258,8 @@ def silent_server():
 
 @pytest.fixture
 def refusing_mailbox():
-    box = Mailbox(refuse=True)
-    controller = running(Controller(box, hostname="127.0.0.1", port=free_port()))
-    yield controller.port
-    controller.stop()
+    with smtp_server(Mailbox(refuse=True)) as box:
+        yield box.port
 
 
 @pytest.mark.parametrize("server", ["down", "refusing", "timeout"])
@@ -396,11 +382,8 @@ HOSTILE = st.one_of(
 
 @pytest.fixture(scope="module")
 def hostile_mailbox():
-    box = Mailbox()
-    controller = running(Controller(box, hostname="127.0.0.1", port=free_port()))
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_accessibility import axe_violations, press, submit_scores
 from tests.helpers import serve_in_thread
-from tests.mailbox import Mailbox, running
-from tests.servers import free_port
+from tests.mailbox import Mailbox, smtp_server
 
 pytestmark = pytest.mark.browser
 PROMPT = "Thank you for telling us"
@@ -73,11 +71,8 @@ def test_nothing_changes_without_javascript(browser: Browser, live_server):
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    controller: Controller = running(Controller(box, hostname="127.0.0.1", port=free_port()))
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")
