@@ -90,6 +90,7 @@ def slot_label(slot: Slot, today: date, language: str, translate: Callable[..., 
         day = translate(TOMORROW)
     else:
         day = format_date(slot.day, "EEEE d MMMM", locale=language)
+        day = day[:1].upper() + day[1:]  # Ukrainian and Russian day names are lower case
     part = translate(next(label for name, _s, _e, label in PARTS if name == slot.part))
     return translate(
         SLOT_LABEL, day=day, part=part, start=_clock_text(slot.starts), end=_clock_text(slot.ends)
