@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.test_accessibility import axe_violations, press, submit_scores
 from tests.helpers import serve_in_thread
 from tests.mailbox import Mailbox, smtp_server
+from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
 PROMPT = "Thank you for telling us"
@@ -112,3 +113,23 @@ def test_call_back_form_on_a_phone(page: Page, callback_server, epds, mailbox):
     assert fits_the_width(page)
     assert axe_violations(page) == []
     assert len(mailbox.messages) == 1
+
+
+def test_a_failed_request_is_clear_on_a_phone(page: Page, epds):
+    """The SMTP server is down: the person sees at once that the clinic does not have it."""
+    settings = {
+        "CLINIC_INTAKE_EMAIL": "intake@clinic.example",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": free_port(),
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 2,
+    }
+    with serve_in_thread(settings) as url:
+        submit_scores(page, url, epds, TOTAL_14)
+        page.get_by_label("Phone number").fill("067 123 45 67")
+        press(page, "Ask the clinic to call me")
+        expect(page).to_have_title(re.compile("^Your request did not reach the clinic"))
+        expect(page.get_by_role("alert")).to_contain_text("+380 7373 080 88")
+        expect(page.get_by_label("Phone number")).to_have_value("067 123 45 67")
+        assert fits_the_width(page)
+        assert axe_violations(page) == []
