@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
+from babel.dates import format_date
 from flask import (
     Blueprint,
     Flask,
@@ -294,6 +295,14 @@ def reminder_days(result: ScreeningResult) -> int:
     return interval_days(result, chosen.default_days, chosen.sooner_days)
 
 
+def reminder_date(result: ScreeningResult) -> str:
+    """For the result page: the reminder's day in words, e.g. "11 December" ("11 грудня"), so
+    that no sentence needs a plural of "days"."""
+    zone = screening_state().clinic.timezone
+    starts = reminder_start(screening_state().clock(), reminder_days(result), zone)
+    return format_date(starts.astimezone(zone).date(), "d MMMM", locale=str(get_locale()))
+
+
 @bp.post("/reminder.ics")
 def reminder() -> Response:
     """The calendar file. The interval comes from the result page by POST (never in a URL) and
@@ -339,7 +348,7 @@ def reminder() -> Response:
 
 def install(app: Flask) -> None:
     """Check the settings at start-up (a bad one stops it, naming the key) and give templates
-    ``callback_form()`` and ``reminder_days()``."""
+    ``callback_form()``, ``reminder_days()`` and ``reminder_date()``."""
     app.extensions[EXTENSION_KEY] = CallbackSettings(
         mail=mail_settings_from_config(app.config, LANGUAGES),
         country=country_code(app.config, "CLINIC_COUNTRY"),
@@ -348,3 +357,4 @@ def install(app: Flask) -> None:
     )
     app.jinja_env.globals["callback_form"] = callback_form
     app.jinja_env.globals["reminder_days"] = reminder_days
+    app.jinja_env.globals["reminder_date"] = reminder_date

@@ -102,3 +102,16 @@ def test_folding_never_splits_a_character():
     calendar.decode("utf-8")  # would fail on a split character
     event = icalendar.Calendar.from_ical(calendar).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == text
+
+
+@pytest.mark.parametrize(
+    ("scores", "language", "words"),
+    [
+        (MID, "en", "again on 11 December."),
+        (LOW, "uk", "ще раз 25 грудня."),
+        (MID, "ru", "ещё раз 11 декабря."),
+    ],
+)
+def test_the_result_page_names_the_day(client, epds, scores, language, words):
+    _response, page = reminder_for(client, epds, scores, language)
+    assert words in page
