@@ -173,11 +173,11 @@ def test_crisis_tiers_on_every_flagged_result_and_every_total_of_15_or_more(
     assert tier_links(top) == ["tel:103", "tel:112", "tel:7333", "tel:+380737308088"]
     text = visible_text(top)
     tiers = [
-        "If you might harm yourself now, or already have, or if you have thoughts of harming "
-        "your baby: call 103 or 112 now.",
-        "If you need to talk to someone now and the clinic is closed: call Lifeline Ukraine on "
-        "7333.",
-        "Our clinic: call Center of Psychotherapy",
+        "Call 103 or 112 now if you might harm yourself or already have, or if you have thoughts "
+        "of harming your baby.",
+        "Call 7333 (Lifeline Ukraine, day and night) if you need to talk to someone now and the "
+        "clinic is closed.",
+        "Call us on +380 7373 080 88",
     ]
     positions = [text.index(tier) for tier in tiers]
     assert positions == sorted(positions)
@@ -191,7 +191,7 @@ def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
     ).test_client()
     body = result_page(client, epds, LOW_FLAGGED)
     assert tier_links(first_section(body))[:2] == ["tel:999", "tel:116123"]
-    assert "call Samaritans on" in visible_text(body)
+    assert "Call 116 123 (Samaritans, day and night)" in visible_text(body)
     assert "tel:103" not in body and "7333" not in body
     printed = pdf_text(client.post("/result.pdf", data=hidden_fields(body)).data, tmp_path)
     assert "emergency 999; Samaritans 116 123" in re.sub(r"\s+", " ", printed)

@@ -134,10 +134,10 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds)
         '<section class="safety" role="alert" aria-labelledby="safety-title">'
     )
     text = page_text(response)
-    assert "need a conversation with a professional today" in text
+    assert "Please talk to a professional today" in text
     assert 'href="tel:+380737308088"' in body
-    assert "call 103 or 112 now" in text
-    assert "Lifeline Ukraine on 7333" in text
+    assert "Call 103 or 112 now" in text
+    assert "Call 7333 (Lifeline Ukraine, day and night)" in text
 
 
 def test_result_page_carries_the_answers_for_the_pdf_in_hidden_fields(client):
