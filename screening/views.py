@@ -8,43 +8,27 @@ logged or cached.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
+from screening import pages
 from screening.about import clinic_paragraphs
 from screening.dates import for_file_name, now_utc, parse_completed_at
-from screening.fhir import build_bundle
-from screening.forms import error_links, item_errors, kept_answers, posted_answers
+from screening.forms import posted_answers
 from screening.i18n import chosen_language
-from screening.pages import NO_STORE, Page, result_code_for, result_page
-from screening.pdf import Printout, render_pdf
+from screening.pages import NO_STORE, Page, questionnaire_page, result_page
 from screening.scoring import ScreeningResult, score
-from screening.state import current_clinic, current_instrument, screening_state
+from screening.state import current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
 T = TypeVar("T")
-
-
-def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> Page:
-    """The questionnaire: blank, or (400) with a failed form's answers and errors, or (200,
-    after a language switch) with the answers given so far and no errors."""
-    instrument = current_instrument()
-    failed = form is not None and show_errors
-    page = render_template(
-        "questionnaire.html",
-        kept=kept_answers(form, instrument) if form else {},
-        item_errors=item_errors(form, instrument) if failed else {},
-        errors=error_links(form, instrument) if failed else [],
-    )
-    return page, 400 if failed else 200, NO_STORE
 
 
 def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:
@@ -73,7 +57,7 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
     def from_result_form() -> T | Page:
         form = screening_state().result_form()
         if not form.validate():
-            return _questionnaire(form)
+            return questionnaire_page(form)
         return view(_scored(form), parse_completed_at(form.completed_at.data))
 
     return from_result_form
@@ -83,14 +67,14 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
 def questionnaire() -> Page:
     # No form object: a blank page needs only a CSRF token, and building ten fields is most of
     # the cost of a request.
-    return _questionnaire()
+    return questionnaire_page()
 
 
 @bp.post("/")
 def result() -> Page:
     form = screening_state().questionnaire_form()
     if not form.validate():
-        return _questionnaire(form)
+        return questionnaire_page(form)
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     return result_page(outcome, now_utc().replace(second=0))
@@ -99,24 +83,16 @@ def result() -> Page:
 @bp.post("/result.pdf")
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
-    printout = Printout(
-        result=outcome,
-        clinic=current_clinic(),
-        completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at),
-        translate=gettext,
-        language=str(get_locale()),
+    return _download(
+        pages.result_pdf(outcome, completed_at), "application/pdf", completed_at, "pdf"
     )
-    return _download(render_pdf(printout), "application/pdf", completed_at, "pdf")
 
 
 @bp.post("/result.fhir.json")
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
-    bundle = build_bundle(outcome, completed_at, screening_state().clinic)
-    return _download(
-        json.dumps(bundle, indent=2), "application/fhir+json", completed_at, "fhir.json"
-    )
+    body = pages.result_fhir(outcome, completed_at)
+    return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 
 @bp.post("/language")
@@ -129,8 +105,8 @@ def switch_language() -> Page:
     form = screening_state().questionnaire_form()
     form.validate()  # reads the posted answers; a half-finished form shows no errors here
     if form.meta.csrf and form.csrf_token.errors:
-        return _questionnaire(form)
-    return _questionnaire(form, show_errors=False)
+        return questionnaire_page(form)
+    return questionnaire_page(form, show_errors=False)
 
 
 @bp.get("/about")

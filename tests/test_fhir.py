@@ -111,7 +111,7 @@ def test_download_from_the_clinicians_view_only(client, app):
     response = client.post("/result.fhir.json", data=hidden_fields(restored))
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert response.headers["Content-Disposition"].endswith('.fhir.json"')
     Bundle.model_validate(response.get_json())
 

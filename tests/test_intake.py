@@ -35,7 +35,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     code, fields = screen(client)
     restored = client.post("/intake", data={"code": code.lower().replace("-", " ")})
     assert restored.status_code == 200
-    assert restored.headers["Cache-Control"] == "no-store"
+    assert restored.headers["Cache-Control"] == "no-store, no-transform"
     page = restored.get_data(as_text=True)
     assert "Restored from result code" in page
     original = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)

@@ -103,7 +103,7 @@ def test_templates_have_no_inline_style_or_script():
 @pytest.mark.parametrize("path", ["/", "/result.pdf"])
 def test_result_and_pdf_are_not_cached(client, path):
     data = answers_form(all_first_options()) | {"completed_at": "2026-11-20T09:30:00+00:00"}
-    assert client.post(path, data=data).headers["Cache-Control"] == "no-store"
+    assert client.post(path, data=data).headers["Cache-Control"] == "no-store, no-transform"
 
 
 def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplog):

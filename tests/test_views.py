@@ -67,7 +67,7 @@ def test_incomplete_submission_keeps_answers_and_links_each_missing_item(client)
         assert f"Choose an answer for question {missing}" in text
         assert f'id="item_{missing}-error"' in response.get_data(as_text=True)
     assert 'href="#item_1-0"' not in response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds)
     scores = {1: 1, 2: 1, 3: 2, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1, 10: 0}
     response = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert total_score(response) == "11"
     text = page_text(response)
     assert "11 out of 30" in text
@@ -161,7 +161,7 @@ def test_pdf_download_is_a_one_page_attachment_with_the_answers(client, epds, tm
         response.headers["Content-Disposition"]
         == 'attachment; filename="epds-result-2026-11-20.pdf"'
     )
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     text = pdf_text(response.data, tmp_path)
     for number, index in answers.items():
         assert epds.item(number).options[index].label in text
