@@ -156,7 +156,10 @@ def _safety_box(printout: Printout) -> Table:
         answer=answer.option.label,
         score=answer.score,
     )
-    advice = _("Assess risk today, before the patient leaves, whatever the total score.")
+    advice = _(
+        "Assess risk today, whatever the total score; if the patient is not with you, contact "
+        "the patient today."
+    )
     text = (
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )

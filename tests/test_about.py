@@ -31,7 +31,8 @@ def test_about_page_covers_the_essentials(client):
         "If you are pregnant or breastfeeding, tell the clinician: some treatments, including "
         "ketamine, may not be suitable.",
         "thoughts of harming yourself or your baby",
-        "not been able to eat or sleep for days",
+        "cannot sleep even when your baby is asleep, or have hardly eaten for days",
+        "please do not stop it on your own",
         "your thoughts are racing or muddled",
         "postpartum psychosis",
         "seeing or hearing things that others do not",
