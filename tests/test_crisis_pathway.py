@@ -231,14 +231,32 @@ def test_the_flagged_result_names_the_signs_of_postpartum_psychosis(client, epds
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (kyiv(2026, 11, 27, 10, 0), "The clinic is open now, until 19:00."),  # Friday, opening minute
+        (
+            kyiv(2026, 11, 27, 10, 0),
+            "The clinic is open now, until 19:00.",
+        ),  # Friday, opening minute
         (kyiv(2026, 11, 27, 18, 59), "The clinic is open now, until 19:00."),
-        (kyiv(2026, 11, 27, 19, 0), "The clinic is closed now. It opens on Monday at 10:00."),  # closing minute
-        (kyiv(2026, 11, 28, 22, 0), "The clinic is closed now. It opens on Monday at 10:00."),  # Saturday night
-        (kyiv(2026, 11, 29, 23, 59), "The clinic is closed now. It opens tomorrow at 10:00."),  # Sunday
-        (kyiv(2026, 11, 30, 0, 0), "The clinic is closed now. It opens today at 10:00."),  # Monday midnight
+        (
+            kyiv(2026, 11, 27, 19, 0),
+            "The clinic is closed now. It opens on Monday at 10:00.",
+        ),  # closing minute
+        (
+            kyiv(2026, 11, 28, 22, 0),
+            "The clinic is closed now. It opens on Monday at 10:00.",
+        ),  # Saturday night
+        (
+            kyiv(2026, 11, 29, 23, 59),
+            "The clinic is closed now. It opens tomorrow at 10:00.",
+        ),  # Sunday
+        (
+            kyiv(2026, 11, 30, 0, 0),
+            "The clinic is closed now. It opens today at 10:00.",
+        ),  # Monday midnight
         (kyiv(2026, 11, 30, 9, 59), "The clinic is closed now. It opens today at 10:00."),
-        (kyiv(2026, 12, 1, 20, 0), "The clinic is closed now. It opens tomorrow at 10:00."),  # Tuesday evening
+        (
+            kyiv(2026, 12, 1, 20, 0),
+            "The clinic is closed now. It opens tomorrow at 10:00.",
+        ),  # Tuesday evening
     ],
 )
 def test_open_now_at_fixed_instants(moment, expected):
