@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from screening.clinic import clinic_from_config, clinics_by_language
 from screening.config import load_config
 from screening.extensions import babel, limiter
-from screening.forms import build_form_classes
+from screening.forms import build_questionnaire_form
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument import load_instrument, load_translations
 from screening.pdf import styles
@@ -84,15 +84,13 @@ def register_state(app: Flask) -> None:
     # memory after start-up should already include them.
     styles()
     instrument = load_instrument()
-    questionnaire_form, result_form = build_form_classes(instrument)
     clinic = clinic_from_config(app.config)
     ScreeningState(
         translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
-        questionnaire_form_class=questionnaire_form,
-        result_form_class=result_form,
+        questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
     ).install(app)
 

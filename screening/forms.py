@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired
 
-from screening.dates import parse_completed_at
 from screening.instrument import Instrument, Item
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -74,33 +73,18 @@ def _item_field(item: Item) -> RadioField:
     )
 
 
-COMPLETED_AT_MESSAGE = _l(
-    "The time this screening was completed was not recognised. Your answers are filled in "
-    "below: please press \u201cSee my result\u201d again."
-)
+class ResultForm(PostedForm):
+    """What the result page posts back for its PDF, FHIR export and language switch: only the
+    result code the server issued. It holds the answers, the minute and a MAC, so nothing the
+    client chooses (a completion time, a changed answer) can be signed again."""
+
+    result_code = HiddenField()
 
 
-def _check_completed_at(form: FlaskForm, field: Field) -> None:
-    try:
-        parse_completed_at(field.data or "")
-    except ValueError as error:
-        raise ValidationError(COMPLETED_AT_MESSAGE) from error
-
-
-def build_form_classes(instrument: Instrument) -> tuple[type[FlaskForm], type[FlaskForm]]:
-    """The questionnaire form, and the result form that re-posts its answers for the PDF."""
+def build_questionnaire_form(instrument: Instrument) -> type[FlaskForm]:
+    """The questionnaire form: one radio group per item."""
     fields = {field_name(item.number): _item_field(item) for item in instrument.items}
-    questionnaire = type("QuestionnaireForm", (PostedForm,), fields)
-    result = type(
-        "ResultForm",
-        (questionnaire,),
-        {
-            "completed_at": HiddenField(
-                validators=[InputRequired(COMPLETED_AT_MESSAGE), _check_completed_at]
-            )
-        },
-    )
-    return questionnaire, result
+    return type("QuestionnaireForm", (PostedForm,), fields)
 
 
 def posted_answers(form: FlaskForm, instrument: Instrument) -> dict[int, int]:
@@ -137,7 +121,4 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
             ErrorLink(f"{field_name(item.number)}-0", message)
             for message in form[field_name(item.number)].errors
         )
-    completed_at = getattr(form, "completed_at", None)
-    if completed_at is not None:
-        links.extend(ErrorLink(SUBMIT_BUTTON_ID, message) for message in completed_at.errors)
     return links

@@ -1,4 +1,4 @@
-"""What each app builds once at start-up: the instrument, the clinic and the form classes."""
+"""What each app builds once at start-up: the instrument, the clinic and the form class."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ class ScreeningState:
     instrument: Instrument
     clinic: Clinic
     questionnaire_form_class: type[FlaskForm]
-    result_form_class: type[FlaskForm]
     result_code_key: bytes
     # Interface language -> the instrument in that language, when a validated one is installed.
     translations: Mapping[str, Instrument] = field(default_factory=dict)
@@ -35,9 +34,6 @@ class ScreeningState:
 
     def questionnaire_form(self) -> FlaskForm:
         return self.questionnaire_form_class()
-
-    def result_form(self) -> FlaskForm:
-        return self.result_form_class()
 
     def install(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self

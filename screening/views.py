@@ -1,8 +1,10 @@
 """HTTP views: questionnaire, result, PDF, FHIR export and health. Thin: validate, score, render.
 
-Answers live only in the request: the result page is rendered from the POST, and the PDF and the
-FHIR export are made from the same answers posted again from hidden fields. Nothing is stored,
-logged or cached.
+Answers live only in the request: the result page is rendered from the POST, and the PDF, the
+FHIR export and the result page's language switch are made from its result code posted again
+from a hidden field. The code is checked like one typed at intake, so a client cannot have the
+server sign answers or a completion time it did not attest itself. Nothing is stored, logged or
+cached.
 """
 
 from __future__ import annotations
@@ -19,13 +21,20 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
 from screening.about import clinic_paragraphs
-from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
+from screening.dates import for_file_name, for_people, now_utc
 from screening.fhir import build_bundle
-from screening.forms import error_links, item_errors, kept_answers, posted_answers
+from screening.forms import (
+    ErrorLink,
+    ResultForm,
+    error_links,
+    item_errors,
+    kept_answers,
+    posted_answers,
+)
 from screening.i18n import chosen_language
 from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
-from screening.result_code import encode
+from screening.result_code import ResultCodeError, decode, encode
 from screening.scoring import ScreeningResult, score
 from screening.state import current_clinic, current_instrument, screening_state
 
@@ -41,13 +50,20 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     failed = form is not None and show_errors
-    page = render_template(
-        "questionnaire.html",
-        kept=kept_answers(form, instrument) if form else {},
-        item_errors=item_errors(form, instrument) if failed else {},
-        errors=error_links(form, instrument) if failed else [],
+    return _questionnaire_page(
+        kept_answers(form, instrument) if form else {},
+        item_errors(form, instrument) if failed else {},
+        error_links(form, instrument) if failed else [],
     )
-    return page, 400 if failed else 200, NO_STORE
+
+
+def _questionnaire_page(
+    kept: dict[int, str], errors_by_item: dict[int, tuple[str, ...]], errors: list[ErrorLink]
+) -> Page:
+    page = render_template(
+        "questionnaire.html", kept=kept, item_errors=errors_by_item, errors=errors
+    )
+    return page, 400 if errors else 200, NO_STORE
 
 
 def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
@@ -61,7 +77,6 @@ def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool
     page = render_template(
         "result.html",
         result=outcome,
-        completed_at=completed_at,
         completed_text=for_people(
             completed_at, screening_state().clinic.timezone, str(get_locale())
         ),
@@ -90,18 +105,39 @@ def _scored(form: FlaskForm) -> ScreeningResult:
     return score(instrument, posted_answers(form, instrument))
 
 
+def refused_code(error: ResultCodeError) -> Page:
+    """A posted result code that does not verify: say why, as intake does (400)."""
+    page = render_template(
+        "errors.html",
+        title=gettext("This result code was not accepted"),
+        message=gettext(error.reason, **error.params),
+    )
+    return page, 400, NO_STORE
+
+
 def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable[[], T | Page]:
-    """Run ``view`` on the answers and completion time re-posted from a result page, scored
-    again; an invalid post gets the questionnaire back (400) with its answers kept."""
+    """Run ``view`` on the result held by the re-posted result code, checked and scored again.
+
+    An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
+    back (400) with the code's answers filled in, so nothing is lost.
+    """
 
     @functools.wraps(view)
-    def from_result_form() -> T | Page:
-        form = screening_state().result_form()
-        if not form.validate():
-            return _questionnaire(form)
-        return view(_scored(form), parse_completed_at(form.completed_at.data))
+    def from_result_code() -> T | Page:
+        form = ResultForm()
+        if not form.result_code.data:
+            abort(400)
+        instrument = current_instrument()
+        try:
+            restored = decode(form.result_code.data, instrument, screening_state().result_code_key)
+        except ResultCodeError as error:
+            return refused_code(error)
+        if not form.validate():  # only the CSRF token can fail here
+            kept = {number: str(index) for number, index in restored.answers.items()}
+            return _questionnaire_page(kept, {}, error_links(form, instrument))
+        return view(score(instrument, restored.answers), restored.completed_at)
 
-    return from_result_form
+    return from_result_code
 
 
 @bp.get("/")

@@ -10,7 +10,13 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tests.conftest import (
+    TEST_SECRET,
+    all_first_options,
+    answers_form,
+    hidden_fields,
+    result_code_form,
+)
 
 REQUIRED_CSP = [
     "default-src 'self'",
@@ -34,7 +40,7 @@ def make_client(tmp_path, monkeypatch, **config):
 
 def every_kind_of_response(client):
     complete = answers_form(all_first_options())
-    pdf_form = complete | {"completed_at": "2026-11-20T09:30:00+00:00"}
+    pdf_form = result_code_form(client.application, all_first_options())
     return {
         "questionnaire": client.get("/"),
         "errors": client.post("/", data={"item_1": "0"}),
@@ -100,8 +106,8 @@ def test_templates_have_no_inline_style_or_script():
 
 
 @pytest.mark.parametrize("path", ["/", "/result.pdf"])
-def test_result_and_pdf_are_not_cached(client, path):
-    data = answers_form(all_first_options()) | {"completed_at": "2026-11-20T09:30:00+00:00"}
+def test_result_and_pdf_are_not_cached(app, client, path):
+    data = answers_form(all_first_options()) | result_code_form(app, all_first_options())
     assert client.post(path, data=data).headers["Cache-Control"] == "no-store"
 
 
@@ -118,7 +124,7 @@ def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplo
     pdf = client.post("/result.pdf", data=hidden)
     assert pdf.mimetype == "application/pdf"
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    for secret in ("28", "item_", "Hardly ever", "Not at all", hidden["completed_at"]):
+    for secret in ("28", "item_", "Hardly ever", "Not at all", hidden["result_code"]):
         assert secret not in logged
     for response in (page, result, pdf):
         assert "Location" not in response.headers
