@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from screening.dates import now_utc
 from screening.extensions import limiter
 from screening.forms import PostedForm
-from screening.result_code import ResultCodeError, decode
+from screening.result_code import ResultCodeError, check_age, decode
 from screening.scoring import score
 from screening.state import current_instrument, screening_state
 from screening.views import NO_STORE, Page, result_page
@@ -54,6 +55,7 @@ def restore() -> Page:
     instrument = current_instrument()
     try:
         restored = decode(form.code.data, instrument, screening_state().result_code_key)
+        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
     except ResultCodeError as error:
         return _page(form, 400, gettext(error.reason, **error.params))
     return result_page(score(instrument, restored.answers), restored.completed_at, restored=True)

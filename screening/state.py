@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 
 from screening.clinic import Clinic
 from screening.instrument import Instrument
+from screening.result_code import ResultCodeKeys
 
 EXTENSION_KEY = "screening"
 
@@ -20,7 +21,7 @@ class ScreeningState:
     instrument: Instrument
     clinic: Clinic
     questionnaire_form_class: type[FlaskForm]
-    result_code_key: bytes
+    result_code_key: ResultCodeKeys
     # Interface language -> the instrument in that language, when a validated one is installed.
     translations: Mapping[str, Instrument] = field(default_factory=dict)
     # Interface language -> the clinic's name and hours as that language shows them.
