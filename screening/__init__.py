@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from screening.about import load_clinic_texts
 from screening.clinic import clinic_from_config, clinics_by_language
 from screening.config import load_config
 from screening.extensions import babel, limiter
@@ -90,6 +91,7 @@ def register_state(app: Flask) -> None:
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
+        about_texts=load_clinic_texts(Path(app.instance_path)),
         questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
     ).install(app)

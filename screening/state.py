@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
+from screening.about import Block
 from screening.clinic import Clinic
 from screening.instrument import Instrument
 from screening.result_code import ResultCodeKeys
@@ -26,6 +27,8 @@ class ScreeningState:
     translations: Mapping[str, Instrument] = field(default_factory=dict)
     # Interface language -> the clinic's name and hours as that language shows them.
     clinics: Mapping[str, Clinic] = field(default_factory=dict)
+    # The clinic's own about-page paragraphs, by language ("" for every language).
+    about_texts: Mapping[str, list[Block]] = field(default_factory=dict)
 
     def instrument_for(self, language: str) -> Instrument:
         return self.translations.get(language, self.instrument)

@@ -13,10 +13,9 @@ import functools
 import json
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
@@ -196,7 +195,7 @@ def switch_language() -> Page:
 
 @bp.get("/about")
 def about() -> Page:
-    paragraphs = clinic_paragraphs(Path(current_app.instance_path), str(get_locale()))
+    paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
     return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
 
 
