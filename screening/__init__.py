@@ -14,6 +14,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from screening.about import load_clinic_texts
+from screening.bodies import ScreeningRequest
 from screening.clinic import clinic_from_config, clinics_by_language
 from screening.config import load_config
 from screening.extensions import babel, limiter
@@ -70,6 +71,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = ScreeningRequest
     load_config(app, test_config)
     register_security(app)
     register_state(app)

@@ -26,6 +26,11 @@ CSRF_EXPIRED_MESSAGE = _l(
     "They are still filled in below: please check them and press the button again."
 )
 
+UNREADABLE_MESSAGE = _l(
+    "Part of what your browser sent could not be read, so it was left out. Everything that "
+    "could be read is filled in below: please check your answers and press the button again."
+)
+
 
 @dataclass(frozen=True)
 class ErrorLink:
@@ -114,7 +119,10 @@ def item_errors(form: FlaskForm, instrument: Instrument) -> dict[int, tuple[str,
 def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
     """The error summary in page order; each line links to the first radio of its item."""
     links = []
-    if form.meta.csrf and form.csrf_token.errors:
+    if getattr(request, "form_parts_dropped", False):
+        # Said instead of the CSRF message: a token lost with the unreadable part is not stale.
+        links.append(ErrorLink(SUBMIT_BUTTON_ID, UNREADABLE_MESSAGE))
+    elif form.meta.csrf and form.csrf_token.errors:
         links.append(ErrorLink(SUBMIT_BUTTON_ID, CSRF_EXPIRED_MESSAGE))
     for item in instrument.items:
         links.extend(

@@ -118,3 +118,21 @@ def test_json_bodies_are_not_read_as_forms(app, route, body):
     """Found by the property test: Flask-WTF's JSON fallback raised a TypeError on a non-object."""
     with app.test_client() as client:
         assert_clear_4xx(client.post(route, data=body, content_type="application/json"))
+
+
+@pytest.mark.parametrize("bad_part", [b"item_2=\xff", b"\xe9t\xe9=1", b"item_2=\xd0"])
+def test_a_raw_byte_that_is_not_utf_8_is_explained_and_the_rest_kept(app, bad_part):
+    with app.test_client() as client:
+        token = hidden_fields(client.get("/").get_data(as_text=True))["csrf_token"]
+        answers = answers_form(all_first_options())
+        del answers["item_2"]
+        body = b"&".join(
+            [b"csrf_token=" + token.encode(), bad_part]
+            + [f"{name}={value}".encode() for name, value in answers.items()]
+        )
+        response = client.post("/", data=body, content_type="application/x-www-form-urlencoded")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Part of what your browser sent could not be read" in page
+    assert "open for a long time" not in page
+    assert page.count(" checked") == 9
