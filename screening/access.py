@@ -19,13 +19,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limiter
-from screening.forms import PostedForm
+from screening.forms import PostedForm, csrf_message
 
 bp = Blueprint("access", __name__)
 
@@ -52,7 +53,9 @@ def access_required() -> bool:
     return bool(current_app.config["ACCESS_CODE"]) and not session.get(SESSION_KEY)
 
 
-def _page(form: AccessForm, status: int, message: str | None = None) -> tuple[str, int]:
+def _page(
+    form: AccessForm, status: int, message: str | LazyString | None = None
+) -> tuple[str, int]:
     return render_template("access.html", form=form, message=message), status
 
 
@@ -78,7 +81,7 @@ def enter() -> Response | tuple[str, int]:
         return redirect(url_for("screening.questionnaire"), 303)
     form = AccessForm()
     if not form.validate():
-        return _page(form, 400)
+        return _page(form, 400, csrf_message(form))
     expected = str(current_app.config["ACCESS_CODE"]).strip().encode()
     if not hmac.compare_digest(form.code.data.strip().encode(), expected):
         return _page(form, 403, WRONG_CODE)

@@ -5,9 +5,11 @@ Scores never travel in the form; the server looks them up in the instrument afte
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
@@ -15,6 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from screening.instrument import Instrument, Item
+
+log = logging.getLogger(__name__)
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -30,6 +34,53 @@ UNREADABLE_MESSAGE = _l(
     "Part of what your browser sent could not be read, so it was left out. Everything that "
     "could be read is filled in below: please check your answers and press the button again."
 )
+
+NO_COOKIE_MESSAGE = _l(
+    "Your browser did not send back this site\u2019s cookie, so your answers could not be sent "
+    "safely. They are still filled in below. Please allow cookies for this site, check that its "
+    "address starts with https://, and press the button again."
+)
+# Flask-WTF's own wording for a token that was sent and signed with this key but is stale, and
+# for one signed with another key.
+STALE_TOKEN_ERRORS = {"The CSRF token is missing.", "The CSRF token has expired."}
+FOREIGN_TOKEN_ERROR = "The CSRF token is invalid."
+
+
+def csrf_message(form: FlaskForm) -> LazyString | None:
+    """What to tell the person when the form's CSRF check failed (None if it passed), and one
+    warning log line, without any answer, naming the likely misconfiguration.
+
+    A token that has expired keeps the general message. A browser that sent no session cookie
+    at all gets its own: cookies are blocked, or ``HTTPS`` is on (so the cookie is Secure) while
+    the site is reached over plain HTTP. A token signed with another key means servers behind
+    one balancer do not share ``SECRET_KEY``, or it changed.
+    """
+    errors = set(form.csrf_token.errors) if form.meta.csrf else set()
+    if not errors:
+        return None
+    if errors & STALE_TOKEN_ERRORS:
+        return CSRF_EXPIRED_MESSAGE
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        if current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:
+            log.warning(
+                "CSRF check failed: the browser sent no session cookie. HTTPS is on, so the "
+                "cookie is Secure, but this request arrived over plain HTTP: serve the site over "
+                "HTTPS (behind a proxy, set TRUSTED_PROXIES so its X-Forwarded-Proto is trusted), "
+                "or set SCREENING_HTTPS=0 only for plain HTTP on loopback."
+            )
+        else:
+            log.warning(
+                "CSRF check failed: the browser sent no session cookie; it may block cookies "
+                "for this site."
+            )
+        return NO_COOKIE_MESSAGE
+    if FOREIGN_TOKEN_ERROR in errors:
+        log.warning(
+            "CSRF check failed: the token was signed with another key. Every server and worker "
+            "behind one load balancer needs the same SECRET_KEY; otherwise SECRET_KEY changed "
+            "after the page was opened."
+        )
+    return CSRF_EXPIRED_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -122,8 +173,8 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
     if getattr(request, "form_parts_dropped", False):
         # Said instead of the CSRF message: a token lost with the unreadable part is not stale.
         links.append(ErrorLink(SUBMIT_BUTTON_ID, UNREADABLE_MESSAGE))
-    elif form.meta.csrf and form.csrf_token.errors:
-        links.append(ErrorLink(SUBMIT_BUTTON_ID, CSRF_EXPIRED_MESSAGE))
+    elif message := csrf_message(form):
+        links.append(ErrorLink(SUBMIT_BUTTON_ID, message))
     for item in instrument.items:
         links.extend(
             ErrorLink(f"{field_name(item.number)}-0", message)
