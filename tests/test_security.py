@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,40 @@ class TestAccessCode:
         assert response.status_code == 303 and response.headers["Location"] == "/"
         assert 'name="item_1"' in guarded.get("/").text
         assert guarded.post("/", data=answers_form(all_first_options())).status_code == 200
+
+    def test_the_grant_holds_a_keyed_hash_of_the_code_never_the_code(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        serializer = SecureCookieSessionInterface().get_signing_serializer(guarded.application)
+        grant = serializer.loads(guarded.get_cookie("session").value)["access"]
+        assert set(grant) == {"code", "at"} and self.CODE not in str(grant)
+
+    def test_changing_the_code_revokes_every_grant(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        page = guarded.get("/")
+        assert page.status_code == 200 and 'name="item_1"' not in page.text
+        assert "The clinic has changed the access code" in page.text
+        refused = guarded.post("/", data=answers_form(all_first_options()))
+        assert refused.status_code == 403
+        assert "access code the clinic gave you first" in refused.text
+        guarded.post("/access", data={"code": "BIRCH-2027"})
+        assert 'name="item_1"' in guarded.get("/").text
+
+    def test_a_grant_ends_after_access_grant_hours(self, tmp_path, monkeypatch):
+        guarded = make_client(tmp_path, monkeypatch, ACCESS_CODE=self.CODE, ACCESS_GRANT_HOURS=2)
+        guarded.post("/access", data={"code": self.CODE})
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 2 * 3600 - 5)
+        assert 'name="item_1"' in guarded.get("/").text
+        monkeypatch.setattr(time, "time", lambda: now + 2 * 3600 + 5)
+        page = guarded.get("/")
+        assert 'name="item_1"' not in page.text
+        assert "access lasts 2 hours and it has ended" in page.text
+
+    def test_a_grant_from_before_this_change_is_asked_for_the_code_again(self, guarded):
+        with guarded.session_transaction() as session:
+            session["access_granted"] = True
+        assert 'name="item_1"' not in guarded.get("/").text
 
     def test_attempts_are_rate_limited(self, guarded):
         statuses = [
