@@ -11,10 +11,10 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from screening.about import load_clinic_texts
-from screening.bodies import ScreeningRequest
+from screening.bodies import register_bodies
 from screening.clinic import clinic_from_config, clinics_by_language
 from screening.config import load_config
 from screening.extensions import babel, limiter
@@ -71,8 +71,8 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.request_class = ScreeningRequest
     load_config(app, test_config)
+    register_bodies(app)
     register_security(app)
     register_state(app)
     register_extensions(app)
@@ -120,6 +120,9 @@ def register_views(app: Flask) -> None:
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
+            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
         return (
             render_template("errors.html", title=title, message=message),

@@ -1,4 +1,10 @@
-"""Request bodies: a form parser that keeps every readable field of a body with a stray byte.
+"""Request bodies: a size limit that holds for chunked bodies too, and a form parser that keeps
+every readable field of a body with a stray byte.
+
+Werkzeug applies ``MAX_CONTENT_LENGTH`` to a chunked body (no Content-Length) by reading up to
+the limit and stopping there, so a larger body was cut silently at the limit and answered as if
+it were whole. ``limit_chunked_body`` reads such a body before anything else does: one byte over
+the limit is a 413, as for a body whose Content-Length is too large.
 
 Werkzeug decodes a form-encoded body as one UTF-8 string, so a single raw byte that is not
 UTF-8 (a broken client, an old proxy re-encoding to Windows-1251) empties the whole form, and
@@ -9,10 +15,11 @@ explain what happened and keep every answer that was readable.
 
 from __future__ import annotations
 
+import io
 from typing import IO
 from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Flask, Request, abort, current_app, request
 from werkzeug.formparser import FormDataParser
 
 
@@ -49,3 +56,28 @@ class ScreeningRequest(Request):
         """Whether part of the posted form could not be read as UTF-8 and was left out."""
         self.form  # noqa: B018  (parses the body, once)
         return bool(self._form_parser and self._form_parser.dropped_parts)
+
+
+def limit_chunked_body() -> None:
+    """Before each request: buffer a chunked body up to ``MAX_CONTENT_LENGTH``; 413 past it."""
+    environ = request.environ
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    stream, body = environ["wsgi.input"], bytearray()
+    while len(body) <= limit:
+        part = stream.read(limit + 1 - len(body))
+        if not part:
+            break
+        body += part
+    if len(body) > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(bytes(body))
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["HTTP_TRANSFER_ENCODING"]
+
+
+def register_bodies(app: Flask) -> None:
+    app.request_class = ScreeningRequest
+    # First of all before_request functions: nothing may read the body before it is limited.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_chunked_body)

@@ -11,6 +11,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
+from screening.clinic import ConfigError
 from tests.conftest import (
     TEST_SECRET,
     all_first_options,
@@ -228,3 +229,23 @@ class TestAccessCode:
         )
         guarded.post("/access", data={"code": "nope"})
         assert calls == [1]
+
+
+def test_a_path_with_a_double_slash_is_not_redirected(client):
+    response = client.get("/static//style.css", headers={"Host": "evil.example"})
+    assert response.status_code == 404 and "Location" not in response.headers
+
+
+@pytest.mark.parametrize("setting", ["screening.example.org, localhost", ["localhost"]])
+def test_trusted_hosts_refuse_any_other_host(tmp_path, monkeypatch, setting):
+    client = make_client(tmp_path, monkeypatch, TRUSTED_HOSTS=setting)
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+    refused = client.get("/static/style.css", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert refused.text == "Unknown host.\n"
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_trusted_hosts_must_be_names(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        make_client(tmp_path, monkeypatch, TRUSTED_HOSTS=42)
