@@ -317,12 +317,19 @@ def _decode_v1(number: int, instrument: Instrument, keys: ResultCodeKeys) -> Res
     )
 
 
-def decode(text: str, instrument: Instrument, keys: ResultCodeKeys) -> RestoredResult:
-    """Check and unpack a typed or scanned code of any version; raise ResultCodeError saying
-    what is wrong."""
+def decode(
+    text: str, instrument: Instrument, keys: ResultCodeKeys, accept_v1: bool = True
+) -> RestoredResult:
+    """Check and unpack a typed or scanned code; raise ResultCodeError saying what is wrong.
+
+    ``accept_v1=False`` refuses version-1 codes: their 25-bit MAC is out of reach only where
+    attempts are rate-limited (intake), and the server has issued only version 2 since.
+    """
     number, symbols = _checked_number(text, instrument)
     if symbols == Layout.v2(instrument).symbols:
         return _decode_v2(number, instrument, keys)
+    if not accept_v1:
+        raise ResultCodeError(OTHER_VERSION)
     return _decode_v1(number, instrument, keys)
 
 

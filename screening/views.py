@@ -128,7 +128,14 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
             abort(400)
         instrument = current_instrument()
         try:
-            restored = decode(form.result_code.data, instrument, screening_state().result_code_key)
+            # Only codes this server issued on a result page: version 2, whose 42-bit tag needs
+            # no rate limit (these routes have none).
+            restored = decode(
+                form.result_code.data,
+                instrument,
+                screening_state().result_code_key,
+                accept_v1=False,
+            )
         except ResultCodeError as error:
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here

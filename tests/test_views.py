@@ -240,3 +240,13 @@ def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
         )
     )
     assert "matters most" not in calm
+
+
+@pytest.mark.parametrize("path", RE_POST_ROUTES)
+def test_re_posts_refuse_version_1_codes_whose_short_mac_only_intake_rate_limits(make_app, path):
+    client = make_app(SECRET_KEY="one secret").test_client()
+    version_1 = {"result_code": "EPDS-443S-3MV3-CD28-0NT6", "lang": "en", "page": "result"}
+    response = client.post(path, data=version_1)
+    assert response.status_code == 400
+    assert "for a different questionnaire or version" in page_text(response)
+    assert client.post("/intake", data={"code": version_1["result_code"]}).status_code == 200
