@@ -1,4 +1,6 @@
-"""Form classes built from the instrument: one RadioField per item, posted as option indexes.
+"""Form classes built from the instrument: one RadioField per item, posted as option indexes;
+the result page's form, which posts back only its result code; and the error summary, including
+what to say when a form's CSRF check fails.
 
 Scores never travel in the form; the server looks them up in the instrument after validation.
 """
