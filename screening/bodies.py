@@ -4,7 +4,8 @@ every readable field of a body with a stray byte.
 Werkzeug applies ``MAX_CONTENT_LENGTH`` to a chunked body (no Content-Length) by reading up to
 the limit and stopping there, so a larger body was cut silently at the limit and answered as if
 it were whole. ``limit_chunked_body`` reads such a body before anything else does: one byte over
-the limit is a 413, as for a body whose Content-Length is too large.
+the limit is a 413, as for a body whose Content-Length is too large, and a malformed chunk is a
+400 rather than the server's exception surfacing as a 500.
 
 Werkzeug decodes a form-encoded body as one UTF-8 string, so a single raw byte that is not
 UTF-8 (a broken client, an old proxy re-encoding to Windows-1251) empties the whole form, and
@@ -65,11 +66,15 @@ def limit_chunked_body() -> None:
         return
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     stream, body = environ["wsgi.input"], bytearray()
-    while len(body) <= limit:
-        part = stream.read(limit + 1 - len(body))
-        if not part:
-            break
-        body += part
+    try:
+        while len(body) <= limit:
+            part = stream.read(limit + 1 - len(body))
+            if not part:
+                break
+            body += part
+    except Exception:  # each server raises its own (gunicorn: InvalidChunkSize, NoMoreData)
+        # A malformed chunk or a dropped connection: what was sent cannot be used (400).
+        abort(400)
     if len(body) > limit:
         abort(413)
     environ["wsgi.input"] = io.BytesIO(bytes(body))

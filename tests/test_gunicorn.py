@@ -125,6 +125,12 @@ def test_chunked_bodies_are_read_whole_and_refused_over_the_limit(server_env):
             padded = body + b"&padding=" + b"x" * (size - len(body) - len(b"&padding="))
             assert len(padded) == size
             assert chunked_post(server.url, cookie, padded) == status, size
+        malformed_chunk = b"zz\r\nitem_1=0\r\n0\r\n\r\n"
+        head = (
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+        )
+        assert raw_request(server.url, head + malformed_chunk.decode())[0] == 400
 
 
 @pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
