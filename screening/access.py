@@ -29,8 +29,10 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limiter
-from screening.forms import PostedForm, csrf_message
+from screening.forms import PostedForm, csrf_message, kept_answers
 from screening.marks import N_
+from screening.state import current_instrument, screening_state
+from screening.views import Page, questionnaire_page
 
 bp = Blueprint("access", __name__)
 
@@ -98,7 +100,16 @@ def access_problem() -> str | LazyString | None:
 def _page(
     form: AccessForm, status: int, message: str | LazyString | None = None
 ) -> tuple[str, int]:
-    return render_template("access.html", form=form, message=message), status
+    page = render_template("access.html", form=form, message=message, kept=_posted_answers())
+    return page, status
+
+
+def _posted_answers() -> dict[int, str]:
+    """The questionnaire answers in this post, if any: the access page carries them on in hidden
+    fields, so a grant that ended while the questionnaire was open loses no answer."""
+    if request.method != "POST":
+        return {}
+    return kept_answers(screening_state().questionnaire_form(), current_instrument())
 
 
 def guard() -> tuple[str, int] | None:
@@ -120,7 +131,7 @@ def _rate_limit() -> str:
 
 @bp.post("/access")
 @limiter.limit(_rate_limit)
-def enter() -> Response | tuple[str, int]:
+def enter() -> Response | tuple[str, int] | Page:
     if not current_app.config["ACCESS_CODE"]:
         abort(404)
     if access_problem() is None:
@@ -132,4 +143,6 @@ def enter() -> Response | tuple[str, int]:
     if not hmac.compare_digest(form.code.data.strip().encode(), expected):
         return _page(form, 403, WRONG_CODE)
     session[SESSION_KEY] = {"code": _code_digest(form.code.data), "at": int(time.time())}
+    if kept := _posted_answers():
+        return questionnaire_page(kept)
     return redirect(url_for("screening.questionnaire"), 303)

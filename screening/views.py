@@ -56,6 +56,11 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     )
 
 
+def questionnaire_page(kept: dict[int, str]) -> Page:
+    """The questionnaire with answers given so far filled in and no errors (200)."""
+    return _questionnaire_page(kept, {}, [])
+
+
 def _questionnaire_page(
     kept: dict[int, str], errors_by_item: dict[int, tuple[str, ...]], errors: list[ErrorLink]
 ) -> Page:

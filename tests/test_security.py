@@ -193,6 +193,21 @@ class TestAccessCode:
         guarded.post("/access", data={"code": "BIRCH-2027"})
         assert 'name="item_1"' in guarded.get("/").text
 
+    def test_answers_posted_after_the_grant_ended_are_kept_through_the_access_page(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        answers = answers_form({n: n % 4 for n in range(1, 11)})
+        refused = guarded.post("/", data=answers)
+        assert refused.status_code == 403
+        carried = {k: v for k, v in hidden_fields(refused.text).items() if k.startswith("item_")}
+        assert carried == answers
+        wrong = guarded.post("/access", data=carried | {"code": "nope"})
+        assert wrong.status_code == 403
+        assert {k: v for k, v in hidden_fields(wrong.text).items() if k != "csrf_token"} == answers
+        opened = guarded.post("/access", data=carried | {"code": "BIRCH-2027"})
+        assert opened.status_code == 200 and "error-summary" not in opened.text
+        assert dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', opened.text)) == answers
+
     def test_a_grant_ends_after_access_grant_hours(self, tmp_path, monkeypatch):
         guarded = make_client(tmp_path, monkeypatch, ACCESS_CODE=self.CODE, ACCESS_GRANT_HOURS=2)
         guarded.post("/access", data={"code": self.CODE})
