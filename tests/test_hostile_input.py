@@ -22,7 +22,18 @@ from tests.conftest import (
 POST_ROUTES = ["/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"]
 FIELD_NAMES = st.one_of(
     st.sampled_from(
-        ["item_1", "item_10", "item_11", "csrf_token", "completed_at", "code", "lang", "page", ""]
+        [
+            "item_1",
+            "item_10",
+            "item_11",
+            "csrf_token",
+            "completed_at",
+            "code",
+            "result_code",
+            "lang",
+            "page",
+            "",
+        ]
     ),
     st.text(min_size=0, max_size=40),
 )
