@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import gunicorn_server
 
 LUA_REQUEST = """
@@ -118,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    env = {"SCREENING_SECRET_KEY": "load-test-secret", "SCREENING_HTTPS": "0"}
+    env = {
+        "SCREENING_SECRET_KEY": "load-test-secret",
+        "SCREENING_HTTPS": "0",
+        "SCREENING_EPDS_PERMISSION": "load test",
+    }
     with tempfile.TemporaryDirectory() as instance:
         env["SCREENING_INSTANCE_PATH"] = str(Path(instance))
         with gunicorn_server(env, workers=args.workers) as server:

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from screening.clinic import ConfigError
-from screening.textfiles import read_utf8
+from screening.textfiles import InstanceFileError, read_utf8
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ FILE_NAME = re.compile(r"about(?:\.([a-z]{2,3}))?\.txt")
 
 def load_clinic_texts(instance: Path) -> dict[str, list[Block]]:
     """Every ``about[.<language>].txt`` in the instance folder, keyed by its language ("" for
-    the file for every language); ConfigError naming a file that is not UTF-8."""
+    the file for every language); InstanceFileError naming a file that is not UTF-8."""
     texts = {}
     for path in sorted(instance.glob("about*.txt")):
         match = FILE_NAME.fullmatch(path.name)
@@ -50,7 +49,7 @@ def load_clinic_texts(instance: Path) -> dict[str, list[Block]]:
             try:
                 texts[match[1] or ""] = parse_blocks(read_utf8(path))
             except (OSError, ValueError) as error:
-                raise ConfigError(f"about-page text: {error}") from error
+                raise InstanceFileError(f"about-page text: {error}") from error
     return texts
 
 

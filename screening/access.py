@@ -31,8 +31,8 @@ from wtforms.validators import InputRequired, Length
 from screening.extensions import limiter
 from screening.forms import PostedForm, csrf_message, kept_answers
 from screening.marks import N_
+from screening.pages import Page, questionnaire_page
 from screening.state import current_instrument, screening_state
-from screening.views import Page, questionnaire_page
 
 bp = Blueprint("access", __name__)
 

@@ -21,6 +21,7 @@ from typing import IO
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, abort, current_app, request
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.formparser import FormDataParser
 
 
@@ -31,7 +32,7 @@ class ReadablePartsParser(FormDataParser):
 
     def _parse_urlencoded(
         self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
-    ) -> tuple[IO[bytes], object, object]:
+    ) -> tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
         readable = []
         for part in stream.read().split(b"&"):
             try:

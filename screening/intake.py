@@ -15,10 +15,10 @@ from wtforms.validators import InputRequired, Length
 from screening.dates import now_utc
 from screening.extensions import limiter
 from screening.forms import PostedForm, csrf_message
+from screening.pages import NO_STORE, Page, result_page
 from screening.result_code import ResultCodeError, check_age, decode
 from screening.scoring import score
 from screening.state import current_instrument, screening_state
-from screening.views import NO_STORE, Page, result_page
 
 bp = Blueprint("intake", __name__)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask, current_app
 from flask_babel import get_locale
@@ -11,6 +12,7 @@ from flask_wtf import FlaskForm
 
 from screening.about import Block
 from screening.clinic import Clinic
+from screening.dates import now_utc
 from screening.instrument import Instrument
 from screening.result_code import ResultCodeKeys
 
@@ -29,6 +31,8 @@ class ScreeningState:
     clinics: Mapping[str, Clinic] = field(default_factory=dict)
     # The clinic's own about-page paragraphs, by language ("" for every language).
     about_texts: Mapping[str, list[Block]] = field(default_factory=dict)
+    # What time it is: tests give a fixed instant to see "open now" and "closed now".
+    clock: Callable[[], datetime] = now_utc
 
     def instrument_for(self, language: str) -> Instrument:
         return self.translations.get(language, self.instrument)

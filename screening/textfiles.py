@@ -12,6 +12,10 @@ from pathlib import Path
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
+class InstanceFileError(RuntimeError):
+    """A file in the instance folder cannot be used; the message names it and says why."""
+
+
 def read_utf8(path: Path) -> str:
     """The file's text; ValueError saying what is wrong if it is not UTF-8."""
     data = path.read_bytes()

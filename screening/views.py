@@ -20,10 +20,9 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
 from screening.about import clinic_paragraphs
-from screening.dates import for_file_name, for_people, now_utc
+from screening.dates import for_file_name, now_utc
 from screening.fhir import build_bundle
 from screening.forms import (
-    ErrorLink,
     ResultForm,
     error_links,
     item_errors,
@@ -31,16 +30,14 @@ from screening.forms import (
     posted_answers,
 )
 from screening.i18n import chosen_language
+from screening.pages import NO_STORE, Page, questionnaire_page, result_code_for, result_page
 from screening.pdf import Printout, render_pdf
-from screening.qr import qr_svg_data_uri
-from screening.result_code import ResultCodeError, decode, encode
+from screening.result_code import ResultCodeError, decode
 from screening.scoring import ScreeningResult, score
 from screening.state import current_clinic, current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Page = tuple[str, int, dict[str, str]]
 T = TypeVar("T")
 
 
@@ -49,46 +46,11 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     failed = form is not None and show_errors
-    return _questionnaire_page(
+    return questionnaire_page(
         kept_answers(form, instrument) if form else {},
         item_errors(form, instrument) if failed else {},
         error_links(form, instrument) if failed else [],
     )
-
-
-def questionnaire_page(kept: dict[int, str]) -> Page:
-    """The questionnaire with answers given so far filled in and no errors (200)."""
-    return _questionnaire_page(kept, {}, [])
-
-
-def _questionnaire_page(
-    kept: dict[int, str], errors_by_item: dict[int, tuple[str, ...]], errors: list[ErrorLink]
-) -> Page:
-    page = render_template(
-        "questionnaire.html", kept=kept, item_errors=errors_by_item, errors=errors
-    )
-    return page, 400 if errors else 200, NO_STORE
-
-
-def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
-    state = screening_state()
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
-
-
-def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
-    """The result page, for a fresh submission or for one restored from its result code."""
-    code = result_code_for(outcome, completed_at)
-    page = render_template(
-        "result.html",
-        result=outcome,
-        completed_text=for_people(
-            completed_at, screening_state().clinic.timezone, str(get_locale())
-        ),
-        result_code=code,
-        result_code_qr=qr_svg_data_uri(code),
-        restored=restored,
-    )
-    return page, 200, NO_STORE
 
 
 def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:
@@ -145,7 +107,7 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here
             kept = {number: str(index) for number, index in restored.answers.items()}
-            return _questionnaire_page(kept, {}, error_links(form, instrument))
+            return questionnaire_page(kept, {}, error_links(form, instrument))
         return view(score(instrument, restored.answers), restored.completed_at)
 
     return from_result_code

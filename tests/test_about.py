@@ -7,9 +7,9 @@ import re
 import pytest
 
 from screening import create_app
-from screening.clinic import ConfigError
 from screening.instrument import InstrumentError
-from tests.conftest import TEST_SECRET, all_first_options, answers_form
+from screening.textfiles import InstanceFileError
+from tests.helpers import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')
 
@@ -27,13 +27,21 @@ def test_about_page_covers_the_essentials(client):
         "It cannot diagnose depression",
         "An assessment conversation with a clinician",
         "Psychotherapy",
-        "Ketamine infusion therapy, given as an outpatient treatment alongside psychotherapy",
-        "questions about treatment while breastfeeding are for them to answer",
+        "Medication such as antidepressants",
+        "an option considered only after an assessment",
+        "off-label",
+        "If you are pregnant or breastfeeding, tell the clinician: some treatments, including "
+        "ketamine, may not be suitable.",
         "thoughts of harming yourself or your baby",
         "not been able to eat or sleep for days",
-        "you feel confused",
+        "your thoughts are racing or muddled",
+        "postpartum psychosis",
+        "seeing or hearing things that others do not",
         "+380 7373 080 88",
-        "112",
+        'href="tel:103"',
+        'href="tel:112"',
+        'href="tel:7333"',
+        "Lifeline Ukraine",
     ):
         assert phrase in page, phrase
     visible = re.sub(r"<[^>]+>", " ", page).lower()
@@ -98,7 +106,7 @@ def test_a_language_specific_file_wins_for_that_language(instance):
 )
 def test_a_file_not_in_utf_8_stops_start_up_naming_it(instance, data, problem):
     (instance / "about.uk.txt").write_bytes(data)
-    with pytest.raises(ConfigError, match=rf"about\.uk\.txt is not UTF-8 \(.*{problem}"):
+    with pytest.raises(InstanceFileError, match=rf"about\.uk\.txt is not UTF-8 \(.*{problem}"):
         make_client(instance)
 
 

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tests.helpers import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import PROJECT_ROOT, gunicorn_server
 
 pytestmark = pytest.mark.server
@@ -25,6 +25,7 @@ def server_env(tmp_path) -> dict[str, str]:
     # Plain HTTP on loopback: the Secure cookie flag would stop urllib sending the session back.
     return {
         "SCREENING_SECRET_KEY": SHARED_SECRET,
+        "SCREENING_EPDS_PERMISSION": "gunicorn-test permission",
         "SCREENING_HTTPS": "0",
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),
     }

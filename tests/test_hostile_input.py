@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from screening import create_app
 from screening.scoring import score
-from tests.conftest import (
+from tests.helpers import (
     TEST_SECRET,
     all_first_options,
     answers_form,

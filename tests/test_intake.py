@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, answers_form, hidden_fields, pdf_text
+from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 

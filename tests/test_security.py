@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
 from screening.clinic import ConfigError
-from tests.conftest import (
+from tests.helpers import (
     TEST_SECRET,
     all_first_options,
     answers_form,
@@ -91,6 +91,7 @@ def test_session_cookie_is_httponly_and_lax_in_development(tmp_path, monkeypatch
 def test_production_defaults_to_https_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "ref")
     monkeypatch.delenv("SCREENING_HTTPS", raising=False)
     monkeypatch.delenv("SCREENING_DEVELOPMENT", raising=False)
     app = create_app()

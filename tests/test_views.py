@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from screening.result_code import ALPHABET
-from tests.conftest import (
+from tests.helpers import (
     all_first_options,
     answers_form,
     hidden_fields,
@@ -100,14 +100,19 @@ def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds)
     assert total_score(response) == "11"
     text = page_text(response)
     assert "11 out of 30" in text
-    assert "Possible depression" in text and "repeating this screening in 2 to 4 weeks" in text
+    assert "Some signs worth talking about" in text
+    assert "repeating this screening in 2 to 4 weeks" in text
     assert "Anxiety symptoms (EPDS-3A)" in text and "5 out of 9" in text
-    assert "At or above the research cut-off of 5" in text and "BMC Psychology 2021" in text
+    assert "At or above the research cut-off of 5" in text
+    # Research apparatus is the clinician's (PDF, intake), not the patient's.
+    assert "BMC Psychology" not in text and "doi:" not in text and "FHIR" not in text
+    assert "This result applies to the person who is pregnant or has given birth" in text
     assert "This is a screening, not a diagnosis" in text
     assert "+380 7373 080 88" in text and "Mon\u2013Fri 10:00\u201319:00" in text
     for label in ("Download PDF", "Print", "Start again"):
         assert label in text
-    assert "Please talk to someone today" not in text
+    assert "talk to a professional today" not in text
+    assert "Help is there for you now" not in text
     assert "normal" not in text.lower()
 
 
@@ -133,7 +138,8 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds)
     text = page_text(response)
     assert "need a conversation with a professional today" in text
     assert 'href="tel:+380737308088"' in body
-    assert "call 112 now" in text
+    assert "call 103 or 112 now" in text
+    assert "Lifeline Ukraine on 7333" in text
 
 
 def test_result_page_carries_only_its_result_code_for_the_pdf(client):
@@ -232,7 +238,8 @@ def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, pat
 def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
     scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
     text = page_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
-    assert "Below the usual screening threshold" in text
+    assert "Your total is low, but question 10 matters more" in text
+    assert "Below the usual screening threshold" not in text
     assert "your answer to question 10 matters most" in text
     calm = page_text(
         client.post(
@@ -250,3 +257,11 @@ def test_re_posts_refuse_version_1_codes_whose_short_mac_only_intake_rate_limits
     assert response.status_code == 400
     assert "for a different questionnaire or version" in page_text(response)
     assert client.post("/intake", data={"code": version_1["result_code"]}).status_code == 200
+
+
+def test_pages_link_under_the_prefix_of_their_own_request(client):
+    """One process mounted under two prefixes: every page's links follow its own request."""
+    for prefix, other in (("/clinic-a", "/clinic-b"), ("/clinic-b", "/clinic-a")):
+        page = client.get("/", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+        assert f'href="{prefix}/about"' in page
+        assert other not in page
