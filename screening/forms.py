@@ -7,7 +7,6 @@ Scores never travel in the form; the server looks them up in the instrument afte
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -19,8 +18,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from screening.instrument import Instrument, Item
-
-log = logging.getLogger(__name__)
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -64,20 +61,20 @@ def csrf_message(form: FlaskForm) -> LazyString | None:
         return CSRF_EXPIRED_MESSAGE
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         if current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:
-            log.warning(
+            current_app.logger.warning(
                 "CSRF check failed: the browser sent no session cookie. HTTPS is on, so the "
                 "cookie is Secure, but this request arrived over plain HTTP: serve the site over "
                 "HTTPS (behind a proxy, set TRUSTED_PROXIES so its X-Forwarded-Proto is trusted), "
                 "or set SCREENING_HTTPS=0 only for plain HTTP on loopback."
             )
         else:
-            log.warning(
+            current_app.logger.warning(
                 "CSRF check failed: the browser sent no session cookie; it may block cookies "
                 "for this site."
             )
         return NO_COOKIE_MESSAGE
     if FOREIGN_TOKEN_ERROR in errors:
-        log.warning(
+        current_app.logger.warning(
             "CSRF check failed: the token was signed with another key. Every server and worker "
             "behind one load balancer needs the same SECRET_KEY; otherwise SECRET_KEY changed "
             "after the page was opened."
