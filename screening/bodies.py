@@ -45,6 +45,8 @@ class ReadablePartsParser(FormDataParser):
 
 
 class ScreeningRequest(Request):
+    """Flask's request, with form bodies parsed by ``ReadablePartsParser``."""
+
     form_data_parser_class = ReadablePartsParser
     _form_parser: ReadablePartsParser | None = None
 

@@ -220,6 +220,15 @@ class TestAccessCode:
         assert 'name="item_1"' not in page.text
         assert "access lasts 2 hours and it has ended" in page.text
 
+    def test_a_grant_from_a_server_whose_clock_is_a_little_ahead_is_accepted(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        with guarded.session_transaction() as session:
+            session["access"] = session["access"] | {"at": int(time.time()) + 60}
+        assert 'name="item_1"' in guarded.get("/").text
+        with guarded.session_transaction() as session:
+            session["access"] = session["access"] | {"at": int(time.time()) + 3600}
+        assert 'name="item_1"' not in guarded.get("/").text
+
     def test_a_grant_from_before_this_change_is_asked_for_the_code_again(self, guarded):
         with guarded.session_transaction() as session:
             session["access_granted"] = True
