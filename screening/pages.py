@@ -1,6 +1,6 @@
-"""Page builders shared by the blueprints: the questionnaire with posted answers, the result page
-(a fresh submission in views, one restored from its result code in intake), its PDF and FHIR
-export, and the headers every response with answers carries.
+"""Page builders shared by the blueprints: the questionnaire with answers kept (views, and access
+after a grant ended), the result page (a fresh submission in views, one restored from its result
+code in intake), its PDF and FHIR export, and the headers every response with answers carries.
 
 Every response whose content depends on the answers leaves here padded to one length per
 language and kind (see screening/padding.py), measured once per process on the answer sets that
@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from screening.clinician import restored_notes
 from screening.dates import for_people, now_utc
 from screening.fhir import build_bundle
-from screening.forms import error_links, field_name, item_errors, kept_answers
+from screening.forms import ErrorLink, error_links, field_name, item_errors, kept_answers
 from screening.padding import (
     PaddingOverflow,
     extreme_answers,
@@ -50,24 +50,26 @@ def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
     return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
 
 
-def _questionnaire_html(form: FlaskForm | None, show_errors: bool) -> str:
-    instrument = current_instrument()
-    failed = form is not None and show_errors
+def _questionnaire_html(
+    kept: dict[int, str],
+    errors_by_item: dict[int, tuple[str, ...]] | None = None,
+    errors: list[ErrorLink] | None = None,
+) -> str:
     return render_template(
-        "questionnaire.html",
-        kept=kept_answers(form, instrument) if form else {},
-        item_errors=item_errors(form, instrument) if failed else {},
-        errors=error_links(form, instrument) if failed else [],
+        "questionnaire.html", kept=kept, item_errors=errors_by_item or {}, errors=errors or []
     )
 
 
-def questionnaire_page(form: FlaskForm | None = None, show_errors: bool = True) -> Page:
-    """The questionnaire: blank, or (400) with a failed form's answers and errors, or (200,
-    after a language switch) with the answers given so far and no errors. With posted answers
-    it is padded, so that its size does not say which answers were given."""
-    page = _questionnaire_html(form, show_errors)
-    status = 400 if form is not None and show_errors else 200
-    if form is None:
+def questionnaire_page(
+    kept: dict[int, str],
+    errors_by_item: dict[int, tuple[str, ...]] | None = None,
+    errors: list[ErrorLink] | None = None,
+) -> Page:
+    """The questionnaire with the answers given so far: 400 with its errors, 200 without. With
+    answers or errors it is padded, so that its size does not say which answers were given."""
+    page = _questionnaire_html(kept, errors_by_item, errors)
+    status = 400 if errors else 200
+    if not kept and not errors:
         return page, status, NO_STORE
     return _padded("questionnaire", page.encode("utf-8")), status, NO_STORE
 
@@ -162,7 +164,16 @@ def _length_for(kind: str) -> int:
 def _longest(kind: str) -> int:
     instrument = current_instrument()
     if kind == "questionnaire":
-        return max(len(_questionnaire_html(form, True).encode()) for form in _partial_forms())
+        return max(
+            len(
+                _questionnaire_html(
+                    kept_answers(form, instrument),
+                    item_errors(form, instrument),
+                    error_links(form, instrument),
+                ).encode()
+            )
+            for form in _partial_forms()
+        )
     moment = _longest_date()
     render = RESULT_BODIES[kind]
     return max(
