@@ -11,13 +11,15 @@ from flask_babel import LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
+from screening.about import load_clinic_texts
+from screening.bodies import register_bodies
 from screening.clinic import clinic_from_config, clinics_by_language, phone_uri
 from screening.config import load_config
 from screening.dates import now_utc
 from screening.extensions import babel, limiter
-from screening.forms import build_form_classes
+from screening.forms import build_questionnaire_form
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument import load_instrument, load_translations
@@ -72,6 +74,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    register_bodies(app)
     register_security(app)
     register_state(app)
     register_extensions(app)
@@ -86,15 +89,14 @@ def register_state(app: Flask) -> None:
     # memory after start-up should already include them.
     styles()
     instrument = load_instrument()
-    questionnaire_form, result_form = build_form_classes(instrument)
     clinic = clinic_from_config(app.config)
     ScreeningState(
         translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
-        questionnaire_form_class=questionnaire_form,
-        result_form_class=result_form,
+        about_texts=load_clinic_texts(Path(app.instance_path)),
+        questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
         clock=app.config.get("CLOCK") or now_utc,
     ).install(app)
@@ -123,6 +125,9 @@ def register_views(app: Flask) -> None:
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
+            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
         return (
             render_template("errors.html", title=title, message=message),

@@ -1,7 +1,7 @@
 """What a call-back request holds, checked: a phone number normalised with ``phonenumbers`` and a
 best time to call offered from the clinic's opening hours. Pure; no Flask.
 
-The times offered are the parts of the next few opening days that have not passed yet: morning,
+The times offered are the next parts of opening days that have not passed yet: morning,
 afternoon and evening, each cut to the clinic's hours, so a person is never offered a time when
 nobody is there to call.
 """
@@ -21,8 +21,8 @@ from screening.hours import Opening
 from screening.marks import N_
 
 ANY_TIME = "any"
-# Opening days offered: enough to span a weekend and a holiday-free week's start.
-DAYS_OFFERED = 3
+# Times offered: three opening days' worth for a clinic open morning to evening.
+SLOTS_OFFERED = 9
 MAX_PHONE_LENGTH = 40
 MAX_NAME_LENGTH = 60
 
@@ -51,31 +51,27 @@ class Slot:
 
 
 def call_slots(
-    openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo, days: int = DAYS_OFFERED
+    openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo, count: int = SLOTS_OFFERED
 ) -> list[Slot]:
-    """The parts of the next ``days`` opening days that end after ``moment``, in order."""
+    """The next ``count`` parts of opening days that end after ``moment``, in order. Always
+    ``count`` of them, so the form (and the padded result page holding it) keeps its length
+    whatever the time of day."""
     local = moment.astimezone(zone)
     by_day = {opening.weekday: opening for opening in openings}
     slots: list[Slot] = []
-    opening_days = 0
-    for ahead in range(15):
-        day = local.date() + timedelta(days=ahead)
+    day = local.date()
+    while len(slots) < count:
         opening = by_day.get(day.weekday())
-        if opening is None:
-            continue
-        day_slots = [
-            Slot(day, name, max(starts, opening.opens), min(ends, opening.closes))
-            for name, starts, ends, _label in PARTS
-            if max(starts, opening.opens) < min(ends, opening.closes)
-        ]
-        if ahead == 0:
-            day_slots = [slot for slot in day_slots if slot.ends > local.time()]
-        if day_slots:
-            slots.extend(day_slots)
-            opening_days += 1
-        if opening_days == days:
-            break
-    return slots
+        if opening is not None:
+            slots.extend(
+                slot
+                for name, starts, ends, _label in PARTS
+                if max(starts, opening.opens) < min(ends, opening.closes)
+                and (slot := Slot(day, name, max(starts, opening.opens), min(ends, opening.closes)))
+                and (day > local.date() or slot.ends > local.time())
+            )
+        day += timedelta(days=1)
+    return slots[:count]
 
 
 def _clock_text(moment: time) -> str:

@@ -4,7 +4,7 @@ and a calendar reminder to repeat the screening.
 Nothing is kept: the request goes out as one email while the person waits, or they are told at
 once that it did not, with everything they typed still filled in. The email's recipient comes
 from configuration only; the safety flag that makes it a priority call-back comes from the
-result code, checked by its MAC, never from a posted flag. Every post counts against a limit per
+result code, checked by its tag, never from a posted flag. Every post counts against a limit per
 client address (CALLBACK_RATE_LIMIT), which also keeps result codes from being guessed here.
 """
 
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
-from babel.dates import format_date
 from flask import (
     Blueprint,
     Flask,
@@ -55,6 +54,7 @@ from screening.mail import (
     send,
 )
 from screening.marks import N_
+from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
 from screening.result_code import ResultCodeError, decode
@@ -190,14 +190,14 @@ def _rate_limit() -> str:
     return str(current_app.config["CALLBACK_RATE_LIMIT"])
 
 
-def _shared_result(form: CallbackForm) -> ScreeningResult | None:
-    """The result behind the posted code, checked by its MAC; None when no code was posted."""
-    code = (form.result_code.data or "").strip()
-    if not code:
+def _verified_result(code: str) -> ScreeningResult | None:
+    """The result a posted result code holds, checked by its tag; None when no code was posted.
+    Only codes this server issues on result pages today (version 2) are accepted."""
+    if not code.strip():
         return None
     state = screening_state()
     try:
-        restored = decode(code, state.instrument, state.result_code_key)
+        restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
     except ResultCodeError:
         abort(400)
     return score(state.instrument, restored.answers)
@@ -268,7 +268,7 @@ def request_call() -> Page:
     form = new_form(posted=True)
     if not form.validate():
         return _page(form, 400)
-    result = _shared_result(form)
+    result = _verified_result(form.result_code.data or "")
     flagged = result is not None and result.safety_flag
     with force_locale(mail.language):
         subject = gettext(PRIORITY_SUBJECT if flagged else SUBJECT)
@@ -280,41 +280,42 @@ def request_call() -> Page:
         logger.warning("call-back request not sent: %s", error)
         return _page(form, 503, failed=True)
     logger.info("call-back request sent")
-    page = render_template(
-        "callback_sent.html",
-        phone=form.normalised_phone,
-        when=_chosen_time(form, str(get_locale())),
-        flagged=flagged,
-    )
-    return page, 200, NO_STORE
+    return _sent_page(form, flagged), 200, NO_STORE
+
+
+def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
+    """The confirmation, padded to the length of its longer variant (with or without the safety
+    flag), so that its size does not tell whether the flag was set."""
+    pages = {
+        variant: render_template(
+            "callback_sent.html",
+            phone=form.normalised_phone,
+            when=_chosen_time(form, str(get_locale())),
+            flagged=variant,
+        )
+        for variant in (False, True)
+    }
+    longest = max(len(page.encode("utf-8")) for page in pages.values())
+    return pad_text(pages[flagged], padded_length(longest, "page"))
 
 
 def reminder_days(result: ScreeningResult) -> int:
-    """For the result page: the days until the reminder its result calls for."""
+    """The days until the reminder a result calls for."""
     chosen = callback_settings()
     return interval_days(result, chosen.default_days, chosen.sooner_days)
 
 
-def reminder_date(result: ScreeningResult) -> str:
-    """For the result page: the reminder's day in words, e.g. "11 December" ("11 грудня"), so
-    that no sentence needs a plural of "days"."""
-    zone = screening_state().clinic.timezone
-    starts = reminder_start(screening_state().clock(), reminder_days(result), zone)
-    return format_date(starts.astimezone(zone).date(), "d MMMM", locale=str(get_locale()))
-
-
 @bp.post("/reminder.ics")
 def reminder() -> Response:
-    """The calendar file. The interval comes from the result page by POST (never in a URL) and
-    may only be one of the two configured intervals: changing it changes only the sender's own
-    reminder, so no result code needs checking here."""
-    chosen = callback_settings()
-    days = request.form.get("days", "")
-    if not PostedForm().validate() or days not in {
-        str(chosen.default_days),
-        str(chosen.sooner_days),
-    }:
+    """The calendar file. The result page posts its result code (never in a URL: the interval
+    says whether the result was above the lowest band); the interval comes from the result the
+    code holds, checked as the PDF's re-post is."""
+    if not PostedForm().validate():
         abort(400)
+    result = _verified_result(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    if result is None:
+        abort(400)
+    days = reminder_days(result)
     clinic = current_clinic()
     now = screening_state().clock()
     summary = gettext("Repeat the wellbeing questionnaire")
@@ -331,7 +332,7 @@ def reminder() -> Response:
             summary=summary,
             description=description,
             url=url_for("screening.questionnaire", _external=True),
-            starts=reminder_start(now, int(days), clinic.timezone),
+            starts=reminder_start(now, days, clinic.timezone),
             uid=f"{uuid.uuid4()}@screening",
             stamp=now,
         )
@@ -348,7 +349,7 @@ def reminder() -> Response:
 
 def install(app: Flask) -> None:
     """Check the settings at start-up (a bad one stops it, naming the key) and give templates
-    ``callback_form()``, ``reminder_days()`` and ``reminder_date()``."""
+    ``callback_form()``."""
     app.extensions[EXTENSION_KEY] = CallbackSettings(
         mail=mail_settings_from_config(app.config, LANGUAGES),
         country=country_code(app.config, "CLINIC_COUNTRY"),
@@ -356,5 +357,3 @@ def install(app: Flask) -> None:
         sooner_days=int(app.config["REMINDER_DAYS_SOONER"]),
     )
     app.jinja_env.globals["callback_form"] = callback_form
-    app.jinja_env.globals["reminder_days"] = reminder_days
-    app.jinja_env.globals["reminder_date"] = reminder_date

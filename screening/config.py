@@ -42,8 +42,12 @@ DEFAULTS: dict[str, object] = {
     # Set to require the code the clinic gives each patient before the questionnaire opens.
     "ACCESS_CODE": "",
     "ACCESS_CODE_RATE_LIMIT": "5 per minute; 20 per hour",
+    # How long an entered access code keeps the questionnaire open in that browser.
+    "ACCESS_GRANT_HOURS": 12,
     # Result codes typed at /intake: enough for a busy desk, too few to guess a code's MAC.
     "INTAKE_RATE_LIMIT": "30 per minute; 300 per hour",
+    # Refuse result codes older than this many days at intake (0: no maximum).
+    "RESULT_CODE_MAX_AGE_DAYS": 0,
     # "Ask the clinic to call me": the address that receives call-back requests by email.
     # Empty: no call-back form is shown. The recipient is never taken from a request.
     "CLINIC_INTAKE_EMAIL": "",
@@ -108,6 +112,8 @@ NUMBER_KEYS = (
     ("MAX_CONTENT_LENGTH", 1024, 10 * 1024 * 1024),
     ("MAX_FORM_PARTS", 20, 10_000),
     ("WTF_CSRF_TIME_LIMIT", 60, 7 * 24 * 60 * 60),
+    ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
+    ("ACCESS_GRANT_HOURS", 1, 31 * 24),
     ("SMTP_PORT", 1, 65535),
     ("SMTP_TIMEOUT", 1, 120),
     ("REMINDER_DAYS", 1, 365),

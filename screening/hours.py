@@ -98,18 +98,18 @@ def status_at(openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo) -
     raise ScheduleError("the schedule has no opening at all")
 
 
-OPEN_UNTIL = N_("Open now, until %(time)s.")
-OPENS_TODAY = N_("Closed now. Opens today at %(time)s.")
-OPENS_TOMORROW = N_("Closed now. Opens tomorrow at %(time)s.")
+OPEN_UNTIL = N_("The clinic is open now, until %(time)s.")
+OPENS_TODAY = N_("The clinic is closed now. It opens today at %(time)s.")
+OPENS_TOMORROW = N_("The clinic is closed now. It opens tomorrow at %(time)s.")
 # One sentence per weekday: Ukrainian and Russian put the day in the accusative case.
 OPENS_ON = (
-    N_("Closed now. Opens on Monday at %(time)s."),
-    N_("Closed now. Opens on Tuesday at %(time)s."),
-    N_("Closed now. Opens on Wednesday at %(time)s."),
-    N_("Closed now. Opens on Thursday at %(time)s."),
-    N_("Closed now. Opens on Friday at %(time)s."),
-    N_("Closed now. Opens on Saturday at %(time)s."),
-    N_("Closed now. Opens on Sunday at %(time)s."),
+    N_("The clinic is closed now. It opens on Monday at %(time)s."),
+    N_("The clinic is closed now. It opens on Tuesday at %(time)s."),
+    N_("The clinic is closed now. It opens on Wednesday at %(time)s."),
+    N_("The clinic is closed now. It opens on Thursday at %(time)s."),
+    N_("The clinic is closed now. It opens on Friday at %(time)s."),
+    N_("The clinic is closed now. It opens on Saturday at %(time)s."),
+    N_("The clinic is closed now. It opens on Sunday at %(time)s."),
 )
 
 

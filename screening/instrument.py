@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from screening.textfiles import read_utf8
+
 INSTRUMENTS_DIR = Path(__file__).parent / "instruments"
 
 
@@ -370,8 +372,8 @@ def load_translations(base: Instrument, directory: Path) -> dict[str, Instrument
     translations = {}
     for path in sorted(Path(directory).glob(f"{base.id}.*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+            data = json.loads(read_utf8(path))
+        except (OSError, ValueError) as error:  # ValueError: not UTF-8, or not JSON
             raise InstrumentError(f"cannot read translation {path}: {error}") from error
         translated = _overlay(base, data, f"translation {path.name}")
         if path.name != f"{base.id}.{translated.language}.json":

@@ -27,6 +27,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepInFrame,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -156,7 +157,10 @@ def _safety_box(printout: Printout) -> Table:
         answer=answer.option.label,
         score=answer.score,
     )
-    advice = _("Assess risk today, before the patient leaves, whatever the total score.")
+    advice = _(
+        "Assess risk today, whatever the total score; if the patient is not with you, contact "
+        "the patient today."
+    )
     text = (
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )
@@ -385,17 +389,37 @@ def _draw_footer(printout: Printout) -> object:
         y = MARGIN - 4 * mm
         canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
         phone = _("Tel. %(phone)s", phone=clinic.phone)
-        canvas.drawString(MARGIN, y, f"{clinic.name} \u00b7 {phone}")
         page = _("Page %(number)s", number=canvas.getPageNumber())
         not_diagnosis = _("Screening, not diagnosis")
-        canvas.drawRightString(A4[0] - MARGIN, y, f"{not_diagnosis} \u00b7 {page}")
+        right = f"{not_diagnosis} \u00b7 {page}"
+        canvas.drawRightString(A4[0] - MARGIN, y, right)
+        room = A4[0] - 2 * MARGIN - canvas.stringWidth(right) - 4 * mm
+        canvas.drawString(MARGIN, y, _fitted(f"{clinic.name} \u00b7 {phone}", canvas, room))
         canvas.restoreState()
 
     return draw
 
 
+def _fitted(text: str, canvas: Canvas, width: float) -> str:
+    """``text`` cut to ``width`` in the canvas's font, with an ellipsis if anything was cut."""
+    if canvas.stringWidth(text) <= width:
+        return text
+    while text and canvas.stringWidth(text + "\u2026") > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
 def render_pdf(printout: Printout) -> bytes:
-    """The result as a one-page A4 PDF with title, author and language metadata."""
+    """The result as a one-page A4 PDF with title, author and language metadata.
+
+    Content that does not fit one page (clinic settings at their maximum length) is built again
+    scaled down to fit; the usual page is built once, as it is.
+    """
+    pdf, pages = _build(printout, shrink_to_one_page=False)
+    return pdf if pages == 1 else _build(printout, shrink_to_one_page=True)[0]
+
+
+def _build(printout: Printout, shrink_to_one_page: bool) -> tuple[bytes, int]:
     _, result, clinic = printout.translate, printout.result, printout.clinic
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -413,5 +437,10 @@ def render_pdf(printout: Printout) -> bytes:
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(printout))])
-    doc.build(build_story(printout))
-    return buffer.getvalue()
+    story = build_story(printout)
+    if shrink_to_one_page:
+        width = doc.width - frame.leftPadding - frame.rightPadding
+        height = doc.height - frame.topPadding - frame.bottomPadding
+        story = [KeepInFrame(width, height, story, mode="shrink")]
+    doc.build(story)
+    return buffer.getvalue(), doc.page

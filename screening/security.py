@@ -1,4 +1,5 @@
-"""HTTP hardening: security headers on every response, cookie flags, and trusting a reverse proxy.
+"""HTTP hardening: security headers on every response, cookie flags, trusting a reverse proxy,
+and the host names the app answers to.
 
 These are a dozen fixed headers, so they are set here rather than through Flask-Talisman: its
 extra machinery (HTTPS redirects, CSP nonces) is not needed behind an HTTPS proxy with no inline
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from screening.clinic import ConfigError
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,8 +52,25 @@ def register_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         return response
 
+    # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built
+    # from the Host header, i.e. to whatever host the client named. Such paths simply 404 here.
+    app.url_map.merge_slashes = False
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
+
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
+
+
+def trusted_hosts(setting: object) -> list[str] | None:
+    """``TRUSTED_HOSTS`` as Flask wants it: a list, from a comma-separated environment variable
+    too; None (any Host accepted) when empty."""
+    if isinstance(setting, str):
+        setting = [host.strip() for host in setting.split(",")]
+    if not setting:
+        return None
+    if not isinstance(setting, list | tuple) or not all(isinstance(h, str) for h in setting):
+        raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {setting!r}")
+    return [host for host in setting if host] or None

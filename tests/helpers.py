@@ -10,13 +10,16 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import HTTPServer
 from pathlib import Path
 
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.instrument import Instrument
+from screening.result_code import encode
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -24,6 +27,16 @@ TEST_SECRET = "test-secret-key-not-for-production"
 def answers_form(indexes: dict[int, int]) -> dict[str, str]:
     """Item number -> option index, as the questionnaire posts it."""
     return {f"item_{number}": str(index) for number, index in indexes.items()}
+
+
+def result_code_form(
+    app: Flask,
+    answers: dict[int, int],
+    completed_at: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+) -> dict[str, str]:
+    """What a result page posts back for its PDF, FHIR and language switch: its result code."""
+    state = app.extensions["screening"]
+    return {"result_code": encode(state.instrument, answers, completed_at, state.result_code_key)}
 
 
 def all_first_options() -> dict[int, int]:

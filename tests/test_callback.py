@@ -165,7 +165,7 @@ def test_done_means(make_app, epds, mailbox):
     )
     assert response.status_code == 200
     page = text_of(response)
-    assert "Зараз зачинено. Відкриється в понеділок о 10:00." in page
+    assert "Клініка зараз зачинена. Відкриється в понеділок о 10:00." in page
     assert "103" in page and "7333" in page  # the tiers
     assert PHONE_NORMALISED in page
     assert len(mailbox.messages) == 1
@@ -205,6 +205,16 @@ def test_priority_subject_when_the_code_shows_the_safety_flag(make_app, epds, ma
     page = response.get_data(as_text=True)
     main = page[page.index('<main id="main"') :]
     assert main.index('class="safety"') < main.index("<h1>")
+
+
+def test_the_confirmation_has_one_length_with_or_without_the_flag(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    lengths = {
+        len(client.post("/call-back", data=request_form(result_code(client, epds, s))).data)
+        for s in (FLAGGED, TOTAL_14)
+    }
+    assert len(lengths) == 1
+    assert [m["Subject"].startswith("Терміновий") for m in mailbox.messages] == [True, False]
 
 
 def test_a_posted_flag_is_not_trusted(make_app, epds, mailbox):
@@ -345,10 +355,10 @@ def test_call_times_follow_the_opening_hours():
         "2026-11-25-afternoon",
         "2026-11-25-evening",
     ]
-    assert len({slot.day for slot in slots}) == 3  # three opening days: Wed, Thu, Fri
+    assert len(slots) == 9 and len({slot.day for slot in slots}) == 3  # Wed, Thu, Fri
     saturday = [
         slot
-        for slot in call_slots(openings, WEDNESDAY_MORNING, KYIV, days=6)
+        for slot in call_slots(openings, WEDNESDAY_MORNING, KYIV, count=12)
         if slot.day.weekday() == 5
     ]
     assert [(slot.part, str(slot.ends)) for slot in saturday] == [
@@ -357,6 +367,8 @@ def test_call_times_follow_the_opening_hours():
     ]
     late = call_slots(openings, datetime(2026, 11, 25, 18, 30, tzinfo=KYIV), KYIV)
     assert late[0].value == "2026-11-25-evening"
+    assert len(late) == 9  # always the same number of times: the page keeps its length
+    assert late[-1].value == "2026-11-28-afternoon"  # on to Saturday
 
 
 # Abuse: the rate limit, and hostile input.
@@ -476,3 +488,33 @@ def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
     response = app.test_client().post("/call-back", data=request_form(phone="512 345 678"))
     assert response.status_code == 200
     assert "+48 512 345 678" in mailbox.messages[0].get_content()
+
+
+# The padded result page (screening/padding.py) keeps one length with the form on it.
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog, language):
+    """The call times change through the day and the week; the page's length must not, or it
+    would outgrow the length measured at the first request."""
+    now = [FRIDAY_NIGHT]
+    client = make_app(**mail_settings(1, CLOCK=lambda: now[0].astimezone(UTC))).test_client()
+    moments = [
+        FRIDAY_NIGHT,
+        WEDNESDAY_MORNING,
+        datetime(2026, 11, 25, 18, 30, tzinfo=KYIV),  # Wednesday evening: today's evening only
+        datetime(2026, 11, 29, 12, 0, tzinfo=KYIV),  # Sunday: "Tomorrow" and weekday names
+        datetime(2026, 9, 24, 11, 0, tzinfo=KYIV),  # long month names
+    ]
+    lengths = set()
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        for moment in moments:
+            now[0] = moment
+            for scores in (TOTAL_14, FLAGGED, dict.fromkeys(range(1, 11), 0)):
+                page = client.post(
+                    f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores))
+                )
+                assert 'id="callback-form"' in page.get_data(as_text=True)
+                lengths.add(len(page.data))
+    assert not caplog.records  # nothing outgrew its padded length
+    assert len(lengths) == 1

@@ -127,7 +127,8 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
 def test_a_flagged_low_total_says_to_talk_to_a_professional_today(client, epds):
     text = visible_text(result_page(client, epds, LOW_FLAGGED))
     assert "Please talk to a professional today" in text
-    assert "Your total is low, but your answer to question 10 means we recommend" in text
+    assert "Your answer to question 10 needs attention today" in text
+    assert "we recommend you speak with a professional today, whatever your total" in text
     assert "Below the usual screening threshold" not in text
     assert "please still talk to someone" not in text
 
@@ -173,11 +174,11 @@ def test_crisis_tiers_on_every_flagged_result_and_every_total_of_15_or_more(
     assert tier_links(top) == ["tel:103", "tel:112", "tel:7333", "tel:+380737308088"]
     text = visible_text(top)
     tiers = [
-        "If you might harm yourself now, or already have, or if you have thoughts of harming "
-        "your baby: call 103 or 112 now.",
-        "If you need to talk to someone now and the clinic is closed: call Lifeline Ukraine on "
-        "7333.",
-        "Our clinic: call Center of Psychotherapy",
+        "Call 103 or 112 now if you might harm yourself or already have, or if you have thoughts "
+        "of harming your baby.",
+        "Call 7333 (Lifeline Ukraine, day and night) if you need to talk to someone now and the "
+        "clinic is closed.",
+        "Call us on +380 7373 080 88",
     ]
     positions = [text.index(tier) for tier in tiers]
     assert positions == sorted(positions)
@@ -191,7 +192,7 @@ def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
     ).test_client()
     body = result_page(client, epds, LOW_FLAGGED)
     assert tier_links(first_section(body))[:2] == ["tel:999", "tel:116123"]
-    assert "call Samaritans on" in visible_text(body)
+    assert "Call 116 123 (Samaritans, day and night)" in visible_text(body)
     assert "tel:103" not in body and "7333" not in body
     printed = pdf_text(client.post("/result.pdf", data=hidden_fields(body)).data, tmp_path)
     assert "emergency 999; Samaritans 116 123" in re.sub(r"\s+", " ", printed)
@@ -205,20 +206,22 @@ def test_the_questionnaire_offers_help_now_above_the_questions(client, language)
     help_now = body.index('id="help-now"')
     assert help_now < body.index('id="screening-form"')
     line = body[help_now : body.index("</p>", help_now)]
-    assert tier_links(line) == ["tel:7333", "tel:103", "tel:112"]
+    assert tier_links(line) == ["tel:103", "tel:112", "tel:7333"]
 
 
 def test_about_has_the_tiers_and_the_signs_of_postpartum_psychosis(client):
     body = client.get("/about?lang=uk").get_data(as_text=True)
     assert 'class="tiers"' in body
-    assert "думки мчать або плутаються" in body
+    assert "думки скачуть або плутаються" in body
     assert "післяпологовий психоз" in body
     assert "розгублен" not in body
-    assert "мысли несутся или путаются" in client.get("/about?lang=ru").get_data(as_text=True)
+    assert "мысли скачут или путаются" in client.get("/about?lang=ru").get_data(as_text=True)
 
 
 def test_the_flagged_result_names_the_signs_of_postpartum_psychosis(client, epds):
+    # The EPDS does not screen for it: flagged results and the top band name its signs.
     assert "postpartum psychosis" in visible_text(result_page(client, epds, LOW_FLAGGED))
+    assert "postpartum psychosis" in visible_text(result_page(client, epds, JUST_BELOW_CRISIS))
     assert "postpartum psychosis" not in visible_text(result_page(client, epds, MID))
 
 
@@ -228,14 +231,32 @@ def test_the_flagged_result_names_the_signs_of_postpartum_psychosis(client, epds
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (kyiv(2026, 11, 27, 10, 0), "Open now, until 19:00."),  # Friday, opening minute
-        (kyiv(2026, 11, 27, 18, 59), "Open now, until 19:00."),
-        (kyiv(2026, 11, 27, 19, 0), "Closed now. Opens on Monday at 10:00."),  # closing minute
-        (kyiv(2026, 11, 28, 22, 0), "Closed now. Opens on Monday at 10:00."),  # Saturday night
-        (kyiv(2026, 11, 29, 23, 59), "Closed now. Opens tomorrow at 10:00."),  # Sunday
-        (kyiv(2026, 11, 30, 0, 0), "Closed now. Opens today at 10:00."),  # Monday midnight
-        (kyiv(2026, 11, 30, 9, 59), "Closed now. Opens today at 10:00."),
-        (kyiv(2026, 12, 1, 20, 0), "Closed now. Opens tomorrow at 10:00."),  # Tuesday evening
+        (
+            kyiv(2026, 11, 27, 10, 0),
+            "The clinic is open now, until 19:00.",
+        ),  # Friday, opening minute
+        (kyiv(2026, 11, 27, 18, 59), "The clinic is open now, until 19:00."),
+        (
+            kyiv(2026, 11, 27, 19, 0),
+            "The clinic is closed now. It opens on Monday at 10:00.",
+        ),  # closing minute
+        (
+            kyiv(2026, 11, 28, 22, 0),
+            "The clinic is closed now. It opens on Monday at 10:00.",
+        ),  # Saturday night
+        (
+            kyiv(2026, 11, 29, 23, 59),
+            "The clinic is closed now. It opens tomorrow at 10:00.",
+        ),  # Sunday
+        (
+            kyiv(2026, 11, 30, 0, 0),
+            "The clinic is closed now. It opens today at 10:00.",
+        ),  # Monday midnight
+        (kyiv(2026, 11, 30, 9, 59), "The clinic is closed now. It opens today at 10:00."),
+        (
+            kyiv(2026, 12, 1, 20, 0),
+            "The clinic is closed now. It opens tomorrow at 10:00.",
+        ),  # Tuesday evening
     ],
 )
 def test_open_now_at_fixed_instants(moment, expected):
@@ -258,9 +279,9 @@ def test_a_schedule_with_a_weekend_day_and_a_late_close():
 def test_the_result_page_says_closed_until_monday_at_22_on_a_saturday(at, make_app, epds):
     client = at(make_app, kyiv(2026, 11, 28, 22, 0))
     for language, closed in (
-        ("en", "Closed now. Opens on Monday at 10:00."),
-        ("uk", "Зараз зачинено. Відкриється в понеділок о 10:00."),
-        ("ru", "Сейчас закрыто. Откроется в понедельник в 10:00."),
+        ("en", "The clinic is closed now. It opens on Monday at 10:00."),
+        ("uk", "Клініка зараз зачинена. Відкриється в понеділок о 10:00."),
+        ("ru", "Клиника сейчас закрыта. Откроется в понедельник в 10:00."),
     ):
         assert closed in visible_text(
             first_section(result_page(client, epds, LOW_FLAGGED, language))
@@ -269,7 +290,7 @@ def test_the_result_page_says_closed_until_monday_at_22_on_a_saturday(at, make_a
 
 def test_the_result_page_says_open_until_19_on_a_weekday_afternoon(at, make_app, epds):
     client = at(make_app, kyiv(2026, 11, 25, 15, 30))
-    assert "Open now, until 19:00." in visible_text(result_page(client, epds, HIGH))
+    assert "The clinic is open now, until 19:00." in visible_text(result_page(client, epds, HIGH))
 
 
 def test_per_language_hours_must_agree_with_the_schedule(make_app):

@@ -14,7 +14,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.fhir import build_bundle
 from screening.scoring import score
-from tests.helpers import answers_form, hidden_fields
+from tests.helpers import answers_form, hidden_fields, result_code_form
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -111,11 +111,12 @@ def test_download_from_the_clinicians_view_only(client, app):
     response = client.post("/result.fhir.json", data=hidden_fields(restored))
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert response.headers["Content-Disposition"].endswith('.fhir.json"')
     Bundle.model_validate(response.get_json())
 
 
-def test_tampered_fhir_post_gets_400(client):
-    data = answers_form(ANSWERS) | {"completed_at": "2026-11-20T09:30:00+00:00", "item_2": "5"}
+def test_tampered_fhir_post_gets_400(app, client):
+    code = result_code_form(app, ANSWERS)["result_code"]
+    data = {"result_code": code[:5] + ("0" if code[5] != "0" else "1") + code[6:]}
     assert client.post("/result.fhir.json", data=data).status_code == 400

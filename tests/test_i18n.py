@@ -122,7 +122,7 @@ def test_switching_language_on_the_result_page_keeps_the_result(client, epds):
     assert response.status_code == 200 and html_lang(response) == "ru"
     total = score(epds, all_first_options()).total
     assert re.search(rf'id="total-score">{total}<', response.get_data(as_text=True))
-    assert hidden_fields(response.get_data(as_text=True))["completed_at"] == fields["completed_at"]
+    assert hidden_fields(response.get_data(as_text=True))["result_code"] == fields["result_code"]
 
 
 def test_an_unknown_language_is_refused(client):
