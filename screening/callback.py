@@ -222,8 +222,8 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     if result is not None and result.safety_flag:
         lines.append(
             gettext(
-                "Priority: their answers call for a conversation with a professional today. "
-                "Please call as soon as you can."
+                "Priority: their answers call for a conversation with a professional without "
+                "delay. Please call as soon as you can."
             )
         )
     lines += [

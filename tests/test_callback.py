@@ -174,7 +174,7 @@ def test_done_means(make_app, epds, mailbox):
     assert message["To"] == INTAKE
     body = message.get_content()
     assert PHONE_NORMALISED in body and NAME in body
-    assert "Понеділок 30 листопада, ранок (10:00–12:00)" in body
+    assert "Понеділок, 30 листопада, вранці (10:00–12:00)" in body
     assert code in body and "/intake" in body
     assert "Українська" in body
     subject = message["Subject"]
