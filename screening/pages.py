@@ -21,8 +21,9 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from screening.chart import ChartWords, svg
 from screening.clinician import restored_notes
-from screening.dates import for_people, now_utc
+from screening.dates import for_people, now_utc, short_date
 from screening.fhir import build_bundle
 from screening.forms import ErrorLink, error_links, field_name, item_errors, kept_answers
 from screening.padding import (
@@ -31,12 +32,15 @@ from screening.padding import (
     pad_pdf,
     pad_text,
     padded_length,
+    series_padded_length,
 )
 from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
 from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
+from screening.series_pdf import SeriesPrintout, render_series_pdf
 from screening.state import current_clinic, current_instrument, screening_state
+from screening.trend import CHANGE_LABELS, CHANGE_RULE, CHANGE_SOURCE, Screening, Series
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
 NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
@@ -132,9 +136,9 @@ RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime], bytes]] = {
 }
 
 
-def _padded(kind: str, body: bytes) -> bytes:
-    length = _length_for(kind)
-    pad = pad_pdf if kind == "pdf" else _pad_bytes
+def _padded(kind: str, body: bytes, length: int | None = None) -> bytes:
+    length = _length_for(kind) if length is None else length
+    pad = pad_pdf if kind.endswith("pdf") else _pad_bytes
     try:
         return pad(body, length)
     except PaddingOverflow:
@@ -154,10 +158,14 @@ def _margin(kind: str) -> str:
 def _length_for(kind: str) -> int:
     """The padded length of a kind of response in this request's language and URL prefix,
     measured once per process on the longest answer sets."""
+    return _measured_once(kind, lambda: padded_length(_longest(kind), _margin(kind)))
+
+
+def _measured_once(kind: str, measure: Callable[[], int]) -> int:
     key = (kind, str(get_locale()), request.script_root)
     sizes: dict[tuple[str, str, str], int] = current_app.extensions.setdefault(SIZES_KEY, {})
     if key not in sizes:
-        sizes[key] = padded_length(_longest(kind), _margin(kind))
+        sizes[key] = measure()
     return sizes[key]
 
 
@@ -200,3 +208,106 @@ def _partial_forms() -> list[FlaskForm]:
             form.validate()
             forms.append(form)
     return forms
+
+
+# A series of screenings restored at intake: the page and its PDF, padded per language and number
+# of screenings.
+
+
+def _series_html(series: Series) -> str:
+    language = str(get_locale())
+    zone = screening_state().clinic.timezone
+    latest = series.latest.result
+    safety_item = latest.instrument.safety_rule.item
+    words = ChartWords(
+        title=gettext("EPDS totals over time"),
+        description=gettext(
+            "Each point is one screening, oldest on the left; the table below gives the same "
+            "totals with their dates."
+        ),
+        flagged=gettext("item %(number)s above 0", number=safety_item),
+        not_flagged=gettext("item %(number)s: 0", number=safety_item),
+        dates=tuple(short_date(s.completed_at, zone, language) for s in series.screenings),
+    )
+    cut_off = latest.instrument.bands[-1].min
+    return render_template(
+        "series.html",
+        series=series,
+        rows=zip(series.screenings, series.changes, strict=True),
+        when=lambda moment: for_people(moment, zone, language),
+        chart=svg(series, words),
+        change_rule=gettext(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off),
+        change_source=CHANGE_SOURCE,
+        clinician_notes=restored_notes(latest, gettext, language),
+        codes="\n".join(screening.code for screening in series.screenings),
+    )
+
+
+def series_page(series: Series) -> Page:
+    """The clinician's view of several screenings at intake: chart, table and changes."""
+    body = _series_html(series).encode("utf-8")
+    count = len(series.screenings)
+    length = _measured_once(
+        f"series:{count}",
+        lambda: series_padded_length(_longest_series_page(count), "series", count),
+    )
+    return _padded("series", body, length), 200, NO_STORE
+
+
+def _series_pdf(series: Series) -> bytes:
+    printout = SeriesPrintout(
+        series=series,
+        clinic=current_clinic(),
+        translate=gettext,
+        language=str(get_locale()),
+    )
+    return render_series_pdf(printout)
+
+
+def series_pdf(series: Series) -> bytes:
+    """The series on paper (one A4 page for up to about 6 screenings, two at most), padded."""
+    count = len(series.screenings)
+    length = _measured_once(
+        f"series-pdf:{count}",
+        lambda: series_padded_length(
+            max(len(_series_pdf(s)) for s in _uniform_series(count, pdf=True)),
+            "series-pdf",
+            count,
+        ),
+    )
+    return _padded("series-pdf", _series_pdf(series), length)
+
+
+def _longest_series_page(count: int) -> int:
+    """An upper bound on the series page's length: every screening the longest one can be, and
+    each change's label as long as the longest label is (a uniform series is all 'within
+    measurement error')."""
+    change_words = [len(gettext(label).encode("utf-8")) for label in CHANGE_LABELS]
+    extra = (count - 1) * (max(change_words) - min(change_words))
+    return max(len(_series_html(s).encode("utf-8")) for s in _uniform_series(count)) + extra
+
+
+def _uniform_series(count: int, pdf: bool = False) -> list[Series]:
+    """For each extreme answer set, a series of ``count`` screenings with those answers, a day
+    apart up to the longest written date, versions mixed (which adds a note). The PDF, slower to
+    build, is measured on one answer set per answer to the safety item and band."""
+    instrument = current_instrument()
+    end = _longest_date()
+    state = screening_state()
+    chosen: dict[tuple[int, str], dict[int, int]] = {}
+    candidates = list(extreme_answers(instrument))
+    if pdf:
+        for answers in candidates:
+            outcome = score(instrument, answers)
+            chosen.setdefault((outcome.safety_answer.option_index, outcome.band.label), answers)
+        candidates = list(chosen.values())
+    series = []
+    for answers in candidates:
+        outcome = score(instrument, answers)
+        screenings = []
+        for index in range(count):
+            moment = end.replace(day=1 + index)
+            code = encode(instrument, answers, moment, state.result_code_key)
+            screenings.append(Screening(outcome, moment, code, code_version=1 + (index > 0)))
+        series.append(Series.of(screenings))
+    return series
