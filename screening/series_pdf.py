@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from screening.chart import THRESHOLDS, TICKS, Box, plot
 from screening.clinic import Clinic
 from screening.clinician import restored_notes
-from screening.dates import for_people, short_date
+from screening.dates import short_date
 from screening.pdf import (
     ALERT,
     ALERT_BACKGROUND,
@@ -146,21 +146,24 @@ def _change_text(change: Change | None, translate: Translate) -> str:
 
 
 def _row(printout: SeriesPrintout, screening: Screening, change: Change | None) -> list[object]:
+    """Plain strings where nothing wraps (cheaper than Paragraphs), Paragraphs where words do."""
     _, result = printout.translate, screening.result
-    safety = result.safety_answer
-    band = _(result.band.label)
-    item = f"{safety.score}" + (f" \u25c6 {_('assess today')}" if result.safety_flag else "")
-    subscale = "; ".join(
+    item = str(result.safety_answer.score)
+    if result.safety_flag:
+        item += "\n\u25c6 " + _("assess today")
+    subscale = "\n".join(
         f"{sub.score} (\u2265 {sub.subscale.threshold})" if sub.flagged else str(sub.score)
         for sub in result.subscales
     )
-    when = for_people(screening.completed_at, printout.clinic.timezone, printout.language)
+    zone = printout.clinic.timezone
+    day = short_date(screening.completed_at, zone, printout.language)
+    when = f"{day}\n{screening.completed_at.astimezone(zone):%H:%M}"
     return [
-        paragraph(when, "Cell"),
-        markup(f"<b>{result.total}</b>", "Cell"),
-        paragraph(band, "Cell"),
-        paragraph(item, "Cell"),
-        paragraph(subscale, "Cell"),
+        when,
+        str(result.total),
+        paragraph(_(result.band.label), "Cell"),
+        item,
+        subscale,
         paragraph(_change_text(change, printout.translate), "Cell"),
     ]
 
@@ -187,6 +190,9 @@ def _table(printout: SeriesPrintout) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 1), (-1, -1), fonts()[0], 8),
+                ("FONT", (1, 1), (1, -1), fonts()[1], 8),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
                 ("GRID", (0, 0), (-1, -1), 0.5, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
