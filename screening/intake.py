@@ -21,6 +21,7 @@ from screening.forms import PostedForm, csrf_message
 from screening.pages import NO_STORE, Page, result_page, series_page, series_pdf
 from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
+from screening.trend import Series
 
 bp = Blueprint("intake", __name__)
 # Room for twelve codes typed with spaces, one a line.
@@ -92,9 +93,8 @@ def _restored(form: IntakeForm) -> Restored | Messages:
     ] or restored
 
 
-@bp.post("/intake")
-@limiter.limit(_rate_limit, cost=_codes_posted)
-def restore() -> Page:
+def _posted_series() -> Series | Page:
+    """The series the posted codes give, or the intake page again saying what is wrong (400)."""
     form = IntakeForm()
     if not form.validate():
         message = csrf_message(form)
@@ -102,7 +102,15 @@ def restore() -> Page:
     restored = _restored(form)
     if isinstance(restored, list):
         return _page(form, 400, restored)
-    series = restored.series
+    return restored.series
+
+
+@bp.post("/intake")
+@limiter.limit(_rate_limit, cost=_codes_posted)
+def restore() -> Page:
+    series = _posted_series()
+    if not isinstance(series, Series):
+        return series
     if len(series.screenings) == 1:
         only = series.latest
         return result_page(only.result, only.completed_at, restored=True)
@@ -112,14 +120,9 @@ def restore() -> Page:
 @bp.post("/intake/series.pdf")
 @limiter.limit(_rate_limit, cost=_codes_posted)
 def restore_series_pdf() -> Response | Page:
-    form = IntakeForm()
-    if not form.validate():
-        message = csrf_message(form)
-        return _page(form, 400, [message] if message else [])
-    restored = _restored(form)
-    if isinstance(restored, list):
-        return _page(form, 400, restored)
-    series = restored.series
+    series = _posted_series()
+    if not isinstance(series, Series):
+        return series
     body = series_pdf(series)
     date = for_file_name(series.latest.completed_at, screening_state().clinic.timezone)
     name = f"epds-series-{date}.pdf"

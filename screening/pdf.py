@@ -250,7 +250,17 @@ def _summary(printout: Printout) -> Table:
     return table
 
 
-def _plain_cells(*commands: tuple) -> list[tuple]:
+# A table of rows with a shaded header row, as the answers table and the series table are.
+RULED_TABLE = (
+    ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+)
+
+
+def plain_cells(*commands: tuple) -> list[tuple]:
     """Table style for cells given as plain strings: cheaper than Paragraphs, and never wrapped."""
     regular, _bold = fonts()
     return [("FONT", (0, 0), (-1, -1), regular, 8), ("TEXTCOLOR", (0, 0), (-1, -1), INK), *commands]
@@ -274,15 +284,11 @@ def _answers_table(printout: Printout) -> Table:
     table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
     table.setStyle(
         TableStyle(
-            _plain_cells(
+            plain_cells(
                 ("FONT", (0, 0), (-1, 0), bold, 8),
                 ("FONT", (0, -1), (-1, -1), bold, 8),
                 ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
-                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                *RULED_TABLE,
             )
         )
     )
@@ -300,7 +306,7 @@ def _blank_lines(printout: Printout) -> Table:
     regular, _bold = fonts()
     table.setStyle(
         TableStyle(
-            _plain_cells(
+            plain_cells(
                 ("FONT", (0, 0), (-1, -1), regular, 8.5),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, INK),

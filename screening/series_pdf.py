@@ -24,7 +24,7 @@ from screening.pdf import (
     GAP,
     INK,
     MUTED,
-    RULE,
+    RULED_TABLE,
     SHADE,
     Translate,
     build_document,
@@ -34,6 +34,7 @@ from screening.pdf import (
     licence_notice,
     markup,
     paragraph,
+    plain_cells,
 )
 from screening.trend import CHANGE_RULE, CHANGE_SOURCE, Change, Screening, Series
 
@@ -187,20 +188,7 @@ def _table(printout: SeriesPrintout) -> Table:
     table = Table(
         rows, colWidths=[30 * mm, 12 * mm, 34 * mm, 26 * mm, 18 * mm, 60 * mm], repeatRows=1
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 1), (-1, -1), fonts()[0], 8),
-                ("FONT", (1, 1), (1, -1), fonts()[1], 8),
-                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
 
 
