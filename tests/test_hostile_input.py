@@ -19,7 +19,15 @@ from tests.helpers import (
     result_code_form,
 )
 
-POST_ROUTES = ["/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"]
+POST_ROUTES = [
+    "/",
+    "/result.pdf",
+    "/result.fhir.json",
+    "/access",
+    "/intake",
+    "/intake/series.pdf",
+    "/language",
+]
 FIELD_NAMES = st.one_of(
     st.sampled_from(
         [

@@ -8,11 +8,14 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.chart import SVG_BOX
-from screening.result_code import encode, encode_v1, normalise
+from screening.instrument import load_instrument
+from screening.result_code import derive_key, encode, encode_v1, normalise
 from screening.scoring import score
-from screening.series import MAX_CODES, split_codes
+from screening.series import MAX_CODES, restore_series, split_codes
 from screening.trend import change
 from tests.helpers import all_first_options, indexes_for_scores, pdf_text
 
@@ -282,3 +285,13 @@ def test_the_codes_never_reach_a_url_or_a_log_line(client, app, epds, caplog):
     assert 'method="post"' in page and "?code=" not in page
     for code in codes:
         assert code not in caplog.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("EPDS-0123456789ABCXYZilo \n,;\t"), max_size=480))
+def test_any_typed_text_splits_and_restores_without_an_exception(text):
+    epds = load_instrument()
+    codes = split_codes(text, epds)
+    assert len({normalise(code, epds) for code in codes}) == len(codes)
+    restored = restore_series(codes[:MAX_CODES], epds, derive_key("k"), START, 0)
+    assert len(restored.problems) + len(restored.series.screenings) <= len(codes)
