@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening.chart import SVG_BOX
-from screening.instrument import load_instrument
+from screening.instrument import INSTRUMENTS_DIR, load_instrument, parse_instrument
 from screening.result_code import derive_key, encode, encode_v1, normalise
 from screening.scoring import score
 from screening.series import MAX_CODES, restore_series, split_codes
@@ -295,3 +296,17 @@ def test_any_typed_text_splits_and_restores_without_an_exception(text):
     assert len({normalise(code, epds) for code in codes}) == len(codes)
     restored = restore_series(codes[:MAX_CODES], epds, derive_key("k"), START, 0)
     assert len(restored.problems) + len(restored.series.screenings) <= len(codes)
+
+
+def test_a_code_of_another_instrument_is_named_and_not_mixed_in(client, app, epds):
+    data = json.loads((INSTRUMENTS_DIR / "epds.json").read_text(encoding="utf-8"))
+    other = parse_instrument(data | {"code_number": 2})
+    state = app.extensions["screening"]
+    foreign = encode(other, all_first_options(), START, state.result_code_key)
+    good = series_codes(app, epds, [9, 14])
+    response = post(client, [good[0], foreign, good[1]])
+    assert response.status_code == 400
+    assert "Code 2 (" in response.get_data(as_text=True)
+    assert "This code is for a different questionnaire or version." in response.get_data(
+        as_text=True
+    )
