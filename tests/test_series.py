@@ -310,3 +310,14 @@ def test_a_code_of_another_instrument_is_named_and_not_mixed_in(client, app, epd
     assert "This code is for a different questionnaire or version." in response.get_data(
         as_text=True
     )
+
+
+def test_the_language_switch_shows_the_same_series_in_another_language(client, app, epds):
+    codes = series_codes(app, epds, [9, 14, 20])
+    page = post(client, codes).get_data(as_text=True)
+    assert 'formaction="/intake?lang=uk"' in page
+    switched = client.post("/intake?lang=uk", data={"code": "\n".join(codes), "lang": "uk"})
+    text = switched.get_data(as_text=True)
+    assert switched.status_code == 200
+    assert "Сума балів EPDS у динаміці" in text
+    assert [total for _, total in rows(text)] == ["9", "14", "20"]
