@@ -230,8 +230,16 @@ def _series_html(series: Series) -> str:
         dates=tuple(short_date(s.completed_at, zone, language) for s in series.screenings),
     )
     cut_off = latest.instrument.bands[-1].min
+    # Each label translated once, not once a row: gettext is most of a 12-row page's time.
+    labels = {
+        label
+        for s in series.screenings
+        for label in (s.result.band.label, s.result.patient_heading)
+    }
+    translated = {label: gettext(label) for label in labels | set(CHANGE_LABELS)}
     return render_template(
         "series.html",
+        translated=translated,
         series=series,
         rows=zip(series.screenings, series.changes, strict=True),
         when=lambda moment: for_people(moment, zone, language),
