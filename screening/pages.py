@@ -277,45 +277,54 @@ def series_pdf(series: Series) -> bytes:
     count = len(series.screenings)
     length = _measured_once(
         f"series-pdf:{count}",
-        lambda: series_padded_length(
-            max(len(_series_pdf(s)) for s in _uniform_series(count, pdf=True)),
-            "series-pdf",
-            count,
-        ),
+        lambda: series_padded_length(_longest_series_pdf(count), "series-pdf", count),
     )
     return _padded("series-pdf", _series_pdf(series), length)
 
 
 def _longest_series_page(count: int) -> int:
-    """An upper bound on the series page's length: every screening the longest one can be, and
-    each change's label as long as the longest label is (a uniform series is all 'within
-    measurement error')."""
+    """An upper bound on the series page's length. Rows do not depend on each other, and the
+    latest screening adds its own notes: so every screening but the last as long as a row can
+    be, each answer set in turn as the last, and each change's label as long as the longest
+    label is (a series of equal totals is all 'within measurement error')."""
     change_words = [len(gettext(label).encode("utf-8")) for label in CHANGE_LABELS]
     extra = (count - 1) * (max(change_words) - min(change_words))
-    return max(len(_series_html(s).encode("utf-8")) for s in _uniform_series(count)) + extra
+    candidates = _series_answer_sets()
+
+    def length(answer_sets: list[dict[int, int]]) -> int:
+        return len(_series_html(_measured_series(answer_sets)).encode("utf-8"))
+
+    uniform = {index: length([answers] * count) for index, answers in enumerate(candidates)}
+    longest_row = candidates[max(uniform, key=uniform.__getitem__)]
+    last_varies = (length([longest_row] * (count - 1) + [last]) for last in candidates)
+    return max(max(uniform.values()), *last_varies) + extra
 
 
-def _uniform_series(count: int, pdf: bool = False) -> list[Series]:
-    """For each extreme answer set, a series of ``count`` screenings with those answers, a day
-    apart up to the longest written date, versions mixed (which adds a note). The PDF, slower to
-    build, is measured on one answer set per answer to the safety item and band."""
+def _longest_series_pdf(count: int) -> int:
+    """The longest series PDF of ``count`` equal screenings, one per answer to the safety item
+    and band (a PDF is too slow to build for every answer set; the margin covers the rest)."""
+    instrument = current_instrument()
+    chosen: dict[tuple[int, str], dict[int, int]] = {}
+    for answers in _series_answer_sets():
+        outcome = score(instrument, answers)
+        chosen.setdefault((outcome.safety_answer.option_index, outcome.band.label), answers)
+    return max(len(_series_pdf(_measured_series([a] * count))) for a in chosen.values())
+
+
+def _series_answer_sets() -> list[dict[int, int]]:
+    return list(extreme_answers(current_instrument()))
+
+
+def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
+    """A series with these answers, a day apart up to this year's longest written date, the
+    first code of version 1 and the rest version 2 (which adds the mixed-versions note)."""
     instrument = current_instrument()
     end = _longest_date()
-    state = screening_state()
-    chosen: dict[tuple[int, str], dict[int, int]] = {}
-    candidates = list(extreme_answers(instrument))
-    if pdf:
-        for answers in candidates:
-            outcome = score(instrument, answers)
-            chosen.setdefault((outcome.safety_answer.option_index, outcome.band.label), answers)
-        candidates = list(chosen.values())
-    series = []
-    for answers in candidates:
+    keys = screening_state().result_code_key
+    screenings = []
+    for index, answers in enumerate(answer_sets):
+        moment = end.replace(day=1 + index)
+        code = encode(instrument, answers, moment, keys)
         outcome = score(instrument, answers)
-        screenings = []
-        for index in range(count):
-            moment = end.replace(day=1 + index)
-            code = encode(instrument, answers, moment, state.result_code_key)
-            screenings.append(Screening(outcome, moment, code, code_version=1 + (index > 0)))
-        series.append(Series.of(screenings))
-    return series
+        screenings.append(Screening(outcome, moment, code, code_version=1 + (index > 0)))
+    return Series.of(screenings)

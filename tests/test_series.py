@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.chart import SVG_BOX
@@ -321,3 +321,16 @@ def test_the_language_switch_shows_the_same_series_in_another_language(client, a
     assert switched.status_code == 200
     assert "Сума балів EPDS у динаміці" in text
     assert [total for _, total in rows(text)] == ["9", "14", "20"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    totals=st.lists(st.integers(1, 27), min_size=3, max_size=3),
+    flagged=st.sets(st.integers(0, 2)),
+)
+def test_any_series_of_three_has_the_same_padded_size(client, app, epds, totals, flagged):
+    reference = len(post(client, series_codes(app, epds, [0, 0, 1])).data)
+    codes = series_codes(app, epds, totals, flagged=tuple(flagged))
+    assert len(post(client, codes).data) == reference
