@@ -2,7 +2,8 @@
 each one on its own and put the good ones in time order. Pure; no Flask.
 
 A code may be typed with spaces between its groups, so splitting is by line first; a line holding
-several codes is split where each one starts with the instrument's prefix, or else at spaces.
+several codes is split where each one starts with the instrument's prefix, else at spaces, or,
+when it holds only groups of four, at every full code's length.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from screening.instrument import Instrument
 from screening.marks import N_
 from screening.result_code import (
+    GROUP,
     Layout,
     ResultCodeError,
     ResultCodeKeys,
@@ -63,7 +65,13 @@ def split_codes(text: str, instrument: Instrument) -> list[str]:
             bounds = sorted({0, *starts})
             pieces += [line[a:b] for a, b in zip(bounds, [*bounds[1:], len(line)], strict=True)]
         elif len(normalise(line, instrument)) > full:
-            pieces += re.split(r"[\s,;]+", line)
+            tokens = [token for token in re.split(r"[\s,;]+", line) if token]
+            if all(len(token) <= GROUP for token in tokens):
+                # Codes typed in groups of four without their prefix: cut at each full code.
+                compact = normalise(line, instrument)
+                pieces += [compact[i : i + full] for i in range(0, len(compact), full)]
+            else:
+                pieces += tokens
         else:
             pieces.append(line)
     seen: set[str] = set()

@@ -186,7 +186,7 @@ def _table(printout: SeriesPrintout) -> Table:
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
     table = Table(
-        rows, colWidths=[30 * mm, 12 * mm, 34 * mm, 26 * mm, 18 * mm, 60 * mm], repeatRows=1
+        rows, colWidths=[28 * mm, 14 * mm, 34 * mm, 28 * mm, 18 * mm, 58 * mm], repeatRows=1
     )
     table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table

@@ -71,6 +71,10 @@ def test_codes_split_by_line_space_or_prefix_and_duplicates_collapse(app, epds):
     text = f"{spaced}\n{b} {c}\n\n{a}\n{b.replace('-', '')}"
     codes = split_codes(text, epds)
     assert [normalise(code, epds) for code in codes] == [normalise(x, epds) for x in (a, b, c)]
+    grouped = " ".join(code.removeprefix("EPDS-").replace("-", " ") for code in (a, b))
+    assert [normalise(code, epds) for code in split_codes(grouped, epds)] == [
+        normalise(x, epds) for x in (a, b)
+    ]
 
 
 def test_the_series_is_ordered_by_completion_date_whatever_the_order_given(client, app, epds):
