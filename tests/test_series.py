@@ -338,3 +338,11 @@ def test_any_series_of_three_has_the_same_padded_size(client, app, epds, totals,
     reference = len(post(client, series_codes(app, epds, [0, 0, 1])).data)
     codes = series_codes(app, epds, totals, flagged=tuple(flagged))
     assert len(post(client, codes).data) == reference
+
+
+def test_the_series_page_needs_no_inline_script_or_style(client, app, epds):
+    response = post(client, series_codes(app, epds, [3, 9, 16]))
+    page = response.get_data(as_text=True)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "style=" not in page and "<style" not in page
+    assert re.findall(r"<script\b[^>]*>", page) == []
