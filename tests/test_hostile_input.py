@@ -20,13 +20,8 @@ from tests.helpers import (
 )
 
 POST_ROUTES = [
-    "/",
-    "/result.pdf",
-    "/result.fhir.json",
-    "/access",
-    "/intake",
-    "/intake/series.pdf",
-    "/language",
+    *("/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"),
+    *("/intake/series.pdf", "/call-back", "/reminder.ics"),
 ]
 FIELD_NAMES = st.one_of(
     st.sampled_from(
