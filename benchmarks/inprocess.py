@@ -17,7 +17,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.instrument import load_instrument
 from screening.scoring import score
-from tests.helpers import answers_form
+from tests.helpers import TEST_SECRET, answers_form
 
 SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
 
@@ -109,6 +109,57 @@ def page_figures() -> list[Figure]:
     ]
 
 
+def series_figures() -> list[Figure]:
+    """Twelve result codes at intake: the series page and its PDF, against the single result's
+    PDF measured in the same run."""
+    from screening.pages import series_page
+    from screening.pdf import Printout, render_pdf
+    from screening.series import restore_series
+    from screening.series_pdf import SeriesPrintout, render_series_pdf
+    from tests.helpers import codes_for_series
+
+    app = create_app(
+        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "TESTING": True}
+        | {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    )
+    state = app.extensions["screening"]
+    epds, clinic = state.instrument, state.clinic
+    answer_sets = [{n: (n + i) % 4 for n in range(1, 11)} for i in range(12)]
+    codes = codes_for_series(epds, answer_sets, datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    series = restore_series(codes, epds, state.result_code_key, datetime.now(UTC), 0).series
+    client = app.test_client()
+    assert client.post("/intake", data={"code": "\n".join(codes)}).status_code == 200
+
+    def page() -> None:
+        with app.test_request_context("/intake", method="POST"):
+            series_page(series)
+
+    def post() -> None:
+        assert client.post("/intake", data={"code": "\n".join(codes)}).status_code == 200
+
+    page_times = timings(page, repeat=300)
+    post_times = timings(post, repeat=200)
+    single = Printout(score(epds, answer_sets[0]), clinic, datetime.now(UTC), codes[0])
+    single_pdf = timings(lambda: render_pdf(single), repeat=100)
+    series_printout = SeriesPrintout(series, clinic)
+    series_pdf = timings(lambda: render_series_pdf(series_printout), repeat=100)
+    ratio = median(series_pdf) / median(single_pdf)
+    return [
+        Figure(
+            "series page, 12 codes (render + padding), median",
+            median(page_times) * 1e3,
+            "ms",
+            "< 5 ms",
+            median(page_times) < 0.005,
+        ),
+        Figure(
+            "POST /intake, 12 codes in-process, median", median(post_times) * 1e3, "ms", "", None
+        ),
+        Figure("series PDF, 12 codes, median", median(series_pdf) * 1e3, "ms", "", None),
+        Figure("series PDF / single PDF (medians)", ratio, "x", "< 2x", ratio < 2),
+    ]
+
+
 def startup_figures() -> list[Figure]:
     in_process = timings(lambda: create_app(SECRET), repeat=50, warmup=3)
     cold = subprocess.run(
@@ -142,4 +193,10 @@ def startup_figures() -> list[Figure]:
 
 
 def figures() -> list[Figure]:
-    return pdf_figures() + scoring_and_validation_figures() + page_figures() + startup_figures()
+    return (
+        pdf_figures()
+        + scoring_and_validation_figures()
+        + page_figures()
+        + series_figures()
+        + startup_figures()
+    )

@@ -333,10 +333,12 @@ def reminder() -> Response:
     clinic = current_clinic()
     now = screening_state().clock()
     summary = gettext("Repeat the wellbeing questionnaire")
+    # The person downloads this file for themselves, so the address they used is the right one.
+    questionnaire = url_for("screening.questionnaire", _external=True)
     description = gettext(
         "Time to repeat the wellbeing questionnaire: %(url)s . "
         "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
-        url=public_url("screening.questionnaire"),
+        url=questionnaire,
         clinic=clinic.name,
         phone=clinic.phone,
         hours=clinic.hours,
@@ -345,7 +347,7 @@ def reminder() -> Response:
         Reminder(
             summary=summary,
             description=description,
-            url=public_url("screening.questionnaire"),
+            url=questionnaire,
             starts=reminder_start(now, days, clinic.timezone),
             uid=f"{uuid.uuid4()}@screening",
             stamp=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 
 def now_utc() -> datetime:
@@ -19,3 +19,8 @@ def for_people(moment: datetime, zone: ZoneInfo, language: str = "en") -> str:
 
 def for_file_name(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d}"
+
+
+def short_date(moment: datetime, zone: ZoneInfo, language: str = "en") -> str:
+    """E.g. '25 Nov 2026', the month abbreviated in the language's own words: a chart's axis."""
+    return format_date(moment.astimezone(zone), "d MMM y", locale=language)

@@ -1,44 +1,63 @@
-"""Clinician intake: type, paste or scan a result code and get the same result page and PDF.
+"""Clinician intake: type, paste or scan one or more result codes. One code gives the same result
+page and PDF as the patient saw; several give the series view (chart, table and the change
+between screenings) and its PDF.
 
-The code arrives by POST only, so it never sits in a URL or an access log line, and nothing is
-looked up: the code itself carries the answers, checked by its MAC.
+Codes arrive by POST only, so they never sit in a URL or an access log line, and nothing is
+looked up: each code itself carries its answers, checked by its MAC. Every code in a post counts
+as one attempt against the rate limit, so a list of codes is no faster way to guess a tag.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from screening.dates import now_utc
+from screening.dates import for_file_name, now_utc
 from screening.extensions import limiter
 from screening.forms import PostedForm, csrf_message
-from screening.pages import NO_STORE, Page, result_page
-from screening.result_code import ResultCodeError, check_age, decode
-from screening.scoring import score
+from screening.pages import NO_STORE, Page, result_page, series_page, series_pdf
+from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
+from screening.trend import Series
 
 bp = Blueprint("intake", __name__)
+# Room for twelve codes typed with spaces, one a line.
+MAX_LENGTH = 40 * MAX_CODES
 
 
 class IntakeForm(PostedForm):
-    code = StringField(
-        _l("Result code"),
+    code = TextAreaField(
+        _l("Result codes"),
         validators=[
             InputRequired(_l("Please type or scan the result code.")),
-            Length(max=200, message=_l("That is longer than any result code.")),
+            Length(
+                max=MAX_LENGTH,
+                message=_l("That is longer than %(maximum)s result codes.", maximum=MAX_CODES),
+            ),
         ],
     )
 
 
-def _page(form: IntakeForm, status: int, message: str | LazyString | None = None) -> Page:
-    return render_template("intake.html", form=form, message=message), status, NO_STORE
+Messages = list[str | LazyString]
+
+
+def _page(form: IntakeForm, status: int, messages: Messages | None = None) -> Page:
+    page = render_template("intake.html", form=form, messages=messages or [], max_codes=MAX_CODES)
+    return page, status, NO_STORE
 
 
 def _rate_limit() -> str:
     return str(current_app.config["INTAKE_RATE_LIMIT"])
+
+
+def _codes_posted() -> int:
+    """The rate limit's cost of a post: one per code in it (at least one, at most one more than
+    are ever checked)."""
+    text = request.form.get("code", "")[:MAX_LENGTH]
+    return max(1, min(len(split_codes(text, current_instrument())), MAX_CODES + 1))
 
 
 @bp.get("/intake")
@@ -46,16 +65,67 @@ def start() -> Page:
     return _page(IntakeForm(formdata=None), 200)
 
 
-@bp.post("/intake")
-@limiter.limit(_rate_limit)
-def restore() -> Page:
+def _restored(form: IntakeForm) -> Restored | Messages:
+    """The posted codes restored, or what to tell the person typing them."""
+    instrument = current_instrument()
+    codes = split_codes(form.code.data or "", instrument)
+    if not codes:
+        return [gettext("Please type or scan the result code.")]
+    if len(codes) > MAX_CODES:
+        return [gettext(TOO_MANY, maximum=MAX_CODES, count=len(codes))]
+    restored = restore_series(
+        codes,
+        instrument,
+        screening_state().result_code_key,
+        now_utc(),
+        current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
+    )
+    if len(codes) == 1:
+        return [gettext(p.reason, **p.params) for p in restored.problems] or restored
+    return [
+        gettext(
+            "Code %(position)s (%(code)s): %(reason)s",
+            position=problem.position,
+            code=problem.typed.strip()[:40],
+            reason=gettext(problem.reason, **problem.params),
+        )
+        for problem in restored.problems
+    ] or restored
+
+
+def _posted_series() -> Series | Page:
+    """The series the posted codes give, or the intake page again saying what is wrong (400)."""
     form = IntakeForm()
     if not form.validate():
-        return _page(form, 400, csrf_message(form))
-    instrument = current_instrument()
-    try:
-        restored = decode(form.code.data, instrument, screening_state().result_code_key)
-        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
-    except ResultCodeError as error:
-        return _page(form, 400, gettext(error.reason, **error.params))
-    return result_page(score(instrument, restored.answers), restored.completed_at, restored=True)
+        message = csrf_message(form)
+        return _page(form, 400, [message] if message else [])
+    restored = _restored(form)
+    if isinstance(restored, list):
+        return _page(form, 400, restored)
+    return restored.series
+
+
+@bp.post("/intake")
+@limiter.limit(_rate_limit, cost=_codes_posted)
+def restore() -> Page:
+    series = _posted_series()
+    if not isinstance(series, Series):
+        return series
+    if len(series.screenings) == 1:
+        only = series.latest
+        return result_page(only.result, only.completed_at, restored=True)
+    return series_page(series)
+
+
+@bp.post("/intake/series.pdf")
+@limiter.limit(_rate_limit, cost=_codes_posted)
+def restore_series_pdf() -> Response | Page:
+    series = _posted_series()
+    if not isinstance(series, Series):
+        return series
+    body = series_pdf(series)
+    date = for_file_name(series.latest.completed_at, screening_state().clinic.timezone)
+    name = f"epds-series-{date}.pdf"
+    response = Response(body, mimetype="application/pdf", headers=NO_STORE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -16,7 +16,17 @@ from screening.instrument import Instrument, Item
 
 # What varies besides the answers: the QR code's drawing (up to ~500 bytes between two codes),
 # the digits of the total and the length of the date's month name.
-MARGIN = {"page": 1536, "pdf": 3072, "fhir": 512, "questionnaire": 1024}
+MARGIN = {
+    "page": 1536,
+    "pdf": 3072,
+    "fhir": 512,
+    "questionnaire": 1024,
+    "series": 1024,
+    "series-pdf": 3072,
+}
+# A series also varies per screening: its chart's coordinates, the digits of each total and
+# change, each date, and codes of either version.
+MARGIN_PER_SCREENING = {"series": 256, "series-pdf": 512}
 GRANULE = 512
 
 
@@ -27,6 +37,13 @@ class PaddingOverflow(ValueError):
 def padded_length(longest: int, kind: str) -> int:
     """The fixed length for a kind of response whose longest measured body is ``longest``."""
     target = longest + MARGIN[kind]
+    return -(-target // GRANULE) * GRANULE
+
+
+def series_padded_length(longest: int, kind: str, count: int) -> int:
+    """The fixed length for a series of ``count`` screenings whose longest measured body (or
+    upper bound) is ``longest``."""
+    target = longest + MARGIN[kind] + MARGIN_PER_SCREENING[kind] * count
     return -(-target // GRANULE) * GRANULE
 
 

@@ -21,8 +21,9 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from screening.chart import ChartWords, svg
 from screening.clinician import restored_notes
-from screening.dates import for_people, now_utc
+from screening.dates import for_people, now_utc, short_date
 from screening.fhir import build_bundle
 from screening.forms import (
     GLOBAL_MESSAGES,
@@ -39,12 +40,15 @@ from screening.padding import (
     pad_pdf,
     pad_text,
     padded_length,
+    series_padded_length,
 )
 from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
 from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
+from screening.series_pdf import SeriesPrintout, render_series_pdf
 from screening.state import current_clinic, current_instrument, screening_state
+from screening.trend import CHANGE_LABELS, CHANGE_RULE, CHANGE_SOURCE, Screening, Series
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
 NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
@@ -140,9 +144,9 @@ RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime], bytes]] = {
 }
 
 
-def _padded(kind: str, body: bytes) -> bytes:
-    length = _length_for(kind)
-    pad = pad_pdf if kind == "pdf" else _pad_bytes
+def _padded(kind: str, body: bytes, length: int | None = None) -> bytes:
+    length = _length_for(kind) if length is None else length
+    pad = pad_pdf if kind.endswith("pdf") else _pad_bytes
     try:
         return pad(body, length)
     except PaddingOverflow:
@@ -162,10 +166,14 @@ def _margin(kind: str) -> str:
 def _length_for(kind: str) -> int:
     """The padded length of a kind of response in this request's language and URL prefix,
     measured once per process on the longest answer sets."""
+    return _measured_once(kind, lambda: padded_length(_longest(kind), _margin(kind)))
+
+
+def _measured_once(kind: str, measure: Callable[[], int]) -> int:
     key = (kind, str(get_locale()), request.script_root)
     sizes: dict[tuple[str, str, str], int] = current_app.extensions.setdefault(SIZES_KEY, {})
     if key not in sizes:
-        sizes[key] = padded_length(_longest(kind), _margin(kind))
+        sizes[key] = measure()
     return sizes[key]
 
 
@@ -217,3 +225,123 @@ def _partial_forms() -> list[FlaskForm]:
         form.validate()
         forms.append(form)
     return forms
+
+
+# A series of screenings restored at intake: the page and its PDF, padded per language and number
+# of screenings.
+
+
+def _series_html(series: Series) -> str:
+    language = str(get_locale())
+    zone = screening_state().clinic.timezone
+    latest = series.latest.result
+    safety_item = latest.instrument.safety_rule.item
+    words = ChartWords(
+        title=gettext("EPDS totals over time"),
+        description=gettext(
+            "Each point is one screening, oldest on the left; the table below gives the same "
+            "totals with their dates."
+        ),
+        flagged=gettext("item %(number)s above 0", number=safety_item),
+        not_flagged=gettext("item %(number)s: 0", number=safety_item),
+        dates=tuple(short_date(s.completed_at, zone, language) for s in series.screenings),
+    )
+    cut_off = latest.instrument.bands[-1].min
+    # Each label translated once, not once a row: gettext is most of a 12-row page's time.
+    labels = {
+        label
+        for s in series.screenings
+        for label in (s.result.band.label, s.result.patient_heading)
+    }
+    translated = {label: gettext(label) for label in labels | set(CHANGE_LABELS)}
+    return render_template(
+        "series.html",
+        translated=translated,
+        series=series,
+        rows=zip(series.screenings, series.changes, strict=True),
+        when=lambda moment: for_people(moment, zone, language),
+        chart=svg(series, words),
+        change_rule=gettext(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off),
+        change_source=CHANGE_SOURCE,
+        clinician_notes=restored_notes(latest, gettext, language),
+        codes="\n".join(screening.code for screening in series.screenings),
+    )
+
+
+def series_page(series: Series) -> Page:
+    """The clinician's view of several screenings at intake: chart, table and changes."""
+    body = _series_html(series).encode("utf-8")
+    count = len(series.screenings)
+    length = _measured_once(
+        f"series:{count}",
+        lambda: series_padded_length(_longest_series_page(count), "series", count),
+    )
+    return _padded("series", body, length), 200, NO_STORE
+
+
+def _series_pdf(series: Series) -> bytes:
+    printout = SeriesPrintout(
+        series=series,
+        clinic=current_clinic(),
+        translate=gettext,
+        language=str(get_locale()),
+    )
+    return render_series_pdf(printout)
+
+
+def series_pdf(series: Series) -> bytes:
+    """The series on paper (one A4 page for up to about 6 screenings, two at most), padded."""
+    count = len(series.screenings)
+    length = _measured_once(
+        f"series-pdf:{count}",
+        lambda: series_padded_length(_longest_series_pdf(count), "series-pdf", count),
+    )
+    return _padded("series-pdf", _series_pdf(series), length)
+
+
+def _longest_series_page(count: int) -> int:
+    """An upper bound on the series page's length. Rows do not depend on each other, and the
+    latest screening adds its own notes: so every screening but the last as long as a row can
+    be, each answer set in turn as the last, and each change's label as long as the longest
+    label is (a series of equal totals is all 'within measurement error')."""
+    change_words = [len(gettext(label).encode("utf-8")) for label in CHANGE_LABELS]
+    extra = (count - 1) * (max(change_words) - min(change_words))
+    candidates = _series_answer_sets()
+
+    def length(answer_sets: list[dict[int, int]]) -> int:
+        return len(_series_html(_measured_series(answer_sets)).encode("utf-8"))
+
+    uniform = {index: length([answers] * count) for index, answers in enumerate(candidates)}
+    longest_row = candidates[max(uniform, key=uniform.__getitem__)]
+    last_varies = (length([longest_row] * (count - 1) + [last]) for last in candidates)
+    return max(max(uniform.values()), *last_varies) + extra
+
+
+def _longest_series_pdf(count: int) -> int:
+    """The longest series PDF of ``count`` equal screenings, one per answer to the safety item
+    and band (a PDF is too slow to build for every answer set; the margin covers the rest)."""
+    instrument = current_instrument()
+    chosen: dict[tuple[int, str], dict[int, int]] = {}
+    for answers in _series_answer_sets():
+        outcome = score(instrument, answers)
+        chosen.setdefault((outcome.safety_answer.option_index, outcome.band.label), answers)
+    return max(len(_series_pdf(_measured_series([a] * count))) for a in chosen.values())
+
+
+def _series_answer_sets() -> list[dict[int, int]]:
+    return list(extreme_answers(current_instrument()))
+
+
+def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
+    """A series with these answers, a day apart up to this year's longest written date, the
+    first code of version 1 and the rest version 2 (which adds the mixed-versions note)."""
+    instrument = current_instrument()
+    end = _longest_date()
+    keys = screening_state().result_code_key
+    screenings = []
+    for index, answers in enumerate(answer_sets):
+        moment = end.replace(day=1 + index)
+        code = encode(instrument, answers, moment, keys)
+        outcome = score(instrument, answers)
+        screenings.append(Screening(outcome, moment, code, code_version=1 + (index > 0)))
+    return Series.of(screenings)

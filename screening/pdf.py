@@ -112,14 +112,14 @@ def styles() -> StyleSheet1:
     return sheet
 
 
-def _p(text: str, style: str = "Body") -> Paragraph:
+def paragraph(text: str, style: str = "Body") -> Paragraph:
     """A paragraph of plain text: escaped, so '<', '&' and '>' print as themselves."""
     return Paragraph(escape(text), styles()[style])
 
 
-def _markup(markup: str, style: str = "Body") -> Paragraph:
+def markup(text: str, style: str = "Body") -> Paragraph:
     """A paragraph of our own markup; callers escape every dynamic part they put in."""
-    return Paragraph(markup, styles()[style])
+    return Paragraph(text, styles()[style])
 
 
 @dataclass(frozen=True)
@@ -136,13 +136,18 @@ class Printout:
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
-    _, clinic = printout.translate, printout.clinic
+    return letterhead(printout.clinic, printout.translate)
+
+
+def letterhead(clinic: Clinic, translate: Translate) -> list[Flowable]:
+    """The clinic's name and contact line, as on every page the clinic prints."""
+    _ = translate
     contact = [clinic.hours, _("Tel. %(phone)s", phone=clinic.phone)]
     if clinic.address:
         contact.append(clinic.address)
     return [
-        _p(clinic.name, "Letterhead"),
-        _p(" \u00b7 ".join(contact), "Contact"),
+        paragraph(clinic.name, "Letterhead"),
+        paragraph(" \u00b7 ".join(contact), "Contact"),
         Spacer(1, GAP),
     ]
 
@@ -165,7 +170,8 @@ def _safety_box(printout: Printout) -> Table:
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )
     box = Table(
-        [[_markup(text, "Alert")], [_p(_crisis_numbers(printout), "Cell")]], colWidths=["100%"]
+        [[markup(text, "Alert")], [paragraph(_crisis_numbers(printout), "Cell")]],
+        colWidths=["100%"],
     )
     box.setStyle(
         TableStyle(
@@ -209,24 +215,24 @@ def _summary(printout: Printout) -> Table:
             number=result.instrument.safety_rule.item,
         )
     rows = [
-        [_p(_("Total score"), "CellBold"), _markup(f"<b>{escape(out_of)}</b>", "Cell")],
-        [_p(_("Band"), "CellBold"), _markup(f"<b>{escape(band)}</b>", "Cell")],
+        [paragraph(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
+        [paragraph(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
     ]
     for sub in result.subscales:
         verdict = _(sub.subscale.flag_text) if sub.flagged else _(sub.subscale.below_text)
         score_text = _("%(score)s out of %(maximum)s", score=sub.score, maximum=sub.max_score)
         rows.append(
             [
-                _p(_(sub.subscale.label), "CellBold"),
-                _p(f"{score_text}. {verdict}", "Cell"),
+                paragraph(_(sub.subscale.label), "CellBold"),
+                paragraph(f"{score_text}. {verdict}", "Cell"),
             ]
         )
     rule = result.instrument.safety_rule
     flag = _("YES: needs assessment today") if result.safety_flag else _("No")
     rows.append(
         [
-            _p(_("Item %(number)s flag", number=rule.item), "CellBold"),
-            _p(
+            paragraph(_("Item %(number)s flag", number=rule.item), "CellBold"),
+            paragraph(
                 _("%(flag)s (score %(score)s)", flag=flag, score=result.safety_answer.score), "Cell"
             ),
         ]
@@ -244,7 +250,17 @@ def _summary(printout: Printout) -> Table:
     return table
 
 
-def _plain_cells(*commands: tuple) -> list[tuple]:
+# A table of rows with a shaded header row, as the answers table and the series table are.
+RULED_TABLE = (
+    ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+)
+
+
+def plain_cells(*commands: tuple) -> list[tuple]:
     """Table style for cells given as plain strings: cheaper than Paragraphs, and never wrapped."""
     regular, _bold = fonts()
     return [("FONT", (0, 0), (-1, -1), regular, 8), ("TEXTCOLOR", (0, 0), (-1, -1), INK), *commands]
@@ -259,8 +275,8 @@ def _answers_table(printout: Printout) -> Table:
         rows.append(
             [
                 f"{answer.item.number}{star}",
-                _p(answer.item.text, "Cell"),
-                _p(answer.option.label, "Cell"),
+                paragraph(answer.item.text, "Cell"),
+                paragraph(answer.option.label, "Cell"),
                 str(answer.score),
             ]
         )
@@ -268,15 +284,11 @@ def _answers_table(printout: Printout) -> Table:
     table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
     table.setStyle(
         TableStyle(
-            _plain_cells(
+            plain_cells(
                 ("FONT", (0, 0), (-1, 0), bold, 8),
                 ("FONT", (0, -1), (-1, -1), bold, 8),
                 ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
-                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                *RULED_TABLE,
             )
         )
     )
@@ -294,7 +306,7 @@ def _blank_lines(printout: Printout) -> Table:
     regular, _bold = fonts()
     table.setStyle(
         TableStyle(
-            _plain_cells(
+            plain_cells(
                 ("FONT", (0, 0), (-1, -1), regular, 8.5),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, INK),
@@ -308,21 +320,21 @@ def _blank_lines(printout: Printout) -> Table:
 def _for_the_clinician(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     instrument = result.instrument
-    lines = [_p(_("For the clinician"), "CellBold")]
+    lines = [paragraph(_("For the clinician"), "CellBold")]
     lines += [
-        _markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
+        markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
         for note in clinician_notes(result, printout.translate, printout.language)
     ]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
-    lines.append(_p(_("Bands used: %(bands)s.", bands=bands), "Small"))
+    lines.append(paragraph(_("Bands used: %(bands)s.", bands=bands), "Small"))
     sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]
-    lines += [_p(source, "Small") for source in sources]
+    lines += [paragraph(source, "Small") for source in sources]
     code_label = _("Result code:")
     explanation = _("restores this result on the clinic's intake page; it holds the answers")
     lines.append(
-        _markup(
+        markup(
             f"<b>{escape(code_label)}</b> "
             f"<font name='Courier-Bold'>{escape(printout.result_code)}</font> "
             f"({escape(explanation)}).",
@@ -349,10 +361,10 @@ def build_story(printout: Printout) -> list[Flowable]:
     _, result, clinic = printout.translate, printout.result, printout.clinic
     instrument = result.instrument
     story: list[Flowable] = _letterhead(printout)
-    story.append(_p(_("%(title)s: screening result", title=instrument.title), "Title"))
+    story.append(paragraph(_("%(title)s: screening result", title=instrument.title), "Title"))
     when = for_people(printout.completed_at, clinic.timezone, printout.language)
     story.append(
-        _p(
+        paragraph(
             _("Completed %(when)s (%(zone)s).", when=when, zone=clinic.timezone.key)
             + f" {_(instrument.version_note)}. "
             + _("Looks back over the past 7 days."),
@@ -363,10 +375,20 @@ def build_story(printout: Printout) -> list[Flowable]:
     if result.safety_flag:
         story += [_safety_box(printout), Spacer(1, GAP)]
     story += [_summary(printout), Spacer(1, GAP), _answers_table(printout)]
-    story.append(_p(_("* reverse-scored item: the first option scores 3."), "Small"))
-    story += [Spacer(1, 2 * mm), _p(f"{_(NOT_A_DIAGNOSIS)} {_(FOR_WHOM)}", "Cell"), Spacer(1, GAP)]
+    story.append(paragraph(_("* reverse-scored item: the first option scores 3."), "Small"))
+    story += [
+        Spacer(1, 2 * mm),
+        paragraph(f"{_(NOT_A_DIAGNOSIS)} {_(FOR_WHOM)}", "Cell"),
+        Spacer(1, GAP),
+    ]
     story += [_for_the_clinician(printout), _blank_lines(printout)]
-    notice = instrument.notice
+    story += [Spacer(1, GAP), licence_notice(instrument.notice, clinic, printout.translate)]
+    return story
+
+
+def licence_notice(notice: str, clinic: Clinic, translate: Translate) -> Paragraph:
+    """The RCPsych notice, with the clinic's permission reference when it has one."""
+    _ = translate
     if clinic.permission:
         permission = _(
             "Reproduced with the written permission of the Royal College of Psychiatrists "
@@ -374,12 +396,12 @@ def build_story(printout: Printout) -> list[Flowable]:
             reference=clinic.permission,
         )
         notice = f"{notice} {permission}"
-    story += [Spacer(1, GAP), _p(notice, "Small")]
-    return story
+    return paragraph(notice, "Small")
 
 
-def _draw_footer(printout: Printout) -> object:
-    _, clinic = printout.translate, printout.clinic
+def draw_footer(clinic: Clinic, translate: Translate) -> Callable[[Canvas, BaseDocTemplate], None]:
+    """The footer every page carries: the clinic, its phone, "not a diagnosis", the page."""
+    _ = translate
 
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
@@ -420,7 +442,29 @@ def render_pdf(printout: Printout) -> bytes:
 
 
 def _build(printout: Printout, shrink_to_one_page: bool) -> tuple[bytes, int]:
-    _, result, clinic = printout.translate, printout.result, printout.clinic
+    _, result = printout.translate, printout.result
+    title = _("%(instrument)s screening result", instrument=result.instrument.short_title)
+    return build_document(
+        build_story(printout),
+        printout.clinic,
+        printout.translate,
+        printout.language,
+        title,
+        shrink_to_one_page,
+    )
+
+
+def build_document(
+    story: list[Flowable],
+    clinic: Clinic,
+    translate: Translate,
+    language: str,
+    title: str,
+    shrink_to_one_page: bool = False,
+) -> tuple[bytes, int]:
+    """A4 pages of ``story`` with the footer and the metadata; the PDF and its page count.
+    ``shrink_to_one_page`` scales the story down to fit one page."""
+    _ = translate
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -429,15 +473,15 @@ def _build(printout: Printout, shrink_to_one_page: bool) -> tuple[bytes, int]:
         rightMargin=MARGIN,
         topMargin=TOP_MARGIN,
         bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=_("%(instrument)s screening result", instrument=result.instrument.short_title),
+        title=title,
         author=clinic.name,
         subject=_("Screening, not diagnosis"),
         creator=clinic.name,
-        lang=printout.language,
+        lang=language,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(printout))])
-    story = build_story(printout)
+    footer = draw_footer(clinic, translate)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
     if shrink_to_one_page:
         width = doc.width - frame.leftPadding - frame.rightPadding
         height = doc.height - frame.topPadding - frame.bottomPadding

@@ -10,7 +10,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import HTTPServer
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.instrument import Instrument
-from screening.result_code import encode
+from screening.result_code import derive_key, encode
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -37,6 +37,18 @@ def result_code_form(
     """What a result page posts back for its PDF, FHIR and language switch: its result code."""
     state = app.extensions["screening"]
     return {"result_code": encode(state.instrument, answers, completed_at, state.result_code_key)}
+
+
+def codes_for_series(
+    instrument: Instrument, answer_sets: list[dict[int, int]], first: datetime
+) -> list[str]:
+    """Result codes, a fortnight apart from ``first``, as a server with TEST_SECRET issues them
+    (the browser tests' servers)."""
+    keys = derive_key(TEST_SECRET)
+    return [
+        encode(instrument, answers, first + timedelta(days=14 * index), keys)
+        for index, answers in enumerate(answer_sets)
+    ]
 
 
 def all_first_options() -> dict[int, int]:

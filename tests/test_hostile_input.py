@@ -21,7 +21,7 @@ from tests.helpers import (
 
 POST_ROUTES = [
     *("/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"),
-    *("/call-back", "/reminder.ics"),
+    *("/intake/series.pdf", "/call-back", "/reminder.ics"),
 ]
 FIELD_NAMES = st.one_of(
     st.sampled_from(

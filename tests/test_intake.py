@@ -27,7 +27,7 @@ def test_result_page_shows_the_code_and_its_qr(client):
 
 def test_intake_page_autofocuses_the_code_field(client):
     page = client.get("/intake").get_data(as_text=True)
-    assert re.search(r'<input[^>]*id="code"[^>]*autofocus', page)
+    assert re.search(r'<textarea[^>]*id="code"[^>]*autofocus', page)
     assert 'method="post"' in page
 
 
@@ -54,7 +54,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     [
         ("", "Please type or scan the result code."),
         ("EPDS-1234-5678", "A result code has 20 letters and digits"),
-        ("x" * 201, "That is longer than any result code."),
+        ("x" * 481, "That is longer than 12 result codes."),
     ],
 )
 def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client, typed, message):
@@ -62,7 +62,7 @@ def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
-    assert f'value="{typed}"' in page
+    assert re.search(rf'<textarea[^>]*id="code"[^>]*aria-invalid="true">{typed}</textarea>', page)
     assert "<title>Error: " in page
 
 

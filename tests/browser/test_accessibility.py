@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import indexes_for_scores, pdf_text
+from tests.helpers import codes_for_series, indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -84,6 +85,14 @@ def restore_at_intake(page: Page, base_url: str, epds, scores: dict[int, int]) -
     submit_intake(page, base_url, page.locator("#result-code").inner_text())
 
 
+def restore_series_at_intake(page: Page, base_url: str, epds) -> None:
+    """Three screenings, the last with item 10 positive: chart, table and the safety alert."""
+    answer_sets = [indexes_for_scores(epds, scores) for scores in (HIGH, CRISIS, SAFETY)]
+    codes = codes_for_series(epds, answer_sets, datetime(2026, 8, 3, 10, 0, tzinfo=UTC))
+    submit_intake(page, base_url, "\n".join(codes))
+    expect(page.locator(".trend-chart")).to_be_visible()
+
+
 PAGES = {
     "questionnaire": lambda page, url, epds: page.goto(url),
     "questionnaire with errors": lambda page, url, epds: submit_scores(page, url, epds, {}),
@@ -97,6 +106,7 @@ PAGES = {
     "result restored at intake": lambda page, url, epds: restore_at_intake(
         page, url, epds, SAFETY | {1: 2, 8: 3}
     ),
+    "series restored at intake": restore_series_at_intake,
     "about page in Russian": lambda page, url, epds: page.goto(f"{url}/about?lang=ru"),
     "intake page": lambda page, url, epds: page.goto(f"{url}/intake"),
     "about page": lambda page, url, epds: page.goto(f"{url}/about"),

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from screening.scoring import score
-from tests.helpers import indexes_for_scores, pdf_text
+from tests.helpers import codes_for_series, indexes_for_scores, pdf_info, pdf_text
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def choose_by_clicking_labels(page: Page, epds, indexes: dict[int, int]) -> None:
@@ -101,6 +103,9 @@ def test_a_clinician_restores_a_result_from_its_code_and_prints_it(
     clinic.goto(f"{live_server}/intake")
     expect(clinic.get_by_label("Result code")).to_be_focused()
     clinic.keyboard.type(code.lower())
+    # A scanner ends each code with Enter, which adds it to the list; Enter again sends the list.
+    clinic.keyboard.press("Enter")
+    expect(clinic.get_by_text("Codes in the list: 1")).to_be_visible()
     clinic.keyboard.press("Enter")
     expect(clinic.get_by_text("Restored from result code")).to_be_visible()
     expect(clinic.locator("#total-score")).to_have_text(total)
@@ -118,3 +123,32 @@ def test_a_mistyped_code_is_explained_and_kept(page: Page, live_server):
     page.get_by_role("button", name="Show the result").click()
     expect(page.get_by_role("alert")).to_contain_text("A result code has 20 letters and digits")
     expect(page.get_by_label("Result code")).to_have_value("EPDS-1234")
+
+
+def test_a_clinician_pastes_three_codes_sees_the_chart_and_prints_one_page(
+    browser, live_server, epds, tmp_path
+):
+    """Three screenings of one patient: the course on one screen and on one printed page."""
+    totals = [{1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 6: 3, 10: 0}, {1: 2, 2: 2, 3: 2, 4: 3, 5: 2}, {1: 1}]
+    answer_sets = [
+        indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | scores) for scores in totals
+    ]
+    codes = codes_for_series(epds, answer_sets, datetime(2026, 8, 3, 10, 0, tzinfo=UTC))
+    page = browser.new_context(
+        accept_downloads=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    page.goto(f"{live_server}/intake")
+    page.get_by_label("Result code").fill("\n".join(reversed(codes)))
+    page.get_by_role("button", name="Show the result").click()
+    expect(page.get_by_role("img", name="EPDS totals over time")).to_be_visible()
+    expect(page.locator(".series__total")).to_have_text(["18", "11", "1"])
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = Path(download_info.value.path()).read_bytes()
+    text = pdf_text(pdf, tmp_path)
+    for total in ("18", "11", "1"):
+        assert re.search(rf"\s{total}\s", text[text.index("Completed") :])
+    assert pdf_info(pdf, tmp_path)["Pages"] == "1"
+    page.screenshot(path=str(SCREENSHOTS / "series-360.png"), full_page=True)
+    page.context.close()

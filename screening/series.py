@@ -1,0 +1,117 @@
+"""Several result codes typed, pasted or scanned at intake: split them, collapse duplicates, check
+each one on its own and put the good ones in time order. Pure; no Flask.
+
+A code may be typed with spaces between its groups, so splitting is by line first; a line holding
+several codes is split where each one starts with the instrument's prefix, else at spaces, or,
+when it holds only groups of four, at every full code's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from screening.instrument import Instrument
+from screening.marks import N_
+from screening.result_code import (
+    GROUP,
+    Layout,
+    ResultCodeError,
+    ResultCodeKeys,
+    check_age,
+    decode,
+    normalise,
+)
+from screening.scoring import score
+from screening.trend import Screening, Series
+
+MAX_CODES = 12
+TOO_MANY = N_(
+    "Up to %(maximum)s result codes can be shown together; %(count)s were given. "
+    "Please remove the oldest ones."
+)
+
+
+@dataclass(frozen=True)
+class CodeProblem:
+    """A code that could not be restored: its position among the codes given (from 1), what was
+    typed, and why, untranslated with its placeholders' values."""
+
+    position: int
+    typed: str
+    reason: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a posted list of codes gave: the series of good ones and each bad one's problem."""
+
+    series: Series
+    problems: tuple[CodeProblem, ...]
+
+
+def split_codes(text: str, instrument: Instrument) -> list[str]:
+    """The codes in ``text`` as typed, in order, duplicates (after normalising) left out."""
+    prefix = re.escape(instrument.id)
+    full = Layout.v2(instrument).symbols + 1
+    pieces: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        starts = [m.start() for m in re.finditer(rf"(?<![0-9A-Za-z]){prefix}", line, re.I)]
+        if len(starts) > 1 or (len(starts) == 1 and starts[0] > 0 and line[: starts[0]].strip()):
+            bounds = sorted({0, *starts})
+            pieces += [line[a:b] for a, b in zip(bounds, [*bounds[1:], len(line)], strict=True)]
+        elif len(normalise(line, instrument)) > full:
+            tokens = [token for token in re.split(r"[\s,;]+", line) if token]
+            if all(len(token) <= GROUP for token in tokens):
+                # Codes typed in groups of four without their prefix: cut at each full code.
+                compact = normalise(line, instrument)
+                pieces += [compact[i : i + full] for i in range(0, len(compact), full)]
+            else:
+                pieces += tokens
+        else:
+            pieces.append(line)
+    seen: set[str] = set()
+    codes = []
+    for piece in (piece.strip(" \t,;") for piece in pieces):
+        key = normalise(piece, instrument)
+        if piece and key not in seen:
+            seen.add(key)
+            codes.append(piece)
+    return codes
+
+
+def restore_series(
+    codes: list[str],
+    instrument: Instrument,
+    keys: ResultCodeKeys,
+    now: datetime,
+    max_age_days: int,
+) -> Restored:
+    """Check every code on its own; one bad code never hides the others' results."""
+    v1_length = Layout.v1(instrument).symbols + 1
+    screenings: dict[tuple[datetime, tuple[int, ...]], Screening] = {}
+    problems = []
+    for position, typed in enumerate(codes, start=1):
+        try:
+            restored = decode(typed, instrument, keys)
+            check_age(restored, now, max_age_days)
+        except ResultCodeError as error:
+            problems.append(CodeProblem(position, typed, error.reason, error.params))
+            continue
+        answers = tuple(restored.answers.values())
+        version = 1 if len(normalise(typed, instrument)) == v1_length else 2
+        # The same screening given as both its version-1 and version-2 code counts once.
+        screenings.setdefault(
+            (restored.completed_at, answers),
+            Screening(
+                result=score(instrument, restored.answers),
+                completed_at=restored.completed_at,
+                code=typed.strip(),
+                code_version=version,
+            ),
+        )
+    return Restored(Series.of(list(screenings.values())), tuple(problems))

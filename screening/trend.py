@@ -1,0 +1,111 @@
+"""A series of screenings of one person: their results in time order and what changed between
+consecutive ones. Pure; no Flask.
+
+Change between two EPDS totals is read with the Reliable Change Index of Matthey (2004): a
+difference of 4 points or more is a reliable change (95% confidence that it is not measurement
+error); a reliable change that also crosses the 12/13 cut-off is clinically significant
+(Jacobson & Truax's method, same paper). Anything smaller is within measurement error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+from screening.marks import N_
+from screening.scoring import ScreeningResult
+
+RELIABLE_CHANGE = 4
+CHANGE_SOURCE = (
+    "Matthey S., Calculating clinically significant change in postnatal depression studies "
+    "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
+    "doi:10.1016/S0165-0327(02)00313-0."
+)
+CHANGE_RULE = N_(
+    "A change of %(points)s points or more is a reliable change; a reliable change that also "
+    "crosses %(below)s/%(above)s is clinically significant; smaller changes are within "
+    "measurement error."
+)
+WITHIN_ERROR = N_("within measurement error")
+RELIABLE_IMPROVED = N_("reliable change: improved")
+RELIABLE_WORSENED = N_("reliable change: worsened")
+SIGNIFICANT_IMPROVED = N_("reliable change: improved; clinically significant")
+SIGNIFICANT_WORSENED = N_("reliable change: worsened; clinically significant")
+CHANGE_LABELS = (
+    WITHIN_ERROR,
+    RELIABLE_IMPROVED,
+    RELIABLE_WORSENED,
+    SIGNIFICANT_IMPROVED,
+    SIGNIFICANT_WORSENED,
+)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """One restored screening: its scored result, when it was completed, the code it came from
+    and that code's format version."""
+
+    result: ScreeningResult
+    completed_at: datetime
+    code: str
+    code_version: int = 2
+
+
+@dataclass(frozen=True)
+class Change:
+    """From one screening's total to the next one's."""
+
+    delta: int
+    reliable: bool
+    clinically_significant: bool
+
+    @property
+    def label(self) -> str:
+        """The untranslated label: one of CHANGE_LABELS."""
+        if not self.reliable:
+            return WITHIN_ERROR
+        if self.clinically_significant:
+            return SIGNIFICANT_IMPROVED if self.delta < 0 else SIGNIFICANT_WORSENED
+        return RELIABLE_IMPROVED if self.delta < 0 else RELIABLE_WORSENED
+
+
+def clinical_cut_off(result: ScreeningResult) -> int:
+    """The lowest total of the top band (13 on the EPDS): a total at or above it is above the
+    12/13 cut-off."""
+    return result.instrument.bands[-1].min
+
+
+def change(before: ScreeningResult, after: ScreeningResult) -> Change:
+    """How the total moved from ``before`` to ``after`` (lower EPDS totals are better)."""
+    delta = after.total - before.total
+    reliable = abs(delta) >= RELIABLE_CHANGE
+    cut_off = clinical_cut_off(before)
+    crosses = (before.total >= cut_off) != (after.total >= cut_off)
+    return Change(delta=delta, reliable=reliable, clinically_significant=reliable and crosses)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Screenings in the order they were completed, oldest first."""
+
+    screenings: tuple[Screening, ...]
+
+    @classmethod
+    def of(cls, screenings: list[Screening]) -> Series:
+        ordered = sorted(screenings, key=lambda screening: screening.completed_at)
+        return cls(tuple(ordered))
+
+    @property
+    def changes(self) -> tuple[Change | None, ...]:
+        """For each screening, the change from the one before it (None for the first)."""
+        results = [screening.result for screening in self.screenings]
+        return (None, *(change(a, b) for a, b in pairwise(results)))
+
+    @property
+    def latest(self) -> Screening:
+        return self.screenings[-1]
+
+    @property
+    def mixes_code_versions(self) -> bool:
+        return len({screening.code_version for screening in self.screenings}) > 1
