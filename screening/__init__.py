@@ -22,7 +22,7 @@ from screening.extensions import babel, limiter
 from screening.forms import build_questionnaire_form
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
-from screening.instrument import load_instrument, load_translations
+from screening.instrument_file import load_instrument, load_translations
 from screening.pdf import styles
 from screening.result_code import derive_key
 from screening.security import register_security

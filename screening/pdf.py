@@ -317,7 +317,11 @@ def _for_the_clinician(printout: Printout) -> Table:
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
     lines.append(_p(_("Bands used: %(bands)s.", bands=bands), "Small"))
-    sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]
+    sources = [
+        *instrument.references,
+        *instrument.interpretation_sources,
+        *(sub.source for sub in instrument.subscales),
+    ]
     lines += [_p(source, "Small") for source in sources]
     code_label = _("Result code:")
     explanation = _("restores this result on the clinic's intake page; it holds the answers")

@@ -175,3 +175,14 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     for x0, y0, x1, y1 in boxes:
         assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height
     assert overlapping(boxes) == []
+
+
+def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_source(
+    epds, clinic, tmp_path
+):
+    result = result_for(epds, HIGH)
+    text = pdf_text(render_pdf(Printout(result, clinic, COMPLETED_AT, CODE)), tmp_path)
+    assert "doi:10.1192/bjp.150.6.782" in text
+    translated = replace(result, instrument=replace(epds, validated_source="Validated ZZ source"))
+    text = pdf_text(render_pdf(Printout(translated, clinic, COMPLETED_AT, CODE)), tmp_path)
+    assert "Validated ZZ source" in text
