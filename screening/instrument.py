@@ -72,7 +72,7 @@ class Subscale:
     name: str
     label: str
     items: tuple[int, ...]
-    threshold: int
+    threshold: int  # the cut-off, written only here: flag_text and below_text say %(threshold)s
     description: str
     flag_text: str
     below_text: str

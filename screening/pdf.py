@@ -213,7 +213,7 @@ def _summary(printout: Printout) -> Table:
         [_p(_("Band"), "CellBold"), _markup(f"<b>{escape(band)}</b>", "Cell")],
     ]
     for sub in result.subscales:
-        verdict = _(sub.subscale.flag_text) if sub.flagged else _(sub.subscale.below_text)
+        verdict = _(sub.verdict, threshold=sub.subscale.threshold)
         score_text = _("%(score)s out of %(maximum)s", score=sub.score, maximum=sub.max_score)
         rows.append(
             [

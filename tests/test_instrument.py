@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +198,31 @@ def test_a_translation_changes_words_and_never_scores(epds):
     assert [o.score for o in translated.item(3).options] == [o.score for o in epds.item(3).options]
     assert translated.item(3).options[0].label == "a"
     assert translated.references == (epds.citation, "Test fixture, not a real translation")
+
+
+def test_the_readmes_cut_offs_match_the_instrument_file(epds):
+    """The README states every cut-off in prose; a change to the data must show up there too."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    *lower, top = epds.bands
+    expected = [f"the total is 0–{epds.max_total}", f"{top.min} or more {top.label.lower()}"]
+    expected += [f"{band.min}–{band.max} {band.label.lower()}" for band in lower]
+    for sub in epds.subscales:
+        items = ", ".join(str(n) for n in sub.items)
+        maximum = sum(epds.item(n).max_score for n in sub.items)
+        expected.append(
+            f"{sub.name} (items {items}; 0–{maximum}) is flagged at {sub.threshold} or more"
+        )
+        assert f"cut-off of {sub.threshold} or more" in sub.source.lower()  # the study's own
+    expected.append(f"tiers alone for a total of {epds.crisis_support.min_total} or more")
+    expected.append(
+        f"Any answer above {epds.safety_rule.min_score - 1} on item {epds.safety_rule.item} "
+        "raises the safety flag"
+    )
+    for fact in expected:
+        assert fact in readme, fact
+
+
+def test_the_cut_off_is_written_once_and_the_texts_take_it_as_a_placeholder(epds):
+    for sub in epds.subscales:
+        for text in (sub.flag_text, sub.below_text):
+            assert "%(threshold)s" in text and str(sub.threshold) not in text
