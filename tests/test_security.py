@@ -11,7 +11,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from screening.clinic import ConfigError
+from screening.errors import ConfigError
 from tests.helpers import (
     TEST_SECRET,
     all_first_options,
