@@ -114,7 +114,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> bytes:
 
 
 def _fhir(outcome: ScreeningResult, completed_at: datetime) -> bytes:
-    bundle = build_bundle(outcome, completed_at, screening_state().clinic)
+    bundle = build_bundle(outcome, completed_at, current_clinic())
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
