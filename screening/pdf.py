@@ -8,7 +8,7 @@ Paragraph markup.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -43,6 +43,8 @@ from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
 MARGIN = 15 * mm
+# The frame's width (A4 less the side margins): every table's columns are shares of it.
+BODY_WIDTH = A4[0] - 2 * MARGIN
 TOP_MARGIN = 10 * mm
 QR_SIZE = 26 * mm
 FOOTER_HEIGHT = 10 * mm
@@ -73,11 +75,15 @@ NOT_A_DIAGNOSIS = N_(
 FOR_WHOM = N_("This result applies to the person who is pregnant or has given birth.")
 
 
+class MissingFontError(RuntimeError):
+    """An interface language's script cannot be printed: the PDF font is not installed."""
+
+
 @cache
 def fonts() -> tuple[str, str]:
     """Regular and bold font names: DejaVu Sans Condensed (Unicode, Cyrillic included, about as
     wide as Helvetica; embedded as a subset) when installed, else the built-in Helvetica, which
-    has no Cyrillic."""
+    has no Cyrillic (``require_fonts_for()`` stops start-up rather than print without it)."""
     for directory in FONT_DIRECTORIES:
         regular = directory / "DejaVuSansCondensed.ttf"
         bold = directory / "DejaVuSansCondensed-Bold.ttf"
@@ -93,6 +99,31 @@ def fonts() -> tuple[str, str]:
             )
             return "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
     return "Helvetica", "Helvetica-Bold"
+
+
+def require_fonts_for(language_names: Iterable[str]) -> None:
+    """Stop start-up if a language, judged by its own name (e.g. 'Українська'), needs letters
+    that the built-in Helvetica lacks and the Unicode font is not installed: a Ukrainian PDF
+    must never come out in Helvetica's empty boxes."""
+    if fonts()[0] != "Helvetica":
+        return
+    unprintable = [name for name in language_names if not _in_helvetica(name)]
+    if unprintable:
+        folders = ", ".join(str(directory) for directory in FONT_DIRECTORIES)
+        raise MissingFontError(
+            f"The PDF cannot print {', '.join(unprintable)}: DejaVuSansCondensed.ttf and "
+            f"DejaVuSansCondensed-Bold.ttf were not found in {folders}. On Debian or Ubuntu: "
+            "apt-get install fonts-dejavu-core"
+        )
+
+
+def _in_helvetica(text: str) -> bool:
+    """Whether the built-in fonts (WinAnsi encoding) have every letter of ``text``."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @cache
@@ -231,7 +262,7 @@ def _summary(printout: Printout) -> Table:
             ),
         ]
     )
-    table = Table(rows, colWidths=[38 * mm, 142 * mm])
+    table = Table(rows, colWidths=_columns(38, 142))
     table.setStyle(
         TableStyle(
             [
@@ -242,6 +273,11 @@ def _summary(printout: Printout) -> Table:
         )
     )
     return table
+
+
+def _columns(*shares: float) -> list[float]:
+    """Column widths that fill the frame, in proportion to ``shares``."""
+    return [BODY_WIDTH * share / sum(shares) for share in shares]
 
 
 def _plain_cells(*commands: tuple) -> list[tuple]:
@@ -265,7 +301,7 @@ def _answers_table(printout: Printout) -> Table:
             ]
         )
     rows.append(["", _("Total"), "", str(result.total)])
-    table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
+    table = Table(rows, colWidths=_columns(9, 78, 80, 13))
     table.setStyle(
         TableStyle(
             _plain_cells(
@@ -290,7 +326,7 @@ def _blank_lines(printout: Printout) -> Table:
         [_("Patient name:"), "", _("Date of birth:"), ""],
         [_("Clinician:"), "", _("Signature:"), ""],
     ]
-    table = Table(rows, colWidths=[26 * mm, 68 * mm, 26 * mm, 60 * mm], rowHeights=7 * mm)
+    table = Table(rows, colWidths=_columns(26, 68, 26, 60), rowHeights=7 * mm)
     regular, _bold = fonts()
     table.setStyle(
         TableStyle(
@@ -334,7 +370,7 @@ def _for_the_clinician(printout: Printout) -> Table:
         )
     )
     qr = QrFlowable(printout.result_code, QR_SIZE)
-    table = Table([[lines, qr]], colWidths=[180 * mm - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    table = Table([[lines, qr]], colWidths=[BODY_WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -391,13 +427,13 @@ def _draw_footer(printout: Printout) -> object:
         canvas.setFillColor(MUTED)
         canvas.setStrokeColor(RULE)
         y = MARGIN - 4 * mm
-        canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
+        canvas.line(MARGIN, y + 3.5 * mm, MARGIN + BODY_WIDTH, y + 3.5 * mm)
         phone = _("Tel. %(phone)s", phone=clinic.phone)
         page = _("Page %(number)s", number=canvas.getPageNumber())
         not_diagnosis = _("Screening, not diagnosis")
         right = f"{not_diagnosis} \u00b7 {page}"
-        canvas.drawRightString(A4[0] - MARGIN, y, right)
-        room = A4[0] - 2 * MARGIN - canvas.stringWidth(right) - 4 * mm
+        canvas.drawRightString(MARGIN + BODY_WIDTH, y, right)
+        room = BODY_WIDTH - canvas.stringWidth(right) - 4 * mm
         canvas.drawString(MARGIN, y, _fitted(f"{clinic.name} \u00b7 {phone}", canvas, room))
         canvas.restoreState()
 

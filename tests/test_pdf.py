@@ -186,3 +186,22 @@ def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_sour
     translated = replace(result, instrument=replace(epds, validated_source="Validated ZZ source"))
     text = pdf_text(render_pdf(Printout(translated, clinic, COMPLETED_AT, CODE)), tmp_path)
     assert "Validated ZZ source" in text
+
+
+def test_start_up_stops_when_a_cyrillic_language_has_no_font(make_app, monkeypatch, tmp_path):
+    from screening import pdf
+
+    monkeypatch.setattr(pdf, "FONT_DIRECTORIES", (tmp_path / "no-fonts",))
+    pdf.fonts.cache_clear()
+    try:
+        with pytest.raises(
+            pdf.MissingFontError,
+            match=r"cannot print Українська, Русский: .*"
+            r"DejaVuSansCondensed\.ttf.*apt-get install fonts-dejavu-core",
+        ):
+            make_app()
+        pdf.require_fonts_for(["English", "Français"])  # Helvetica has these letters
+    finally:
+        monkeypatch.undo()
+        pdf.fonts.cache_clear()
+    assert pdf.fonts()[0] == "DejaVuSansCondensed"
