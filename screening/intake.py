@@ -6,16 +6,16 @@ looked up: the code itself carries the answers, checked by its MAC.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.dates import now_utc
-from screening.extensions import limiter
+from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
-from screening.pages import NO_STORE, Page, result_page
+from screening.pages import Page, form_page, result_page
 from screening.result_code import ResultCodeError, check_age, decode
 from screening.scoring import score
 from screening.state import current_instrument, screening_state
@@ -34,21 +34,20 @@ class IntakeForm(PostedForm):
 
 
 def _page(form: IntakeForm, status: int, message: str | LazyString | None = None) -> Page:
-    return render_template("intake.html", form=form, message=message), status, NO_STORE
-
-
-def _rate_limit() -> str:
-    return str(current_app.config["INTAKE_RATE_LIMIT"])
+    return form_page("intake.html", form, status, message)
 
 
 @bp.get("/intake")
 def start() -> Page:
+    """The empty intake form, focused on the code field for a scanner."""
     return _page(IntakeForm(formdata=None), 200)
 
 
 @bp.post("/intake")
-@limiter.limit(_rate_limit)
+@limiter.limit(limit_from_setting("INTAKE_RATE_LIMIT"))
 def restore() -> Page:
+    """Check the typed or scanned code and show its result as the patient saw it (with the
+    clinician's notes), or the form again with what is wrong (400)."""
     form = IntakeForm()
     if not form.validate():
         return _page(form, 400, csrf_message(form))
