@@ -47,8 +47,8 @@ CODE_CHANGED = _l(
     "clinic gave you."
 )
 GRANT_ENDED = N_(
-    "For your privacy, access lasts %(hours)s hours and it has ended. Please enter the access "
-    "code again."
+    "For your privacy, access ends %(hours)s h after the code is entered, and that time has "
+    "passed. Please enter the access code again."
 )
 KEY_PURPOSE = b"screening access grant"
 # Seconds a grant may seem to come from the future: servers behind one balancer may disagree.

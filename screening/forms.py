@@ -174,9 +174,18 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
         links.append(ErrorLink(SUBMIT_BUTTON_ID, UNREADABLE_MESSAGE))
     elif message := csrf_message(form):
         links.append(ErrorLink(SUBMIT_BUTTON_ID, message))
-    for item in instrument.items:
-        links.extend(
-            ErrorLink(f"{field_name(item.number)}-0", message)
-            for message in form[field_name(item.number)].errors
-        )
-    return links
+    return links + item_error_links(form, instrument)
+
+
+def item_error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
+    """One line per item error; each links to the first radio of its item."""
+    return [
+        ErrorLink(f"{field_name(item.number)}-0", message)
+        for item in instrument.items
+        if field_name(item.number) in form  # a re-posted result code has no item fields
+        for message in form[field_name(item.number)].errors
+    ]
+
+
+# Said above the item errors instead of a CSRF problem; the longest one sets the padded size.
+GLOBAL_MESSAGES = (CSRF_EXPIRED_MESSAGE, UNREADABLE_MESSAGE, NO_COOKIE_MESSAGE)

@@ -24,7 +24,15 @@ from werkzeug.datastructures import MultiDict
 from screening.clinician import restored_notes
 from screening.dates import for_people, now_utc
 from screening.fhir import build_bundle
-from screening.forms import ErrorLink, error_links, field_name, item_errors, kept_answers
+from screening.forms import (
+    GLOBAL_MESSAGES,
+    SUBMIT_BUTTON_ID,
+    ErrorLink,
+    field_name,
+    item_error_links,
+    item_errors,
+    kept_answers,
+)
 from screening.padding import (
     PaddingOverflow,
     extreme_answers,
@@ -177,12 +185,15 @@ def _length_for(kind: str) -> int:
 def _longest(kind: str) -> int:
     instrument = current_instrument()
     if kind == "questionnaire":
+        # Measured without this request's own state (an unreadable part, a failed CSRF check):
+        # the longest message about the whole form stands above every measured page instead.
+        above = ErrorLink(SUBMIT_BUTTON_ID, max(map(str, GLOBAL_MESSAGES), key=len))
         return max(
             len(
                 _questionnaire_html(
                     kept_answers(form, instrument),
                     item_errors(form, instrument),
-                    error_links(form, instrument),
+                    [above, *item_error_links(form, instrument)],
                 ).encode()
             )
             for form in _partial_forms()
@@ -202,14 +213,20 @@ def _longest_date() -> datetime:
 
 
 def _partial_forms() -> list[FlaskForm]:
-    """Questionnaires sent with some answers missing: the first or the last items answered."""
+    """Questionnaires sent with some answers missing (the first or the last items answered), and
+    one whose every answer names no option (a tampered form: each item gets that message)."""
     instrument = current_instrument()
     numbers = [item.number for item in instrument.items]
+    posted = [
+        dict.fromkeys(answered, "0")
+        for count in range(len(numbers))
+        for answered in (numbers[:count], numbers[len(numbers) - count :])
+    ]
+    posted.append(dict.fromkeys(numbers, str(max(len(item.options) for item in instrument.items))))
     forms = []
-    for count in range(len(numbers)):
-        for answered in (numbers[:count], numbers[len(numbers) - count :]):
-            data = MultiDict({field_name(number): "0" for number in answered})
-            form = screening_state().questionnaire_form_class(formdata=data, meta={"csrf": False})
-            form.validate()
-            forms.append(form)
+    for answers in posted:
+        data = MultiDict({field_name(number): value for number, value in answers.items()})
+        form = screening_state().questionnaire_form_class(formdata=data, meta={"csrf": False})
+        form.validate()
+        forms.append(form)
     return forms

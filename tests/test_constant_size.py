@@ -93,3 +93,30 @@ def test_padding_refuses_a_body_longer_than_its_length():
         pad_text("é" * 3, 5)  # six bytes
     with pytest.raises(PaddingOverflow):
         pad_pdf(b"x" * 40, 41)
+
+
+# Found by the attack run: the questionnaire's padded length must not depend on the request
+# that first measured it, nor grow with messages that only a tampered form gets.
+
+
+def raw_post(client, body: bytes, language: str):
+    return client.post(
+        f"/?lang={language}", data=body, content_type="application/x-www-form-urlencoded"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_questionnaire_length_holds_whatever_came_first(make_app, language):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    client.get("/")  # a session cookie, as a browser has
+    unreadable = raw_post(client, b"item_2=\xff&item_1=0", language)  # measured first
+    no_cookie = make_app(WTF_CSRF_ENABLED=True).test_client()
+    others = [
+        client.post(f"/?lang={language}", data={"item_1": "0"}),  # CSRF token missing
+        no_cookie.post(f"/?lang={language}", data={"item_1": "0"}),
+        client.post(f"/?lang={language}", data=answers_form(dict.fromkeys(range(1, 11), 9))),
+    ]
+    english = raw_post(client, b"item_2=\xff&item_1=0", "en").get_data(as_text=True)
+    assert "could not be read" in english
+    assert {len(response.data) for response in [unreadable, *others]} == {len(unreadable.data)}
+    assert {response.status_code for response in [unreadable, *others]} == {400}

@@ -149,9 +149,18 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     assert limiter in app.extensions["limiter"]
     assert app.extensions["babel"].instance is babel
     assert isinstance(app.extensions["screening"], ScreeningState)
-    assert set(app.blueprints) == {"access", "screening", "intake"}
+    assert "screening_callback" in app.extensions  # the call-back's checked mail settings
+    assert set(app.blueprints) == {"access", "screening", "intake", "callback"}
     assert {f.__name__ for f in app.before_request_funcs[None]} >= {"guard"}
-    for name in ("fragment", "csrf_token", "languages", "phone_link", "opening_status"):
+    globals_ = (
+        "fragment",
+        "csrf_token",
+        "languages",
+        "phone_link",
+        "opening_status",
+        "callback_form",
+    )
+    for name in globals_:
         assert name in app.jinja_env.globals, name
     assert app.template_folder and app.template_folder.endswith("templates")
 

@@ -219,7 +219,7 @@ class TestAccessCode:
         monkeypatch.setattr(time, "time", lambda: now + 2 * 3600 + 5)
         page = guarded.get("/")
         assert 'name="item_1"' not in page.text
-        assert "access lasts 2 hours and it has ended" in page.text
+        assert "access ends 2 h after the code is entered, and that time has passed" in page.text
 
     def test_a_grant_from_a_server_whose_clock_is_a_little_ahead_is_accepted(self, guarded):
         guarded.post("/access", data={"code": self.CODE})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 from markupsafe import escape
@@ -54,7 +55,8 @@ def test_questionnaire_shows_every_item_and_option_verbatim_in_order(client, epd
             assert label in body
             position = text.index(option.label, position)
     assert text.index(epds.notice) > position
-    assert "<script" not in body
+    # One small script, the item-10 crisis prompt; the questionnaire works without it.
+    assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/crisis-prompt.js" defer>']
 
 
 def test_incomplete_submission_keeps_answers_and_links_each_missing_item(client):
@@ -265,3 +267,27 @@ def test_pages_link_under_the_prefix_of_their_own_request(client):
         page = client.get("/", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
         assert f'href="{prefix}/about"' in page
         assert other not in page
+
+
+@pytest.mark.parametrize("route", ["/result.pdf", "/result.fhir.json", "/language"])
+def test_a_re_post_without_a_valid_csrf_token_keeps_every_answer(make_app, route):
+    """Found by the attack run: a stale or missing token on a re-post gave a 500."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    answers = dict.fromkeys(range(1, 11), 1)
+    data = result_code_form(app, answers) | {"page": "result", "lang": "en"}
+    response = app.test_client().post(route, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page.count(" checked") == 10
+    assert "could not be sent safely" in page
+
+
+@pytest.mark.parametrize("route", ["/result.pdf", "/result.fhir.json", "/language"])
+def test_re_posts_refuse_a_code_older_than_the_maximum_age(make_app, route):
+    """Found by the attack run: RESULT_CODE_MAX_AGE_DAYS held at intake but not on re-posts."""
+    app = make_app(RESULT_CODE_MAX_AGE_DAYS=30)
+    old = datetime(2025, 10, 25, 9, 30, tzinfo=UTC)
+    data = result_code_form(app, all_first_options(), old) | {"page": "result", "lang": "en"}
+    response = app.test_client().post(route, data=data)
+    assert response.status_code == 400
+    assert "days old" in response.get_data(as_text=True)
