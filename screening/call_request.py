@@ -85,7 +85,9 @@ def slot_label(slot: Slot, today: date, language: str, translate: Callable[..., 
     elif slot.day == today + timedelta(days=1):
         day = translate(TOMORROW)
     else:
-        day = format_date(slot.day, "EEEE d MMMM", locale=language)
+        # Ukrainian and Russian write "Понеділок, 30 листопада"; English "Monday 30 November".
+        pattern = "EEEE d MMMM" if language == "en" else "EEEE, d MMMM"
+        day = format_date(slot.day, pattern, locale=language)
         day = day[:1].upper() + day[1:]  # Ukrainian and Russian day names are lower case
     part = translate(next(label for name, _s, _e, label in PARTS if name == slot.part))
     return translate(

@@ -41,7 +41,7 @@ from screening.call_request import (
     plain_name,
     slot_label,
 )
-from screening.dates import for_people
+from screening.dates import for_people, now_utc
 from screening.extensions import limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
@@ -57,7 +57,7 @@ from screening.marks import N_
 from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
-from screening.result_code import ResultCodeError, decode
+from screening.result_code import ResultCodeError, check_age, decode, encode
 from screening.scoring import ScreeningResult, score
 from screening.state import current_clinic, screening_state
 
@@ -193,9 +193,25 @@ def _verified_result(code: str) -> ScreeningResult | None:
     state = screening_state()
     try:
         restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
     except ResultCodeError:
         abort(400)
     return score(state.instrument, restored.answers)
+
+
+def _canonical_code(code: str) -> str:
+    """A verified code as the result page shows it, whatever spacing or case it was posted in:
+    only the server's own rendering of it goes into an email."""
+    state = screening_state()
+    restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+    return encode(state.instrument, restored.answers, restored.completed_at, state.result_code_key)
+
+
+def public_url(endpoint: str) -> str:
+    """A link for outside the browser (an email, a calendar file). Built from the request's
+    host only when TRUSTED_HOSTS has vouched for it; otherwise the path alone, so a forged Host
+    header can never put another site's address into the clinic's mailbox."""
+    return url_for(endpoint, _external=bool(current_app.config.get("TRUSTED_HOSTS")))
 
 
 def _chosen_time(form: CallbackForm, language: str) -> str:
@@ -217,8 +233,8 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     if result is not None and result.safety_flag:
         lines.append(
             gettext(
-                "Priority: their answers call for a conversation with a professional today. "
-                "Please call as soon as you can."
+                "Priority: their answers call for a conversation with a professional without "
+                "delay. Please call as soon as you can."
             )
         )
     lines += [
@@ -229,12 +245,10 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
         gettext("Language for the call: %(language)s", language=LANGUAGES[form.language.data]),
     ]
     if result is not None and form.include_code.data:
-        lines.append(gettext("Result code: %(code)s", code=form.result_code.data.strip().upper()))
+        code = _canonical_code(form.result_code.data)
+        lines.append(gettext("Result code: %(code)s", code=code))
         lines.append(
-            gettext(
-                "Open it at %(url)s to see the answers.",
-                url=url_for("intake.start", _external=True),
-            )
+            gettext("Open it at %(url)s to see the answers.", url=public_url("intake.start"))
         )
     else:
         lines.append(gettext("Result code: not shared"))
@@ -317,7 +331,7 @@ def reminder() -> Response:
     description = gettext(
         "Time to repeat the wellbeing questionnaire: %(url)s . "
         "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
-        url=url_for("screening.questionnaire", _external=True),
+        url=public_url("screening.questionnaire"),
         clinic=clinic.name,
         phone=clinic.phone,
         hours=clinic.hours,
@@ -326,7 +340,7 @@ def reminder() -> Response:
         Reminder(
             summary=summary,
             description=description,
-            url=url_for("screening.questionnaire", _external=True),
+            url=public_url("screening.questionnaire"),
             starts=reminder_start(now, days, clinic.timezone),
             uid=f"{uuid.uuid4()}@screening",
             stamp=now,

@@ -116,7 +116,8 @@ NUMBER_KEYS = (
     ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
     ("ACCESS_GRANT_HOURS", 1, 31 * 24),
     ("SMTP_PORT", 1, 65535),
-    ("SMTP_TIMEOUT", 1, 120),
+    # Well under gunicorn's 30 s worker timeout: a slow mail server must not cost a worker.
+    ("SMTP_TIMEOUT", 1, 20),
     ("REMINDER_DAYS", 1, 365),
     ("REMINDER_DAYS_SOONER", 1, 365),
 )

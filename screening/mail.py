@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -134,7 +135,34 @@ def build_message(settings: MailSettings, subject: str, body: str) -> EmailMessa
 
 
 def send(settings: MailSettings, message: EmailMessage) -> None:
-    """Hand the message to the SMTP server; raise MailError if it did not take it."""
+    """Hand the message to the SMTP server within ``settings.timeout`` seconds in all; raise
+    MailError if it did not take it by then.
+
+    smtplib's timeout holds for each read, so a server that drips a line every few seconds
+    could hold the request (and a worker) past gunicorn's timeout. The conversation runs in a
+    thread instead, and the request stops waiting at the deadline; the thread ends by itself
+    at its next socket timeout.
+    """
+    failure: list[MailError] = []
+    conversation = threading.Thread(
+        target=_deliver, args=(settings, message, failure), name="smtp", daemon=True
+    )
+    conversation.start()
+    conversation.join(settings.timeout)
+    if conversation.is_alive():
+        raise MailError(f"SMTP {settings.host}:{settings.port}: no answer in {settings.timeout} s")
+    if failure:
+        raise failure[0]
+
+
+def _deliver(settings: MailSettings, message: EmailMessage, failure: list[MailError]) -> None:
+    try:
+        _converse(settings, message)
+    except MailError as error:
+        failure.append(error)
+
+
+def _converse(settings: MailSettings, message: EmailMessage) -> None:
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
             if settings.starttls:

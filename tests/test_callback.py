@@ -5,11 +5,14 @@ personal; the rate limit; hostile input; and the start-up checks of the settings
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +26,7 @@ from screening import create_app
 from screening.call_request import call_slots, normalised_phone, plain_name
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
-from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores
+from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
 from tests.mailbox import Mailbox, smtp_server
 from tests.servers import free_port
 
@@ -174,7 +177,7 @@ def test_done_means(make_app, epds, mailbox):
     assert message["To"] == INTAKE
     body = message.get_content()
     assert PHONE_NORMALISED in body and NAME in body
-    assert "Понеділок 30 листопада, ранок (10:00–12:00)" in body
+    assert "Понеділок, 30 листопада, вранці (10:00–12:00)" in body
     assert code in body and "/intake" in body
     assert "Українська" in body
     subject = message["Subject"]
@@ -518,3 +521,79 @@ def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog,
                 lengths.add(len(page.data))
     assert not caplog.records  # nothing outgrew its padded length
     assert len(lengths) == 1
+
+
+# Found by the attack run on the call-back.
+
+
+@pytest.fixture
+def dripping_server():
+    """An SMTP server that sends its greeting one line every half second, for ever: each read
+    meets smtplib's per-read timeout, so only a deadline on the whole conversation ends it."""
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def drip() -> None:
+        listener.settimeout(5)
+        with contextlib.suppress(OSError), listener.accept()[0] as connection:
+            while not stop.wait(0.5):
+                connection.sendall(b"220-still here\r\n")
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(10)
+    listener.close()
+
+
+def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping_server):
+    client = make_app(**mail_settings(dripping_server, SMTP_TIMEOUT=2)).test_client()
+    started = time.monotonic()
+    response = client.post("/call-back", data=request_form())
+    assert response.status_code == 503
+    # Bounded by SMTP_TIMEOUT, not by the server (a generous bound: this is no speed test).
+    assert time.monotonic() - started < 15
+
+
+def test_the_email_link_never_comes_from_an_untrusted_host(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    code = result_code(client, epds, TOTAL_14)
+    form = request_form(code, include_code="y")
+    assert client.post("/call-back", data=form, headers={"Host": "evil.example"}).status_code == 200
+    body = mailbox.messages[0].get_content()
+    assert "evil.example" not in body and "Open it at /intake" in body
+    trusted = make_app(
+        **mail_settings(mailbox.port, CLINIC_LANGUAGE="en", TRUSTED_HOSTS="clinic.example")
+    )
+    forged = trusted.test_client().post("/call-back", data=form, headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    assert (
+        trusted.test_client()
+        .post("/call-back", data=form, headers={"Host": "clinic.example"})
+        .status_code
+        == 200
+    )
+    assert "http://clinic.example/intake" in mailbox.messages[-1].get_content()
+
+
+def test_the_email_carries_the_code_as_the_server_writes_it(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    code = result_code(client, epds, TOTAL_14)
+    mangled = code.lower().replace("-", "\r\n\r\n---\r\n", 1)  # as the attack run posted it
+    assert (
+        client.post("/call-back", data=request_form(mangled, include_code="y")).status_code == 200
+    )
+    body = mailbox.messages[0].get_content()
+    assert f"Result code: {code}\r\n" in body and "---" not in body
+
+
+def test_call_back_and_reminder_refuse_a_code_past_the_maximum_age(make_app, epds, mailbox):
+    app = make_app(**mail_settings(mailbox.port, RESULT_CODE_MAX_AGE_DAYS=1))
+    old = result_code_form(app, indexes_for_scores(epds, FLAGGED), datetime(2026, 8, 1, tzinfo=UTC))
+    client = app.test_client()
+    assert client.post("/call-back", data=request_form(old["result_code"])).status_code == 400
+    assert client.post("/reminder.ics", data=old).status_code == 400
+    assert mailbox.messages == []

@@ -15,7 +15,7 @@ from tests.mailbox import Mailbox, smtp_server
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
-PROMPT = "Thank you for telling us"
+PROMPT = "Help is available now"
 TOTAL_14 = dict.fromkeys(range(1, 11), 1) | {10: 0, 1: 3, 2: 3, 3: 2}
 
 
