@@ -15,7 +15,7 @@ from benchmarks.figures import Figure, median, p95, timings
 from screening import create_app
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
-from screening.instrument import load_instrument
+from screening.instrument_file import load_instrument
 from screening.scoring import score
 from tests.helpers import TEST_SECRET, answers_form
 

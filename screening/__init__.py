@@ -6,63 +6,28 @@ import os
 from pathlib import Path
 
 from babel.lists import format_list
-from flask import Flask, render_template
-from flask_babel import LazyString, get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask import Flask
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, SecurityError
 
 from screening.about import load_clinic_texts
 from screening.bodies import register_bodies
 from screening.clinic import clinic_from_config, clinics_by_language, phone_uri
 from screening.config import load_config
 from screening.dates import now_utc
+from screening.error_pages import register_error_pages
 from screening.extensions import babel, limiter
 from screening.forms import build_questionnaire_form
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
-from screening.instrument import load_instrument, load_translations
-from screening.pdf import styles
+from screening.instrument_file import load_instrument, load_translations
+from screening.pdf import require_fonts_for, styles
 from screening.result_code import derive_key
 from screening.security import register_security
 from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
-    400: (
-        _l("Something was not right"),
-        _l(
-            "The page could not use what was sent. "
-            "Please go back to the questionnaire and try again."
-        ),
-    ),
-    403: (
-        _l("Not open to you"),
-        _l("This page is not open to you. Please start from the questionnaire."),
-    ),
-    404: (_l("Page not found"), _l("There is no page at this address.")),
-    405: (
-        _l("Page cannot be opened this way"),
-        _l("This page cannot be opened this way. Please start from the questionnaire."),
-    ),
-    413: (
-        _l("Too much was sent"),
-        _l("What was sent was too large to accept. Please go back to the questionnaire."),
-    ),
-    429: (
-        _l("Too many attempts"),
-        _l(
-            "There have been too many attempts. "
-            "Please wait a few minutes and try again, or call us."
-        ),
-    ),
-    500: (
-        _l("Something went wrong"),
-        _l("Something went wrong on our side. Your answers were not stored anywhere."),
-    ),
-}
 
 
 def create_app(test_config: dict[str, object] | None = None) -> Flask:
@@ -87,6 +52,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
 def register_state(app: Flask) -> None:
     # Load the PDF fonts and styles now: the first PDF should not pay for them, and a worker's
     # memory after start-up should already include them.
+    require_fonts_for(LANGUAGES.values())
     styles()
     instrument = load_instrument()
     clinic = clinic_from_config(app.config)
@@ -121,21 +87,6 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(intake.bp)
     app.register_blueprint(callback.bp)
     callback.install(app)
-
-
-def register_error_pages(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
-        if isinstance(error, SecurityError):
-            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
-            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
-        title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
-        return (
-            render_template("errors.html", title=title, message=message),
-            error.code or 500,
-            {"Cache-Control": "no-store"},
-        )
-
-    app.register_error_handler(HTTPException, render_error)
 
 
 def phone_link(uri: str, number: str) -> Markup:

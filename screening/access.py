@@ -17,7 +17,6 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -28,10 +27,10 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from screening.extensions import limiter
+from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message, kept_answers
 from screening.marks import N_
-from screening.pages import Page, questionnaire_page
+from screening.pages import Page, form_page, questionnaire_page
 from screening.state import current_instrument, screening_state
 
 bp = Blueprint("access", __name__)
@@ -99,11 +98,8 @@ def access_problem() -> str | LazyString | None:
     return _grant_problem()
 
 
-def _page(
-    form: AccessForm, status: int, message: str | LazyString | None = None
-) -> tuple[str, int]:
-    page = render_template("access.html", form=form, message=message, kept=_posted_answers())
-    return page, status
+def _page(form: AccessForm, status: int, message: str | LazyString | None = None) -> Page:
+    return form_page("access.html", form, status, message, kept=_posted_answers())
 
 
 def _posted_answers() -> dict[int, str]:
@@ -114,7 +110,7 @@ def _posted_answers() -> dict[int, str]:
     return kept_answers(screening_state().questionnaire_form(), current_instrument())
 
 
-def guard() -> tuple[str, int] | None:
+def guard() -> Page | None:
     """Before each request: show the access page instead of anything behind the code, saying
     why when an earlier grant was revoked or has ended."""
     if request.endpoint in OPEN_ENDPOINTS:
@@ -127,13 +123,10 @@ def guard() -> tuple[str, int] | None:
     return _page(AccessForm(formdata=None), 403, problem)
 
 
-def _rate_limit() -> str:
-    return str(current_app.config["ACCESS_CODE_RATE_LIMIT"])
-
-
 @bp.post("/access")
-@limiter.limit(_rate_limit)
-def enter() -> Response | tuple[str, int] | Page:
+@limiter.limit(limit_from_setting("ACCESS_CODE_RATE_LIMIT"))
+def enter() -> Response | Page:
+    """Check the access code; on success open the questionnaire, with any answers kept."""
     if not current_app.config["ACCESS_CODE"]:
         abort(404)
     if access_problem() is None:

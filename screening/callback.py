@@ -42,7 +42,7 @@ from screening.call_request import (
     slot_label,
 )
 from screening.dates import for_people, now_utc
-from screening.extensions import limiter
+from screening.extensions import limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -55,7 +55,7 @@ from screening.mail import (
 )
 from screening.marks import N_
 from screening.padding import pad_text, padded_length
-from screening.pages import NO_STORE, Page
+from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
 from screening.result_code import ResultCodeError, check_age, decode, encode
 from screening.scoring import ScreeningResult, score
@@ -182,12 +182,7 @@ def _error_links(form: CallbackForm) -> list[ErrorLink]:
 
 
 def _page(form: CallbackForm, status: int, failed: bool = False) -> Page:
-    page = render_template("callback.html", form=form, failed=failed, errors=_error_links(form))
-    return page, status, NO_STORE
-
-
-def _rate_limit() -> str:
-    return str(current_app.config["CALLBACK_RATE_LIMIT"])
+    return form_page("callback.html", form, status, failed=failed, errors=_error_links(form))
 
 
 def _verified_result(code: str) -> ScreeningResult | None:
@@ -274,7 +269,7 @@ def call_back_form() -> Page:
 
 
 @bp.post("/call-back")
-@limiter.limit(_rate_limit)
+@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"))
 def request_call() -> Page:
     mail = callback_settings().mail
     if mail is None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_day_names
 
+from screening.errors import ConfigError
 from screening.hours import (
     SCHEDULE,
     TIME_WORD,
@@ -33,10 +34,6 @@ MAX_TEXT_LENGTH = 200
 DAY_WORD = re.compile(r"\b(?:" + "|".join(WEEKDAYS) + r")\b")
 # The default crisis line's name, translated where it is shown; a clinic's own name is kept.
 LIFELINE_UKRAINE = N_("Lifeline Ukraine")
-
-
-class ConfigError(RuntimeError):
-    """A configuration value is missing or malformed; the message names the key."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from screening.clinic import LIFELINE_UKRAINE, ConfigError, flag
+from screening.clinic import LIFELINE_UKRAINE, flag
+from screening.errors import ConfigError
 
 DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# Limits only what is declared per view (access-code attempts); storage from RATELIMIT_STORAGE_URI.
+# Limits only what is declared per view (access-code and intake attempts); storage from
+# RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address)
+
+
+def limit_from_setting(key: str) -> Callable[[], str]:
+    """A limit for ``@limiter.limit`` read from the app's settings at each request, e.g.
+    ``limit_from_setting("INTAKE_RATE_LIMIT")``, so that each app (and test) uses its own."""
+
+    def limit() -> str:
+        return str(current_app.config[key])
+
+    return limit
+
 
 # Interface translations; the locale selector is given in create_app().
 babel = Babel()

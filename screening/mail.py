@@ -21,7 +21,8 @@ from typing import Any
 
 import phonenumbers
 
-from screening.clinic import ConfigError, flag
+from screening.clinic import flag
+from screening.errors import ConfigError
 
 # A plain mailbox address: no display name, no comments, nothing a header could be built from.
 ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import LazyString, get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -55,6 +55,19 @@ NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
 Page = tuple[str | bytes, int, dict[str, str]]
 SIZES_KEY = "screening.response_sizes"
 log = logging.getLogger(__name__)
+
+
+def form_page(
+    template: str,
+    form: FlaskForm,
+    status: int,
+    message: str | LazyString | None = None,
+    **context: object,
+) -> Page:
+    """A page around one short form (the access code, a result code): the form with what was
+    typed, a message above it if any, and ``no-store`` (the access page may carry answers)."""
+    page = render_template(template, form=form, message=message, **context)
+    return page, status, NO_STORE
 
 
 def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
@@ -126,7 +139,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> bytes:
 
 
 def _fhir(outcome: ScreeningResult, completed_at: datetime) -> bytes:
-    bundle = build_bundle(outcome, completed_at, screening_state().clinic)
+    bundle = build_bundle(outcome, completed_at, current_clinic())
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 

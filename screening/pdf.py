@@ -8,7 +8,7 @@ Paragraph markup.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -43,6 +43,8 @@ from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
 MARGIN = 15 * mm
+# The frame's width (A4 less the side margins): every table's columns are shares of it.
+BODY_WIDTH = A4[0] - 2 * MARGIN
 TOP_MARGIN = 10 * mm
 QR_SIZE = 26 * mm
 FOOTER_HEIGHT = 10 * mm
@@ -73,11 +75,15 @@ NOT_A_DIAGNOSIS = N_(
 FOR_WHOM = N_("This result applies to the person who is pregnant or has given birth.")
 
 
+class MissingFontError(RuntimeError):
+    """An interface language's script cannot be printed: the PDF font is not installed."""
+
+
 @cache
 def fonts() -> tuple[str, str]:
     """Regular and bold font names: DejaVu Sans Condensed (Unicode, Cyrillic included, about as
     wide as Helvetica; embedded as a subset) when installed, else the built-in Helvetica, which
-    has no Cyrillic."""
+    has no Cyrillic (``require_fonts_for()`` stops start-up rather than print without it)."""
     for directory in FONT_DIRECTORIES:
         regular = directory / "DejaVuSansCondensed.ttf"
         bold = directory / "DejaVuSansCondensed-Bold.ttf"
@@ -93,6 +99,31 @@ def fonts() -> tuple[str, str]:
             )
             return "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
     return "Helvetica", "Helvetica-Bold"
+
+
+def require_fonts_for(language_names: Iterable[str]) -> None:
+    """Stop start-up if a language, judged by its own name (e.g. 'Українська'), needs letters
+    that the built-in Helvetica lacks and the Unicode font is not installed: a Ukrainian PDF
+    must never come out in Helvetica's empty boxes."""
+    if fonts()[0] != "Helvetica":
+        return
+    unprintable = [name for name in language_names if not _in_helvetica(name)]
+    if unprintable:
+        folders = ", ".join(str(directory) for directory in FONT_DIRECTORIES)
+        raise MissingFontError(
+            f"The PDF cannot print {', '.join(unprintable)}: DejaVuSansCondensed.ttf and "
+            f"DejaVuSansCondensed-Bold.ttf were not found in {folders}. On Debian or Ubuntu: "
+            "apt-get install fonts-dejavu-core"
+        )
+
+
+def _in_helvetica(text: str) -> bool:
+    """Whether the built-in fonts (WinAnsi encoding) have every letter of ``text``."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @cache
@@ -219,7 +250,7 @@ def _summary(printout: Printout) -> Table:
         [paragraph(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
     ]
     for sub in result.subscales:
-        verdict = _(sub.subscale.flag_text) if sub.flagged else _(sub.subscale.below_text)
+        verdict = _(sub.verdict, threshold=sub.subscale.threshold)
         score_text = _("%(score)s out of %(maximum)s", score=sub.score, maximum=sub.max_score)
         rows.append(
             [
@@ -237,7 +268,7 @@ def _summary(printout: Printout) -> Table:
             ),
         ]
     )
-    table = Table(rows, colWidths=[38 * mm, 142 * mm])
+    table = Table(rows, colWidths=_columns(38, 142))
     table.setStyle(
         TableStyle(
             [
@@ -248,6 +279,11 @@ def _summary(printout: Printout) -> Table:
         )
     )
     return table
+
+
+def _columns(*shares: float) -> list[float]:
+    """Column widths that fill the frame, in proportion to ``shares``."""
+    return [BODY_WIDTH * share / sum(shares) for share in shares]
 
 
 # A table of rows with a shaded header row, as the answers table and the series table are.
@@ -281,7 +317,7 @@ def _answers_table(printout: Printout) -> Table:
             ]
         )
     rows.append(["", _("Total"), "", str(result.total)])
-    table = Table(rows, colWidths=[9 * mm, 78 * mm, 80 * mm, 13 * mm])
+    table = Table(rows, colWidths=_columns(9, 78, 80, 13))
     table.setStyle(
         TableStyle(
             plain_cells(
@@ -302,7 +338,7 @@ def _blank_lines(printout: Printout) -> Table:
         [_("Patient name:"), "", _("Date of birth:"), ""],
         [_("Clinician:"), "", _("Signature:"), ""],
     ]
-    table = Table(rows, colWidths=[26 * mm, 68 * mm, 26 * mm, 60 * mm], rowHeights=7 * mm)
+    table = Table(rows, colWidths=_columns(26, 68, 26, 60), rowHeights=7 * mm)
     regular, _bold = fonts()
     table.setStyle(
         TableStyle(
@@ -329,7 +365,11 @@ def _for_the_clinician(printout: Printout) -> Table:
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
     lines.append(paragraph(_("Bands used: %(bands)s.", bands=bands), "Small"))
-    sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]
+    sources = [
+        *instrument.references,
+        *instrument.interpretation_sources,
+        *(sub.source for sub in instrument.subscales),
+    ]
     lines += [paragraph(source, "Small") for source in sources]
     code_label = _("Result code:")
     explanation = _("restores this result on the clinic's intake page; it holds the answers")
@@ -342,7 +382,7 @@ def _for_the_clinician(printout: Printout) -> Table:
         )
     )
     qr = QrFlowable(printout.result_code, QR_SIZE)
-    table = Table([[lines, qr]], colWidths=[180 * mm - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    table = Table([[lines, qr]], colWidths=[BODY_WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -409,13 +449,13 @@ def draw_footer(clinic: Clinic, translate: Translate) -> Callable[[Canvas, BaseD
         canvas.setFillColor(MUTED)
         canvas.setStrokeColor(RULE)
         y = MARGIN - 4 * mm
-        canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
+        canvas.line(MARGIN, y + 3.5 * mm, MARGIN + BODY_WIDTH, y + 3.5 * mm)
         phone = _("Tel. %(phone)s", phone=clinic.phone)
         page = _("Page %(number)s", number=canvas.getPageNumber())
         not_diagnosis = _("Screening, not diagnosis")
         right = f"{not_diagnosis} \u00b7 {page}"
-        canvas.drawRightString(A4[0] - MARGIN, y, right)
-        room = A4[0] - 2 * MARGIN - canvas.stringWidth(right) - 4 * mm
+        canvas.drawRightString(MARGIN + BODY_WIDTH, y, right)
+        room = BODY_WIDTH - canvas.stringWidth(right) - 4 * mm
         canvas.drawString(MARGIN, y, _fitted(f"{clinic.name} \u00b7 {phone}", canvas, room))
         canvas.restoreState()
 

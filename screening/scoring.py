@@ -48,6 +48,11 @@ class SubscaleResult:
     def flagged(self) -> bool:
         return self.score >= self.subscale.threshold
 
+    @property
+    def verdict(self) -> str:
+        """The untranslated verdict; translate it with ``threshold=subscale.threshold``."""
+        return self.subscale.flag_text if self.flagged else self.subscale.below_text
+
 
 @dataclass(frozen=True)
 class ScreeningResult:

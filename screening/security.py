@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from screening.clinic import ConfigError
+from screening.errors import ConfigError
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

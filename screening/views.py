@@ -5,6 +5,23 @@ FHIR export and the result page's language switch are made from its result code 
 from a hidden field. The code is checked like one typed at intake, so a client cannot have the
 server sign answers or a completion time it did not attest itself. Nothing is stored, logged or
 cached.
+
+The path of ``POST /result.pdf``, from the result page's hidden fields to the PDF's bytes (the
+FHIR export and the result page's language switch take the same path to a different last step):
+
+1. ``result.html`` posts two hidden fields, ``result_code`` and ``csrf_token`` (``ResultForm``
+   in ``forms.py``).
+2. ``@on_posted_result`` (below) reads the code and ``result_code.decode()`` checks its seal
+   against this server's key and restores the answers and the completion minute; a code that
+   does not verify gets ``refused_code()`` (400), a failed CSRF token gets the questionnaire
+   back with the code's answers filled in (400).
+3. ``scoring.score()`` scores the restored answers again, in the interface language's
+   instrument (``current_instrument()``), and the decorator calls the view, ``result_pdf()``.
+4. ``pages.result_pdf()`` builds a ``Printout`` (result, clinic in the interface language,
+   completion time, its result code sealed again by ``result_code_for()``), ``pdf.render_pdf()``
+   lays out ``build_story()``, and the bytes are padded to one size per language
+   (``pages._padded``), so a response's length tells nothing about the answers.
+5. ``_download()`` sends them as an attachment named by the completion date, ``no-store``.
 """
 
 from __future__ import annotations
@@ -114,6 +131,7 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
 
 @bp.get("/")
 def questionnaire() -> Page:
+    """The blank questionnaire."""
     # No form object: a blank page needs only a CSRF token, and building ten fields is most of
     # the cost of a request.
     return _questionnaire()
@@ -121,6 +139,8 @@ def questionnaire() -> Page:
 
 @bp.post("/")
 def result() -> Page:
+    """Score the posted answers and show the result; a form with answers missing comes back
+    (400) with an error for each unanswered item."""
     form = screening_state().questionnaire_form()
     if not form.validate():
         return _questionnaire(form)
@@ -132,6 +152,7 @@ def result() -> Page:
 @bp.post("/result.pdf")
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
+    """The one-page PDF of the re-posted result, as a download."""
     body = pages.result_pdf(outcome, completed_at)
     return _download(body, "application/pdf", completed_at, "pdf")
 
@@ -139,6 +160,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
 @bp.post("/result.fhir.json")
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
+    """The re-posted result as a FHIR Bundle (clinician side), as a download."""
     body = pages.result_fhir(outcome, completed_at)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
@@ -159,10 +181,13 @@ def switch_language() -> Page:
 
 @bp.get("/about")
 def about() -> Page:
+    """What the screening is, the clinic's care (its own text if it has one) and where to get
+    help now."""
     paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
     return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
 
 
 @bp.get("/health")
 def health() -> tuple[str, int, dict[str, str]]:
+    """``ok`` for load balancers; it touches nothing that could fail."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

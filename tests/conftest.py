@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 
 from screening import create_app
-from screening.instrument import Instrument, load_instrument
+from screening.instrument import Instrument
+from screening.instrument_file import load_instrument
 from tests.helpers import TEST_SECRET
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from screening import create_app
 from screening.call_request import call_slots, normalised_phone, plain_name
-from screening.clinic import ConfigError
+from screening.errors import ConfigError
 from screening.hours import parse_schedule
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
 from tests.mailbox import Mailbox, smtp_server

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.clinic import ConfigError
+from screening.errors import ConfigError
 from screening.hours import OpeningStatus, describe, parse_schedule, status_at
 from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_text
 

@@ -120,3 +120,14 @@ def test_tampered_fhir_post_gets_400(app, client):
     code = result_code_form(app, ANSWERS)["result_code"]
     data = {"result_code": code[:5] + ("0" if code[5] != "0" else "1") + code[6:]}
     assert client.post("/result.fhir.json", data=data).status_code == 400
+
+
+def test_the_fhir_export_names_the_clinic_as_the_page_does(make_app):
+    app = make_app(CLINIC_NAME_UK="Клініка Тест")
+    client = app.test_client()
+    fields = result_code_form(app, ANSWERS)
+    for language, name in (("uk", "Клініка Тест"), ("en", DEFAULTS["CLINIC_NAME"])):
+        bundle = client.post(f"/result.fhir.json?lang={language}", data=fields).get_json()
+        observations = resources(bundle, "Observation")
+        performers = {p["display"] for r in observations for p in r.get("performer", [])}
+        assert performers == {name}

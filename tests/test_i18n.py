@@ -224,3 +224,18 @@ def test_dates_are_written_in_the_interface_language(client):
     result = client.post("/?lang=uk", data=answers_form(all_first_options()))
     completed = re.search(r'<p class="completed">([^<]+)<', result.get_data(as_text=True))[1]
     assert CYRILLIC.search(completed)
+
+
+@pytest.mark.parametrize(
+    ("language", "flagged", "below"),
+    [("uk", "Бал 5 або вище", "Нижче порога 5,"), ("ru", "Балл 5 или выше", "Ниже порога 5,")],
+)
+def test_the_subscale_cut_off_comes_from_the_data_in_every_language(
+    client, language, flagged, below
+):
+    high = all_first_options() | {3: 0, 4: 3, 5: 0}
+    page = client.post(f"/?lang={language}", data=answers_form(high)).get_data(as_text=True)
+    assert flagged in page and "%(threshold)s" not in page
+    low = {n: 0 for n in range(1, 11)} | {3: 3, 4: 0, 5: 3}
+    page = client.post(f"/?lang={language}", data=answers_form(low)).get_data(as_text=True)
+    assert below in page

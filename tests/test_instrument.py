@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
-from screening.instrument import INSTRUMENTS_DIR, InstrumentError, parse_instrument
+from screening.instrument import INSTRUMENTS_DIR, InstrumentError
+from screening.instrument_file import load_instrument, overlay, parse_instrument
 
 # Copied from shared/reference/epds.md, section 1b (version A), options top to bottom with scores.
 REFERENCE_ITEMS = [
@@ -104,20 +106,123 @@ def broken(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["items"].pop(), "bands must end"),
-        (lambda d: d["items"][0]["options"].pop(), "same number of options"),
-        (lambda d: d["items"][0]["options"][3].update(score=4), "each of 0..3"),
-        (lambda d: d["items"][2]["options"][0].update(score=2), "exactly once"),
-        (lambda d: d["items"][4].update(number=7), "numbered 1, 2, 3"),
-        (lambda d: d["items"][1].update(text=""), "'text' must not be empty"),
-        (lambda d: d["items"][1]["options"][0].update(score="0"), "'score' must be a int"),
-        (lambda d: d["bands"][1].update(min=11), "without gaps"),
-        (lambda d: d["bands"][2].update(max=29), "bands must end"),
-        (lambda d: d["subscales"][0].update(items=[3, 11]), "item numbers 1..10"),
-        (lambda d: d["safety_rule"].update(item=0), "safety_rule"),
-        (lambda d: d.pop("notice"), "'notice' must be a str"),
+        (lambda d: d["items"].pop(), r"bands: bands must end"),
+        (lambda d: d["items"][0]["options"].pop(), r"items: .*same number of options"),
+        (lambda d: d["items"][0]["options"][3].update(score=4), r"items\[0\]\.options: .*0\.\.3"),
+        (lambda d: d["items"][2]["options"][0].update(score=2), r"items\[2\].*exactly once"),
+        (lambda d: d["items"][4].update(number=7), r"items\[4\]\.number: .*numbered 1, 2, 3"),
+        (lambda d: d["items"][1].update(text=""), r"items\[1\]\.text: '' should be non-empty"),
+        (lambda d: d["items"][1].update(text="  "), r"items\[1\]\.text: '  ' must not be blank"),
+        (
+            lambda d: d["items"][1]["options"][0].update(score="0"),
+            r"items\[1\]\.options\[0\]\.score: '0' is not of type 'integer'",
+        ),
+        (lambda d: d["bands"][1].update(min=11), r"bands\[1\]: .*without gaps"),
+        (lambda d: d["bands"][2].update(max=29), r"bands: bands must end"),
+        (
+            lambda d: d["bands"][0].pop("flagged_advice"),
+            r"bands\[0\]: 'flagged_advice' is a required",
+        ),
+        (
+            lambda d: d["bands"][0].update(flaged_label="x"),
+            r"bands\[0\]: .*'flaged_label' was unexpected",
+        ),
+        (lambda d: d["subscales"][0].update(items=[3, 11]), r"subscales\[0\]\.items: .*1\.\.10"),
+        (lambda d: d["subscales"][0].update(threshold=None), r"subscales\[0\]\.threshold: None"),
+        (lambda d: d["safety_rule"].update(item=0), r"safety_rule\.item: 0 is less than"),
+        (lambda d: d["safety_rule"].update(item=11), r"safety_rule\.item: .*1\.\.10"),
+        (lambda d: d["example"].update(chosen=4), r"example\.chosen: must index one"),
+        (lambda d: d.update(code_number=8), r"code_number: 8 is greater than the maximum of 7"),
+        (
+            lambda d: d["crisis_support"].pop("min_total"),
+            r"crisis_support: 'min_total' is a required",
+        ),
+        (lambda d: d.pop("notice"), r"top level: 'notice' is a required property"),
+        (lambda d: d.pop("citation"), r"top level: 'citation' is a required property"),
     ],
 )
 def test_a_malformed_file_is_refused_with_a_clear_message(change, message):
-    with pytest.raises(InstrumentError, match=message):
+    with pytest.raises(InstrumentError, match=rf"^instrument: {message}"):
         parse_instrument(broken(change))
+
+
+def test_the_error_names_the_file(tmp_path):
+    path = tmp_path / "epds-local.json"
+    path.write_text(json.dumps(broken(lambda d: d["items"][1].update(text=""))), encoding="utf-8")
+    with pytest.raises(
+        InstrumentError, match=r"^instrument file epds-local\.json: items\[1\]\.text"
+    ):
+        load_instrument(path)
+
+
+def translation(change) -> dict:
+    data = {
+        "language": "uk",
+        "validated_source": "Test fixture, not a real translation",
+        "title": "T",
+        "preamble": "T",
+        "example": {"intro": "T", "stem": "T", "options": ["0", "1", "2", "3"], "explanation": "T"},
+        "lead_in": "T",
+        "items": [
+            {"number": n, "text": "T", "options": ["a", "b", "c", "d"]} for n in range(1, 11)
+        ],
+        "notice": "T",
+    }
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("validated_source"), r"top level: 'validated_source' is a required"),
+        (lambda d: d["items"].pop(), r"items: has 9 items, the instrument has 10"),
+        (lambda d: d["items"][3]["options"].pop(), r"items\[3\]: must be item 4 with 4 option"),
+        (lambda d: d["items"][3].update(number=5), r"items\[3\]: must be item 4"),
+        (lambda d: d["items"][3]["options"].__setitem__(0, ""), r"items\[3\]\.options\[0\]: ''"),
+        (lambda d: d["example"]["options"].pop(), r"example\.options: must be 4 texts"),
+        (
+            lambda d: d["items"][0].update(options=[{"label": "a", "score": 3}] * 4),
+            r"items\[0\]\.options\[\d\]: .*not of type 'string'",
+        ),
+        (lambda d: d.update(language="Ukrainian"), r"language: 'Ukrainian' does not match"),
+    ],
+)
+def test_a_malformed_translation_is_refused_with_a_clear_message(epds, change, message):
+    with pytest.raises(InstrumentError, match=rf"^translation epds\.uk\.json: {message}"):
+        overlay(epds, translation(change), "translation epds.uk.json")
+
+
+def test_a_translation_changes_words_and_never_scores(epds):
+    translated = overlay(epds, translation(lambda d: None), "translation epds.uk.json")
+    assert [o.score for o in translated.item(3).options] == [o.score for o in epds.item(3).options]
+    assert translated.item(3).options[0].label == "a"
+    assert translated.references == (epds.citation, "Test fixture, not a real translation")
+
+
+def test_the_readmes_cut_offs_match_the_instrument_file(epds):
+    """The README states every cut-off in prose; a change to the data must show up there too."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    *lower, top = epds.bands
+    expected = [f"the total is 0–{epds.max_total}", f"{top.min} or more {top.label.lower()}"]
+    expected += [f"{band.min}–{band.max} {band.label.lower()}" for band in lower]
+    for sub in epds.subscales:
+        items = ", ".join(str(n) for n in sub.items)
+        maximum = sum(epds.item(n).max_score for n in sub.items)
+        expected.append(
+            f"{sub.name} (items {items}; 0–{maximum}) is flagged at {sub.threshold} or more"
+        )
+        assert f"cut-off of {sub.threshold} or more" in sub.source.lower()  # the study's own
+    expected.append(f"tiers alone for a total of {epds.crisis_support.min_total} or more")
+    expected.append(
+        f"Any answer above {epds.safety_rule.min_score - 1} on item {epds.safety_rule.item} "
+        "raises the safety flag"
+    )
+    for fact in expected:
+        assert fact in readme, fact
+
+
+def test_the_cut_off_is_written_once_and_the_texts_take_it_as_a_placeholder(epds):
+    for sub in epds.subscales:
+        for text in (sub.flag_text, sub.below_text):
+            assert "%(threshold)s" in text and str(sub.threshold) not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from html import escape
 
 import pytest
 
@@ -137,3 +138,11 @@ def test_codes_older_than_the_maximum_age_are_refused_with_a_clear_message(make_
     assert "more than 90 days old" in refused.get_data(as_text=True)
     code, _ = screen(client)
     assert client.post("/intake", data={"code": code}).status_code == 200
+
+
+def test_the_restored_result_shows_the_band_source_and_the_scales_citation(client, epds):
+    code, _ = screen(client)
+    page = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    total = sum(epds.item(n).options[i].score for n, i in ANSWERS.items())
+    assert escape(epds.band_for(total).source) in page
+    assert f"<li>{escape(epds.citation)}</li>" in page

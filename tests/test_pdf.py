@@ -175,3 +175,33 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     for x0, y0, x1, y1 in boxes:
         assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height
     assert overlapping(boxes) == []
+
+
+def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_source(
+    epds, clinic, tmp_path
+):
+    result = result_for(epds, HIGH)
+    text = pdf_text(render_pdf(Printout(result, clinic, COMPLETED_AT, CODE)), tmp_path)
+    assert "doi:10.1192/bjp.150.6.782" in text
+    translated = replace(result, instrument=replace(epds, validated_source="Validated ZZ source"))
+    text = pdf_text(render_pdf(Printout(translated, clinic, COMPLETED_AT, CODE)), tmp_path)
+    assert "Validated ZZ source" in text
+
+
+def test_start_up_stops_when_a_cyrillic_language_has_no_font(make_app, monkeypatch, tmp_path):
+    from screening import pdf
+
+    monkeypatch.setattr(pdf, "FONT_DIRECTORIES", (tmp_path / "no-fonts",))
+    pdf.fonts.cache_clear()
+    try:
+        with pytest.raises(
+            pdf.MissingFontError,
+            match=r"cannot print Українська, Русский: .*"
+            r"DejaVuSansCondensed\.ttf.*apt-get install fonts-dejavu-core",
+        ):
+            make_app()
+        pdf.require_fonts_for(["English", "Français"])  # Helvetica has these letters
+    finally:
+        monkeypatch.undo()
+        pdf.fonts.cache_clear()
+    assert pdf.fonts()[0] == "DejaVuSansCondensed"

@@ -11,7 +11,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from screening.clinic import ConfigError
+from screening.errors import ConfigError
 from tests.helpers import (
     TEST_SECRET,
     all_first_options,
@@ -200,6 +200,7 @@ class TestAccessCode:
         answers = answers_form({n: n % 4 for n in range(1, 11)})
         refused = guarded.post("/", data=answers)
         assert refused.status_code == 403
+        assert refused.headers["Cache-Control"] == "no-store, no-transform"  # it holds answers
         carried = {k: v for k, v in hidden_fields(refused.text).items() if k.startswith("item_")}
         assert carried == answers
         wrong = guarded.post("/access", data=carried | {"code": "nope"})

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.chart import SVG_BOX
-from screening.instrument import INSTRUMENTS_DIR, load_instrument, parse_instrument
+from screening.instrument import INSTRUMENTS_DIR
+from screening.instrument_file import load_instrument, parse_instrument
 from screening.result_code import derive_key, encode, encode_v1, normalise
 from screening.scoring import score
 from screening.series import MAX_CODES, restore_series, split_codes

@@ -1,0 +1,62 @@
+"""Error pages: the title and message a person reads for each HTTP error, and the handler.
+
+Every error renders ``errors.html`` with ``no-store``; the wording is here so that
+``create_app()`` only wires. A Host outside ``TRUSTED_HOSTS`` gets a plain-text answer, since
+no URL (and so no styled page) can be built for it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, SecurityError
+
+ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
+    400: (
+        _l("Something was not right"),
+        _l(
+            "The page could not use what was sent. "
+            "Please go back to the questionnaire and try again."
+        ),
+    ),
+    403: (
+        _l("Not open to you"),
+        _l("This page is not open to you. Please start from the questionnaire."),
+    ),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (
+        _l("Page cannot be opened this way"),
+        _l("This page cannot be opened this way. Please start from the questionnaire."),
+    ),
+    413: (
+        _l("Too much was sent"),
+        _l("What was sent was too large to accept. Please go back to the questionnaire."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l(
+            "There have been too many attempts. "
+            "Please wait a few minutes and try again, or call us."
+        ),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("Something went wrong on our side. Your answers were not stored anywhere."),
+    ),
+}
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
+            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
+        return (
+            render_template("errors.html", title=title, message=message),
+            error.code or 500,
+            {"Cache-Control": "no-store"},
+        )
+
+    app.register_error_handler(HTTPException, render_error)
