@@ -99,12 +99,11 @@ def register_state(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
+    catalogues = Path(__file__).parent / "translations"
     babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        app, locale_selector=select_locale, default_translation_directories=str(catalogues)
     )
-    register_languages(app)
+    register_languages(app, catalogues)
 
 
 def register_views(app: Flask) -> None:
