@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock audit-deps load audit bench messages translations clean
+.PHONY: run serve test lint format lock audit-deps load audit bench messages translations clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ translations: $(STAMP)
 ## run: serve the app on http://127.0.0.1:5000 with built-in defaults (development key in instance/)
 run: $(STAMP) translations
 	SCREENING_DEVELOPMENT=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+## serve: the production stack on https://localhost:8443 (Caddy, 2 gunicorn instances, Redis);
+## installs caddy and redis-server if missing; Ctrl-C stops it all
+serve: $(STAMP) translations
+	command -v caddy >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq caddy redis-server; }
+	$(BIN)/python -m tools.serve
 
 ## test: run the whole suite (unit, views, PDF, gunicorn and browser tests) and the lint checks
 test: $(STAMP) lint translations
