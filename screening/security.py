@@ -7,8 +7,15 @@ script, and it does not send Cross-Origin-Opener-Policy, which we need anyway.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,8 +56,32 @@ def register_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         return response
 
+    app.wsgi_app = SizedBodies(app.wsgi_app, int(app.config["MAX_CONTENT_LENGTH"]))  # type: ignore[method-assign]
+
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
+
+
+class SizedBodies:
+    """Give a chunked body (no Content-Length) a length, so that MAX_CONTENT_LENGTH applies.
+
+    Werkzeug reads a chunked body only up to MAX_CONTENT_LENGTH and silently drops the rest, so
+    an oversize chunked post got a confusing 400 instead of the 413 a sized one gets. At most
+    one byte more than the limit is read; an oversize body then fails Flask's own size check.
+    """
+
+    def __init__(self, wsgi_app: WSGIApplication, limit: int) -> None:
+        self.wsgi_app = wsgi_app
+        self.limit = limit
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # The server has already decoded the chunks; the body is now an ordinary sized one.
+            body = environ["wsgi.input"].read(self.limit + 1)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.wsgi_app(environ, start_response)
