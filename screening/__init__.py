@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask.logging import default_handler
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -99,6 +101,11 @@ def register_state(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
+    # One line in the server's log when the rate-limit store goes away, and one when it is back.
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.setLevel(logging.INFO)
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
     catalogues = Path(__file__).parent / "translations"
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(catalogues)
