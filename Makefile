@@ -56,9 +56,11 @@ bench: $(STAMP)
 		{ apt-get update -qq && apt-get install -y -qq wrk chromium; }
 	$(BIN)/python -m benchmarks.run
 
-## load: bounded load test of gunicorn (2 workers) on loopback with wrk; prints req/s, p50/p99, errors
-load: $(STAMP)
-	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+## load: bounded load test with wrk on loopback, gunicorn (2 workers) alone and then the whole
+## stack (Caddy HTTPS, 2 instances, Redis); prints req/s, p50/p99, errors
+load: $(STAMP) translations
+	command -v wrk >/dev/null && command -v caddy >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk caddy redis-server; }
 	$(BIN)/python -m benchmarks.load
 
 ## audit: Lighthouse (mobile preset) on the questionnaire and result pages; prints the scores
