@@ -307,6 +307,8 @@ def test_an_oversize_body_gets_413_from_the_stack(stack, kilobytes, framing):
         head += "Transfer-Encoding: chunked\r\n\r\n"
         chunks = chunked(body)
     assert raw_post(stack.ports.https, head.encode(), chunks) == 413
+    # A client's oversize body must not get an instance marked down for everyone else.
+    assert screening_ok(stack.ports.https)
 
 
 def test_access_log_lines_hold_no_query_string_and_no_byte_count(stack):

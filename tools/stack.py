@@ -95,6 +95,12 @@ def health_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
         return response.read() == b"ok"
 
 
+def redis_ok(port: int) -> bool:
+    with socket.create_connection((LOOPBACK, port), timeout=2) as connection:
+        connection.sendall(b"PING\r\n")
+        return connection.recv(16).startswith(b"+PONG")
+
+
 @dataclass
 class Ports:
     https: int
@@ -112,7 +118,6 @@ class Stack:
     workers: int = 2
     settings: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    orphans: list[int] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -170,8 +175,7 @@ class Stack:
             "--protected-mode", "yes", "--daemonize", "no",
         ]  # fmt: skip
         process = self._spawn("redis", command, {})
-        log = self.log("redis")
-        wait_for(lambda: "Ready to accept connections" in log.read_text(), process, "Redis")
+        wait_for(lambda: redis_ok(self.ports.redis), process, "Redis")
 
     def start_app(self, index: int) -> None:
         """One gunicorn instance from deploy/gunicorn.conf.py on its loopback port."""
