@@ -47,14 +47,18 @@ def main() -> int:
     # A fresh folder each time: logs of this run only, and no instance data to carry over.
     shutil.rmtree(WORKDIR / "logs", ignore_errors=True)
     given = {key: os.environ[key] for key in ("SCREENING_EPDS_PERMISSION",) if os.environ.get(key)}
-    with running_stack(WORKDIR, ports, given) as stack:
-        print(f"Serving {stack.url} (plain HTTP {stack.http_url} redirects there).")
-        print("Caddy's local certificate is not trusted by browsers: accept the warning once.")
-        if not given:
-            print("SCREENING_EPDS_PERMISSION is a placeholder: set it for anything but a try-out.")
-        print(f"Logs: {WORKDIR / 'logs'}. Ctrl-C stops everything.", flush=True)
-        stop.wait()
-        print("Stopping ...", flush=True)
+    try:
+        with running_stack(WORKDIR, ports, given) as stack:
+            print(f"Serving {stack.url} (plain HTTP {stack.http_url} redirects there).")
+            print("Caddy's local certificate is not trusted by browsers: accept the warning once.")
+            if not given:
+                print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
+            print(f"Logs: {WORKDIR / 'logs'}. Ctrl-C stops everything.", flush=True)
+            stop.wait()
+            print("Stopping ...", flush=True)
+    except RuntimeError as error:  # a process that would not start (a port in use, say)
+        print(f"{error}; everything started was stopped. See {WORKDIR / 'logs'}.", file=sys.stderr)
+        return 1
     print("Stopped.")
     return 0
 
