@@ -143,7 +143,7 @@ def test_an_instance_killed_under_load_fails_no_get_and_no_later_post(stack):
         f"instance killed: {len(outcomes)} requests, {len(get_failures)} failed GETs, "
         f"{len(post_failures)} failed POSTs, {len(failures(outcomes, 'POST', killed_at))} after"
     )
-    assert len(outcomes) > 50
+    assert any(outcome.started > killed_at for outcome in outcomes)
     assert get_failures == []
     assert failures(outcomes, "POST", after=killed_at) == []
     # Back up: the restarted instance gets patients' requests again.
@@ -224,9 +224,12 @@ def test_hup_reload_during_load_drops_no_request(stack):
     os.kill(stack.pid("app-1"), signal.SIGHUP)
     time.sleep(1)
     os.kill(stack.pid("app-2"), signal.SIGHUP)
+    reloaded_at = time.monotonic()
     outcomes = load.finish()
     print(f"HUP reload: {len(outcomes)} requests, {len(failures(outcomes, 'GET'))} failed GETs")
-    assert len(outcomes) > 50
+    # Load went on across both reloads (a busy shared machine serves fewer, so no fixed count).
+    assert any(outcome.started < reloaded_at - 3 for outcome in outcomes)
+    assert any(outcome.started > reloaded_at for outcome in outcomes)
     assert failures(outcomes, "GET") == []
     assert failures(outcomes, "POST") == []
 
