@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AUDIT_STAMP := $(VENV)/.audit-installed
 
 .PHONY: run serve test lint format lock audit-deps load audit bench messages translations clean
 
@@ -18,8 +19,12 @@ EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-
 	--msgid-bugs-address="" --copyright-holder="" --project=screening
 
 ## messages: extract every interface string into messages.pot and merge it into each catalogue
+# A template whose only change is its creation date is thrown away, so that running this with no
+# string changed leaves messages.pot and every catalogue as they were.
 messages: $(STAMP)
-	$(EXTRACT) -o $(POT) .
+	$(EXTRACT) -o $(POT).new .
+	if diff -q -I '^"POT-Creation-Date: ' $(POT) $(POT).new >/dev/null 2>&1; \
+		then rm $(POT).new; else mv $(POT).new $(POT); fi
 	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete --width=100
 
 ## translations: compile the catalogues (make run and make test do this first)
@@ -41,10 +46,12 @@ serve: $(STAMP) translations
 test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
 
-## lint: ruff check, ruff format check and the dependency audit
-lint: $(STAMP) audit-deps
+## lint: ruff, the import layers (import-linter) and types (mypy); offline (audit: make audit-deps)
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -73,13 +80,20 @@ tools/lighthouse/node_modules/.package-lock.json: tools/lighthouse/package-lock.
 ## lock: re-pin constraints.txt from a clean environment after changing pyproject.toml
 lock:
 	rm -rf build/lock && $(PYTHON) -m venv build/lock
-	build/lock/bin/python -m pip install --quiet '.[test]'
+	build/lock/bin/python -m pip install --quiet '.[test,audit]'
 	{ sed -n '1,2p' constraints.txt; build/lock/bin/python -m pip freeze --exclude screening --exclude pip; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf build/lock
 
-## audit-deps: check every pinned version against the advisories PyPI publishes (needs its JSON API)
-audit-deps: $(STAMP)
-	$(BIN)/python -m tools.audit_dependencies constraints.txt
+$(AUDIT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[audit]'
+	touch $(AUDIT_STAMP)
+
+## audit-deps: pip-audit every pin in constraints.txt against known vulnerabilities (needs internet)
+# constraints.txt pins every package exactly, so pip-audit need not resolve (--no-deps) nor
+# build a throw-away environment with pip (--disable-pip); --strict fails on any pin it could
+# not audit, so an unreachable advisory service never passes as "no known vulnerability".
+audit-deps: $(AUDIT_STAMP)
+	$(BIN)/pip-audit --requirement constraints.txt --strict --no-deps --disable-pip
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

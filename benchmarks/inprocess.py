@@ -1,5 +1,5 @@
 """In-process figures: PDF render against a minimal platypus floor, scoring, form validation,
-and start-up."""
+page renders through the test client, and start-up."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.instrument import load_instrument
 from screening.scoring import score
-from tests.conftest import answers_form
+from tests.helpers import answers_form
 
 SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
 
@@ -89,6 +89,26 @@ def scoring_and_validation_figures() -> list[Figure]:
     ]
 
 
+def page_figures() -> list[Figure]:
+    """Whole requests through Flask's test client: routing, form handling and the template
+    render, without a server or network in the way."""
+    client = create_app(SECRET | {"WTF_CSRF_ENABLED": False}).test_client()
+    form_data = answers_form({n: n % 4 for n in range(1, 11)})
+
+    def get_questionnaire() -> None:
+        assert client.get("/").status_code == 200
+
+    def post_answers() -> None:
+        assert client.post("/", data=form_data).status_code == 200
+
+    get = timings(get_questionnaire, repeat=2_000)
+    post = timings(post_answers, repeat=2_000)
+    return [
+        Figure("GET questionnaire in-process, median", median(get) * 1e3, "ms", "", None),
+        Figure("POST answers in-process (QR cached), median", median(post) * 1e3, "ms", "", None),
+    ]
+
+
 def startup_figures() -> list[Figure]:
     in_process = timings(lambda: create_app(SECRET), repeat=50, warmup=3)
     cold = subprocess.run(
@@ -122,4 +142,4 @@ def startup_figures() -> list[Figure]:
 
 
 def figures() -> list[Figure]:
-    return pdf_figures() + scoring_and_validation_figures() + startup_figures()
+    return pdf_figures() + scoring_and_validation_figures() + page_figures() + startup_figures()

@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import gunicorn_server
 from tools.stack import missing_tools, running_stack, unverified_tls
 
@@ -151,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    env = {"SCREENING_SECRET_KEY": "load-test-secret", "SCREENING_HTTPS": "0"}
+    env = {
+        "SCREENING_SECRET_KEY": "load-test-secret",
+        "SCREENING_HTTPS": "0",
+        "SCREENING_EPDS_PERMISSION": "load test",
+    }
     with tempfile.TemporaryDirectory() as instance:
         env["SCREENING_INSTANCE_PATH"] = str(Path(instance))
         with gunicorn_server(env, workers=args.workers) as server:

@@ -18,6 +18,11 @@ bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 worker_class = "sync"
 
+# Load the app once in the master: workers fork from it in milliseconds, so a `kill -HUP`
+# (new workers, old ones finish their requests) leaves no gap while each worker imports the app.
+# HUP then reloads this file but not the code: restart the instances one at a time for that.
+preload_app = True
+
 # A PDF takes about 15 ms; a worker stuck for 30 s is killed and replaced. Caddy reads slow
 # clients' requests in full before a worker sees them, so no worker waits on a client.
 timeout = 30

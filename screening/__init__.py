@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from pathlib import Path
 
+from babel.lists import format_list
 from flask import Flask, render_template
 from flask.logging import default_handler
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
-from screening.clinic import clinic_from_config, clinics_by_language
+from screening.about import load_clinic_texts
+from screening.bodies import register_bodies
+from screening.clinic import clinic_from_config, clinics_by_language, phone_uri
 from screening.config import load_config
+from screening.dates import now_utc
 from screening.extensions import babel, limiter
-from screening.forms import build_form_classes
+from screening.forms import build_questionnaire_form
+from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument import load_instrument, load_translations
 from screening.pdf import styles
 from screening.result_code import derive_key
 from screening.security import register_security
-from screening.state import ScreeningState, current_clinic, current_instrument
+from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +76,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    register_bodies(app)
     register_security(app)
     register_state(app)
     register_extensions(app)
@@ -86,16 +91,16 @@ def register_state(app: Flask) -> None:
     # memory after start-up should already include them.
     styles()
     instrument = load_instrument()
-    questionnaire_form, result_form = build_form_classes(instrument)
     clinic = clinic_from_config(app.config)
     ScreeningState(
         translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
-        questionnaire_form_class=questionnaire_form,
-        result_form_class=result_form,
+        about_texts=load_clinic_texts(Path(app.instance_path)),
+        questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
+        clock=app.config.get("CLOCK") or now_utc,
     ).install(app)
 
 
@@ -124,6 +129,9 @@ def register_views(app: Flask) -> None:
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
+            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
         return (
             render_template("errors.html", title=title, message=message),
@@ -139,24 +147,32 @@ def phone_link(uri: str, number: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(uri, number)
 
 
+def phone_links(numbers: tuple[str, ...]) -> Markup:
+    """Several numbers as tel: links joined as alternatives in the interface language."""
+    links = [str(phone_link(phone_uri(number), number)) for number in numbers]
+    # The joining words come from CLDR's locale data, which holds no markup.
+    return Markup(format_list(links, style="or", locale=str(get_locale())))
+
+
+def opening_status() -> str:
+    """Whether the clinic is open now, as one sentence in the interface language."""
+    clinic = current_clinic()
+    return describe(status_at(clinic.openings, screening_state().clock(), clinic.timezone), gettext)
+
+
 def register_template_globals(app: Flask) -> None:
-    def render_fragment(language: str, macro_name: str, *args: object) -> Markup:
-        """A macro from _macros.html, rendered once per language and set of (hashable) arguments."""
+    def fragment(macro_name: str, *args: object) -> Markup:
+        """A macro from _macros.html, rendered afresh on every call: in development and in
+        production alike, its words, links and settings are those of the current request."""
         macros = app.jinja_env.get_template("_macros.html").module
         return Markup(getattr(macros, macro_name)(*args))
-
-    # Fragments depend only on their arguments (a few hundred combinations at most); escaping
-    # the instrument's text again on every request was half of each page's render time.
-    cached = render_fragment if app.debug else functools.lru_cache(maxsize=1024)(render_fragment)
-
-    def fragment(macro_name: str, *args: object) -> Markup:
-        # The language is part of the key: fragments hold translated words.
-        return cached(str(get_locale()), macro_name, *args)
 
     app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["phone_link"] = phone_link
+    app.jinja_env.globals["phone_links"] = phone_links
+    app.jinja_env.globals["opening_status"] = opening_status
 
     @app.context_processor
     def screening_context() -> dict[str, object]:
@@ -166,5 +182,6 @@ def register_template_globals(app: Flask) -> None:
             "instrument": current_instrument(),
             "current_language": str(get_locale()),
             "clinic_phone_link": phone_link(clinic.phone_uri, clinic.phone),
-            "emergency_link": phone_link(clinic.emergency_uri, clinic.emergency_number),
+            "emergency_links": phone_links(clinic.emergency_numbers),
+            "crisis_line_link": phone_link(clinic.crisis_line_uri, clinic.crisis_line),
         }

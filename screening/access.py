@@ -1,13 +1,16 @@
 """Optional access code: when ACCESS_CODE is set, the questionnaire opens only after the code.
 
 Some permissions to publish the EPDS online require an access-controlled area. The code is
-compared in constant time, attempts are rate-limited per client address, and access lasts for the
-browser session (a flag in the signed session cookie; never any answers).
+compared in constant time and attempts are rate-limited per client address. A grant lives in the
+signed session cookie (never any answers) as a keyed hash of the code it was given for and the
+time it was given: changing ACCESS_CODE revokes every grant, and a grant ends after
+ACCESS_GRANT_HOURS. Either way the person sees the access page again, with a short explanation.
 """
 
 from __future__ import annotations
 
 import hmac
+import time
 
 from flask import (
     Blueprint,
@@ -19,23 +22,38 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limiter
-from screening.forms import PostedForm
+from screening.forms import PostedForm, csrf_message, kept_answers
+from screening.marks import N_
+from screening.pages import Page, questionnaire_page
+from screening.state import current_instrument, screening_state
 
 bp = Blueprint("access", __name__)
 
-SESSION_KEY = "access_granted"
+SESSION_KEY = "access"
 OPEN_ENDPOINTS = {"access.enter", "screening.health", "static"}
 WRONG_CODE = _l(
     "That code is not right. Please check the code the clinic gave you and try again, "
     "or call the clinic."
 )
 CODE_FIRST = _l("Please enter the access code the clinic gave you first.")
+CODE_CHANGED = _l(
+    "The clinic has changed the access code since you entered it. Please enter the code the "
+    "clinic gave you."
+)
+GRANT_ENDED = N_(
+    "For your privacy, access ends %(hours)s h after the code is entered, and that time has "
+    "passed. Please enter the access code again."
+)
+KEY_PURPOSE = b"screening access grant"
+# Seconds a grant may seem to come from the future: servers behind one balancer may disagree.
+CLOCK_SKEW = 300
 
 
 class AccessForm(PostedForm):
@@ -48,21 +66,65 @@ class AccessForm(PostedForm):
     )
 
 
-def access_required() -> bool:
-    return bool(current_app.config["ACCESS_CODE"]) and not session.get(SESSION_KEY)
+def _code_digest(code: str) -> str:
+    """A keyed hash of an access code: the cookie, readable by its holder, never holds the code."""
+    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), KEY_PURPOSE, "sha256").digest()
+    return hmac.new(key, code.strip().encode(), "sha256").hexdigest()[:32]
 
 
-def _page(form: AccessForm, status: int, message: str | None = None) -> tuple[str, int]:
-    return render_template("access.html", form=form, message=message), status
+def _grant_problem() -> str | LazyString | None:
+    """Why this browser's grant does not open the questionnaire now (None: it does). A grant
+    for another code or past its lifetime is removed."""
+    grant = session.get(SESSION_KEY)
+    if not isinstance(grant, dict):
+        return CODE_FIRST
+    hours = current_app.config["ACCESS_GRANT_HOURS"]
+    given_at = grant.get("at")
+    if not hmac.compare_digest(
+        str(grant.get("code", "")), _code_digest(str(current_app.config["ACCESS_CODE"]))
+    ):
+        problem = CODE_CHANGED
+    elif not isinstance(given_at, int) or not -CLOCK_SKEW <= time.time() - given_at < hours * 3600:
+        problem = _l(GRANT_ENDED, hours=hours)
+    else:
+        return None
+    session.pop(SESSION_KEY)
+    return problem
+
+
+def access_problem() -> str | LazyString | None:
+    """None when the questionnaire is open to this browser, else what to tell the person."""
+    if not current_app.config["ACCESS_CODE"]:
+        return None
+    return _grant_problem()
+
+
+def _page(
+    form: AccessForm, status: int, message: str | LazyString | None = None
+) -> tuple[str, int]:
+    page = render_template("access.html", form=form, message=message, kept=_posted_answers())
+    return page, status
+
+
+def _posted_answers() -> dict[int, str]:
+    """The questionnaire answers in this post, if any: the access page carries them on in hidden
+    fields, so a grant that ended while the questionnaire was open loses no answer."""
+    if request.method != "POST":
+        return {}
+    return kept_answers(screening_state().questionnaire_form(), current_instrument())
 
 
 def guard() -> tuple[str, int] | None:
-    """Before each request: show the access page instead of anything behind the code."""
-    if request.endpoint in OPEN_ENDPOINTS or not access_required():
+    """Before each request: show the access page instead of anything behind the code, saying
+    why when an earlier grant was revoked or has ended."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    problem = access_problem()
+    if problem is None:
         return None
     if request.method == "GET":
-        return _page(AccessForm(formdata=None), 200)
-    return _page(AccessForm(formdata=None), 403, CODE_FIRST)
+        return _page(AccessForm(formdata=None), 200, None if problem is CODE_FIRST else problem)
+    return _page(AccessForm(formdata=None), 403, problem)
 
 
 def _rate_limit() -> str:
@@ -71,16 +133,18 @@ def _rate_limit() -> str:
 
 @bp.post("/access")
 @limiter.limit(_rate_limit)
-def enter() -> Response | tuple[str, int]:
+def enter() -> Response | tuple[str, int] | Page:
     if not current_app.config["ACCESS_CODE"]:
         abort(404)
-    if not access_required():
+    if access_problem() is None:
         return redirect(url_for("screening.questionnaire"), 303)
     form = AccessForm()
     if not form.validate():
-        return _page(form, 400)
+        return _page(form, 400, csrf_message(form))
     expected = str(current_app.config["ACCESS_CODE"]).strip().encode()
     if not hmac.compare_digest(form.code.data.strip().encode(), expected):
         return _page(form, 403, WRONG_CODE)
-    session[SESSION_KEY] = True
+    session[SESSION_KEY] = {"code": _code_digest(form.code.data), "at": int(time.time())}
+    if kept := _posted_answers():
+        return questionnaire_page(kept)
     return redirect(url_for("screening.questionnaire"), 303)

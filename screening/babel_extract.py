@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 OUR_WORDS = {
-    "bands": ("label", "advice"),
+    "bands": ("label", "patient_label", "advice", "flagged_label", "flagged_advice"),
     "subscales": ("label", "description", "flag_text", "below_text"),
 }
 
@@ -26,4 +26,5 @@ def extract_instrument(
     for section, fields in OUR_WORDS.items():
         for entry in data[section]:
             for field in fields:
-                yield 0, None, entry[field], [f"Instrument file: {section} {field}"]
+                if field in entry:
+                    yield 0, None, entry[field], [f"Instrument file: {section} {field}"]

@@ -1,9 +1,11 @@
 """The clinic's contact facts, parsed once from configuration into a frozen Clinic per language.
 
 Bad or missing values stop start-up with a message that names the configuration key, so a clinic
-never goes live with a blank phone number on its safety message. The name and opening hours can
-be given per interface language (CLINIC_NAME_UK, CLINIC_HOURS_RU, ...); without that, hours
-written as "Mon-Fri 10:00-19:00" (hyphens or en dashes) are shown in each language's day names.
+never goes live with a blank phone number on its safety message. Opening hours are a schedule
+("Mon-Fri 10:00-19:00; Sat 10:00-14:00", hyphens or en dashes) stated once: the clinic's
+open-now status is computed from it, and each language shows it in its own day names. The name,
+hours text and crisis line's name can be given per interface language (CLINIC_NAME_UK,
+CLINIC_HOURS_RU, ...); a per-language hours text must name the same times as the schedule.
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_day_names
 
+from screening.hours import (
+    SCHEDULE,
+    TIME_WORD,
+    WEEKDAYS,
+    Opening,
+    ScheduleError,
+    parse_schedule,
+)
+from screening.marks import N_
+
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{1,30}[0-9]$")
 MAX_TEXT_LENGTH = 200
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DAY = "(?:" + "|".join(WEEKDAYS) + ")"
-_DAYS_AND_TIMES = (
-    rf"{_DAY}(?:\s*[\u2013-]\s*{_DAY})?\s+\d{{1,2}}:\d{{2}}\s*[\u2013-]\s*\d{{1,2}}:\d{{2}}"
-)
-SCHEDULE = re.compile(rf"{_DAYS_AND_TIMES}(?:\s*[,;]\s*{_DAYS_AND_TIMES})*")
-DAY_WORD = re.compile(rf"\b{_DAY}\b")
+DAY_WORD = re.compile(r"\b(?:" + "|".join(WEEKDAYS) + r")\b")
+# The default crisis line's name, translated where it is shown; a clinic's own name is kept.
+LIFELINE_UKRAINE = N_("Lifeline Ukraine")
 
 
 class ConfigError(RuntimeError):
@@ -37,17 +44,26 @@ class Clinic:
     name: str
     hours: str
     phone: str
-    emergency_number: str
+    # Called when someone might act on thoughts of self-harm now: ambulance and the 112 line.
+    emergency_numbers: tuple[str, ...]
+    # Answers now, day and night, when the clinic is closed.
+    crisis_line: str
+    crisis_line_name: str
     timezone: ZoneInfo
+    openings: tuple[Opening, ...]
     address: str = ""
+    # The clinic's written permission from the RCPsych to reproduce the EPDS online.
+    permission: str = ""
+    # Whether the clinic's clinicians prescribe medication such as antidepressants.
+    prescribes: bool = True
 
     @property
     def phone_uri(self) -> str:
         return phone_uri(self.phone)
 
     @property
-    def emergency_uri(self) -> str:
-        return phone_uri(self.emergency_number)
+    def crisis_line_uri(self) -> str:
+        return phone_uri(self.crisis_line)
 
 
 def phone_uri(number: str) -> str:
@@ -90,6 +106,38 @@ def _timezone(config: Mapping[str, Any], key: str) -> ZoneInfo:
         raise ConfigError(f"{key} is not a known time zone: {value!r}") from error
 
 
+def _phones(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    numbers = tuple(number.strip() for number in _text(config, key).split(","))
+    for number in numbers:
+        if not PHONE_PATTERN.match(number):
+            raise ConfigError(
+                f"{key} must list phone numbers separated by commas, such as '103, 112'; "
+                f"{number!r} is not one"
+            )
+    return numbers
+
+
+def _schedule(config: Mapping[str, Any], key: str) -> tuple[Opening, ...]:
+    try:
+        return parse_schedule(_text(config, key))
+    except ScheduleError as error:
+        raise ConfigError(f"{key}: {error}") from error
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def flag(config: Mapping[str, Any], key: str) -> bool:
+    """An on/off setting, given as a bool or (from the environment) as a word."""
+    value = config.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ConfigError(f"{key} must be on or off (1/0, true/false), got {value!r}")
+
+
 def hours_in(language: str, hours: str) -> str:
     """Opening hours with English day abbreviations put into the language's own (from CLDR).
 
@@ -102,6 +150,26 @@ def hours_in(language: str, hours: str) -> str:
     return DAY_WORD.sub(lambda day: names[WEEKDAYS.index(day.group())], hours)
 
 
+def _hours_text(config: Mapping[str, Any], key: str, clinic: Clinic) -> str:
+    """A per-language hours text, checked against the schedule: the same opening and closing
+    times, so that the words a patient reads never disagree with the open-now status."""
+    text = _text(config, key, required=False)
+    if text:
+        stated = {_normalised_time(word) for word in TIME_WORD.findall(text)}
+        scheduled = {_normalised_time(word) for word in TIME_WORD.findall(clinic.hours)}
+        if stated != scheduled:
+            raise ConfigError(
+                f"{key} names the times {sorted(stated)}, but CLINIC_HOURS says "
+                f"{sorted(scheduled)}: state the same hours in both"
+            )
+    return text
+
+
+def _normalised_time(word: str) -> str:
+    hours, minutes = word.split(":")
+    return f"{int(hours):02d}:{minutes}"
+
+
 def clinics_by_language(
     config: Mapping[str, Any], clinic: Clinic, languages: Iterable[str]
 ) -> dict[str, Clinic]:
@@ -111,8 +179,12 @@ def clinics_by_language(
         language: replace(
             clinic,
             name=_text(config, f"CLINIC_NAME_{language.upper()}", required=False) or clinic.name,
-            hours=_text(config, f"CLINIC_HOURS_{language.upper()}", required=False)
+            hours=_hours_text(config, f"CLINIC_HOURS_{language.upper()}", clinic)
             or hours_in(language, clinic.hours),
+            crisis_line_name=_text(
+                config, f"CLINIC_CRISIS_LINE_NAME_{language.upper()}", required=False
+            )
+            or clinic.crisis_line_name,
         )
         for language in languages
     }
@@ -120,11 +192,20 @@ def clinics_by_language(
 
 def clinic_from_config(config: Mapping[str, Any]) -> Clinic:
     """Parse the CLINIC_* keys; raise ConfigError naming the first bad key."""
+    if "CLINIC_EMERGENCY_NUMBER" in config:
+        raise ConfigError(
+            "CLINIC_EMERGENCY_NUMBER is now CLINIC_EMERGENCY_NUMBERS, a list such as '103, 112'"
+        )
     return Clinic(
         name=_text(config, "CLINIC_NAME"),
         hours=_text(config, "CLINIC_HOURS"),
         phone=_phone(config, "CLINIC_PHONE"),
-        emergency_number=_phone(config, "CLINIC_EMERGENCY_NUMBER"),
+        emergency_numbers=_phones(config, "CLINIC_EMERGENCY_NUMBERS"),
+        crisis_line=_phone(config, "CLINIC_CRISIS_LINE"),
+        crisis_line_name=_text(config, "CLINIC_CRISIS_LINE_NAME"),
         timezone=_timezone(config, "CLINIC_TIMEZONE"),
+        openings=_schedule(config, "CLINIC_HOURS"),
         address=_text(config, "CLINIC_ADDRESS", required=False),
+        permission=_text(config, "EPDS_PERMISSION", required=False),
+        prescribes=flag(config, "CLINIC_PRESCRIBES"),
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from screening.clinic import ConfigError
+from screening.clinic import LIFELINE_UKRAINE, ConfigError, flag
 
 DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,
@@ -24,16 +24,30 @@ DEFAULTS: dict[str, object] = {
     # How many reverse proxies in front set X-Forwarded-* headers (0: trust none).
     "TRUSTED_PROXIES": 0,
     "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
+    # A schedule, stated once: the open-now status and each language's display text come from it.
     "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",
     "CLINIC_PHONE": "+380 7373 080 88",
-    "CLINIC_EMERGENCY_NUMBER": "112",
+    # Ambulance, and the single emergency number (rolled out region by region).
+    "CLINIC_EMERGENCY_NUMBERS": "103, 112",
+    # Lifeline Ukraine: the national suicide-prevention and emotional-support line, 24/7, free.
+    "CLINIC_CRISIS_LINE": "7333",
+    "CLINIC_CRISIS_LINE_NAME": LIFELINE_UKRAINE,
     "CLINIC_TIMEZONE": "Europe/Kyiv",
     "CLINIC_ADDRESS": "",
+    # Whether the clinic prescribes medication such as antidepressants (/about says so).
+    "CLINIC_PRESCRIBES": True,
+    # The clinic's written permission from the Royal College of Psychiatrists to reproduce the
+    # EPDS online (e.g. its reference number): production refuses to start without it.
+    "EPDS_PERMISSION": "",
     # Set to require the code the clinic gives each patient before the questionnaire opens.
     "ACCESS_CODE": "",
     "ACCESS_CODE_RATE_LIMIT": "5 per minute; 20 per hour",
+    # How long an entered access code keeps the questionnaire open in that browser.
+    "ACCESS_GRANT_HOURS": 12,
     # Result codes typed at /intake: enough for a busy desk, too few to guess a code's MAC.
     "INTAKE_RATE_LIMIT": "30 per minute; 300 per hour",
+    # Refuse result codes older than this many days at intake (0: no maximum).
+    "RESULT_CODE_MAX_AGE_DAYS": 0,
     # Per-worker memory by default; point every worker at one store (e.g. redis://) to share limits.
     "RATELIMIT_STORAGE_URI": "memory://",
     # When that store cannot be reached, count in each worker's memory (one warning line) rather
@@ -63,31 +77,19 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
         app.config.from_prefixed_env("SCREENING", loads=str)
     else:
         app.config.from_mapping(test_config)
-    app.config["DEVELOPMENT"] = _flag(app.config, "DEVELOPMENT")
-    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = _flag(
+    app.config["DEVELOPMENT"] = flag(app.config, "DEVELOPMENT")
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = flag(
         app.config, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"
     )
     _storage_timeout(app.config)
     if app.config["HTTPS"] is None:
         app.config["HTTPS"] = not app.config["DEVELOPMENT"]
-    app.config["HTTPS"] = _flag(app.config, "HTTPS")
+    app.config["HTTPS"] = flag(app.config, "HTTPS")
     app.config["TRUSTED_PROXIES"] = _whole_number(app.config, "TRUSTED_PROXIES", 0, 5)
     for key, minimum, maximum in NUMBER_KEYS:
         app.config[key] = _whole_number(app.config, key, minimum, maximum)
     app.config["SECRET_KEY"] = _secret_key(app)
-
-
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
-
-
-def _flag(config: dict[str, object], key: str) -> bool:
-    value = config[key]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
-        return value.strip().lower() in TRUE_WORDS
-    raise ConfigError(f"{key} must be on or off (1/0, true/false), got {value!r}")
+    _require_permission(app)
 
 
 # Settings that environment variables give as text but Flask and Flask-WTF need as numbers.
@@ -95,6 +97,8 @@ NUMBER_KEYS = (
     ("MAX_CONTENT_LENGTH", 1024, 10 * 1024 * 1024),
     ("MAX_FORM_PARTS", 20, 10_000),
     ("WTF_CSRF_TIME_LIMIT", 60, 7 * 24 * 60 * 60),
+    ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
+    ("ACCESS_GRANT_HOURS", 1, 31 * 24),
 )
 
 
@@ -124,6 +128,22 @@ def _whole_number(config: dict[str, object], key: str, minimum: int, maximum: in
             f"{key} must be a whole number from {minimum} to {maximum}, got {value!r}"
         )
     return value
+
+
+def _require_permission(app: Flask) -> None:
+    """The EPDS may be put online only with the RCPsych's written permission: a production
+    server records it or does not start. Development and tests run without it."""
+    if app.config["DEVELOPMENT"] or app.config.get("TESTING"):
+        return
+    permission = app.config.get("EPDS_PERMISSION")
+    if not isinstance(permission, str) or not permission.strip():
+        raise ConfigError(
+            "EPDS_PERMISSION is not set. The Royal College of Psychiatrists holds the copyright "
+            "of the EPDS and requires written permission to reproduce it online. Ask the College "
+            "for it (the 2014 reprint of the 1987 paper gives permissions@rcpsych.ac.uk) and "
+            "set SCREENING_EPDS_PERMISSION (or EPDS_PERMISSION in instance/config.py) to the "
+            "permission's reference; it is shown in the page footer and on the PDF."
+        )
 
 
 def _secret_key(app: Flask) -> str:

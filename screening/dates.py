@@ -1,30 +1,15 @@
-"""Completion times: made in UTC, carried in the result form as ISO 8601, shown in clinic time."""
+"""Completion times: made in UTC by the server (never taken from a client), shown in clinic time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-# The PDF can be downloaded later from the result page; a time far in the future is not genuine.
-CLOCK_SKEW = timedelta(minutes=5)
-
 
 def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def parse_completed_at(text: str) -> datetime:
-    """Parse the posted completion time; raise ValueError unless it is a plausible UTC moment."""
-    if len(text) > 40:
-        raise ValueError("too long")
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError("no time zone")
-    if moment > now_utc() + CLOCK_SKEW:
-        raise ValueError("in the future")
-    return moment.astimezone(UTC)
 
 
 def for_people(moment: datetime, zone: ZoneInfo, language: str = "en") -> str:

@@ -24,6 +24,7 @@ EPDS_PANEL = {
 }
 LOCAL_SYSTEM = "urn:screening:codesystem"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 SURVEY = {
     "coding": [
         {
@@ -58,10 +59,55 @@ def _answer_item(result: ScreeningResult, index: int) -> dict[str, Any]:
     }
 
 
+def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> dict[str, Any]:
+    """The safety item's flag as its own Observation, so that a receiving record never sees
+    only a low total for a person who reported thoughts of self-harm."""
+    instrument = result.instrument
+    rule = instrument.safety_rule
+    answer = result.safety_answer
+    code = {
+        "system": f"{LOCAL_SYSTEM}:scores",
+        "code": f"{instrument.id}-item{rule.item}-flag",
+        "display": f"{instrument.short_title} item {rule.item} (thoughts of self-harm) flag",
+    }
+    flagged = result.safety_flag
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [SURVEY],
+        "code": {"coding": [code], "text": code["display"]},
+        "effectiveDateTime": authored,
+        "valueBoolean": flagged,
+        "interpretation": [
+            {
+                "coding": [
+                    {
+                        "system": INTERPRETATION,
+                        "code": "POS" if flagged else "NEG",
+                        "display": "Positive" if flagged else "Negative",
+                    }
+                ],
+                "text": (
+                    "Positive: assess risk today, whatever the total score."
+                    if flagged
+                    else "Negative"
+                ),
+            }
+        ],
+        "note": [
+            {
+                "text": f"Item {rule.item} \u201c{answer.item.text}\u201d answered "
+                f"\u201c{answer.option.label}\u201d (score {answer.score}). {rule.source}"
+            }
+        ],
+        "derivedFrom": [{"reference": response_id}],
+    }
+
+
 def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic) -> dict[str, Any]:
     """The screening as FHIR R4 JSON (a dict ready for json.dumps)."""
     instrument = result.instrument
-    ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in ("response", "panel", "total")}
+    ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in ("response", "panel", "total", "flag")}
     authored = _instant(completed_at)
     total_code = {
         "system": f"{LOCAL_SYSTEM}:scores",
@@ -93,6 +139,7 @@ def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic
         "note": [{"text": "Screening, not diagnosis."}],
         "derivedFrom": [{"reference": ids["response"]}],
     }
+    flag = _safety_flag(result, authored, ids["response"])
     panel = {
         "resourceType": "Observation",
         "status": "final",
@@ -100,7 +147,7 @@ def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic
         "code": {"coding": [EPDS_PANEL], "text": instrument.title},
         "effectiveDateTime": authored,
         "performer": [{"display": clinic.name}],
-        "hasMember": [{"reference": ids["total"]}],
+        "hasMember": [{"reference": ids["total"]}, {"reference": ids["flag"]}],
         "derivedFrom": [{"reference": ids["response"]}],
     }
     return {
@@ -111,5 +158,6 @@ def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic
             {"fullUrl": ids["response"], "resource": response},
             {"fullUrl": ids["panel"], "resource": panel},
             {"fullUrl": ids["total"], "resource": total},
+            {"fullUrl": ids["flag"], "resource": flag},
         ],
     }

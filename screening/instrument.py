@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from screening.textfiles import read_utf8
+
 INSTRUMENTS_DIR = Path(__file__).parent / "instruments"
 
 
@@ -45,11 +47,25 @@ class Item:
 
 @dataclass(frozen=True)
 class Band:
+    """A range of totals. ``label`` is the technical label for the clinician (PDF, intake);
+    ``patient_label`` is the plain, non-diagnostic heading a patient reads. When the safety
+    item is positive, ``flagged_advice`` replaces the advice, and a band whose own words would
+    reassure (it has a ``flagged_label``) has its heading and its label replaced too, so that
+    nothing reassuring follows a positive safety item."""
+
     min: int
     max: int
     label: str
     advice: str
     source: str
+    patient_label: str
+    flagged_advice: str
+    flagged_label: str = ""
+
+    @property
+    def reassuring(self) -> bool:
+        """Its words would reassure, so none of them may stand beside a positive safety item."""
+        return bool(self.flagged_label)
 
     def contains(self, total: int) -> bool:
         return self.min <= total <= self.max
@@ -78,6 +94,14 @@ class SafetyRule:
 
 
 @dataclass(frozen=True)
+class CrisisSupport:
+    """A total at or above ``min_total`` gets the crisis pathway, whatever the safety item."""
+
+    min_total: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Example:
     intro: str
     stem: str
@@ -86,9 +110,7 @@ class Example:
     explanation: str
 
 
-# eq=False: an instrument is loaded once and compared by identity, so hashing it (templates
-# cache fragments by their arguments) does not walk every item and option.
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Instrument:
     id: str
     title: str
@@ -104,6 +126,7 @@ class Instrument:
     bands: tuple[Band, ...]
     subscales: tuple[Subscale, ...]
     safety_rule: SafetyRule
+    crisis_support: CrisisSupport
     interpretation_sources: tuple[str, ...]
     notice: str
     citation: str
@@ -132,7 +155,7 @@ def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     value = data.get(key) if isinstance(data, Mapping) else None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise InstrumentError(f"{where}: '{key}' must be a {kind.__name__}")
-    if kind is str and not value.strip():
+    if kind is str and isinstance(value, str) and not value.strip():
         raise InstrumentError(f"{where}: '{key}' must not be empty")
     return value
 
@@ -167,7 +190,14 @@ def _parse_band(raw: Mapping[str, Any], index: int) -> Band:
         label=_require(raw, "label", str, where),
         advice=_require(raw, "advice", str, where),
         source=_require(raw, "source", str, where),
+        patient_label=_require(raw, "patient_label", str, where),
+        flagged_label=_optional_text(raw, "flagged_label", where),
+        flagged_advice=_require(raw, "flagged_advice", str, where),
     )
+
+
+def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str:
+    return _require(data, key, str, where) if key in data else ""
 
 
 def _parse_subscale(raw: Mapping[str, Any], item_count: int) -> Subscale:
@@ -247,6 +277,11 @@ def parse_instrument(data: Mapping[str, Any]) -> Instrument:
     )
     if not 1 <= safety_rule.item <= len(items):
         raise InstrumentError(f"safety_rule: 'item' must be an item number 1..{len(items)}")
+    raw_crisis = _require(data, "crisis_support", dict, where)
+    crisis_support = CrisisSupport(
+        min_total=_require(raw_crisis, "min_total", int, "crisis_support"),
+        source=_require(raw_crisis, "source", str, "crisis_support"),
+    )
     return Instrument(
         id=_require(data, "id", str, where),
         title=_require(data, "title", str, where),
@@ -264,6 +299,7 @@ def parse_instrument(data: Mapping[str, Any]) -> Instrument:
             _parse_subscale(raw, len(items)) for raw in _require(data, "subscales", list, where)
         ),
         safety_rule=safety_rule,
+        crisis_support=crisis_support,
         interpretation_sources=tuple(
             _require({"source": text}, "source", str, "interpretation_sources")
             for text in _require(data, "interpretation_sources", list, where)
@@ -336,8 +372,8 @@ def load_translations(base: Instrument, directory: Path) -> dict[str, Instrument
     translations = {}
     for path in sorted(Path(directory).glob(f"{base.id}.*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+            data = json.loads(read_utf8(path))
+        except (OSError, ValueError) as error:  # ValueError: not UTF-8, or not JSON
             raise InstrumentError(f"cannot read translation {path}: {error}") from error
         translated = _overlay(base, data, f"translation {path.name}")
         if path.name != f"{base.id}.{translated.language}.json":

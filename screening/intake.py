@@ -7,17 +7,18 @@ looked up: the code itself carries the answers, checked by its MAC.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from screening.dates import now_utc
 from screening.extensions import limiter
-from screening.forms import PostedForm
-from screening.result_code import ResultCodeError, decode
+from screening.forms import PostedForm, csrf_message
+from screening.pages import NO_STORE, Page, result_page
+from screening.result_code import ResultCodeError, check_age, decode
 from screening.scoring import score
 from screening.state import current_instrument, screening_state
-from screening.views import NO_STORE, Page, result_page
 
 bp = Blueprint("intake", __name__)
 
@@ -32,7 +33,7 @@ class IntakeForm(PostedForm):
     )
 
 
-def _page(form: IntakeForm, status: int, message: str | None = None) -> Page:
+def _page(form: IntakeForm, status: int, message: str | LazyString | None = None) -> Page:
     return render_template("intake.html", form=form, message=message), status, NO_STORE
 
 
@@ -50,10 +51,11 @@ def start() -> Page:
 def restore() -> Page:
     form = IntakeForm()
     if not form.validate():
-        return _page(form, 400)
+        return _page(form, 400, csrf_message(form))
     instrument = current_instrument()
     try:
         restored = decode(form.code.data, instrument, screening_state().result_code_key)
+        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
     except ResultCodeError as error:
         return _page(form, 400, gettext(error.reason, **error.params))
     return result_page(score(instrument, restored.answers), restored.completed_at, restored=True)

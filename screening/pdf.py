@@ -27,6 +27,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepInFrame,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -35,14 +36,17 @@ from reportlab.platypus import (
 )
 
 from screening.clinic import Clinic
+from screening.clinician import clinician_notes
 from screening.dates import for_people
 from screening.marks import N_
 from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
 MARGIN = 15 * mm
+TOP_MARGIN = 10 * mm
 QR_SIZE = 26 * mm
 FOOTER_HEIGHT = 10 * mm
+GAP = 2.5 * mm
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
 RULE = colors.HexColor("#9aa5b1")
@@ -66,6 +70,7 @@ NOT_A_DIAGNOSIS = N_(
     "be useful to repeat the screening after 2 weeks. The scale will not detect anxiety "
     "neuroses, phobias or personality disorders."
 )
+FOR_WHOM = N_("This result applies to the person who is pregnant or has given birth.")
 
 
 @cache
@@ -138,7 +143,7 @@ def _letterhead(printout: Printout) -> list[Flowable]:
     return [
         _p(clinic.name, "Letterhead"),
         _p(" \u00b7 ".join(contact), "Contact"),
-        Spacer(1, 3 * mm),
+        Spacer(1, GAP),
     ]
 
 
@@ -152,11 +157,16 @@ def _safety_box(printout: Printout) -> Table:
         answer=answer.option.label,
         score=answer.score,
     )
-    advice = _("Assess risk today, before the patient leaves, whatever the total score.")
+    advice = _(
+        "Assess risk today, whatever the total score; if the patient is not with you, contact "
+        "the patient today."
+    )
     text = (
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )
-    box = Table([[_markup(text, "Alert")]], colWidths=["100%"])
+    box = Table(
+        [[_markup(text, "Alert")], [_p(_crisis_numbers(printout), "Cell")]], colWidths=["100%"]
+    )
     box.setStyle(
         TableStyle(
             [
@@ -170,10 +180,34 @@ def _safety_box(printout: Printout) -> Table:
     return box
 
 
+def _crisis_numbers(printout: Printout) -> str:
+    """The numbers the patient's result page gave, so the clinician sees the same tiers."""
+    _, clinic = printout.translate, printout.clinic
+    return _(
+        "Numbers given to the patient: emergency %(numbers)s; %(line)s %(crisis)s (day and "
+        "night); %(clinic)s %(phone)s (%(hours)s).",
+        numbers=", ".join(clinic.emergency_numbers),
+        line=_(clinic.crisis_line_name),
+        crisis=clinic.crisis_line,
+        clinic=clinic.name,
+        phone=clinic.phone,
+        hours=clinic.hours,
+    )
+
+
 def _summary(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     out_of = _("%(score)s out of %(maximum)s", score=result.total, maximum=result.max_total)
     band = _(result.band.label)
+    if result.safety_flag and result.band.reassuring:
+        # No band name that could read as reassuring next to a positive safety item.
+        band = _(
+            "Total in the %(low)s\u2013%(high)s range; item %(number)s is positive: assess "
+            "today, whatever the total (see above)",
+            low=result.band.min,
+            high=result.band.max,
+            number=result.instrument.safety_rule.item,
+        )
     rows = [
         [_p(_("Total score"), "CellBold"), _markup(f"<b>{escape(out_of)}</b>", "Cell")],
         [_p(_("Band"), "CellBold"), _markup(f"<b>{escape(band)}</b>", "Cell")],
@@ -184,7 +218,7 @@ def _summary(printout: Printout) -> Table:
         rows.append(
             [
                 _p(_(sub.subscale.label), "CellBold"),
-                _p(f"{score_text}. {verdict} {sub.subscale.source}", "Cell"),
+                _p(f"{score_text}. {verdict}", "Cell"),
             ]
         )
     rule = result.instrument.safety_rule
@@ -241,8 +275,8 @@ def _answers_table(printout: Printout) -> Table:
                 ("GRID", (0, 0), (-1, -1), 0.5, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             )
         )
     )
@@ -256,7 +290,7 @@ def _blank_lines(printout: Printout) -> Table:
         [_("Patient name:"), "", _("Date of birth:"), ""],
         [_("Clinician:"), "", _("Signature:"), ""],
     ]
-    table = Table(rows, colWidths=[26 * mm, 68 * mm, 26 * mm, 60 * mm], rowHeights=9 * mm)
+    table = Table(rows, colWidths=[26 * mm, 68 * mm, 26 * mm, 60 * mm], rowHeights=7 * mm)
     regular, _bold = fonts()
     table.setStyle(
         TableStyle(
@@ -275,25 +309,16 @@ def _for_the_clinician(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     instrument = result.instrument
     lines = [_p(_("For the clinician"), "CellBold")]
-    if result.safety_flag:
-        answer = result.safety_answer
-        label = _("Item %(number)s response, verbatim:", number=answer.item.number)
-        score_text = _("score %(score)s", score=answer.score)
-        # Each language has its own quotation marks: “…” in English, «…» in Ukrainian and Russian.
-        item_text = _("\u201c%(text)s\u201d", text=answer.item.text)
-        option_text = _("\u201c%(text)s\u201d", text=answer.option.label)
-        lines.append(
-            _markup(
-                f"<b>{escape(label)}</b> {escape(item_text)}: {escape(option_text)} "
-                f"({escape(score_text)}).",
-                "Cell",
-            )
-        )
+    lines += [
+        _markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
+        for note in clinician_notes(result, printout.translate, printout.language)
+    ]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
-    lines.append(_p(_("Bands used: %(bands)s.", bands=bands), "Cell"))
-    lines += [_p(source, "Cell") for source in instrument.interpretation_sources]
+    lines.append(_p(_("Bands used: %(bands)s.", bands=bands), "Small"))
+    sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]
+    lines += [_p(source, "Small") for source in sources]
     code_label = _("Result code:")
     explanation = _("restores this result on the clinic's intake page; it holds the answers")
     lines.append(
@@ -334,14 +359,22 @@ def build_story(printout: Printout) -> list[Flowable]:
             "Contact",
         )
     )
-    story.append(Spacer(1, 3 * mm))
+    story.append(Spacer(1, GAP))
     if result.safety_flag:
-        story += [_safety_box(printout), Spacer(1, 3 * mm)]
-    story += [_summary(printout), Spacer(1, 3 * mm), _answers_table(printout)]
+        story += [_safety_box(printout), Spacer(1, GAP)]
+    story += [_summary(printout), Spacer(1, GAP), _answers_table(printout)]
     story.append(_p(_("* reverse-scored item: the first option scores 3."), "Small"))
-    story += [Spacer(1, 2 * mm), _p(_(NOT_A_DIAGNOSIS)), Spacer(1, 3 * mm)]
+    story += [Spacer(1, 2 * mm), _p(f"{_(NOT_A_DIAGNOSIS)} {_(FOR_WHOM)}", "Cell"), Spacer(1, GAP)]
     story += [_for_the_clinician(printout), _blank_lines(printout)]
-    story += [Spacer(1, 3 * mm), _p(instrument.notice, "Small")]
+    notice = instrument.notice
+    if clinic.permission:
+        permission = _(
+            "Reproduced with the written permission of the Royal College of Psychiatrists "
+            "(%(reference)s).",
+            reference=clinic.permission,
+        )
+        notice = f"{notice} {permission}"
+    story += [Spacer(1, GAP), _p(notice, "Small")]
     return story
 
 
@@ -356,17 +389,37 @@ def _draw_footer(printout: Printout) -> object:
         y = MARGIN - 4 * mm
         canvas.line(MARGIN, y + 3.5 * mm, A4[0] - MARGIN, y + 3.5 * mm)
         phone = _("Tel. %(phone)s", phone=clinic.phone)
-        canvas.drawString(MARGIN, y, f"{clinic.name} \u00b7 {phone}")
         page = _("Page %(number)s", number=canvas.getPageNumber())
         not_diagnosis = _("Screening, not diagnosis")
-        canvas.drawRightString(A4[0] - MARGIN, y, f"{not_diagnosis} \u00b7 {page}")
+        right = f"{not_diagnosis} \u00b7 {page}"
+        canvas.drawRightString(A4[0] - MARGIN, y, right)
+        room = A4[0] - 2 * MARGIN - canvas.stringWidth(right) - 4 * mm
+        canvas.drawString(MARGIN, y, _fitted(f"{clinic.name} \u00b7 {phone}", canvas, room))
         canvas.restoreState()
 
     return draw
 
 
+def _fitted(text: str, canvas: Canvas, width: float) -> str:
+    """``text`` cut to ``width`` in the canvas's font, with an ellipsis if anything was cut."""
+    if canvas.stringWidth(text) <= width:
+        return text
+    while text and canvas.stringWidth(text + "\u2026") > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
 def render_pdf(printout: Printout) -> bytes:
-    """The result as a one-page A4 PDF with title, author and language metadata."""
+    """The result as a one-page A4 PDF with title, author and language metadata.
+
+    Content that does not fit one page (clinic settings at their maximum length) is built again
+    scaled down to fit; the usual page is built once, as it is.
+    """
+    pdf, pages = _build(printout, shrink_to_one_page=False)
+    return pdf if pages == 1 else _build(printout, shrink_to_one_page=True)[0]
+
+
+def _build(printout: Printout, shrink_to_one_page: bool) -> tuple[bytes, int]:
     _, result, clinic = printout.translate, printout.result, printout.clinic
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -374,7 +427,7 @@ def render_pdf(printout: Printout) -> bytes:
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
-        topMargin=MARGIN,
+        topMargin=TOP_MARGIN,
         bottomMargin=MARGIN + FOOTER_HEIGHT,
         title=_("%(instrument)s screening result", instrument=result.instrument.short_title),
         author=clinic.name,
@@ -384,5 +437,10 @@ def render_pdf(printout: Printout) -> bytes:
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_footer(printout))])
-    doc.build(build_story(printout))
-    return buffer.getvalue()
+    story = build_story(printout)
+    if shrink_to_one_page:
+        width = doc.width - frame.leftPadding - frame.rightPadding
+        height = doc.height - frame.topPadding - frame.bottomPadding
+        story = [KeepInFrame(width, height, story, mode="shrink")]
+    doc.build(story)
+    return buffer.getvalue(), doc.page

@@ -71,6 +71,28 @@ class ScreeningResult:
     def safety_answer(self) -> Answer:
         return self.answers[self.instrument.safety_rule.item - 1]
 
+    @property
+    def needs_crisis_support(self) -> bool:
+        """A positive safety item, or a total high enough that crisis support is offered."""
+        return self.safety_flag or self.total >= self.instrument.crisis_support.min_total
+
+    @property
+    def shows_psychosis_signs(self) -> bool:
+        """The EPDS does not screen for postpartum psychosis; a flagged result, or one in the top
+        band, names its signs."""
+        return self.safety_flag or self.band == self.instrument.bands[-1]
+
+    @property
+    def patient_heading(self) -> str:
+        """The band's plain heading for the patient; with the safety flag, its flag-aware one."""
+        if self.safety_flag and self.band.reassuring:
+            return self.band.flagged_label
+        return self.band.patient_label
+
+    @property
+    def patient_advice(self) -> str:
+        return self.band.flagged_advice if self.safety_flag else self.band.advice
+
 
 def score(instrument: Instrument, answers: Mapping[int, int]) -> ScreeningResult:
     """Score a complete set of answers; refuse unknown items, bad indexes and gaps."""

@@ -1,4 +1,5 @@
-"""HTTP hardening: security headers on every response, cookie flags, and trusting a reverse proxy.
+"""HTTP hardening: security headers on every response, cookie flags, trusting a reverse proxy,
+and the host names the app answers to.
 
 These are a dozen fixed headers, so they are set here rather than through Flask-Talisman: its
 extra machinery (HTTPS redirects, CSP nonces) is not needed behind an HTTPS proxy with no inline
@@ -7,15 +8,10 @@ script, and it does not send Cross-Origin-Opener-Policy, which we need anyway.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+from screening.clinic import ConfigError
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -56,7 +52,10 @@ def register_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         return response
 
-    app.wsgi_app = SizedBodies(app.wsgi_app, int(app.config["MAX_CONTENT_LENGTH"]))  # type: ignore[method-assign]
+    # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built
+    # from the Host header, i.e. to whatever host the client named. Such paths simply 404 here.
+    app.url_map.merge_slashes = False
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
 
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
@@ -65,23 +64,13 @@ def register_security(app: Flask) -> None:
         )
 
 
-class SizedBodies:
-    """Give a chunked body (no Content-Length) a length, so that MAX_CONTENT_LENGTH applies.
-
-    Werkzeug reads a chunked body only up to MAX_CONTENT_LENGTH and silently drops the rest, so
-    an oversize chunked post got a confusing 400 instead of the 413 a sized one gets. At most
-    one byte more than the limit is read; an oversize body then fails Flask's own size check.
-    """
-
-    def __init__(self, wsgi_app: WSGIApplication, limit: int) -> None:
-        self.wsgi_app = wsgi_app
-        self.limit = limit
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            # The server has already decoded the chunks; the body is now an ordinary sized one.
-            body = environ["wsgi.input"].read(self.limit + 1)
-            environ["wsgi.input"] = io.BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-            del environ["HTTP_TRANSFER_ENCODING"]
-        return self.wsgi_app(environ, start_response)
+def trusted_hosts(setting: object) -> list[str] | None:
+    """``TRUSTED_HOSTS`` as Flask wants it: a list, from a comma-separated environment variable
+    too; None (any Host accepted) when empty."""
+    if isinstance(setting, str):
+        setting = [host.strip() for host in setting.split(",")]
+    if not setting:
+        return None
+    if not isinstance(setting, list | tuple) or not all(isinstance(h, str) for h in setting):
+        raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {setting!r}")
+    return [host for host in setting if host] or None

@@ -1,16 +1,20 @@
-"""What each app builds once at start-up: the instrument, the clinic and the form classes."""
+"""What each app builds once at start-up: the instrument, the clinic and the form class."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
+from screening.about import Block
 from screening.clinic import Clinic
+from screening.dates import now_utc
 from screening.instrument import Instrument
+from screening.result_code import ResultCodeKeys
 
 EXTENSION_KEY = "screening"
 
@@ -20,12 +24,15 @@ class ScreeningState:
     instrument: Instrument
     clinic: Clinic
     questionnaire_form_class: type[FlaskForm]
-    result_form_class: type[FlaskForm]
-    result_code_key: bytes
+    result_code_key: ResultCodeKeys
     # Interface language -> the instrument in that language, when a validated one is installed.
     translations: Mapping[str, Instrument] = field(default_factory=dict)
     # Interface language -> the clinic's name and hours as that language shows them.
     clinics: Mapping[str, Clinic] = field(default_factory=dict)
+    # The clinic's own about-page paragraphs, by language ("" for every language).
+    about_texts: Mapping[str, list[Block]] = field(default_factory=dict)
+    # What time it is: tests give a fixed instant to see "open now" and "closed now".
+    clock: Callable[[], datetime] = now_utc
 
     def instrument_for(self, language: str) -> Instrument:
         return self.translations.get(language, self.instrument)
@@ -35,9 +42,6 @@ class ScreeningState:
 
     def questionnaire_form(self) -> FlaskForm:
         return self.questionnaire_form_class()
-
-    def result_form(self) -> FlaskForm:
-        return self.result_form_class()
 
     def install(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self

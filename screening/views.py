@@ -1,38 +1,41 @@
 """HTTP views: questionnaire, result, PDF, FHIR export and health. Thin: validate, score, render.
 
-Answers live only in the request: the result page is rendered from the POST, and the PDF and the
-FHIR export are made from the same answers posted again from hidden fields. Nothing is stored,
-logged or cached.
+Answers live only in the request: the result page is rendered from the POST, and the PDF, the
+FHIR export and the result page's language switch are made from its result code posted again
+from a hidden field. The code is checked like one typed at intake, so a client cannot have the
+server sign answers or a completion time it did not attest itself. Nothing is stored, logged or
+cached.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
+from screening import pages
 from screening.about import clinic_paragraphs
-from screening.dates import for_file_name, for_people, now_utc, parse_completed_at
-from screening.fhir import build_bundle
-from screening.forms import error_links, item_errors, kept_answers, posted_answers
+from screening.dates import for_file_name, now_utc
+from screening.forms import (
+    ResultForm,
+    error_links,
+    item_errors,
+    kept_answers,
+    posted_answers,
+)
 from screening.i18n import chosen_language
-from screening.pdf import Printout, render_pdf
-from screening.qr import qr_svg_data_uri
-from screening.result_code import encode
+from screening.pages import NO_STORE, Page, questionnaire_page, result_page
+from screening.result_code import ResultCodeError, check_age, decode
 from screening.scoring import ScreeningResult, score
-from screening.state import current_clinic, current_instrument, screening_state
+from screening.state import current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Page = tuple[str, int, dict[str, str]]
 T = TypeVar("T")
 
 
@@ -41,35 +44,11 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     failed = form is not None and show_errors
-    page = render_template(
-        "questionnaire.html",
-        kept=kept_answers(form, instrument) if form else {},
-        item_errors=item_errors(form, instrument) if failed else {},
-        errors=error_links(form, instrument) if failed else [],
+    return questionnaire_page(
+        kept_answers(form, instrument) if form else {},
+        item_errors(form, instrument) if failed else {},
+        error_links(form, instrument) if failed else [],
     )
-    return page, 400 if failed else 200, NO_STORE
-
-
-def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
-    state = screening_state()
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
-
-
-def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
-    """The result page, for a fresh submission or for one restored from its result code."""
-    code = result_code_for(outcome, completed_at)
-    page = render_template(
-        "result.html",
-        result=outcome,
-        completed_at=completed_at,
-        completed_text=for_people(
-            completed_at, screening_state().clinic.timezone, str(get_locale())
-        ),
-        result_code=code,
-        result_code_qr=qr_svg_data_uri(code),
-        restored=restored,
-    )
-    return page, 200, NO_STORE
 
 
 def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:
@@ -90,18 +69,47 @@ def _scored(form: FlaskForm) -> ScreeningResult:
     return score(instrument, posted_answers(form, instrument))
 
 
+def refused_code(error: ResultCodeError) -> Page:
+    """A posted result code that does not verify: say why, as intake does (400)."""
+    page = render_template(
+        "errors.html",
+        title=gettext("This result code was not accepted"),
+        message=gettext(error.reason, **error.params),
+    )
+    return page, 400, NO_STORE
+
+
 def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable[[], T | Page]:
-    """Run ``view`` on the answers and completion time re-posted from a result page, scored
-    again; an invalid post gets the questionnaire back (400) with its answers kept."""
+    """Run ``view`` on the result held by the re-posted result code, checked and scored again.
+
+    An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
+    back (400) with the code's answers filled in, so nothing is lost.
+    """
 
     @functools.wraps(view)
-    def from_result_form() -> T | Page:
-        form = screening_state().result_form()
-        if not form.validate():
-            return _questionnaire(form)
-        return view(_scored(form), parse_completed_at(form.completed_at.data))
+    def from_result_code() -> T | Page:
+        form = ResultForm()
+        if not form.result_code.data:
+            abort(400)
+        instrument = current_instrument()
+        try:
+            # Only codes this server issued on a result page: version 2, whose 42-bit tag needs
+            # no rate limit (these routes have none).
+            restored = decode(
+                form.result_code.data,
+                instrument,
+                screening_state().result_code_key,
+                accept_v1=False,
+            )
+            check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
+        except ResultCodeError as error:
+            return refused_code(error)
+        if not form.validate():  # only the CSRF token can fail here
+            kept = {number: str(index) for number, index in restored.answers.items()}
+            return questionnaire_page(kept, {}, error_links(form, instrument))
+        return view(score(instrument, restored.answers), restored.completed_at)
 
-    return from_result_form
+    return from_result_code
 
 
 @bp.get("/")
@@ -124,24 +132,15 @@ def result() -> Page:
 @bp.post("/result.pdf")
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
-    printout = Printout(
-        result=outcome,
-        clinic=current_clinic(),
-        completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at),
-        translate=gettext,
-        language=str(get_locale()),
-    )
-    return _download(render_pdf(printout), "application/pdf", completed_at, "pdf")
+    body = pages.result_pdf(outcome, completed_at)
+    return _download(body, "application/pdf", completed_at, "pdf")
 
 
 @bp.post("/result.fhir.json")
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
-    bundle = build_bundle(outcome, completed_at, screening_state().clinic)
-    return _download(
-        json.dumps(bundle, indent=2), "application/fhir+json", completed_at, "fhir.json"
-    )
+    body = pages.result_fhir(outcome, completed_at)
+    return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 
 @bp.post("/language")
@@ -160,7 +159,7 @@ def switch_language() -> Page:
 
 @bp.get("/about")
 def about() -> Page:
-    paragraphs = clinic_paragraphs(Path(current_app.instance_path), str(get_locale()))
+    paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
     return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
 
 

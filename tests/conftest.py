@@ -1,24 +1,37 @@
-"""Shared fixtures: the EPDS instrument, an app with test settings, its client, answer helpers."""
+"""Shared fixtures: the EPDS instrument, an app with test settings and its client. Plain helpers
+are in helpers.py; the browser fixtures are in browser/conftest.py, for the browser tests only.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import re
-import subprocess
-import threading
-from collections.abc import Callable, Iterator
-from http.server import HTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.instrument import Instrument, load_instrument
+from tests.helpers import TEST_SECRET
 
-TEST_SECRET = "test-secret-key-not-for-production"
+CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when a catalogue is not compiled or changed since: every i18n test and many
+    view tests would otherwise fail far from the cause."""
+    stale = [
+        po.parent.parent.name
+        for po in sorted(CATALOGUES.glob("*/LC_MESSAGES/messages.po"))
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pytest.exit(
+            f"Catalogues not compiled or older than their .po ({', '.join(stale)}): "
+            "run 'make translations'.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -52,128 +65,3 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def answers_form(indexes: dict[int, int]) -> dict[str, str]:
-    """Item number -> option index, as the questionnaire posts it."""
-    return {f"item_{number}": str(index) for number, index in indexes.items()}
-
-
-def all_first_options() -> dict[int, int]:
-    return dict.fromkeys(range(1, 11), 0)
-
-
-def index_scoring(instrument: Instrument, item: int, score: int) -> int:
-    """The option index of ``item`` that scores ``score``, looked up in the data."""
-    options = instrument.item(item).options
-    return next(i for i, option in enumerate(options) if option.score == score)
-
-
-def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
-    return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    """name -> value of every hidden input on a page, whatever the attribute order."""
-    fields = {}
-    for tag in re.findall(r"<input\b[^>]*>", page):
-        attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
-        if attributes.get("type") == "hidden":
-            fields[attributes["name"]] = attributes.get("value", "")
-    return fields
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    """The text of a PDF as poppler's pdftotext extracts it (poppler-utils is required)."""
-    path = tmp_path / "result.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return re.sub(r"[ \t]+", " ", text)
-
-
-def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / "info.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
-    return {
-        key.strip(): value.strip()
-        for key, _, value in (line.partition(":") for line in out.splitlines())
-    }
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without a log line per request."""
-
-    def log_request(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(server: HTTPServer) -> Iterator[str]:
-    """Runs a server bound to a loopback port in a background thread; yields its base URL."""
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@contextlib.contextmanager
-def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
-    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
-    app = create_app({"SECRET_KEY": TEST_SECRET, "HTTPS": False} | config)
-    with serving(
-        make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    ) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    with serve_in_thread({}) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def access_code_server() -> Iterator[str]:
-    with serve_in_thread({"ACCESS_CODE": "MAPLE-2026"}) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium. A browser that cannot start fails the test, never skips it."""
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as error:
-            pytest.fail(
-                f"Chromium could not start from {CHROMIUM}: {error}. "
-                "Install it with 'apt-get install chromium' (.ci/run does this).",
-                pytrace=False,
-            )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
-    yield context.new_page()
-    context.close()

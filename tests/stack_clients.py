@@ -1,4 +1,4 @@
-"""Clients for the stack tests: a patient over HTTPS, a bounded mixed load and raw slow sockets.
+"""The stack fixture and its clients: a patient over HTTPS, a bounded load, raw slow sockets.
 
 Every connection goes to Caddy on loopback (``localhost``, which Caddy's ``tls internal``
 certificate names); every loop is bounded in count and time.
@@ -8,18 +8,34 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import ssl
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
-from tools.stack import unverified_tls
+import pytest
+
+from tests.helpers import all_first_options, answers_form, hidden_fields
+from tools.stack import Stack, missing_tools, running_stack, unverified_tls
 
 TIMEOUT_SECONDS = 15
+
+
+@pytest.fixture(name="stack")
+def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
+    """The whole stack on free loopback ports for one test; import it to use it."""
+    missing = missing_tools()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"{' '.join(missing)} missing: .ci/run must install them", pytrace=False)
+    if missing:
+        pytest.skip(f"needs {' '.join(missing)} (apt-get install {' '.join(missing)})")
+    with running_stack(tmp_path) as running:
+        yield running
 
 
 @dataclass
@@ -130,6 +146,12 @@ class LoadRun:
                 for method, response in visitor.screening():
                     with self.lock:
                         self.outcomes.append(Outcome(method, started, response.status))
+
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Until ``count`` responses came back (the first ones pay for warming the workers)."""
+        deadline = time.monotonic() + timeout
+        while len(self.outcomes) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def finish(self) -> list[Outcome]:
         for thread in self.threads:

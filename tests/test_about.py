@@ -7,7 +7,9 @@ import re
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form
+from screening.instrument import InstrumentError
+from screening.textfiles import InstanceFileError
+from tests.helpers import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')
 
@@ -25,13 +27,22 @@ def test_about_page_covers_the_essentials(client):
         "It cannot diagnose depression",
         "An assessment conversation with a clinician",
         "Psychotherapy",
-        "Ketamine infusion therapy, given as an outpatient treatment alongside psychotherapy",
-        "questions about treatment while breastfeeding are for them to answer",
+        "Medication such as antidepressants",
+        "an option considered only after an assessment",
+        "off-label",
+        "If you are pregnant or breastfeeding, tell the clinician: some treatments, including "
+        "ketamine, may not be suitable.",
         "thoughts of harming yourself or your baby",
-        "not been able to eat or sleep for days",
-        "you feel confused",
+        "cannot sleep even when your baby is asleep, or have hardly eaten for days",
+        "please do not stop it on your own",
+        "your thoughts are racing or muddled",
+        "postpartum psychosis",
+        "seeing or hearing things that others do not",
         "+380 7373 080 88",
-        "112",
+        'href="tel:103"',
+        'href="tel:112"',
+        'href="tel:7333"',
+        "Lifeline Ukraine",
     ):
         assert phrase in page, phrase
     visible = re.sub(r"<[^>]+>", " ", page).lower()
@@ -85,3 +96,31 @@ def test_a_language_specific_file_wins_for_that_language(instance):
     client = make_client(instance)
     assert "Текст українською." in client.get("/about?lang=uk").get_data(as_text=True)
     assert "Plain English text." in client.get("/about?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ("Текст українською.".encode("cp1251"), "Windows-1251"),
+        ("Текст українською.".encode("utf-16"), "UTF-16"),
+    ],
+)
+def test_a_file_not_in_utf_8_stops_start_up_naming_it(instance, data, problem):
+    (instance / "about.uk.txt").write_bytes(data)
+    with pytest.raises(InstanceFileError, match=rf"about\.uk\.txt is not UTF-8 \(.*{problem}"):
+        make_client(instance)
+
+
+def test_a_utf_8_byte_order_mark_is_accepted_and_removed(instance):
+    text = "\n\n".join(["## Наша допомога", "Текст українською."])
+    (instance / "about.uk.txt").write_bytes(text.encode("utf-8-sig"))
+    page = make_client(instance).get("/about?lang=uk").get_data(as_text=True)
+    assert "<h3>Наша допомога</h3>" in page
+    assert "\ufeff" not in page
+
+
+def test_a_translation_not_in_utf_8_stops_start_up_naming_it(instance):
+    (instance / "instruments").mkdir()
+    (instance / "instruments" / "epds.uk.json").write_bytes('{"language": "uk"}'.encode("utf-16"))
+    with pytest.raises(InstrumentError, match=r"epds\.uk\.json is not UTF-8"):
+        make_client(instance)

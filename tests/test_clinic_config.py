@@ -7,7 +7,7 @@ import pytest
 from screening import create_app
 from screening.clinic import ConfigError, clinic_from_config, hours_in, phone_uri
 from screening.config import DEFAULTS
-from tests.conftest import answers_form, hidden_fields, pdf_text
+from tests.helpers import answers_form, hidden_fields, pdf_text
 
 
 @pytest.fixture
@@ -19,10 +19,12 @@ def instance(tmp_path, monkeypatch):
         "SECRET_KEY",
         "CLINIC_NAME",
         "CLINIC_PHONE",
-        "CLINIC_EMERGENCY_NUMBER",
+        "CLINIC_EMERGENCY_NUMBERS",
         "DEVELOPMENT",
     ):
         monkeypatch.delenv(f"SCREENING_{key}", raising=False)
+    # Production start-up needs the clinic's EPDS permission; test_crisis.py tests its absence.
+    monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "RCPsych test permission")
     return path
 
 
@@ -31,7 +33,8 @@ def test_defaults_describe_the_expio_clinic():
     assert clinic.name == "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio"
     assert clinic.hours == "Mon\u2013Fri 10:00\u201319:00"
     assert clinic.phone == "+380 7373 080 88"
-    assert clinic.emergency_number == "112"
+    assert clinic.emergency_numbers == ("103", "112")
+    assert (clinic.crisis_line, clinic.crisis_line_name) == ("7333", "Lifeline Ukraine")
     assert clinic.phone_uri == "tel:+380737308088"
     assert clinic.timezone.key == "Europe/Kyiv"
 
@@ -41,12 +44,12 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
         'SECRET_KEY = "from-file"\nCLINIC_NAME = "File Clinic"\nCLINIC_PHONE = "+1 555 0100"\n'
     )
     monkeypatch.setenv("SCREENING_CLINIC_PHONE", "+44 20 7946 0000")
-    monkeypatch.setenv("SCREENING_CLINIC_EMERGENCY_NUMBER", "999")
+    monkeypatch.setenv("SCREENING_CLINIC_EMERGENCY_NUMBERS", "999,112")
     app = create_app()
     clinic = app.extensions["screening"].clinic
     assert clinic.name == "File Clinic"
     assert clinic.phone == "+44 20 7946 0000"
-    assert clinic.emergency_number == "999"
+    assert clinic.emergency_numbers == ("999", "112")
     body = app.test_client().get("/").get_data(as_text=True)
     assert "File Clinic" in body and "+44 20 7946 0000" in body
 
@@ -58,8 +61,27 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
         ("CLINIC_HOURS", "   ", "CLINIC_HOURS is not set"),
         ("CLINIC_PHONE", "call us", "CLINIC_PHONE is not a phone number"),
         ("CLINIC_PHONE", None, "CLINIC_PHONE is not set"),
-        ("CLINIC_EMERGENCY_NUMBER", "11a", "CLINIC_EMERGENCY_NUMBER is not a phone number"),
-        ("CLINIC_EMERGENCY_NUMBER", 112, "CLINIC_EMERGENCY_NUMBER must be text"),
+        ("CLINIC_EMERGENCY_NUMBERS", "103, 11a", "CLINIC_EMERGENCY_NUMBERS must list phone"),
+        ("CLINIC_EMERGENCY_NUMBERS", 112, "CLINIC_EMERGENCY_NUMBERS must be text"),
+        (
+            "CLINIC_EMERGENCY_NUMBER",
+            "112",
+            "CLINIC_EMERGENCY_NUMBER is now CLINIC_EMERGENCY_NUMBERS",
+        ),
+        ("CLINIC_CRISIS_LINE", "", "CLINIC_CRISIS_LINE is not set"),
+        ("CLINIC_CRISIS_LINE", "73 33 x", "CLINIC_CRISIS_LINE is not a phone number"),
+        ("CLINIC_CRISIS_LINE_NAME", " ", "CLINIC_CRISIS_LINE_NAME is not set"),
+        (
+            "CLINIC_HOURS",
+            "Weekdays, 10 to 7",
+            "CLINIC_HOURS: 'Weekdays, 10 to 7' is not a schedule",
+        ),
+        ("CLINIC_HOURS", "Mon-Fri 10:00-19:00; Fri 9:00-12:00", "CLINIC_HOURS: Fri is given twice"),
+        ("CLINIC_HOURS", "Mon-Fri 19:00-10:00", "CLINIC_HOURS: 19:00.10:00 closes before"),
+        ("CLINIC_HOURS", "Fri-Mon 10:00-19:00", "CLINIC_HOURS: Fri.Mon runs backwards"),
+        ("CLINIC_HOURS", "Mon 25:00-26:00", "CLINIC_HOURS: '25:00' is not a time of day"),
+        ("CLINIC_HOURS_UK", "пн\u2013пт 9:00\u201318:00", "CLINIC_HOURS_UK names the times"),
+        ("CLINIC_PRESCRIBES", "maybe", "CLINIC_PRESCRIBES must be on or off"),
         ("CLINIC_TIMEZONE", "Mars/Olympus", "CLINIC_TIMEZONE is not a known time zone"),
         ("CLINIC_NAME", "x" * 201, "CLINIC_NAME is longer than 200"),
         ("CLINIC_NAME_UK", "x" * 201, "CLINIC_NAME_UK is longer than 200"),
@@ -68,7 +90,7 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
 )
 def test_bad_clinic_values_stop_start_up_naming_the_key(key, value, message):
     with pytest.raises(ConfigError, match=message):
-        create_app({"SECRET_KEY": "k", key: value})
+        create_app({"SECRET_KEY": "k", "EPDS_PERMISSION": "ref", key: value})
 
 
 def test_bad_environment_value_stops_start_up(instance, monkeypatch):
@@ -126,7 +148,7 @@ def test_malformed_settings_stop_start_up_naming_the_key(instance, monkeypatch, 
     [
         ("en", "Mon\u2013Fri 10:00\u201319:00", "Mon\u2013Fri 10:00\u201319:00"),
         ("uk", "Mon\u2013Fri 10:00\u201319:00", "пн\u2013пт 10:00\u201319:00"),
-        ("ru", "Mon-Fri 9:00-18:00; Sat 10:00-14:00", "пн-пт 9:00-18:00; сб 10:00-14:00"),  # noqa: RUF001
+        ("ru", "Mon-Fri 9:00-18:00; Sat 10:00-14:00", "пн-пт 9:00-18:00; сб 10:00-14:00"),
         ("uk", "Sun 10:00\u201314:00", "нд 10:00\u201314:00"),
         ("ru", "Sun 10:00\u201314:00", "вс 10:00\u201314:00"),
         # Anything but a plain schedule is the clinic's own wording: kept as written.
@@ -156,18 +178,18 @@ def test_pages_and_pdf_show_the_hours_in_the_interface_language(client, tmp_path
 
 def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(make_app, tmp_path):
     client = make_app(
-        CLINIC_HOURS="Weekdays, 10 to 7",
+        CLINIC_HOURS="Mon-Fri 10:00-19:00",
         CLINIC_NAME_UK="Центр Expio",
-        CLINIC_HOURS_UK="пн\u2013пт, з 10 до 19",
+        CLINIC_HOURS_UK="пн\u2013пт, з 10:00 до 19:00",
     ).test_client()
     ukrainian = client.get("/?lang=uk").get_data(as_text=True)
-    assert "Центр Expio" in ukrainian and "пн\u2013пт, з 10 до 19" in ukrainian
-    assert "Weekdays, 10 to 7" not in ukrainian
+    assert "Центр Expio" in ukrainian and "пн\u2013пт, з 10:00 до 19:00" in ukrainian
+    assert "Mon-Fri" not in ukrainian
     for language in ("en", "ru"):
         page = client.get(f"/?lang={language}").get_data(as_text=True)
-        assert "Центр Expio" not in page
-        assert "Psychedelic Medicine Expio" in page and "Weekdays, 10 to 7" in page
+        assert "Центр Expio" not in page and "з 10:00 до 19:00" not in page
+        assert "Psychedelic Medicine Expio" in page
     result = client.post("/?lang=uk", data=answers_form(dict.fromkeys(range(1, 11), 0)))
     pdf = client.post("/result.pdf", data=hidden_fields(result.get_data(as_text=True))).data
     text = pdf_text(pdf, tmp_path)
-    assert "Центр Expio" in text and "з 10 до 19" in text
+    assert "Центр Expio" in text and "з 10:00 до 19:00" in text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import logging
+import time
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tests.helpers import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture
@@ -32,12 +34,7 @@ def test_token_from_the_page_is_accepted_for_result_and_pdf(csrf_client):
     data = answers_form(all_first_options()) | {"csrf_token": token(csrf_client.get("/"))}
     result = csrf_client.post("/", data=data)
     assert result.status_code == 200
-    completed_at = re.search(r'name="completed_at" value="([^"]+)"', result.get_data(as_text=True))[
-        1
-    ]
-    pdf = csrf_client.post(
-        "/result.pdf", data=data | {"csrf_token": token(result), "completed_at": completed_at}
-    )
+    pdf = csrf_client.post("/result.pdf", data=hidden_fields(result.get_data(as_text=True)))
     assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf")
 
 
@@ -46,3 +43,59 @@ def test_token_from_another_app_secret_is_refused(tmp_path, monkeypatch, csrf_cl
     other = create_app({"TESTING": True, "SECRET_KEY": "another-secret"}).test_client()
     data = answers_form(all_first_options()) | {"csrf_token": token(other.get("/"))}
     assert csrf_client.post("/", data=data).status_code == 400
+
+
+def post_answers_with_a_token(client):
+    data = answers_form({n: n % 4 for n in range(1, 11)}) | {"csrf_token": token(client.get("/"))}
+    return data
+
+
+def warnings_logged(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("https", "cause"), [(True, "arrived over plain HTTP"), (False, "may block cookies")]
+)
+def test_a_missing_session_cookie_is_told_apart_from_an_expired_token(
+    make_app, epds, caplog, https, cause
+):
+    client = make_app(WTF_CSRF_ENABLED=True, HTTPS=https).test_client()
+    data = post_answers_with_a_token(client)
+    client.delete_cookie("session")
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "did not send back this site" in body and "open for a long time" not in body
+    assert body.count(" checked") == 10
+    [warning] = warnings_logged(caplog)
+    assert "no session cookie" in warning and cause in warning
+    labels = {option.label for item in epds.items for option in item.options}
+    assert "item_" not in warning and not any(label in warning for label in labels)
+
+
+def test_a_cookie_signed_with_another_secret_hints_at_the_secret_key(make_app, caplog):
+    other = make_app(WTF_CSRF_ENABLED=True, SECRET_KEY="another-secret").test_client()
+    data = post_answers_with_a_token(other)
+    client = make_app(WTF_CSRF_ENABLED=True, HTTPS=False).test_client()
+    client.set_cookie("session", other.get_cookie("session").value)
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/", data=data)
+    assert response.status_code == 400
+    assert "open for a long time" in response.get_data(as_text=True)
+    [warning] = warnings_logged(caplog)
+    assert "same SECRET_KEY" in warning
+
+
+def test_an_expired_token_keeps_the_long_time_message(make_app, caplog, monkeypatch):
+    client = make_app(WTF_CSRF_ENABLED=True, HTTPS=False).test_client()
+    data = post_answers_with_a_token(client)
+    later = int(time.time()) + 5 * 60 * 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "open for a long time" in body and body.count(" checked") == 10
+    assert warnings_logged(caplog) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.fhir import build_bundle
 from screening.scoring import score
-from tests.conftest import answers_form, hidden_fields
+from tests.helpers import answers_form, hidden_fields, result_code_form
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -34,6 +35,7 @@ def test_bundle_validates_against_the_fhir_models(bundle):
     parsed = Bundle.model_validate(bundle)
     assert [entry.resource.get_resource_type() for entry in parsed.entry] == [
         "QuestionnaireResponse",
+        "Observation",
         "Observation",
         "Observation",
     ]
@@ -70,7 +72,7 @@ def test_questionnaire_response_items_carry_answer_and_score(bundle, epds):
 
 
 def test_observations_use_the_confirmed_loinc_panel_and_a_local_total_code(bundle, epds):
-    panel, total = resources(bundle, "Observation")
+    panel, total, _flag = resources(bundle, "Observation")
     assert panel["code"]["coding"][0] == {
         "system": "http://loinc.org",
         "code": "71354-5",
@@ -79,20 +81,42 @@ def test_observations_use_the_confirmed_loinc_panel_and_a_local_total_code(bundl
     assert total["code"]["coding"][0]["system"].startswith("urn:screening:")
     assert "99046-5" not in json.dumps(bundle)  # unverified in the reference: not used
     assert total["valueInteger"] == score(epds, ANSWERS).total
-    assert panel["hasMember"] == [{"reference": bundle["entry"][2]["fullUrl"]}]
+    assert panel["hasMember"] == [
+        {"reference": bundle["entry"][2]["fullUrl"]},
+        {"reference": bundle["entry"][3]["fullUrl"]},
+    ]
 
 
-def test_download_from_the_result_page(client):
+@pytest.mark.parametrize(("item_10", "flagged"), [(2, True), (3, False)])
+def test_the_safety_flag_is_its_own_observation(epds, item_10, flagged):
+    answers = ANSWERS | {10: item_10}
+    bundle = build_bundle(score(epds, answers), MOMENT, clinic_from_config(DEFAULTS))
+    Bundle.model_validate(bundle)
+    *_, flag = resources(bundle, "Observation")
+    assert flag["code"]["coding"][0]["code"] == "epds-item10-flag"
+    assert flag["valueBoolean"] is flagged
+    (interpretation,) = flag["interpretation"]
+    assert interpretation["coding"][0]["code"] == ("POS" if flagged else "NEG")
+    option = epds.item(10).options[item_10].label
+    assert f"answered \u201c{option}\u201d" in flag["note"][0]["text"]
+    assert flag["derivedFrom"] == [{"reference": bundle["entry"][0]["fullUrl"]}]
+
+
+def test_download_from_the_clinicians_view_only(client, app):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert "Download FHIR (JSON)" in page
-    response = client.post("/result.fhir.json", data=hidden_fields(page))
+    assert "Download FHIR (JSON)" not in page  # the patient's page
+    code = re.search(r'id="result-code">([^<]+)<', page)[1]
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    assert "Download FHIR (JSON)" in restored
+    response = client.post("/result.fhir.json", data=hidden_fields(restored))
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert response.headers["Content-Disposition"].endswith('.fhir.json"')
     Bundle.model_validate(response.get_json())
 
 
-def test_tampered_fhir_post_gets_400(client):
-    data = answers_form(ANSWERS) | {"completed_at": "2026-11-20T09:30:00+00:00", "item_2": "5"}
+def test_tampered_fhir_post_gets_400(app, client):
+    code = result_code_form(app, ANSWERS)["result_code"]
+    data = {"result_code": code[:5] + ("0" if code[5] != "0" else "1") + code[6:]}
     assert client.post("/result.fhir.json", data=data).status_code == 400

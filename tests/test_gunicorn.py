@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import socket
 import subprocess
 import sys
 import urllib.parse
@@ -12,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import PROJECT_ROOT, gunicorn_server
 
 pytestmark = pytest.mark.server
@@ -24,6 +25,7 @@ def server_env(tmp_path) -> dict[str, str]:
     # Plain HTTP on loopback: the Secure cookie flag would stop urllib sending the session back.
     return {
         "SCREENING_SECRET_KEY": SHARED_SECRET,
+        "SCREENING_EPDS_PERMISSION": "gunicorn-test permission",
         "SCREENING_HTTPS": "0",
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),
     }
@@ -82,3 +84,61 @@ def test_production_start_without_secret_key_fails_with_a_clear_message(tmp_path
     )
     assert started.returncode != 0
     assert "SECRET_KEY is not set" in started.stderr
+
+
+def raw_request(base_url: str, head: str, body_chunks: list[bytes] = ()) -> tuple[int, str]:
+    """Send one request as bytes on a fresh loopback connection; the status and the headers."""
+    host, port = urllib.parse.urlsplit(base_url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head.encode() + b"\r\n")
+        for chunk in body_chunks:
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        if body_chunks:
+            connection.sendall(b"0\r\n\r\n")
+        response = b""
+        while part := connection.recv(65536):
+            response += part
+    head_lines = response.split(b"\r\n\r\n")[0].decode("latin-1").splitlines()
+    return int(head_lines[0].split()[1]), "\n".join(head_lines[1:])
+
+
+def chunked_post(base_url: str, cookie: str, body: bytes) -> int:
+    head = (
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        "Transfer-Encoding: chunked\r\n"
+    )
+    return raw_request(base_url, head, [body[i : i + 4000] for i in range(0, len(body), 4000)])[0]
+
+
+def test_chunked_bodies_are_read_whole_and_refused_over_the_limit(server_env):
+    with gunicorn_server(server_env, workers=2) as server:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(f"{server.url}/") as page:
+            token = hidden_fields(page.read().decode())["csrf_token"]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+        answers = answers_form(all_first_options()) | {"csrf_token": token}
+        body = urllib.parse.urlencode(answers).encode()
+        assert chunked_post(server.url, cookie, body) == 200
+        # 16 KB is the default limit: one byte under it is read whole, one byte over is a 413.
+        for size, status in ((16 * 1024, 200), (16 * 1024 + 1, 413), (100_000, 413)):
+            padded = body + b"&padding=" + b"x" * (size - len(body) - len(b"&padding="))
+            assert len(padded) == size
+            assert chunked_post(server.url, cookie, padded) == status, size
+        malformed_chunk = b"zz\r\nitem_1=0\r\n0\r\n\r\n"
+        head = (
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+        )
+        assert raw_request(server.url, head + malformed_chunk.decode())[0] == 400
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_a_foreign_host_is_never_redirected_to(server_env, trusted):
+    with gunicorn_server(server_env | {"SCREENING_TRUSTED_HOSTS": trusted}) as server:
+        for path in ("/static//style.css", "//static/style.css", "/static/", "/about/"):
+            head = f"GET {path} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n"
+            status, headers = raw_request(server.url, head)
+            assert status in {400, 404} or (status == 200 and not trusted), (path, status)
+            assert "location:" not in headers.lower(), path

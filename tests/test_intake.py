@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, answers_form, hidden_fields, pdf_text
+from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 
@@ -21,7 +21,7 @@ def screen(client) -> tuple[str, dict[str, str]]:
 
 def test_result_page_shows_the_code_and_its_qr(client):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){4}<', page)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}<', page)
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
 
 
@@ -35,17 +35,14 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     code, fields = screen(client)
     restored = client.post("/intake", data={"code": code.lower().replace("-", " ")})
     assert restored.status_code == 200
-    assert restored.headers["Cache-Control"] == "no-store"
+    assert restored.headers["Cache-Control"] == "no-store, no-transform"
     page = restored.get_data(as_text=True)
     assert "Restored from result code" in page
     original = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
     for pattern in (r'id="total-score">(\d+)<', r"<h2 id=\"band-title\">([^<]+)<"):
         assert re.search(pattern, page)[1] == re.search(pattern, original)[1]
     restored_fields = hidden_fields(page)
-    assert restored_fields["completed_at"] == fields["completed_at"]
-    assert {k: v for k, v in restored_fields.items() if k.startswith("item_")} == {
-        k: v for k, v in fields.items() if k.startswith("item_")
-    }
+    assert restored_fields["result_code"] == fields["result_code"] == code
     first = pdf_text(client.post("/result.pdf", data=fields).data, tmp_path)
     again = pdf_text(client.post("/result.pdf", data=restored_fields).data, tmp_path)
     assert first == again
@@ -56,7 +53,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "A result code has 16 letters and digits"),
+        ("EPDS-1234-5678", "A result code has 20 letters and digits"),
         ("x" * 201, "That is longer than any result code."),
     ],
 )
@@ -120,3 +117,23 @@ def test_the_pdf_qr_decodes_to_the_result_code(client, tmp_path):
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert scanned.stdout.strip() == code
+
+
+def test_a_version_1_code_still_restores_at_intake(make_app):
+    client = make_app(SECRET_KEY="one secret").test_client()
+    page = client.post("/intake", data={"code": "EPDS-443S-3MV3-CD28-0NT6"})
+    assert page.status_code == 200
+    assert "20 November 2026, 11:30" in page.get_data(as_text=True)
+
+
+def test_codes_older_than_the_maximum_age_are_refused_with_a_clear_message(make_app):
+    old = {"code": "EPDS-4000-01ZZ-ZYZ0-4A6Z"}  # version 1, completed on 2024-01-01
+    assert (
+        make_app(SECRET_KEY="one secret").test_client().post("/intake", data=old).status_code == 200
+    )
+    client = make_app(SECRET_KEY="one secret", RESULT_CODE_MAX_AGE_DAYS=90).test_client()
+    refused = client.post("/intake", data=old)
+    assert refused.status_code == 400
+    assert "more than 90 days old" in refused.get_data(as_text=True)
+    code, _ = screen(client)
+    assert client.post("/intake", data={"code": code}).status_code == 200

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
+import re
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from reportlab.platypus import Paragraph
 
-import screening.pdf
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
-from tests.conftest import indexes_for_scores, pdf_info, pdf_text
+from tests.helpers import indexes_for_scores, pdf_info, pdf_text, result_code_form
 
 COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 CODE = "EPDS-0000-0000-0000-0000"  # any text: the PDF prints it and its QR
@@ -108,16 +107,71 @@ def test_story_is_plain_flowables_readable_as_text(epds, clinic):
     assert "screening result" in paragraphs
 
 
-def test_pdf_module_imports_no_flask():
-    tree = ast.parse(inspect.getsource(screening.pdf))
-    modules = {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    } | {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
+def longest_answers_with_the_flag(epds) -> dict[int, int]:
+    answers = {
+        item.number: max(range(4), key=lambda index, item=item: len(item.options[index].label))
+        for item in epds.items
     }
-    assert not modules & {"flask", "flask_wtf", "wtforms", "werkzeug"}
+    return answers | {10: max(answers[10], 1)}
+
+
+def word_boxes(pdf: bytes, tmp_path) -> tuple[tuple[float, float], list[tuple[float, ...]]]:
+    path = tmp_path / "boxes.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', boxes).groups()
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', boxes)
+    return (float(page[0]), float(page[1])), [tuple(map(float, word)) for word in words]
+
+
+def overlapping(boxes: list[tuple[float, ...]], tolerance: float = 0.5) -> list[tuple]:
+    pairs = []
+    for index, (x0, y0, x1, y1) in enumerate(boxes):
+        for other in boxes[index + 1 :]:
+            if min(x1, other[2]) - max(x0, other[0]) > tolerance and (
+                min(y1, other[3]) - max(y0, other[1]) > tolerance
+            ):
+                pairs.append(((x0, y0, x1, y1), other))
+    return pairs
+
+
+LONGEST = 200  # every clinic text setting's validated maximum
+WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
+    make_app, epds, tmp_path, language
+):
+    def longest(word: str) -> str:
+        return (f"{word} " * LONGEST)[:LONGEST]
+
+    longest_phone = "+38 (044) 000-00-00-00-00-00-0000"
+    app = make_app(
+        CLINIC_NAME=longest("Wellbeing"),
+        CLINIC_NAME_UK=longest("Шановна"),
+        CLINIC_NAME_RU=longest("Широкая"),
+        CLINIC_HOURS="; ".join(f"{day} 08:00\u201320:00" for day in WEEK),
+        CLINIC_HOURS_UK=longest("08:00\u201320:00 щоденно"),
+        CLINIC_HOURS_RU=longest("08:00\u201320:00 ежедневно"),
+        CLINIC_ADDRESS=longest("Boulevard"),
+        CLINIC_PHONE=longest_phone,
+        CLINIC_EMERGENCY_NUMBERS=", ".join([longest_phone] * 5),
+        CLINIC_CRISIS_LINE=longest_phone,
+        CLINIC_CRISIS_LINE_NAME=longest("Lifeline"),
+        EPDS_PERMISSION=longest("Permission"),
+    )
+    client = app.test_client()
+    client.set_cookie("lang", language)
+    response = client.post(
+        "/result.pdf", data=result_code_form(app, longest_answers_with_the_flag(epds))
+    )
+    assert response.status_code == 200
+    assert pdf_info(response.data, tmp_path)["Pages"] == "1"
+    (width, height), boxes = word_boxes(response.data, tmp_path)
+    assert len(boxes) > 300
+    for x0, y0, x1, y1 in boxes:
+        assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height
+    assert overlapping(boxes) == []

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
-
 import pytest
 
-import screening.scoring
 from screening.scoring import IncompleteAnswers, InvalidAnswer, score
-from tests.conftest import indexes_for_scores
+from tests.helpers import indexes_for_scores
 
 # The published scoring key (reference 1b): for each item, the score of each option top to bottom.
 PUBLISHED_KEY = {
@@ -109,14 +105,3 @@ def test_incomplete_answers_are_refused_not_filled_in(epds):
 def test_unknown_items_and_options_are_refused(epds, bad):
     with pytest.raises(InvalidAnswer):
         score(epds, {**ZERO_SCORE_INDEXES, **bad})
-
-
-def test_scoring_imports_no_flask():
-    tree = ast.parse(inspect.getsource(screening.scoring))
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
-    }
-    assert not imported & {"flask", "flask_wtf", "wtforms", "werkzeug"}

@@ -5,13 +5,21 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 from pathlib import Path
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from tests.conftest import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from screening.clinic import ConfigError
+from tests.helpers import (
+    TEST_SECRET,
+    all_first_options,
+    answers_form,
+    hidden_fields,
+    result_code_form,
+)
 
 REQUIRED_CSP = [
     "default-src 'self'",
@@ -35,7 +43,7 @@ def make_client(tmp_path, monkeypatch, **config):
 
 def every_kind_of_response(client):
     complete = answers_form(all_first_options())
-    pdf_form = complete | {"completed_at": "2026-11-20T09:30:00+00:00"}
+    pdf_form = result_code_form(client.application, all_first_options())
     return {
         "questionnaire": client.get("/"),
         "errors": client.post("/", data={"item_1": "0"}),
@@ -84,6 +92,7 @@ def test_session_cookie_is_httponly_and_lax_in_development(tmp_path, monkeypatch
 def test_production_defaults_to_https_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "ref")
     monkeypatch.delenv("SCREENING_HTTPS", raising=False)
     monkeypatch.delenv("SCREENING_DEVELOPMENT", raising=False)
     app = create_app()
@@ -101,9 +110,9 @@ def test_templates_have_no_inline_style_or_script():
 
 
 @pytest.mark.parametrize("path", ["/", "/result.pdf"])
-def test_result_and_pdf_are_not_cached(client, path):
-    data = answers_form(all_first_options()) | {"completed_at": "2026-11-20T09:30:00+00:00"}
-    assert client.post(path, data=data).headers["Cache-Control"] == "no-store"
+def test_result_and_pdf_are_not_cached(app, client, path):
+    data = answers_form(all_first_options()) | result_code_form(app, all_first_options())
+    assert client.post(path, data=data).headers["Cache-Control"] == "no-store, no-transform"
 
 
 def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplog):
@@ -119,7 +128,7 @@ def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplo
     pdf = client.post("/result.pdf", data=hidden)
     assert pdf.mimetype == "application/pdf"
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    for secret in ("28", "item_", "Hardly ever", "Not at all", hidden["completed_at"]):
+    for secret in ("28", "item_", "Hardly ever", "Not at all", hidden["result_code"]):
         assert secret not in logged
     for response in (page, result, pdf):
         assert "Location" not in response.headers
@@ -191,6 +200,64 @@ class TestAccessCode:
         assert 'name="item_1"' in guarded.get("/").text
         assert guarded.post("/", data=answers_form(all_first_options())).status_code == 200
 
+    def test_the_grant_holds_a_keyed_hash_of_the_code_never_the_code(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        serializer = SecureCookieSessionInterface().get_signing_serializer(guarded.application)
+        grant = serializer.loads(guarded.get_cookie("session").value)["access"]
+        assert set(grant) == {"code", "at"} and self.CODE not in str(grant)
+
+    def test_changing_the_code_revokes_every_grant(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        page = guarded.get("/")
+        assert page.status_code == 200 and 'name="item_1"' not in page.text
+        assert "The clinic has changed the access code" in page.text
+        refused = guarded.post("/", data=answers_form(all_first_options()))
+        assert refused.status_code == 403
+        assert "access code the clinic gave you first" in refused.text
+        guarded.post("/access", data={"code": "BIRCH-2027"})
+        assert 'name="item_1"' in guarded.get("/").text
+
+    def test_answers_posted_after_the_grant_ended_are_kept_through_the_access_page(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        answers = answers_form({n: n % 4 for n in range(1, 11)})
+        refused = guarded.post("/", data=answers)
+        assert refused.status_code == 403
+        carried = {k: v for k, v in hidden_fields(refused.text).items() if k.startswith("item_")}
+        assert carried == answers
+        wrong = guarded.post("/access", data=carried | {"code": "nope"})
+        assert wrong.status_code == 403
+        assert {k: v for k, v in hidden_fields(wrong.text).items() if k != "csrf_token"} == answers
+        opened = guarded.post("/access", data=carried | {"code": "BIRCH-2027"})
+        assert opened.status_code == 200 and "error-summary" not in opened.text
+        assert dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', opened.text)) == answers
+
+    def test_a_grant_ends_after_access_grant_hours(self, tmp_path, monkeypatch):
+        guarded = make_client(tmp_path, monkeypatch, ACCESS_CODE=self.CODE, ACCESS_GRANT_HOURS=2)
+        guarded.post("/access", data={"code": self.CODE})
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 2 * 3600 - 5)
+        assert 'name="item_1"' in guarded.get("/").text
+        monkeypatch.setattr(time, "time", lambda: now + 2 * 3600 + 5)
+        page = guarded.get("/")
+        assert 'name="item_1"' not in page.text
+        assert "access ends 2 h after the code is entered, and that time has passed" in page.text
+
+    def test_a_grant_from_a_server_whose_clock_is_a_little_ahead_is_accepted(self, guarded):
+        guarded.post("/access", data={"code": self.CODE})
+        with guarded.session_transaction() as session:
+            session["access"] = session["access"] | {"at": int(time.time()) + 60}
+        assert 'name="item_1"' in guarded.get("/").text
+        with guarded.session_transaction() as session:
+            session["access"] = session["access"] | {"at": int(time.time()) + 3600}
+        assert 'name="item_1"' not in guarded.get("/").text
+
+    def test_a_grant_from_before_this_change_is_asked_for_the_code_again(self, guarded):
+        with guarded.session_transaction() as session:
+            session["access_granted"] = True
+        assert 'name="item_1"' not in guarded.get("/").text
+
     def test_attempts_are_rate_limited(self, guarded):
         statuses = [
             guarded.post("/access", data={"code": f"guess-{n}"}).status_code for n in range(7)
@@ -211,3 +278,23 @@ class TestAccessCode:
         )
         guarded.post("/access", data={"code": "nope"})
         assert calls == [1]
+
+
+def test_a_path_with_a_double_slash_is_not_redirected(client):
+    response = client.get("/static//style.css", headers={"Host": "evil.example"})
+    assert response.status_code == 404 and "Location" not in response.headers
+
+
+@pytest.mark.parametrize("setting", ["screening.example.org, localhost", ["localhost"]])
+def test_trusted_hosts_refuse_any_other_host(tmp_path, monkeypatch, setting):
+    client = make_client(tmp_path, monkeypatch, TRUSTED_HOSTS=setting)
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+    refused = client.get("/static/style.css", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert refused.text == "Unknown host.\n"
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_trusted_hosts_must_be_names(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        make_client(tmp_path, monkeypatch, TRUSTED_HOSTS=42)

@@ -8,42 +8,30 @@ machine and fail under CI (CI=true), where .ci/run installs both.
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests.conftest import all_first_options, answers_form, hidden_fields
+from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.stack_clients import (
     Visitor,
     failures,
     mixed_load,
     raw_post,
+    stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import Stack, missing_tools, running_stack
+from tools.stack import Stack
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
 FALLBACK_WARNING = "falling back to in-memory storage"
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    missing = missing_tools()
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"{' '.join(missing)} missing: .ci/run must install them", pytrace=False)
-    if missing:
-        pytest.skip(f"needs {' '.join(missing)} (apt-get install {' '.join(missing)})")
-    with running_stack(tmp_path) as running:
-        yield running
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -127,8 +115,8 @@ def test_64_slow_clients_do_not_delay_health_or_a_screening(stack):
 
 
 def test_an_instance_killed_under_load_fails_no_get_and_no_later_post(stack):
-    load = mixed_load(stack.ports.https, clients=4, seconds=8, max_screenings=200)
-    time.sleep(2)
+    load = mixed_load(stack.ports.https, clients=4, seconds=25, max_screenings=200)
+    load.wait_for(12, timeout=12)
     stack.kill("app-1", signal.SIGKILL)
     killed_at = time.monotonic()
     time.sleep(2)
@@ -219,8 +207,8 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
 
 
 def test_hup_reload_during_load_drops_no_request(stack):
-    load = mixed_load(stack.ports.https, clients=4, seconds=6, max_screenings=200)
-    time.sleep(2)
+    load = mixed_load(stack.ports.https, clients=4, seconds=20, max_screenings=200)
+    load.wait_for(12, timeout=12)
     os.kill(stack.pid("app-1"), signal.SIGHUP)
     time.sleep(1)
     os.kill(stack.pid("app-2"), signal.SIGHUP)
@@ -234,36 +222,7 @@ def test_hup_reload_during_load_drops_no_request(stack):
     assert failures(outcomes, "POST") == []
 
 
-# 6. HTTPS as a browser sees it
-
-
-def test_a_browser_screens_over_https_with_secure_cookies_hsts_and_no_compression(
-    stack, browser, tmp_path
-):
-    context = browser.new_context(ignore_https_errors=True, accept_downloads=True)
-    page = context.new_page()
-    response = page.goto(f"{stack.url}/")
-    assert response.headers["strict-transport-security"].startswith("max-age=")
-    for number in range(1, 11):
-        page.locator(f"#question-{number} input").first.check()
-    page.get_by_role("button", name="See my result").click()
-    assert page.locator("#total-score").inner_text() == "21"
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download PDF").click()
-    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
-    cookies = context.cookies()
-    assert cookies and all(cookie["secure"] for cookie in cookies)
-    context.close()
-
-    plain = http.client.HTTPConnection("localhost", stack.ports.http, timeout=10)
-    try:
-        plain.request("GET", "/about?x=1")
-        with plain.getresponse() as redirect:
-            redirect.read()
-    finally:
-        plain.close()
-    assert redirect.status in {301, 308}
-    assert redirect.headers["Location"] == f"{stack.url}/about?x=1"
+# 6. HTTPS as a browser sees it (the Chromium part: tests/browser/test_stack_https.py)
 
 
 @pytest.mark.parametrize("path", ["/", "/result.pdf", "/result.fhir.json"])

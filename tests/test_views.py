@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 from markupsafe import escape
 
-from tests.conftest import (
+from screening.result_code import ALPHABET
+from tests.helpers import (
     all_first_options,
     answers_form,
     hidden_fields,
     indexes_for_scores,
     pdf_text,
+    result_code_form,
 )
 
 
@@ -67,7 +70,7 @@ def test_incomplete_submission_keeps_answers_and_links_each_missing_item(client)
         assert f"Choose an answer for question {missing}" in text
         assert f'id="item_{missing}-error"' in response.get_data(as_text=True)
     assert 'href="#item_1-0"' not in response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
 
 
 @pytest.mark.parametrize(
@@ -94,18 +97,23 @@ def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds)
     scores = {1: 1, 2: 1, 3: 2, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1, 10: 0}
     response = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert total_score(response) == "11"
     text = page_text(response)
     assert "11 out of 30" in text
-    assert "Possible depression" in text and "repeating this screening in 2 to 4 weeks" in text
+    assert "Some signs worth talking about" in text
+    assert "repeating this screening in 2 to 4 weeks" in text
     assert "Anxiety symptoms (EPDS-3A)" in text and "5 out of 9" in text
-    assert "At or above the research cut-off of 5" in text and "BMC Psychology 2021" in text
+    assert "At or above the research cut-off of 5" in text
+    # Research apparatus is the clinician's (PDF, intake), not the patient's.
+    assert "BMC Psychology" not in text and "doi:" not in text and "FHIR" not in text
+    assert "This result applies to the person who is pregnant or has given birth" in text
     assert "This is a screening, not a diagnosis" in text
     assert "+380 7373 080 88" in text and "Mon\u2013Fri 10:00\u201319:00" in text
     for label in ("Download PDF", "Print", "Start again"):
         assert label in text
-    assert "Please talk to someone today" not in text
+    assert "talk to a professional today" not in text
+    assert "Help is there for you now" not in text
     assert "normal" not in text.lower()
 
 
@@ -129,63 +137,86 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds)
         '<section class="safety" role="alert" aria-labelledby="safety-title">'
     )
     text = page_text(response)
-    assert "need a conversation with a professional today" in text
+    assert "Please talk to a professional today" in text
     assert 'href="tel:+380737308088"' in body
-    assert "call 112 now" in text
+    assert "Call 103 or 112 now" in text
+    assert "Call 7333 (Lifeline Ukraine, day and night)" in text
 
 
-def test_result_page_carries_the_answers_for_the_pdf_in_hidden_fields(client):
+def test_result_page_carries_only_its_result_code_for_the_pdf(client):
+    response = client.post("/", data=answers_form({n: n % 4 for n in range(1, 11)}))
+    page = response.get_data(as_text=True)
+    hidden = hidden_fields(page)
+    assert set(hidden) == {"csrf_token", "result_code", "page"}
+    assert hidden["result_code"] == re.search(r'id="result-code">([^<]+)<', page)[1]
+
+
+def test_pdf_download_is_a_one_page_attachment_with_the_answers(app, client, epds, tmp_path):
     answers = {n: n % 4 for n in range(1, 11)}
-    response = client.post("/", data=answers_form(answers))
-    hidden = hidden_fields(response.get_data(as_text=True))
-    assert {k: v for k, v in hidden.items() if k.startswith("item_")} == answers_form(answers)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", hidden["completed_at"])
-
-
-def result_form(answers: dict[int, int], completed_at: str = "2026-11-20T09:30:00+00:00"):
-    return answers_form(answers) | {"completed_at": completed_at}
-
-
-def test_pdf_download_is_a_one_page_attachment_with_the_answers(client, epds, tmp_path):
-    answers = {n: n % 4 for n in range(1, 11)}
-    response = client.post("/result.pdf", data=result_form(answers))
+    response = client.post("/result.pdf", data=result_code_form(app, answers))
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert (
         response.headers["Content-Disposition"]
         == 'attachment; filename="epds-result-2026-11-20.pdf"'
     )
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, no-transform"
     text = pdf_text(response.data, tmp_path)
     for number, index in answers.items():
         assert epds.item(number).options[index].label in text
     assert "20 November 2026, 11:30 (Europe/Kyiv)" in text
 
 
+RE_POST_ROUTES = ["/result.pdf", "/result.fhir.json", "/language"]
+
+
+@pytest.mark.parametrize("path", RE_POST_ROUTES)
 @pytest.mark.parametrize(
-    ("completed_at", "status"),
-    [
-        ("2026-11-20T09:30:00+00:00", 200),
-        ("yesterday", 400),
-        ("", 400),
-        ("2026-11-20T09:30:00", 400),
-        ("2999-01-01T00:00:00+00:00", 400),
-    ],
+    "completed_at",
+    ["2026-11-20T09:30:00+00:00", "2023-12-31T23:59:00+00:00", "0001-01-01T00:00:00+23:59"],
 )
-def test_pdf_refuses_an_unrecognised_completion_time(client, completed_at, status):
-    response = client.post("/result.pdf", data=result_form(all_first_options(), completed_at))
-    assert response.status_code == status
-    if status == 400:
-        assert "was not recognised" in page_text(response)
-        assert len(checked_values(response)) == 10
-
-
-def test_pdf_with_a_tampered_answer_gets_400_and_keeps_the_others(client):
-    data = result_form(all_first_options()) | {"item_6": "9"}
-    response = client.post("/result.pdf", data=data)
+def test_re_posted_answers_and_completion_times_are_refused(client, path, completed_at):
+    """The server signs only what it attested: raw answers and a time are not a result code."""
+    data = answers_form(all_first_options()) | {"completed_at": completed_at}
+    response = client.post(path, data=data | {"lang": "uk", "page": "result"})
     assert response.status_code == 400
-    assert "The answer sent for question 6 is not one of its options" in page_text(response)
-    assert len(checked_values(response)) == 9
+
+
+@pytest.mark.parametrize("path", RE_POST_ROUTES)
+def test_every_single_character_change_of_the_code_is_refused(app, client, path):
+    code = result_code_form(app, all_first_options())["result_code"]
+    refused = set()
+    for position, original in enumerate(code):
+        if original == "-" or position < len("EPDS-"):
+            continue  # the prefix is optional and hyphens are ignored
+        for replacement in ALPHABET:
+            if replacement != original:
+                changed = code[:position] + replacement + code[position + 1 :]
+                response = client.post(
+                    path, data={"result_code": changed, "lang": "en", "page": "result"}
+                )
+                refused.add(response.status_code)
+                assert "This result code was not accepted" in response.get_data(as_text=True)
+    assert refused == {400}
+
+
+@pytest.mark.parametrize("path", RE_POST_ROUTES)
+def test_a_re_post_shows_the_time_the_code_holds_not_one_sent_beside_it(app, client, path):
+    data = result_code_form(app, all_first_options()) | {
+        "completed_at": "2025-01-01T00:00:00+00:00",
+        "lang": "en",
+        "page": "result",
+    }
+    body = client.post(path, data=data).get_data()
+    assert b"2025-01-01" not in body and b"1 January 2025" not in body
+
+
+def test_an_altered_code_gets_intake_s_message(app, client):
+    code = result_code_form(app, all_first_options())["result_code"]
+    changed = code[:-1] + ("0" if code[-1] != "0" else "1")
+    response = client.post("/result.pdf", data={"result_code": changed})
+    assert response.status_code == 400
+    assert "This code has a typing mistake" in page_text(response)
 
 
 def test_health(client):
@@ -208,7 +239,8 @@ def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, pat
 def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
     scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
     text = page_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
-    assert "Below the usual screening threshold" in text
+    assert "Your answer to question 10 needs attention today" in text
+    assert "Below the usual screening threshold" not in text
     assert "your answer to question 10 matters most" in text
     calm = page_text(
         client.post(
@@ -216,3 +248,45 @@ def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
         )
     )
     assert "matters most" not in calm
+
+
+@pytest.mark.parametrize("path", RE_POST_ROUTES)
+def test_re_posts_refuse_version_1_codes_whose_short_mac_only_intake_rate_limits(make_app, path):
+    client = make_app(SECRET_KEY="one secret").test_client()
+    version_1 = {"result_code": "EPDS-443S-3MV3-CD28-0NT6", "lang": "en", "page": "result"}
+    response = client.post(path, data=version_1)
+    assert response.status_code == 400
+    assert "for a different questionnaire or version" in page_text(response)
+    assert client.post("/intake", data={"code": version_1["result_code"]}).status_code == 200
+
+
+def test_pages_link_under_the_prefix_of_their_own_request(client):
+    """One process mounted under two prefixes: every page's links follow its own request."""
+    for prefix, other in (("/clinic-a", "/clinic-b"), ("/clinic-b", "/clinic-a")):
+        page = client.get("/", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+        assert f'href="{prefix}/about"' in page
+        assert other not in page
+
+
+@pytest.mark.parametrize("route", ["/result.pdf", "/result.fhir.json", "/language"])
+def test_a_re_post_without_a_valid_csrf_token_keeps_every_answer(make_app, route):
+    """Found by the attack run: a stale or missing token on a re-post gave a 500."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    answers = dict.fromkeys(range(1, 11), 1)
+    data = result_code_form(app, answers) | {"page": "result", "lang": "en"}
+    response = app.test_client().post(route, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page.count(" checked") == 10
+    assert "could not be sent safely" in page
+
+
+@pytest.mark.parametrize("route", ["/result.pdf", "/result.fhir.json", "/language"])
+def test_re_posts_refuse_a_code_older_than_the_maximum_age(make_app, route):
+    """Found by the attack run: RESULT_CODE_MAX_AGE_DAYS held at intake but not on re-posts."""
+    app = make_app(RESULT_CODE_MAX_AGE_DAYS=30)
+    old = datetime(2025, 10, 25, 9, 30, tzinfo=UTC)
+    data = result_code_form(app, all_first_options(), old) | {"page": "result", "lang": "en"}
+    response = app.test_client().post(route, data=data)
+    assert response.status_code == 400
+    assert "days old" in response.get_data(as_text=True)

@@ -20,6 +20,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as instance:
         env = {
             "SCREENING_SECRET_KEY": "lighthouse-audit",
+            "SCREENING_EPDS_PERMISSION": "lighthouse audit",
             "SCREENING_HTTPS": "0",
             "SCREENING_INSTANCE_PATH": instance,
         }

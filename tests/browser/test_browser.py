@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from screening.scoring import score
-from tests.conftest import indexes_for_scores, pdf_text
+from tests.helpers import indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,9 @@ def test_a_person_completes_the_screening_and_downloads_the_pdf(
     expect(page).to_have_title(re.compile("^Your screening result"))
     expect(page.locator("#total-score")).to_have_text(str(expected.total))
     assert expected.total == 14
-    expect(page.get_by_role("heading", name="Probable depression")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Signs that need a clinical assessment")
+    ).to_be_visible()
     expect(page.locator(".safety")).to_have_count(0)
 
     with page.expect_download() as download_info:
@@ -114,5 +116,5 @@ def test_a_mistyped_code_is_explained_and_kept(page: Page, live_server):
     page.goto(f"{live_server}/intake")
     page.get_by_label("Result code").fill("EPDS-1234")
     page.get_by_role("button", name="Show the result").click()
-    expect(page.get_by_role("alert")).to_contain_text("A result code has 16 letters and digits")
+    expect(page.get_by_role("alert")).to_contain_text("A result code has 20 letters and digits")
     expect(page.get_by_label("Result code")).to_have_value("EPDS-1234")

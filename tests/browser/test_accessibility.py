@@ -11,14 +11,15 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import indexes_for_scores, pdf_text
+from tests.helpers import indexes_for_scores, pdf_text
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 LOW = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
 HIGH = {1: 2, 2: 2, 3: 3, 4: 2, 5: 2, 6: 2, 7: 1, 8: 2, 9: 1, 10: 0}
 SAFETY = dict.fromkeys(range(1, 10), 0) | {10: 1}
+CRISIS = dict.fromkeys(range(1, 11), 2) | {10: 0}  # total 18: crisis tiers without item 10
 
 
 def press(page: Page, button: str) -> None:
@@ -40,11 +41,13 @@ def on_a_slow_network(page: Page, latency_ms: int = 150) -> None:
     )
 
 
-def submit_scores(page: Page, base_url: str, epds, scores: dict[int, int]) -> None:
+def submit_scores(
+    page: Page, base_url: str, epds, scores: dict[int, int], button: str = "See my result"
+) -> None:
     page.goto(base_url)
     for number, index in indexes_for_scores(epds, scores).items():
         page.locator(f"label[for=item_{number}-{index}]").click()
-    press(page, "See my result")
+    press(page, button)
 
 
 def axe_violations(page: Page) -> list[str]:
@@ -75,12 +78,26 @@ def submit_intake(page: Page, base_url: str, code: str) -> None:
     press(page, "Show the result")
 
 
+def restore_at_intake(page: Page, base_url: str, epds, scores: dict[int, int]) -> None:
+    """The clinician's view: a patient's result restored from its code."""
+    submit_scores(page, base_url, epds, scores)
+    submit_intake(page, base_url, page.locator("#result-code").inner_text())
+
+
 PAGES = {
     "questionnaire": lambda page, url, epds: page.goto(url),
     "questionnaire with errors": lambda page, url, epds: submit_scores(page, url, epds, {}),
     "result, low score": lambda page, url, epds: submit_scores(page, url, epds, LOW),
     "result, high score": lambda page, url, epds: submit_scores(page, url, epds, HIGH),
     "result, safety message": lambda page, url, epds: submit_scores(page, url, epds, SAFETY),
+    "result, total of 15 or more": lambda page, url, epds: submit_scores(page, url, epds, CRISIS),
+    "result, safety message in Ukrainian": lambda page, url, epds: submit_scores(
+        page, f"{url}/?lang=uk", epds, SAFETY, "Переглянути мій результат"
+    ),
+    "result restored at intake": lambda page, url, epds: restore_at_intake(
+        page, url, epds, SAFETY | {1: 2, 8: 3}
+    ),
+    "about page in Russian": lambda page, url, epds: page.goto(f"{url}/about?lang=ru"),
     "intake page": lambda page, url, epds: page.goto(f"{url}/intake"),
     "about page": lambda page, url, epds: page.goto(f"{url}/about"),
     "questionnaire in Ukrainian": lambda page, url, epds: page.goto(f"{url}/?lang=uk"),
@@ -135,6 +152,9 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "main"
 
+    for number in ("103", "112", "7333"):  # "Need help now?" comes first, under the lead
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == number
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "About postpartum depression and how we can help"
     chosen = {}
@@ -179,7 +199,7 @@ def test_screen_reader_structure(page: Page, live_server, epds):
     titles.add(page.title())
     submit_scores(page, live_server, epds, SAFETY)
     titles.add(page.title())
-    expect(page.get_by_role("alert")).to_contain_text("Please talk to someone today")
+    expect(page.get_by_role("alert")).to_contain_text("Please talk to a professional today")
     page.goto(f"{live_server}/missing")
     titles.add(page.title())
     assert len(titles) == 4, titles

@@ -1,0 +1,89 @@
+"""Notes for the clinician about one result, shared by the PDF and the intake view. Pure; no Flask.
+
+These are the clinician's side of the product: the safety item's answer verbatim, what a total
+of 0 or a very high total asks of the clinician, and a warning when the items were read in a
+language other than the interface's. Patients' pages never show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from babel import Locale
+
+from screening.marks import N_
+from screening.scoring import ScreeningResult
+
+Translate = Callable[..., str]
+
+ZERO_TOTAL = N_(
+    "A total of 0 may mean that the person was not comfortable answering fully (PIRI, Further "
+    "assessment of depression)."
+)
+LANGUAGE_MISMATCH = N_(
+    "Language of the items: %(items)s; language of this page: %(interface)s. Confirm the answer "
+    "to item %(number)s verbally."
+)
+LANGUAGE_UNRECORDED = N_(
+    "The result code does not record the language the patient read the page in. If they may not "
+    "read %(items)s well, confirm the answer to item %(number)s verbally."
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    label: str
+    text: str
+
+
+def language_name(code: str, in_language: str) -> str:
+    """E.g. 'English', 'англійська': a language's name as the interface language writes it."""
+    return Locale.parse(code).get_display_name(in_language) or code
+
+
+def clinician_notes(
+    result: ScreeningResult, translate: Translate, interface_language: str
+) -> tuple[Note, ...]:
+    """What the clinician should see besides the scores, most urgent first."""
+    _ = translate
+    instrument = result.instrument
+    notes = []
+    if result.safety_flag:
+        answer = result.safety_answer
+        # Each language has its own quotation marks: “…” in English, «…» in Ukrainian and Russian.
+        item_text = _("\u201c%(text)s\u201d", text=answer.item.text)
+        option_text = _("\u201c%(text)s\u201d", text=answer.option.label)
+        score_text = _("score %(score)s", score=answer.score)
+        notes.append(
+            Note(
+                _("Item %(number)s response, verbatim:", number=answer.item.number),
+                f"{item_text}: {option_text} ({score_text}).",
+            )
+        )
+    if result.total >= instrument.crisis_support.min_total:
+        notes.append(Note(_("Crisis support:"), instrument.crisis_support.source))
+    if result.total == 0:
+        notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
+    if instrument.language != interface_language:
+        mismatch = _(
+            LANGUAGE_MISMATCH,
+            items=language_name(instrument.language, interface_language),
+            interface=language_name(interface_language, interface_language),
+            number=instrument.safety_rule.item,
+        )
+        notes.append(Note(_("Language:"), mismatch))
+    return tuple(notes)
+
+
+def restored_notes(
+    result: ScreeningResult, translate: Translate, interface_language: str
+) -> tuple[Note, ...]:
+    """The notes for a result restored at intake, where the patient's language is unknown."""
+    instrument = result.instrument
+    unrecorded = translate(
+        LANGUAGE_UNRECORDED,
+        items=language_name(instrument.language, interface_language),
+        number=instrument.safety_rule.item,
+    )
+    return (*clinician_notes(result, translate, interface_language), Note("", unrecorded))

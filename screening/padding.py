@@ -1,0 +1,77 @@
+"""Constant-size responses: pad a body to a fixed length, and the answer sets whose responses are
+the longest a language can produce. Pure; no Flask.
+
+Byte counts are visible to anyone who sees an access log or the sizes of TLS records. A result
+page with the safety message is longer than one without, so without padding the size alone
+would tell who reported thoughts of self-harm. Every response that depends on the answers is
+therefore padded to one length per language (and kind): the longest such response, measured on
+the answer sets below, plus a margin for what varies with the code (its QR drawing) and the date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from screening.instrument import Instrument, Item
+
+# What varies besides the answers: the QR code's drawing (up to ~500 bytes between two codes),
+# the digits of the total and the length of the date's month name.
+MARGIN = {"page": 1536, "pdf": 3072, "fhir": 512, "questionnaire": 1024}
+GRANULE = 512
+
+
+class PaddingOverflow(ValueError):
+    """A body is longer than the size it should have been padded to."""
+
+
+def padded_length(longest: int, kind: str) -> int:
+    """The fixed length for a kind of response whose longest measured body is ``longest``."""
+    target = longest + MARGIN[kind]
+    return -(-target // GRANULE) * GRANULE
+
+
+def pad_text(body: str, length: int) -> bytes:
+    """HTML or JSON, encoded, with trailing white space up to ``length`` bytes (both formats
+    ignore white space after the document)."""
+    data = body.encode("utf-8")
+    if len(data) > length:
+        raise PaddingOverflow(f"{len(data)} bytes > {length}")
+    return data + b"\n" * (length - len(data))
+
+
+def pad_pdf(body: bytes, length: int) -> bytes:
+    """A PDF with a comment line after its end marker, up to ``length`` bytes. Readers ignore a
+    comment; nothing in the file points past %%EOF, so no offset changes."""
+    if len(body) + 2 > length:
+        raise PaddingOverflow(f"{len(body)} bytes > {length}")
+    return body + b"%" + b" " * (length - len(body) - 2) + b"\n"
+
+
+def extreme_answers(instrument: Instrument) -> Iterator[dict[int, int]]:
+    """Answer sets that between them produce every kind of result: each band's edges, with each
+    answer to the safety item, with the subscale items filled first or last, and each item's
+    longest option label where the score allows it."""
+    safety = instrument.safety_rule.item
+    others = [item for item in instrument.items if item.number != safety]
+    totals = sorted(
+        {edge for band in instrument.bands for edge in (band.min, band.max)}
+        | {instrument.crisis_support.min_total - 1, instrument.crisis_support.min_total}
+    )
+    for safety_index, safety_option in enumerate(instrument.item(safety).options):
+        for total in totals:
+            for order in (others, others[::-1]):
+                remaining = total - safety_option.score
+                if not 0 <= remaining <= sum(item.max_score for item in others):
+                    continue
+                answers = {safety: safety_index}
+                for item in order:
+                    wanted = min(item.max_score, remaining)
+                    remaining -= wanted
+                    answers[item.number] = _longest_option(item, wanted)
+                yield answers
+
+
+def _longest_option(item: Item, score: int) -> int:
+    """The index of the item's option with this score and the longest label."""
+    scoring = [index for index, option in enumerate(item.options) if option.score == score]
+    return max(scoring, key=lambda index: len(item.options[index].label))

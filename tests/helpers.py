@@ -1,0 +1,126 @@
+"""Helpers for tests and benchmarks: answers as the questionnaire posts them, what a page or a
+PDF holds, and the app served on loopback. Fixtures live in conftest.py; these are plain
+functions, so benchmarks import them without pulling in pytest's fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import HTTPServer
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from screening import create_app
+from screening.instrument import Instrument
+from screening.result_code import encode
+
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def answers_form(indexes: dict[int, int]) -> dict[str, str]:
+    """Item number -> option index, as the questionnaire posts it."""
+    return {f"item_{number}": str(index) for number, index in indexes.items()}
+
+
+def result_code_form(
+    app: Flask,
+    answers: dict[int, int],
+    completed_at: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+) -> dict[str, str]:
+    """What a result page posts back for its PDF, FHIR and language switch: its result code."""
+    state = app.extensions["screening"]
+    return {"result_code": encode(state.instrument, answers, completed_at, state.result_code_key)}
+
+
+def all_first_options() -> dict[int, int]:
+    return dict.fromkeys(range(1, 11), 0)
+
+
+def index_scoring(instrument: Instrument, item: int, score: int) -> int:
+    """The option index of ``item`` that scores ``score``, looked up in the data."""
+    options = instrument.item(item).options
+    return next(i for i, option in enumerate(options) if option.score == score)
+
+
+def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
+    return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """name -> value of every hidden input on a page, whatever the attribute order."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        if attributes.get("type") == "hidden":
+            fields[attributes["name"]] = attributes.get("value", "")
+    return fields
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    """The text of a PDF as poppler's pdftotext extracts it (poppler-utils is required)."""
+    path = tmp_path / "result.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in out.splitlines())
+    }
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without a log line per request."""
+
+    def log_request(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(server: HTTPServer) -> Iterator[str]:
+    """Runs a server bound to a loopback port in a background thread; yields its base URL."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
+    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
+    app = create_app(
+        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"} | config
+    )
+    with serving(
+        make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    ) as url:
+        yield url

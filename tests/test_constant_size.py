@@ -1,0 +1,122 @@
+"""Responses that depend on the answers have one length per language, whatever the answers."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening.padding import PaddingOverflow, pad_pdf, pad_text
+from tests.helpers import answers_form, hidden_fields, pdf_text
+
+LANGUAGES = ("en", "uk", "ru")
+ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(
+    lambda indexes: dict(enumerate(indexes, start=1))
+)
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def lengths() -> dict[tuple[str, str], set[int]]:
+    """(kind, language) -> every length seen across this module's examples."""
+    return {}
+
+
+@pytest.fixture
+def client(make_app):
+    """Enough intake attempts for every example."""
+    return make_app(INTAKE_RATE_LIMIT="10000 per minute").test_client()
+
+
+def code_of(page: bytes) -> str:
+    return re.search(rb'id="result-code">([^<]+)<', page)[1].decode()
+
+
+@SETTINGS
+@given(answers=ANSWERS, language=st.sampled_from(LANGUAGES))
+def test_result_page_pdf_fhir_and_restored_page_have_one_length_per_language(
+    client, caplog, lengths, answers, language
+):
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        page = client.post(f"/?lang={language}", data=answers_form(answers))
+        fields = hidden_fields(page.get_data(as_text=True))
+        pdf = client.post(f"/result.pdf?lang={language}", data=fields)
+        fhir = client.post(f"/result.fhir.json?lang={language}", data=fields)
+        restored = client.post(f"/intake?lang={language}", data={"code": code_of(page.data)})
+    assert not caplog.records  # nothing outgrew its padded length
+    for kind, response in (("page", page), ("pdf", pdf), ("fhir", fhir), ("restored", restored)):
+        assert response.status_code == 200, kind
+        lengths.setdefault((kind, language), set()).add(len(response.data))
+    assert fhir.get_json()["resourceType"] == "Bundle"  # still valid JSON after the padding
+
+
+def test_the_lengths_seen_were_one_per_kind_and_language(lengths):
+    assert {kind for kind, _ in lengths} == {"page", "pdf", "fhir", "restored"}
+    assert {key: len(seen) for key, seen in lengths.items()} == dict.fromkeys(lengths, 1)
+
+
+@SETTINGS
+@given(
+    answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
+    language=st.sampled_from(LANGUAGES),
+)
+def test_a_questionnaire_with_errors_has_one_length_per_language(
+    client, lengths, answered, language
+):
+    response = client.post(f"/?lang={language}", data=answers_form(answered))
+    assert response.status_code == 400
+    lengths.setdefault(("questionnaire", language), set()).add(len(response.data))
+    assert len(lengths[("questionnaire", language)]) == 1
+
+
+def test_padded_pdfs_still_read_as_one_page(client, tmp_path):
+    page = client.post("/", data=answers_form(dict.fromkeys(range(1, 11), 0)))
+    pdf = client.post("/result.pdf", data=hidden_fields(page.get_data(as_text=True))).data
+    assert pdf.rstrip().endswith(b"%") or pdf.endswith(b" \n")
+    assert "Total score" in pdf_text(pdf, tmp_path)
+
+
+def test_results_are_marked_no_transform_so_no_proxy_compresses_them(client):
+    page = client.post("/", data=answers_form(dict.fromkeys(range(1, 11), 0)))
+    assert page.headers["Cache-Control"] == "no-store, no-transform"
+
+
+def test_padding_refuses_a_body_longer_than_its_length():
+    assert pad_text("abc", 5) == b"abc\n\n"
+    assert len(pad_pdf(b"%PDF-1.4 ... %%EOF\n", 40)) == 40
+    with pytest.raises(PaddingOverflow):
+        pad_text("é" * 3, 5)  # six bytes
+    with pytest.raises(PaddingOverflow):
+        pad_pdf(b"x" * 40, 41)
+
+
+# Found by the attack run: the questionnaire's padded length must not depend on the request
+# that first measured it, nor grow with messages that only a tampered form gets.
+
+
+def raw_post(client, body: bytes, language: str):
+    return client.post(
+        f"/?lang={language}", data=body, content_type="application/x-www-form-urlencoded"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_questionnaire_length_holds_whatever_came_first(make_app, language):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    client.get("/")  # a session cookie, as a browser has
+    unreadable = raw_post(client, b"item_2=\xff&item_1=0", language)  # measured first
+    no_cookie = make_app(WTF_CSRF_ENABLED=True).test_client()
+    others = [
+        client.post(f"/?lang={language}", data={"item_1": "0"}),  # CSRF token missing
+        no_cookie.post(f"/?lang={language}", data={"item_1": "0"}),
+        client.post(f"/?lang={language}", data=answers_form(dict.fromkeys(range(1, 11), 9))),
+    ]
+    english = raw_post(client, b"item_2=\xff&item_1=0", "en").get_data(as_text=True)
+    assert "could not be read" in english
+    assert {len(response.data) for response in [unreadable, *others]} == {len(unreadable.data)}
+    assert {response.status_code for response in [unreadable, *others]} == {400}
