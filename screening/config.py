@@ -113,10 +113,11 @@ def _storage_timeout(config: dict[str, object]) -> None:
         raise ConfigError(f"RATELIMIT_STORAGE_TIMEOUT must be 0 to 30 seconds, got {value!r}")
     config["RATELIMIT_STORAGE_TIMEOUT"] = seconds
     if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://", "unix://")):
+        given = config.get("RATELIMIT_STORAGE_OPTIONS") or {}
+        if not isinstance(given, dict):
+            raise ConfigError(f"RATELIMIT_STORAGE_OPTIONS must be a dict, got {given!r}")
         options = {"socket_connect_timeout": seconds, "socket_timeout": seconds}
-        config["RATELIMIT_STORAGE_OPTIONS"] = options | dict(
-            config.get("RATELIMIT_STORAGE_OPTIONS") or {}
-        )
+        config["RATELIMIT_STORAGE_OPTIONS"] = options | given
 
 
 def _whole_number(config: dict[str, object], key: str, minimum: int, maximum: int) -> int:
