@@ -7,6 +7,7 @@ import runpy
 
 import pytest
 
+from screening.clinic import ConfigError
 from tools.stack import DEPLOY
 
 
@@ -41,3 +42,18 @@ def test_the_caddyfile_never_compresses():
     directives = [line.split()[0] for line in (DEPLOY / "Caddyfile").read_text().splitlines()
                   if line.strip() and not line.strip().startswith("#")]  # fmt: skip
     assert "encode" not in directives
+
+
+def test_a_redis_store_gets_timeouts_and_the_memory_fallback(make_app):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
+
+
+@pytest.mark.parametrize("timeout", ["0", "31", "soon"])
+def test_a_wrong_store_timeout_stops_start_up(make_app, timeout):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_TIMEOUT"):
+        make_app(RATELIMIT_STORAGE_TIMEOUT=timeout)
