@@ -119,12 +119,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_views(app: Flask) -> None:
-    from screening import access, intake, views
+    from screening import access, callback, intake, views
 
     app.before_request(access.guard)
     app.register_blueprint(access.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(intake.bp)
+    app.register_blueprint(callback.bp)
+    callback.install(app)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -48,6 +48,30 @@ DEFAULTS: dict[str, object] = {
     "INTAKE_RATE_LIMIT": "30 per minute; 300 per hour",
     # Refuse result codes older than this many days at intake (0: no maximum).
     "RESULT_CODE_MAX_AGE_DAYS": 0,
+    # "Ask the clinic to call me": the address that receives call-back requests by email.
+    # Empty: no call-back form is shown. The recipient is never taken from a request.
+    "CLINIC_INTAKE_EMAIL": "",
+    # The country a phone number typed without its country code belongs to (ISO 3166 code).
+    "CLINIC_COUNTRY": "UA",
+    # The language the clinic's staff read call-back emails in (en, uk or ru).
+    "CLINIC_LANGUAGE": "uk",
+    # The SMTP server that sends call-back emails. STARTTLS stays on unless the relay is on this
+    # host; SMTP_CA_FILE trusts a private CA; SMTP_FROM defaults to CLINIC_INTAKE_EMAIL.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": True,
+    "SMTP_CA_FILE": "",
+    "SMTP_FROM": "",
+    # Seconds to wait for the SMTP server before telling the person the request did not go.
+    "SMTP_TIMEOUT": 10,
+    # Call-back posts per client address: enough to correct a typo, too few to flood a mailbox.
+    "CALLBACK_RATE_LIMIT": "5 per 10 minutes; 20 per day",
+    # The reminder to repeat the screening: days ahead for a result below the screening
+    # threshold, and (sooner) for one above it or with item 10 above 0 ("repeat in 2-4 weeks").
+    "REMINDER_DAYS": 28,
+    "REMINDER_DAYS_SOONER": 14,
     # Per-worker memory by default; point every worker at one store (e.g. redis://) to share limits.
     "RATELIMIT_STORAGE_URI": "memory://",
     # When that store cannot be reached, count in each worker's memory (one warning line) rather
@@ -99,6 +123,10 @@ NUMBER_KEYS = (
     ("WTF_CSRF_TIME_LIMIT", 60, 7 * 24 * 60 * 60),
     ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
     ("ACCESS_GRANT_HOURS", 1, 31 * 24),
+    ("SMTP_PORT", 1, 65535),
+    ("SMTP_TIMEOUT", 1, 120),
+    ("REMINDER_DAYS", 1, 365),
+    ("REMINDER_DAYS_SOONER", 1, 365),
 )
 
 

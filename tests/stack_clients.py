@@ -43,9 +43,7 @@ class Response:
     status: int
     headers: http.client.HTTPMessage | None
     body: bytes
-
-
-FAILED = Response(0, None, b"")
+    started: float = 0.0  # when the request was sent (time.monotonic())
 
 
 @dataclass
@@ -64,6 +62,7 @@ class Visitor:
             self.connection = http.client.HTTPSConnection(
                 "localhost", self.port, timeout=TIMEOUT_SECONDS, context=unverified_tls()
             )
+        started = time.monotonic()
         body = urllib.parse.urlencode(form).encode() if form is not None else None
         sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} | headers
         if body is not None:
@@ -74,11 +73,11 @@ class Visitor:
             content = reply.read()
         except (OSError, http.client.HTTPException):
             self.close()
-            return FAILED
+            return Response(0, None, b"", started)
         for cookie in reply.headers.get_all("Set-Cookie") or []:
             name, _, rest = cookie.partition("=")
             self.cookies[name] = rest.split(";")[0]
-        return Response(reply.status, reply.headers, content)
+        return Response(reply.status, reply.headers, content, started)
 
     def __enter__(self) -> Visitor:
         return self
@@ -142,10 +141,9 @@ class LoadRun:
             for _ in range(self.max_screenings):
                 if time.monotonic() >= deadline:
                     break
-                started = time.monotonic()
                 for method, response in visitor.screening():
                     with self.lock:
-                        self.outcomes.append(Outcome(method, started, response.status))
+                        self.outcomes.append(Outcome(method, response.started, response.status))
 
     def wait_for(self, count: int, timeout: float) -> None:
         """Until ``count`` responses came back (the first ones pay for warming the workers)."""
@@ -160,7 +158,7 @@ class LoadRun:
 
 
 def failures(outcomes: Iterable[Outcome], method: str, after: float = 0.0) -> list[Outcome]:
-    """Responses other than 200 (0: the connection broke) in screenings begun after ``after``."""
+    """Responses other than 200 (0: the connection broke) to requests sent after ``after``."""
     return [o for o in outcomes if o.method == method and o.status != 200 and o.started >= after]
 
 

@@ -19,7 +19,10 @@ from tests.helpers import (
     result_code_form,
 )
 
-POST_ROUTES = ["/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"]
+POST_ROUTES = [
+    *("/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"),
+    *("/call-back", "/reminder.ics"),
+]
 FIELD_NAMES = st.one_of(
     st.sampled_from(
         [

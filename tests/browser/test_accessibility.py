@@ -171,6 +171,12 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
         chosen[number] = moves
     for number, index in chosen.items():
         expect(page.locator(f"#item_{number}-{index}")).to_be_checked()
+    # Item 10 above 0 shows the crisis prompt right below it: its phone links come next.
+    prompt_links = page.locator("#crisis-prompt a").all_inner_texts()
+    assert prompt_links[:3] == ["103", "112", "7333"]
+    for text in prompt_links:
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == text
     page.keyboard.press("Tab")
     assert focused(page)["id"] == "send"
     page.keyboard.press("Enter")

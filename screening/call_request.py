@@ -1,0 +1,116 @@
+"""What a call-back request holds, checked: a phone number normalised with ``phonenumbers`` and a
+best time to call offered from the clinic's opening hours. Pure; no Flask.
+
+The times offered are the next parts of opening days that have not passed yet: morning,
+afternoon and evening, each cut to the clinic's hours, so a person is never offered a time when
+nobody is there to call.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel.dates import format_date
+
+from screening.hours import Opening
+from screening.marks import N_
+
+ANY_TIME = "any"
+# Times offered: three opening days' worth for a clinic open morning to evening.
+SLOTS_OFFERED = 9
+MAX_PHONE_LENGTH = 40
+MAX_NAME_LENGTH = 60
+
+PARTS = (
+    ("morning", time(0, 0), time(12, 0), N_("morning")),
+    ("afternoon", time(12, 0), time(17, 0), N_("afternoon")),
+    ("evening", time(17, 0), time.max, N_("evening")),
+)
+TODAY = N_("Today")
+TOMORROW = N_("Tomorrow")
+SLOT_LABEL = N_("%(day)s, %(part)s (%(start)s\u2013%(end)s)")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A part of one opening day, in the clinic's time zone."""
+
+    day: date
+    part: str
+    starts: time
+    ends: time
+
+    @property
+    def value(self) -> str:
+        return f"{self.day.isoformat()}-{self.part}"
+
+
+def call_slots(
+    openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo, count: int = SLOTS_OFFERED
+) -> list[Slot]:
+    """The next ``count`` parts of opening days that end after ``moment``, in order. Always
+    ``count`` of them, so the form (and the padded result page holding it) keeps its length
+    whatever the time of day."""
+    local = moment.astimezone(zone)
+    by_day = {opening.weekday: opening for opening in openings}
+    slots: list[Slot] = []
+    day = local.date()
+    while len(slots) < count:
+        opening = by_day.get(day.weekday())
+        if opening is not None:
+            slots.extend(
+                slot
+                for name, starts, ends, _label in PARTS
+                if max(starts, opening.opens) < min(ends, opening.closes)
+                and (slot := Slot(day, name, max(starts, opening.opens), min(ends, opening.closes)))
+                and (day > local.date() or slot.ends > local.time())
+            )
+        day += timedelta(days=1)
+    return slots[:count]
+
+
+def _clock_text(moment: time) -> str:
+    return "24:00" if moment == time.max else moment.strftime("%H:%M")
+
+
+def slot_label(slot: Slot, today: date, language: str, translate: Callable[..., str]) -> str:
+    """E.g. "Tomorrow, morning (10:00-12:00)" or "Monday 30 November, evening (17:00-19:00)"."""
+    if slot.day == today:
+        day = translate(TODAY)
+    elif slot.day == today + timedelta(days=1):
+        day = translate(TOMORROW)
+    else:
+        # Ukrainian and Russian write "Понеділок, 30 листопада"; English "Monday 30 November".
+        pattern = "EEEE d MMMM" if language == "en" else "EEEE, d MMMM"
+        day = format_date(slot.day, pattern, locale=language)
+        day = day[:1].upper() + day[1:]  # Ukrainian and Russian day names are lower case
+    part = translate(next(label for name, _s, _e, label in PARTS if name == slot.part))
+    return translate(
+        SLOT_LABEL, day=day, part=part, start=_clock_text(slot.starts), end=_clock_text(slot.ends)
+    )
+
+
+def normalised_phone(text: str, region: str) -> str | None:
+    """The number in international format (+380 ...), or None if it is not a valid number.
+    A number without a country code is read as one of ``region``."""
+    if not text or len(text) > MAX_PHONE_LENGTH:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def plain_name(text: str) -> str:
+    """How to address the person, as one short line: no control or format characters (so
+    nothing can start a new line or header in the email), spaces collapsed."""
+    kept = "".join(" " if unicodedata.category(char)[0] in {"C", "Z"} else char for char in text)
+    return " ".join(kept.split())[:MAX_NAME_LENGTH]

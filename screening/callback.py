@@ -1,0 +1,359 @@
+"""From result to care: "Ask the clinic to call me" (one email to the clinic's intake address)
+and a calendar reminder to repeat the screening.
+
+Nothing is kept: the request goes out as one email while the person waits, or they are told at
+once that it did not, with everything they typed still filled in. The email's recipient comes
+from configuration only; the safety flag that makes it a priority call-back comes from the
+result code, checked by its tag, never from a posted flag. Every post counts against a limit per
+client address (CALLBACK_RATE_LIMIT), which also keeps result codes from being guessed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import phonenumbers
+from babel import Locale
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Field, HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from screening.call_request import (
+    ANY_TIME,
+    MAX_NAME_LENGTH,
+    Slot,
+    call_slots,
+    normalised_phone,
+    plain_name,
+    slot_label,
+)
+from screening.dates import for_people
+from screening.extensions import limiter
+from screening.forms import ErrorLink, PostedForm
+from screening.i18n import LANGUAGES
+from screening.mail import (
+    MailError,
+    MailSettings,
+    build_message,
+    country_code,
+    mail_settings_from_config,
+    send,
+)
+from screening.marks import N_
+from screening.padding import pad_text, padded_length
+from screening.pages import NO_STORE, Page
+from screening.reminder import Reminder, ics, interval_days, reminder_start
+from screening.result_code import ResultCodeError, decode
+from screening.scoring import ScreeningResult, score
+from screening.state import current_clinic, screening_state
+
+bp = Blueprint("callback", __name__)
+logger = logging.getLogger(__name__)
+EXTENSION_KEY = "screening_callback"
+RESULT_CODE_LENGTH = 64
+
+PHONE_MESSAGE = N_(
+    "Please enter a phone number we can call, such as %(example)s (with the country code if "
+    "it is not a number in %(country)s)."
+)
+ANY_TIME_LABEL = N_("Any time the clinic is open")
+TIME_MESSAGE = _l("Please choose when we should call you.")
+TIME_GONE = _l("The time you chose has passed. Please choose another.")
+LANGUAGE_MESSAGE = _l("Please choose a language for the call.")
+CSRF_EXPIRED = _l(
+    "This page had been open for a long time, so your request could not be sent safely. "
+    "Please check what you typed and press the button again."
+)
+SUBJECT = N_("Call-back request from the wellbeing questionnaire")
+PRIORITY_SUBJECT = N_("Priority call-back request from the wellbeing questionnaire")
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """The call-back email's settings (None: no form), and the reminder's intervals in days."""
+
+    mail: MailSettings | None
+    country: str
+    default_days: int
+    sooner_days: int
+
+
+class CallbackForm(PostedForm):
+    name = StringField(
+        _l("How should we address you? (optional)"),
+        validators=[Length(max=MAX_NAME_LENGTH, message=_l("Please keep this shorter."))],
+    )
+    phone = StringField(_l("Phone number"))
+    best_time = RadioField(
+        _l("When should we call?"),
+        validators=[InputRequired(TIME_MESSAGE)],
+        invalid_choice_message=TIME_GONE,
+    )
+    language = RadioField(
+        _l("Language for the call"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        validators=[InputRequired(LANGUAGE_MESSAGE)],
+        invalid_choice_message=LANGUAGE_MESSAGE,
+    )
+    include_code = BooleanField(_l("Include my result code, so the clinician can see my answers"))
+    result_code = HiddenField(validators=[Length(max=RESULT_CODE_LENGTH)])
+
+    def validate_phone(self, field: Field) -> None:
+        country = callback_settings().country
+        self.normalised_phone = normalised_phone(field.data or "", country)
+        if self.normalised_phone is None:
+            raise ValidationError(phone_message(country))
+
+
+def callback_settings() -> CallbackSettings:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def phone_message(country: str) -> str:
+    example = phonenumbers.example_number_for_type(
+        country, phonenumbers.PhoneNumberType.MOBILE
+    ) or phonenumbers.PhoneNumber(country_code=0, national_number=0)
+    territory = Locale.parse(str(get_locale())).territories.get(country, country)
+    return gettext(
+        PHONE_MESSAGE,
+        example=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        country=territory,
+    )
+
+
+def _slots() -> list[Slot]:
+    clinic = screening_state().clinic
+    return call_slots(clinic.openings, screening_state().clock(), clinic.timezone)
+
+
+def _time_choices(slots: list[Slot], language: str) -> list[SelectChoice]:
+    today = screening_state().clock().astimezone(screening_state().clinic.timezone).date()
+    return [SelectChoice(ANY_TIME, gettext(ANY_TIME_LABEL))] + [
+        SelectChoice(slot.value, slot_label(slot, today, language, gettext)) for slot in slots
+    ]
+
+
+def new_form(result_code: str = "", posted: bool = False) -> CallbackForm:
+    """The form with today's call times; blank for a page, or read from the post."""
+    form = CallbackForm() if posted else CallbackForm(formdata=None)
+    form.best_time.choices = _time_choices(_slots(), str(get_locale()))
+    if not posted:
+        form.best_time.data = ANY_TIME
+        form.language.data = str(get_locale())
+        form.result_code.data = result_code
+    return form
+
+
+def callback_form(result_code: str = "") -> CallbackForm | None:
+    """For templates: a blank form, or None when the clinic has no intake email."""
+    return new_form(result_code) if callback_settings().mail else None
+
+
+# Each field's first control, for the error summary's links.
+ERROR_TARGETS = {
+    "name": "callback-name",
+    "phone": "callback-phone",
+    "best_time": "callback-time-0",
+    "language": "callback-language-0",
+}
+
+
+def _error_links(form: CallbackForm) -> list[ErrorLink]:
+    links = []
+    if form.meta.csrf and form.csrf_token.errors:
+        links.append(ErrorLink(ERROR_TARGETS["phone"], str(CSRF_EXPIRED)))
+    for name, target in ERROR_TARGETS.items():
+        links.extend(ErrorLink(target, str(message)) for message in form[name].errors)
+    return links
+
+
+def _page(form: CallbackForm, status: int, failed: bool = False) -> Page:
+    page = render_template("callback.html", form=form, failed=failed, errors=_error_links(form))
+    return page, status, NO_STORE
+
+
+def _rate_limit() -> str:
+    return str(current_app.config["CALLBACK_RATE_LIMIT"])
+
+
+def _verified_result(code: str) -> ScreeningResult | None:
+    """The result a posted result code holds, checked by its tag; None when no code was posted.
+    Only codes this server issues on result pages today (version 2) are accepted."""
+    if not code.strip():
+        return None
+    state = screening_state()
+    try:
+        restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+    except ResultCodeError:
+        abort(400)
+    return score(state.instrument, restored.answers)
+
+
+def _chosen_time(form: CallbackForm, language: str) -> str:
+    """The chosen time to call, in words of the current locale."""
+    state = screening_state()
+    today = state.clock().astimezone(state.clinic.timezone).date()
+    slot = next((slot for slot in _slots() if slot.value == form.best_time.data), None)
+    return slot_label(slot, today, language, gettext) if slot else gettext(ANY_TIME_LABEL)
+
+
+def _email_body(form: CallbackForm, result: ScreeningResult | None, language: str) -> str:
+    """The email's text in the clinic's language. Only what the form checked goes in."""
+    state = screening_state()
+    clinic = state.clinic_for(language)
+    now = state.clock()
+    when = _chosen_time(form, language)
+    name = plain_name(form.name.data or "") or gettext("not given")
+    lines = [gettext("Someone who completed the wellbeing questionnaire asks to be called back.")]
+    if result is not None and result.safety_flag:
+        lines.append(
+            gettext(
+                "Priority: their answers call for a conversation with a professional without "
+                "delay. Please call as soon as you can."
+            )
+        )
+    lines += [
+        "",
+        gettext("Name: %(name)s", name=name),
+        gettext("Phone: %(phone)s", phone=form.normalised_phone),
+        gettext("Best time to call: %(time)s", time=when),
+        gettext("Language for the call: %(language)s", language=LANGUAGES[form.language.data]),
+    ]
+    if result is not None and form.include_code.data:
+        lines.append(gettext("Result code: %(code)s", code=form.result_code.data.strip().upper()))
+        lines.append(
+            gettext(
+                "Open it at %(url)s to see the answers.",
+                url=url_for("intake.start", _external=True),
+            )
+        )
+    else:
+        lines.append(gettext("Result code: not shared"))
+    lines += [
+        gettext("Sent: %(when)s", when=for_people(now, clinic.timezone, language)),
+        "",
+        gettext("Nothing about this request is stored by the screening service."),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@bp.get("/call-back")
+def call_back_form() -> Page:
+    """The form on its own page: where the language switch on the call-back pages leads."""
+    if callback_settings().mail is None:
+        abort(404)
+    return _page(new_form(), 200)
+
+
+@bp.post("/call-back")
+@limiter.limit(_rate_limit)
+def request_call() -> Page:
+    mail = callback_settings().mail
+    if mail is None:
+        abort(404)
+    form = new_form(posted=True)
+    if not form.validate():
+        return _page(form, 400)
+    result = _verified_result(form.result_code.data or "")
+    flagged = result is not None and result.safety_flag
+    with force_locale(mail.language):
+        subject = gettext(PRIORITY_SUBJECT if flagged else SUBJECT)
+        body = _email_body(form, result, mail.language)
+    try:
+        send(mail, build_message(mail, subject, body))
+    except MailError as error:
+        # The error names the SMTP server and the kind of failure only: never the person.
+        logger.warning("call-back request not sent: %s", error)
+        return _page(form, 503, failed=True)
+    logger.info("call-back request sent")
+    return _sent_page(form, flagged), 200, NO_STORE
+
+
+def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
+    """The confirmation, padded to the length of its longer variant (with or without the safety
+    flag), so that its size does not tell whether the flag was set."""
+    pages = {
+        variant: render_template(
+            "callback_sent.html",
+            phone=form.normalised_phone,
+            when=_chosen_time(form, str(get_locale())),
+            flagged=variant,
+        )
+        for variant in (False, True)
+    }
+    longest = max(len(page.encode("utf-8")) for page in pages.values())
+    return pad_text(pages[flagged], padded_length(longest, "page"))
+
+
+def reminder_days(result: ScreeningResult) -> int:
+    """The days until the reminder a result calls for."""
+    chosen = callback_settings()
+    return interval_days(result, chosen.default_days, chosen.sooner_days)
+
+
+@bp.post("/reminder.ics")
+def reminder() -> Response:
+    """The calendar file. The result page posts its result code (never in a URL: the interval
+    says whether the result was above the lowest band); the interval comes from the result the
+    code holds, checked as the PDF's re-post is."""
+    if not PostedForm().validate():
+        abort(400)
+    result = _verified_result(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    if result is None:
+        abort(400)
+    days = reminder_days(result)
+    clinic = current_clinic()
+    now = screening_state().clock()
+    summary = gettext("Repeat the wellbeing questionnaire")
+    description = gettext(
+        "Time to repeat the wellbeing questionnaire: %(url)s . "
+        "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
+        url=url_for("screening.questionnaire", _external=True),
+        clinic=clinic.name,
+        phone=clinic.phone,
+        hours=clinic.hours,
+    )
+    body = ics(
+        Reminder(
+            summary=summary,
+            description=description,
+            url=url_for("screening.questionnaire", _external=True),
+            starts=reminder_start(now, days, clinic.timezone),
+            uid=f"{uuid.uuid4()}@screening",
+            stamp=now,
+        )
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'attachment; filename="wellbeing-reminder.ics"',
+            **NO_STORE,
+        },
+    )
+
+
+def install(app: Flask) -> None:
+    """Check the settings at start-up (a bad one stops it, naming the key) and give templates
+    ``callback_form()``."""
+    app.extensions[EXTENSION_KEY] = CallbackSettings(
+        mail=mail_settings_from_config(app.config, LANGUAGES),
+        country=country_code(app.config, "CLINIC_COUNTRY"),
+        default_days=int(app.config["REMINDER_DAYS"]),
+        sooner_days=int(app.config["REMINDER_DAYS_SOONER"]),
+    )
+    app.jinja_env.globals["callback_form"] = callback_form

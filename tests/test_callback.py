@@ -1,0 +1,520 @@
+""" "Ask the clinic to call me": one email to the intake address, received here by an in-process
+SMTP server (aiosmtpd) on loopback, over plain SMTP and over STARTTLS with a self-signed
+certificate; failures (down, refusing, timing out) tell the person at once and log nothing
+personal; the rate limit; hostile input; and the start-up checks of the settings."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import ssl
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.smtp import AuthResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening import create_app
+from screening.call_request import call_slots, normalised_phone, plain_name
+from screening.clinic import ConfigError
+from screening.hours import parse_schedule
+from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores
+from tests.mailbox import Mailbox, smtp_server
+from tests.servers import free_port
+
+KYIV = ZoneInfo("Europe/Kyiv")
+INTAKE = "intake@clinic.example"
+# Friday 28 November 2026, 21:00 in Kyiv: the clinic is closed until Monday 10:00.
+FRIDAY_NIGHT = datetime(2026, 11, 27, 21, 0, tzinfo=KYIV)
+WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=KYIV)
+TOTAL_14 = dict.fromkeys(range(1, 11), 1) | {10: 0, 1: 3, 2: 3, 3: 2}
+FLAGGED = dict.fromkeys(range(1, 10), 0) | {10: 1}
+NAME = "Оксана"
+PHONE_TYPED = "067 123 45 67"
+PHONE_NORMALISED = "+380 67 123 4567"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"mailer" and auth_data.password == b"s3cret"
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def mailbox():
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_mailbox(certificate):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with smtp_server(
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    ) as box:
+        yield box
+
+
+def mail_settings(port: int, **more: object) -> dict[str, object]:
+    return {
+        "CLINIC_INTAKE_EMAIL": INTAKE,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": port,
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 2,
+        "CLOCK": lambda: FRIDAY_NIGHT.astimezone(UTC),
+    } | more
+
+
+def result_code(client, epds, scores, language="en") -> str:
+    response = client.post(
+        f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores))
+    )
+    return re.search(r'id="result-code">([^<]+)<', response.get_data(as_text=True)).group(1)
+
+
+def request_form(code: str = "", **more: str) -> dict[str, str]:
+    form = {"name": NAME, "phone": PHONE_TYPED, "best_time": "any", "language": "uk"}
+    if code:
+        form["result_code"] = code
+    return form | more
+
+
+def text_of(page) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+
+
+# The form shows only where the clinic has an intake address.
+
+
+def test_no_form_without_an_intake_email(client, epds):
+    page = client.post("/", data=answers_form(indexes_for_scores(epds, TOTAL_14)))
+    assert 'id="callback-form"' not in page.get_data(as_text=True)
+    assert 'id="callback-form"' not in client.get("/about").get_data(as_text=True)
+    assert client.post("/call-back", data=request_form()).status_code == 404
+    assert client.get("/call-back").status_code == 404
+
+
+def test_form_on_the_result_page_and_about(make_app, epds):
+    client = make_app(**mail_settings(1)).test_client()
+    result = client.post("/", data=answers_form(indexes_for_scores(epds, TOTAL_14)))
+    page = result.get_data(as_text=True)
+    assert 'id="callback-form"' in page
+    assert 'id="callback-include-code" name="include_code"' in page
+    assert ' checked aria-describedby="callback-include-code-hint"' not in page  # off by default
+    about = client.get("/about").get_data(as_text=True)
+    assert 'id="callback-form"' in about
+    assert 'name="include_code"' not in about  # no result, no code to include
+    # Friday night: the times offered start on Monday, within the clinic's hours.
+    assert "Monday 30 November, morning (10:00\u201312:00)" in page
+    assert "evening (17:00\u201319:00)" in page
+    assert "Today" not in page and "Tomorrow," not in page
+
+
+def test_the_form_on_its_own_page_in_another_language(make_app):
+    client = make_app(**mail_settings(1)).test_client()
+    page = client.get("/call-back?lang=ru")
+    assert page.status_code == 200
+    assert "Попросите клинику вам перезвонить" in page.get_data(as_text=True)
+
+
+def test_no_form_on_a_restored_result(make_app, epds):
+    client = make_app(**mail_settings(1)).test_client()
+    code = result_code(client, epds, TOTAL_14)
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    assert 'id="callback-form"' not in restored
+
+
+# The email.
+
+
+def test_done_means(make_app, epds, mailbox):
+    """Score 14 at 21:00 on a Friday, in Ukrainian, with the code: the page says the clinic is
+    closed until Monday 10:00 and what to do meanwhile; the mailbox holds one email."""
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    code = result_code(client, epds, TOTAL_14, "uk")
+    response = client.post(
+        "/call-back?lang=uk",
+        data=request_form(code, best_time="2026-11-30-morning", include_code="y"),
+    )
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Клініка зараз зачинена. Відкриється в понеділок о 10:00." in page
+    assert "103" in page and "7333" in page  # the tiers
+    assert PHONE_NORMALISED in page
+    assert len(mailbox.messages) == 1
+    message = mailbox.messages[0]
+    assert mailbox.envelopes[0][1] == [INTAKE]
+    assert message["To"] == INTAKE
+    body = message.get_content()
+    assert PHONE_NORMALISED in body and NAME in body
+    assert "Понеділок, 30 листопада, вранці (10:00–12:00)" in body
+    assert code in body and "/intake" in body
+    assert "Українська" in body
+    subject = message["Subject"]
+    assert NAME not in subject and "67" not in subject and "EPDS-" not in subject
+    assert "термінов" not in subject.lower()
+
+
+def test_result_code_only_when_ticked(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    code = result_code(client, epds, TOTAL_14)
+    assert client.post("/call-back", data=request_form(code)).status_code == 200
+    body = mailbox.messages[0].get_content()
+    assert code not in body and "EPDS-" not in body
+    assert "Result code: not shared" in body
+    assert "14" not in body.replace("2026", "")  # no score either
+    assert mailbox.messages[0]["Subject"] == "Call-back request from the wellbeing questionnaire"
+
+
+def test_priority_subject_when_the_code_shows_the_safety_flag(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    code = result_code(client, epds, FLAGGED)
+    response = client.post("/call-back", data=request_form(code))
+    assert response.status_code == 200
+    subject = mailbox.messages[0]["Subject"]
+    assert subject == "Priority call-back request from the wellbeing questionnaire"
+    assert code not in mailbox.messages[0].get_content()  # flagged, but the code not ticked
+    # The page shows the crisis tiers first.
+    page = response.get_data(as_text=True)
+    main = page[page.index('<main id="main"') :]
+    assert main.index('class="safety"') < main.index("<h1>")
+
+
+def test_the_confirmation_has_one_length_with_or_without_the_flag(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    lengths = {
+        len(client.post("/call-back", data=request_form(result_code(client, epds, s))).data)
+        for s in (FLAGGED, TOTAL_14)
+    }
+    assert len(lengths) == 1
+    assert [m["Subject"].startswith("Терміновий") for m in mailbox.messages] == [True, False]
+
+
+def test_a_posted_flag_is_not_trusted(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    form = request_form(safety_flag="1", priority="1", to="attacker@example.com")
+    assert client.post("/call-back", data=form).status_code == 200
+    assert mailbox.messages[0]["Subject"].startswith("Call-back request")
+    assert mailbox.envelopes[0][1] == [INTAKE]
+
+
+def test_a_forged_result_code_is_refused(make_app, epds, mailbox):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    code = result_code(client, epds, TOTAL_14)
+    forged = code[:-6] + ("0000" if code[-6:-2] != "0000" else "1111") + code[-2:]
+    assert client.post("/call-back", data=request_form(forged)).status_code == 400
+    assert mailbox.messages == []
+
+
+def test_starttls_with_a_self_signed_certificate_and_login(make_app, tls_mailbox, certificate):
+    cert, _key = certificate
+    settings = mail_settings(
+        tls_mailbox.port,
+        SMTP_STARTTLS=True,
+        SMTP_CA_FILE=str(cert),
+        SMTP_USER="mailer",
+        SMTP_PASSWORD="s3cret",
+    )
+    client = make_app(**settings).test_client()
+    assert client.post("/call-back", data=request_form()).status_code == 200
+    assert len(tls_mailbox.messages) == 1
+
+
+def test_starttls_refuses_a_certificate_it_does_not_trust(make_app, tls_mailbox):
+    client = make_app(**mail_settings(tls_mailbox.port, SMTP_STARTTLS=True)).test_client()
+    response = client.post("/call-back", data=request_form())
+    assert response.status_code == 503
+    assert tls_mailbox.messages == []
+
+
+# Failures: the person knows at once, keeps what they typed, and the log holds nothing personal.
+
+
+@pytest.fixture
+def silent_server():
+    """A server that accepts the connection and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield listener.getsockname()[1]
+
+
+@pytest.fixture
+def refusing_mailbox():
+    with smtp_server(Mailbox(refuse=True)) as box:
+        yield box.port
+
+
+@pytest.mark.parametrize("server", ["down", "refusing", "timeout"])
+def test_failure_is_clear_keeps_fields_and_logs_nothing_personal(
+    make_app, epds, caplog, server, request
+):
+    port = {
+        "down": free_port,
+        "refusing": lambda: request.getfixturevalue("refusing_mailbox"),
+        "timeout": lambda: request.getfixturevalue("silent_server"),
+    }[server]()
+    client = make_app(**mail_settings(port, SMTP_TIMEOUT=1)).test_client()
+    code = result_code(client, epds, FLAGGED)
+    caplog.set_level(logging.DEBUG)
+    response = client.post(
+        "/call-back",
+        data=request_form(code, include_code="y", best_time="2026-11-30-evening"),
+    )
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Your request did not reach the clinic" in page
+    assert "+380 7373 080 88" in page and "Mon–Fri 10:00–19:00" in page
+    assert f'value="{NAME}"' in page and f'value="{PHONE_TYPED}"' in page
+    assert 'value="2026-11-30-evening" checked' in page
+    assert 'value="uk" checked' in page
+    assert 'name="include_code" value="y" checked' in page
+    assert f'name="result_code" value="{code}"' in page
+    # Every record but the test SMTP server's own ("mail.log"), which logs the whole session.
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''}"
+        for record in caplog.records
+        if not record.name.startswith("mail.log")
+    )
+    assert "call-back request not sent" in logged
+    for personal in (NAME, PHONE_TYPED, PHONE_NORMALISED, "671234567", code):
+        assert personal not in logged
+
+
+# Checks on what is typed.
+
+
+def test_invalid_input_keeps_fields_and_explains(make_app, mailbox):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    response = client.post(
+        "/call-back", data=request_form(phone="12", best_time="2020-01-01-morning")
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<title>Error: " in page
+    assert 'href="#callback-phone"' in page and 'href="#callback-time-0"' in page
+    assert "050 123 4567" in page  # an example number from the clinic's country
+    assert "The time you chose has passed" in page
+    assert f'value="{NAME}"' in page
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("0671234567", "+380 67 123 4567"),
+        ("+380 (67) 123-45-67", "+380 67 123 4567"),
+        ("+48 512 345 678", "+48 512 345 678"),
+        ("067 123", None),
+        ("call me", None),
+        ("", None),
+        ("+380" + "6" * 60, None),
+    ],
+)
+def test_phone_numbers_are_normalised(typed, expected):
+    assert normalised_phone(typed, "UA") == expected
+
+
+def test_names_cannot_break_a_line():
+    assert plain_name("Olena\r\nBcc: x@example.com\u2028\x00") == "Olena Bcc: x@example.com"
+    assert len(plain_name("я" * 500)) == 60
+
+
+def test_call_times_follow_the_opening_hours():
+    openings = parse_schedule("Mon\u2013Fri 10:00\u201319:00; Sat 10:00\u201314:00")
+    slots = call_slots(openings, WEDNESDAY_MORNING, KYIV)
+    assert [slot.value for slot in slots[:3]] == [
+        "2026-11-25-morning",
+        "2026-11-25-afternoon",
+        "2026-11-25-evening",
+    ]
+    assert len(slots) == 9 and len({slot.day for slot in slots}) == 3  # Wed, Thu, Fri
+    saturday = [
+        slot
+        for slot in call_slots(openings, WEDNESDAY_MORNING, KYIV, count=12)
+        if slot.day.weekday() == 5
+    ]
+    assert [(slot.part, str(slot.ends)) for slot in saturday] == [
+        ("morning", "12:00:00"),
+        ("afternoon", "14:00:00"),
+    ]
+    late = call_slots(openings, datetime(2026, 11, 25, 18, 30, tzinfo=KYIV), KYIV)
+    assert late[0].value == "2026-11-25-evening"
+    assert len(late) == 9  # always the same number of times: the page keeps its length
+    assert late[-1].value == "2026-11-28-afternoon"  # on to Saturday
+
+
+# Abuse: the rate limit, and hostile input.
+
+
+def test_rate_limited_per_address(make_app, mailbox):
+    app = make_app(**mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    statuses = [client.post("/call-back", data=request_form()).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert len(mailbox.messages) == 2
+
+
+FIELDS = ["name", "phone", "best_time", "language", "include_code", "result_code", "csrf_token"]
+HOSTILE = st.one_of(
+    st.sampled_from(
+        ["", "any", "uk", "y", "\r\nBcc: victim@example.com", "+380671234567\r\nX-Evil: 1"]
+    ),
+    st.text(max_size=300),
+    st.text(min_size=1_000, max_size=5_000, alphabet="ab\r\n:<>&"),
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_mailbox():
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def hostile_client(hostile_mailbox):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
+        | mail_settings(hostile_mailbox.port, CALLBACK_RATE_LIMIT="10000 per minute")
+    )
+    return app.test_client()
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(st.sampled_from(FIELDS), HOSTILE, max_size=7),
+    st.booleans(),
+)
+def test_hostile_input_never_5xx_nor_a_header(hostile_client, hostile_mailbox, fields, valid_phone):
+    if valid_phone:
+        fields = fields | {"phone": PHONE_TYPED, "best_time": "any", "language": "ru"}
+        fields.pop("result_code", None)
+    before = len(hostile_mailbox.messages)
+    response = hostile_client.post("/call-back", data=fields)
+    assert response.status_code < 500, response.status_code
+    for message in hostile_mailbox.messages[before:]:
+        assert sorted(message.keys()) == sorted(
+            [
+                *("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted"),
+                *("Content-Type", "Content-Transfer-Encoding", "MIME-Version"),
+            ]
+        )
+        assert message["To"] == INTAKE
+        assert "\n" not in message["Subject"]
+        assert "X-Evil" not in message.as_string().split("\n\n")[0]
+    assert len(hostile_mailbox.messages) - before <= 1
+
+
+# Start-up checks: a bad setting stops start-up and names its key.
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ({"CLINIC_INTAKE_EMAIL": "not an address", "SMTP_HOST": "mail"}, "CLINIC_INTAKE_EMAIL"),
+        ({"CLINIC_INTAKE_EMAIL": INTAKE}, "SMTP_HOST"),
+        ({"CLINIC_INTAKE_EMAIL": INTAKE, "SMTP_HOST": "mail", "SMTP_PORT": "0"}, "SMTP_PORT"),
+        ({"CLINIC_INTAKE_EMAIL": INTAKE, "SMTP_HOST": "mail", "SMTP_USER": "u"}, "SMTP_USER"),
+        (
+            {"CLINIC_INTAKE_EMAIL": INTAKE, "SMTP_HOST": "mail", "SMTP_CA_FILE": "/nowhere.pem"},
+            "SMTP_CA_FILE",
+        ),
+        (
+            {
+                "CLINIC_INTAKE_EMAIL": INTAKE,
+                "SMTP_HOST": "mail.example",
+                "SMTP_USER": "u",
+                "SMTP_PASSWORD": "p",
+                "SMTP_STARTTLS": "0",
+            },
+            "SMTP_STARTTLS",
+        ),
+        ({"CLINIC_INTAKE_EMAIL": INTAKE, "SMTP_HOST": "m", "SMTP_STARTTLS": "maybe"}, "STARTTLS"),
+        ({"CLINIC_INTAKE_EMAIL": INTAKE, "SMTP_HOST": "m", "SMTP_FROM": "a\nb"}, "SMTP_FROM"),
+        ({"CLINIC_COUNTRY": "Ukraine"}, "CLINIC_COUNTRY"),
+        ({"CLINIC_LANGUAGE": "de"}, "CLINIC_LANGUAGE"),
+        ({"REMINDER_DAYS": "0"}, "REMINDER_DAYS"),
+    ],
+)
+def test_bad_settings_stop_start_up(make_app, settings, key):
+    with pytest.raises(ConfigError, match=key):
+        make_app(**settings)
+
+
+def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path))
+    for key, value in {
+        "SECRET_KEY": TEST_SECRET,
+        "HTTPS": "0",
+        "EPDS_PERMISSION": "test",
+        "CLINIC_INTAKE_EMAIL": INTAKE,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mailbox.port),
+        "SMTP_STARTTLS": "off",
+        "CLINIC_COUNTRY": "pl",
+    }.items():
+        monkeypatch.setenv(f"SCREENING_{key}", value)
+    app = create_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/call-back", data=request_form(phone="512 345 678"))
+    assert response.status_code == 200
+    assert "+48 512 345 678" in mailbox.messages[0].get_content()
+
+
+# The padded result page (screening/padding.py) keeps one length with the form on it.
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog, language):
+    """The call times change through the day and the week; the page's length must not, or it
+    would outgrow the length measured at the first request."""
+    now = [FRIDAY_NIGHT]
+    client = make_app(**mail_settings(1, CLOCK=lambda: now[0].astimezone(UTC))).test_client()
+    moments = [
+        FRIDAY_NIGHT,
+        WEDNESDAY_MORNING,
+        datetime(2026, 11, 25, 18, 30, tzinfo=KYIV),  # Wednesday evening: today's evening only
+        datetime(2026, 11, 29, 12, 0, tzinfo=KYIV),  # Sunday: "Tomorrow" and weekday names
+        datetime(2026, 9, 24, 11, 0, tzinfo=KYIV),  # long month names
+    ]
+    lengths = set()
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        for moment in moments:
+            now[0] = moment
+            for scores in (TOTAL_14, FLAGGED, dict.fromkeys(range(1, 11), 0)):
+                page = client.post(
+                    f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores))
+                )
+                assert 'id="callback-form"' in page.get_data(as_text=True)
+                lengths.add(len(page.data))
+    assert not caplog.records  # nothing outgrew its padded length
+    assert len(lengths) == 1
