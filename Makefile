@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AUDIT_STAMP := $(VENV)/.audit-installed
 
-.PHONY: run test lint format lock audit-deps load audit bench messages translations clean
+.PHONY: run serve test lint format lock audit-deps load audit bench messages translations clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	SCREENING_DEVELOPMENT=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
+## serve: the production stack on https://localhost:8443 (Caddy, 2 gunicorn instances, Redis);
+## installs caddy and redis-server if missing; Ctrl-C stops it all
+serve: $(STAMP) translations
+	command -v caddy >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq caddy redis-server; }
+	$(BIN)/python -m tools.serve
+
 ## test: run the whole suite (unit, views, PDF, gunicorn and browser tests) and the lint checks
 test: $(STAMP) lint translations
 	$(BIN)/python -m pytest
@@ -56,9 +63,11 @@ bench: $(STAMP)
 		{ apt-get update -qq && apt-get install -y -qq wrk chromium; }
 	$(BIN)/python -m benchmarks.run
 
-## load: bounded load test of gunicorn (2 workers) on loopback with wrk; prints req/s, p50/p99, errors
-load: $(STAMP)
-	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+## load: bounded load test with wrk on loopback, gunicorn (2 workers) alone and then the whole
+## stack (Caddy HTTPS, 2 instances, Redis); prints req/s, p50/p99, errors
+load: $(STAMP) translations
+	command -v wrk >/dev/null && command -v caddy >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk caddy redis-server; }
 	$(BIN)/python -m benchmarks.load
 
 ## audit: Lighthouse (mobile preset) on the questionnaire and result pages; prints the scores

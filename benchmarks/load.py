@@ -2,9 +2,12 @@
 
 Scenarios: GET the questionnaire, POST complete answers, POST the PDF, and a mix of the three,
 each for a fixed time at a fixed number of connections, with a genuine CSRF token and session
-cookie. Traffic goes to 127.0.0.1 only and every run stops by itself.
+cookie. Then the same questionnaire, answers and PDF through the whole production stack
+(Caddy over HTTPS in front of two gunicorn instances of 2 workers, Redis; tools/stack.py), when
+caddy and redis-server are installed. Traffic goes to loopback only and every run stops by
+itself.
 
-    python -m benchmarks.load [--connections 32] [--seconds 20] [--workers 2]
+    python -m benchmarks.load [--connections 32] [--seconds 20] [--workers 2] [--no-stack]
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from pathlib import Path
 
 from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import gunicorn_server
+from tools.stack import missing_tools, running_stack, unverified_tls
+
+# Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
+STACK_SCENARIOS = ("GET questionnaire", "POST answers", "POST PDF")
 
 LUA_REQUEST = """
 local requests = {}
@@ -49,7 +56,10 @@ class Outcome:
 def session_and_forms(base_url: str) -> tuple[str, str, str]:
     """A real session cookie, the questionnaire post body and the PDF post body."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar),
+        urllib.request.HTTPSHandler(context=unverified_tls()),  # the stack's local CA
+    )
     with opener.open(f"{base_url}/") as page:
         token = hidden_fields(page.read().decode())["csrf_token"]
     answers = answers_form(all_first_options()) | {"csrf_token": token}
@@ -85,7 +95,9 @@ def run_wrk(name: str, base_url: str, lua: str, connections: int, seconds: int) 
              "--timeout", "5s", "-s", script.name, base_url],
             capture_output=True, text=True, timeout=seconds + 60, check=True,
         ).stdout  # fmt: skip
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if set(percentiles) != {"50", "99"}:
+        raise RuntimeError(f"wrk gave no latency distribution for {name}:\n{output}")
     socket_errors = sum(map(int, re.findall(r"(?:connect|read|write|timeout) (\d+)", output)))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Outcome(
@@ -110,11 +122,32 @@ def scenarios(questionnaire_body: str, pdf_body: str) -> dict[str, list[tuple[st
     }
 
 
+def measure(
+    base_url: str, names: tuple[str, ...] | None, connections: int, seconds: int
+) -> list[Outcome]:
+    cookie, questionnaire_body, pdf_body = session_and_forms(base_url)
+    return [
+        run_wrk(name, base_url, lua_for(requests, cookie), connections, seconds)
+        for name, requests in scenarios(questionnaire_body, pdf_body).items()
+        if names is None or name in names
+    ]
+
+
+def print_table(title: str, outcomes: list[Outcome]) -> None:
+    print(title)
+    print(f"{'scenario':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for o in outcomes:
+        print(
+            f"{o.name:<22}{o.requests_per_second:>10.0f}{o.p50_ms:>10.1f}{o.p99_ms:>10.1f}{o.errors:>8}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-stack", action="store_true", help="gunicorn alone, no Caddy run")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -126,21 +159,28 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as instance:
         env["SCREENING_INSTANCE_PATH"] = str(Path(instance))
         with gunicorn_server(env, workers=args.workers) as server:
-            base_url = server.url
-            cookie, questionnaire_body, pdf_body = session_and_forms(base_url)
-            outcomes = [
-                run_wrk(name, base_url, lua_for(requests, cookie), args.connections, args.seconds)
-                for name, requests in scenarios(questionnaire_body, pdf_body).items()
-            ]
-    print(
+            direct = measure(server.url, None, args.connections, args.seconds)
+    print_table(
         f"gunicorn {args.workers} workers, {args.connections} connections, "
-        f"{args.seconds} s per scenario, loopback"
+        f"{args.seconds} s per scenario, loopback",
+        direct,
     )
-    print(f"{'scenario':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for o in outcomes:
-        print(
-            f"{o.name:<22}{o.requests_per_second:>10.0f}{o.p50_ms:>10.1f}{o.p99_ms:>10.1f}{o.errors:>8}"
+    outcomes = list(direct)
+    if not args.no_stack:
+        if missing := missing_tools():
+            sys.exit(f"{' '.join(missing)} not installed (make load installs them)")
+        with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
+            through = measure(stack.url, STACK_SCENARIOS, args.connections, args.seconds)
+        print_table(
+            f"whole stack: Caddy HTTPS, 2 gunicorn instances x 2 workers, Redis, "
+            f"{args.connections} connections",
+            through,
         )
+        outcomes += through
+        by_name = {o.name: o for o in direct}
+        for o in through:
+            share = o.requests_per_second / by_name[o.name].requests_per_second
+            print(f"{o.name}: the stack keeps {share:.0%} of direct throughput")
     return 1 if any(o.errors for o in outcomes) else 0
 
 

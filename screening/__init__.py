@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from babel.lists import format_list
 from flask import Flask
+from flask.logging import default_handler
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -70,12 +72,16 @@ def register_state(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
+    # One line in the server's log when the rate-limit store goes away, and one when it is back.
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.setLevel(logging.INFO)
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
+    catalogues = Path(__file__).parent / "translations"
     babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        app, locale_selector=select_locale, default_translation_directories=str(catalogues)
     )
-    register_languages(app)
+    register_languages(app, catalogues)
 
 
 def register_views(app: Flask) -> None:

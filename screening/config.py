@@ -75,6 +75,11 @@ DEFAULTS: dict[str, object] = {
     "REMINDER_DAYS_SOONER": 14,
     # Per-worker memory by default; point every worker at one store (e.g. redis://) to share limits.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # When that store cannot be reached, count in each worker's memory (one warning line) rather
+    # than fail the request, and go back to the store once it answers again.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Seconds to wait for the store: an unreachable Redis host must not hold a worker for long.
+    "RATELIMIT_STORAGE_TIMEOUT": 0.5,
     "RATELIMIT_HEADERS_ENABLED": False,
     "MAX_CONTENT_LENGTH": 16 * 1024,
     "MAX_FORM_PARTS": 100,
@@ -98,6 +103,10 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
     else:
         app.config.from_mapping(test_config)
     app.config["DEVELOPMENT"] = flag(app.config, "DEVELOPMENT")
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = flag(
+        app.config, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"
+    )
+    _storage_timeout(app.config)
     if app.config["HTTPS"] is None:
         app.config["HTTPS"] = not app.config["DEVELOPMENT"]
     app.config["HTTPS"] = flag(app.config, "HTTPS")
@@ -121,6 +130,24 @@ NUMBER_KEYS = (
     ("REMINDER_DAYS", 1, 365),
     ("REMINDER_DAYS_SOONER", 1, 365),
 )
+
+
+def _storage_timeout(config: dict[str, object]) -> None:
+    """Give a Redis store connect and read timeouts (redis-py waits forever by default)."""
+    value = config["RATELIMIT_STORAGE_TIMEOUT"]
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 < seconds <= 30:
+        raise ConfigError(f"RATELIMIT_STORAGE_TIMEOUT must be 0 to 30 seconds, got {value!r}")
+    config["RATELIMIT_STORAGE_TIMEOUT"] = seconds
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://", "unix://")):
+        given = config.get("RATELIMIT_STORAGE_OPTIONS") or {}
+        if not isinstance(given, dict):
+            raise ConfigError(f"RATELIMIT_STORAGE_OPTIONS must be a dict, got {given!r}")
+        options = {"socket_connect_timeout": seconds, "socket_timeout": seconds}
+        config["RATELIMIT_STORAGE_OPTIONS"] = options | given
 
 
 def _whole_number(config: dict[str, object], key: str, minimum: int, maximum: int) -> int:

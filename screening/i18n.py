@@ -7,8 +7,12 @@ Accept-Language, then English. The cookie holds only the language code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
+
+from screening.clinic import ConfigError
 
 LANGUAGES = {"en": "English", "uk": "Українська", "ru": "Русский"}
 DEFAULT_LANGUAGE = "en"
@@ -51,5 +55,26 @@ def remember_language(response: Response) -> Response:
     return response
 
 
-def register_languages(app: Flask) -> None:
+def compiled_catalogue(directory: Path, language: str) -> Path:
+    return directory / language / "LC_MESSAGES" / "messages.mo"
+
+
+def check_catalogues(directory: Path) -> None:
+    """Stop start-up when a language's compiled catalogue is missing: without it Flask-Babel
+    would serve English words on a page that says ``lang="uk"``."""
+    missing = [
+        language
+        for language in LANGUAGES
+        if language != DEFAULT_LANGUAGE and not compiled_catalogue(directory, language).is_file()
+    ]
+    if missing:
+        raise ConfigError(
+            f"The compiled translation catalogue is missing for {', '.join(missing)} "
+            f"(messages.mo under {directory}). Compile them with "
+            f"'pybabel compile -d {directory}' (make translations), then install again."
+        )
+
+
+def register_languages(app: Flask, directory: Path) -> None:
+    check_catalogues(directory)
     app.after_request(remember_language)

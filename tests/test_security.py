@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import time
@@ -141,6 +142,29 @@ def test_oversized_body_gets_a_friendly_413(client):
     response = client.post("/", data={"item_1": "0", "padding": "x" * 17_000})
     assert response.status_code == 413
     assert "too large" in response.text and "+380 7373 080 88" in response.text
+
+
+def chunked_post(client, body: bytes):
+    """A body sent without Content-Length, as the WSGI server hands over a chunked one."""
+    return client.post(
+        "/",
+        input_stream=io.BytesIO(body),
+        headers={"Transfer-Encoding": "chunked"},
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_an_oversized_chunked_body_gets_413_not_a_silent_cut(client):
+    response = chunked_post(client, b"item_1=0&padding=" + b"x" * 17_000)
+    assert response.status_code == 413
+    assert "too large" in response.text
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client):
+    response = chunked_post(client, "&".join(f"item_{n}=0" for n in range(1, 11)).encode())
+    assert response.status_code == 200
+    assert 'id="total-score">21<' in response.text
 
 
 class TestAccessCode:

@@ -1,0 +1,186 @@
+"""The stack fixture and its clients: a patient over HTTPS, a bounded load, raw slow sockets.
+
+Every connection goes to Caddy on loopback (``localhost``, which Caddy's ``tls internal``
+certificate names); every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import all_first_options, answers_form, hidden_fields
+from tools.stack import Stack, missing_tools, running_stack, unverified_tls
+
+TIMEOUT_SECONDS = 15
+
+
+@pytest.fixture(name="stack")
+def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
+    """The whole stack on free loopback ports for one test; import it to use it."""
+    missing = missing_tools()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"{' '.join(missing)} missing: .ci/run must install them", pytrace=False)
+    if missing:
+        pytest.skip(f"needs {' '.join(missing)} (apt-get install {' '.join(missing)})")
+    with running_stack(tmp_path) as running:
+        yield running
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage | None
+    body: bytes
+    started: float = 0.0  # when the request was sent (time.monotonic())
+
+
+@dataclass
+class Visitor:
+    """One browser-like client: a keep-alive HTTPS connection and its own cookies."""
+
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+    connection: http.client.HTTPSConnection | None = None
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, **headers: str
+    ) -> Response:
+        """The response, or FAILED (status 0) when the connection broke; never raises."""
+        if self.connection is None:
+            self.connection = http.client.HTTPSConnection(
+                "localhost", self.port, timeout=TIMEOUT_SECONDS, context=unverified_tls()
+            )
+        started = time.monotonic()
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} | headers
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.connection.request(method, path, body=body, headers=sent)
+            reply = self.connection.getresponse()
+            content = reply.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return Response(0, None, b"", started)
+        for cookie in reply.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        return Response(reply.status, reply.headers, content, started)
+
+    def __enter__(self) -> Visitor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def token(self, path: str = "/") -> str:
+        page = self.request("GET", path)
+        return hidden_fields(page.body.decode())["csrf_token"] if page.status == 200 else ""
+
+    def screening(self) -> list[tuple[str, Response]]:
+        """A whole screening: questionnaire, answers, PDF; each step with its response."""
+        steps = [("GET", self.request("GET", "/"))]
+        if steps[-1][1].status != 200:
+            return steps
+        token = hidden_fields(steps[-1][1].body.decode())["csrf_token"]
+        steps.append(("POST", self.request("POST", "/", answers_form(all_first_options()) | {
+            "csrf_token": token
+        })))  # fmt: skip
+        if steps[-1][1].status == 200:
+            pdf_form = hidden_fields(steps[-1][1].body.decode())
+            steps.append(("POST", self.request("POST", "/result.pdf", pdf_form)))
+        return steps
+
+
+@dataclass(frozen=True)
+class Outcome:
+    method: str
+    started: float
+    status: int
+
+
+def mixed_load(port: int, clients: int, seconds: float, max_screenings: int) -> LoadRun:
+    """Start ``clients`` threads doing whole screenings for at most ``seconds``."""
+    run = LoadRun(port, seconds, max_screenings)
+    for _ in range(clients):
+        thread = threading.Thread(target=run.client, daemon=True)
+        thread.start()
+        run.threads.append(thread)
+    return run
+
+
+@dataclass
+class LoadRun:
+    port: int
+    seconds: float
+    max_screenings: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self) -> None:
+        deadline = time.monotonic() + self.seconds
+        with Visitor(self.port) as visitor:
+            for _ in range(self.max_screenings):
+                if time.monotonic() >= deadline:
+                    break
+                for method, response in visitor.screening():
+                    with self.lock:
+                        self.outcomes.append(Outcome(method, response.started, response.status))
+
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Until ``count`` responses came back (the first ones pay for warming the workers)."""
+        deadline = time.monotonic() + timeout
+        while len(self.outcomes) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def finish(self) -> list[Outcome]:
+        for thread in self.threads:
+            thread.join(timeout=self.seconds + 2 * TIMEOUT_SECONDS)
+        return self.outcomes
+
+
+def failures(outcomes: Iterable[Outcome], method: str, after: float = 0.0) -> list[Outcome]:
+    """Responses other than 200 (0: the connection broke) to requests sent after ``after``."""
+    return [o for o in outcomes if o.method == method and o.status != 200 and o.started >= after]
+
+
+def tls_socket(port: int) -> ssl.SSLSocket:
+    raw = socket.create_connection(("localhost", port), timeout=TIMEOUT_SECONDS)
+    return unverified_tls().wrap_socket(raw, server_hostname="localhost")
+
+
+def status_of(connection: ssl.SSLSocket) -> int:
+    """The status code of the first response on the connection (0 if it closed without one)."""
+    with contextlib.suppress(OSError), connection.makefile("rb") as reader:
+        line = reader.readline()
+        if line.startswith(b"HTTP/"):
+            return int(line.split()[1])
+    return 0
+
+
+def raw_post(port: int, head: bytes, chunks: Iterable[bytes]) -> int:
+    """Send a request head and body chunks as they are; the status the stack answers with."""
+    with tls_socket(port) as connection:
+        with contextlib.suppress(OSError):  # the proxy may answer and close before the end
+            connection.sendall(head)
+            for chunk in chunks:
+                connection.sendall(chunk)
+        return status_of(connection)

@@ -1,0 +1,53 @@
+"""Compiled catalogues on every install path: committed .mo files that match their .po sources,
+inside a built wheel, and a clear stop at start-up when one is missing anyway."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from screening.clinic import ConfigError
+from screening.i18n import LANGUAGES, check_catalogues, compiled_catalogue
+from tests.servers import PROJECT_ROOT
+
+CATALOGUES = PROJECT_ROOT / "screening" / "translations"
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+
+
+def messages(catalogue) -> dict[str, str]:
+    return {message.id: message.string for message in catalogue if message.id and message.string}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_committed_compiled_catalogue_matches_its_source(language):
+    """pip install . and -e . use the committed .mo files: they must say what the .po says."""
+    source = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    with source.open("rb") as po, compiled_catalogue(CATALOGUES, language).open("rb") as mo:
+        expected, compiled = messages(read_po(po)), messages(read_mo(mo))
+    assert compiled == expected, "run 'make translations' and commit the .mo files"
+
+
+def test_a_missing_compiled_catalogue_stops_start_up_with_a_clear_message(tmp_path):
+    shutil.copytree(CATALOGUES, tmp_path / "translations")
+    compiled_catalogue(tmp_path / "translations", "ru").unlink()
+    with pytest.raises(ConfigError, match=r"missing for ru .*pybabel compile"):
+        check_catalogues(tmp_path / "translations")
+
+
+def test_a_built_wheel_carries_every_compiled_catalogue(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), "."],
+        cwd=PROJECT_ROOT,
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("screening-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for language in TRANSLATED:
+        assert f"screening/translations/{language}/LC_MESSAGES/messages.mo" in names

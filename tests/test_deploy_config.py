@@ -1,0 +1,59 @@
+"""deploy/: what the configuration files promise, checked without starting anything."""
+
+from __future__ import annotations
+
+import re
+import runpy
+
+import pytest
+
+from screening.clinic import ConfigError
+from tools.stack import DEPLOY
+
+
+def gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:
+    for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "SCREENING_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize(("trusted", "allowed"), [("0", ""), ("1", "127.0.0.1,::1")])
+def test_gunicorn_trusts_forwarded_headers_exactly_when_the_app_does(monkeypatch, trusted, allowed):
+    settings = gunicorn_settings(monkeypatch, SCREENING_TRUSTED_PROXIES=trusted)
+    assert settings["forwarded_allow_ips"] == allowed
+
+
+def test_gunicorn_takes_bind_and_workers_from_the_environment(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, GUNICORN_BIND="127.0.0.1:9001", GUNICORN_WORKERS="3")
+    assert settings["bind"] == ["127.0.0.1:9001"]
+    assert settings["workers"] == 3
+    assert gunicorn_settings(monkeypatch)["workers"] >= 3  # 2 per core plus one
+
+
+def test_the_access_log_format_has_no_byte_count_query_string_or_referrer(monkeypatch):
+    log_format = gunicorn_settings(monkeypatch)["access_log_format"]
+    # %(b)s/%(B)s bytes, %(r)s request line and %(q)s query string, %(f)s referrer.
+    assert not re.search(r"%\((b|B|r|q|f)\)s", log_format)
+
+
+def test_the_caddyfile_never_compresses():
+    directives = [line.split()[0] for line in (DEPLOY / "Caddyfile").read_text().splitlines()
+                  if line.strip() and not line.strip().startswith("#")]  # fmt: skip
+    assert "encode" not in directives
+
+
+def test_a_redis_store_gets_timeouts_and_the_memory_fallback(make_app):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
+
+
+@pytest.mark.parametrize("timeout", ["0", "31", "soon"])
+def test_a_wrong_store_timeout_stops_start_up(make_app, timeout):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_TIMEOUT"):
+        make_app(RATELIMIT_STORAGE_TIMEOUT=timeout)

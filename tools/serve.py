@@ -1,0 +1,67 @@
+"""``make serve``: the production stack on this machine, at https://localhost:8443.
+
+Redis, two gunicorn instances (2 workers each) on loopback ports and Caddy with ``tls internal``
+in front, run from deploy/ with production settings: a throwaway SECRET_KEY shared by both
+instances and, unless SCREENING_EPDS_PERMISSION is given, a placeholder permission marked as
+such. Ctrl-C or SIGTERM stops every process it started. Logs go to build/serve/logs/.
+
+    python -m tools.serve [--https-port 8443] [--http-port 8080]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import threading
+from types import FrameType
+
+from tools.stack import PROJECT_ROOT, Ports, loopback_ports, missing_tools, running_stack
+
+WORKDIR = PROJECT_ROOT / "build" / "serve"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--https-port", type=int, default=8443)
+    parser.add_argument("--http-port", type=int, default=8080)
+    arguments = parser.parse_args()
+    if missing := missing_tools():
+        print(f"Missing: {' '.join(missing)}; 'make serve' installs them.", file=sys.stderr)
+        return 1
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    redis, *apps = loopback_ports(3)
+    ports = Ports(
+        https=arguments.https_port, http=arguments.http_port, redis=redis, apps=tuple(apps)
+    )
+    # A fresh folder each time: logs of this run only, and no instance data to carry over.
+    shutil.rmtree(WORKDIR / "logs", ignore_errors=True)
+    given = {key: os.environ[key] for key in ("SCREENING_EPDS_PERMISSION",) if os.environ.get(key)}
+    try:
+        with running_stack(WORKDIR, ports, given) as stack:
+            print(f"Serving {stack.url} (plain HTTP {stack.http_url} redirects there).")
+            print("Caddy's local certificate is not trusted by browsers: accept the warning once.")
+            if not given:
+                print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
+            print(f"Logs: {WORKDIR / 'logs'}. Ctrl-C stops everything.", flush=True)
+            stop.wait()
+            print("Stopping ...", flush=True)
+    except RuntimeError as error:  # a process that would not start (a port in use, say)
+        print(f"{error}; everything started was stopped. See {WORKDIR / 'logs'}.", file=sys.stderr)
+        return 1
+    print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
