@@ -18,7 +18,14 @@ import sys
 import threading
 from types import FrameType
 
-from tools.stack import PROJECT_ROOT, Ports, loopback_ports, missing_tools, running_stack
+from tools.stack import (
+    PROJECT_ROOT,
+    Ports,
+    die_with_parent,
+    loopback_ports,
+    missing_tools,
+    running_stack,
+)
 
 WORKDIR = PROJECT_ROOT / "build" / "serve"
 
@@ -39,6 +46,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    die_with_parent()
 
     redis, *apps = loopback_ports(3)
     ports = Ports(

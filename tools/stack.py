@@ -50,8 +50,10 @@ def unverified_tls() -> ssl.SSLContext:
     return context
 
 
-def _die_with_parent() -> None:
-    """Run in the child before exec: if the launcher dies, the kernel sends SIGTERM."""
+def die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when this process's parent dies. Run in each child before
+    exec (the launcher died), and by ``make serve``'s launcher itself (make was killed, and
+    make does not pass a SIGTERM on to its children)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -155,7 +157,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the launcher, which stops us in order
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self.processes[name] = process
         return process
