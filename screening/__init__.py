@@ -20,7 +20,7 @@ from screening.config import load_config
 from screening.dates import now_utc
 from screening.error_pages import register_error_pages
 from screening.extensions import babel, limiter
-from screening.forms import build_questionnaire_form
+from screening.forms import build_questionnaire_form, field_name
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument_file import load_instrument, load_translations
@@ -126,6 +126,7 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals["phone_link"] = phone_link
     app.jinja_env.globals["phone_links"] = phone_links
     app.jinja_env.globals["opening_status"] = opening_status
+    app.jinja_env.globals["field_name"] = field_name
 
     @app.context_processor
     def screening_context() -> dict[str, object]:

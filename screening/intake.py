@@ -9,16 +9,16 @@ as one attempt against the rate limit, so a list of codes is no faster way to gu
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from screening.dates import for_file_name, now_utc
-from screening.extensions import limiter
+from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
-from screening.pages import NO_STORE, Page, result_page, series_page, series_pdf
+from screening.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
 from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
 from screening.trend import Series
@@ -45,12 +45,10 @@ Messages = list[str | LazyString]
 
 
 def _page(form: IntakeForm, status: int, messages: Messages | None = None) -> Page:
-    page = render_template("intake.html", form=form, messages=messages or [], max_codes=MAX_CODES)
-    return page, status, NO_STORE
+    return form_page("intake.html", form, status, messages=messages or [], max_codes=MAX_CODES)
 
 
-def _rate_limit() -> str:
-    return str(current_app.config["INTAKE_RATE_LIMIT"])
+_rate_limit = limit_from_setting("INTAKE_RATE_LIMIT")
 
 
 def _codes_posted() -> int:

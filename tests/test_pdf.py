@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, Table
 
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
@@ -102,9 +102,29 @@ def test_dynamic_text_with_markup_characters_is_printed_literally(epds, clinic, 
 
 
 def test_story_is_plain_flowables_readable_as_text(epds, clinic):
-    story = build_story(Printout(result_for(epds, LOW), clinic, COMPLETED_AT, CODE))
+    result = result_for(epds, LOW)
+    story = build_story(Printout(result, clinic, COMPLETED_AT, CODE))
+    assert {type(flowable).__name__ for flowable in story} <= {"Paragraph", "Spacer", "Table"}
     paragraphs = " ".join(f.getPlainText() for f in story if isinstance(f, Paragraph))
-    assert "screening result" in paragraphs
+    for expected in (
+        clinic.name,
+        f"{epds.title}: screening result",
+        "Looks back over the past 7 days.",
+        "This is a screening result, not a diagnosis.",
+        "This result applies to the person who is pregnant or has given birth.",
+        epds.notice[:80],
+    ):
+        assert expected in paragraphs, expected
+    # The scores and the band are in the tables, readable as cell text too.
+    cells = " ".join(
+        str(cell.getPlainText() if isinstance(cell, Paragraph) else cell)
+        for flowable in story
+        if isinstance(flowable, Table)
+        for row in flowable._cellvalues
+        for cell in row
+        if isinstance(cell, (Paragraph, str))
+    )
+    assert f"{result.total} out of 30" in cells and result.band.label in cells
 
 
 def longest_answers_with_the_flag(epds) -> dict[int, int]:
