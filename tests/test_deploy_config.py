@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import runpy
+import shutil
+import subprocess
 
 import pytest
 
 from screening.clinic import ConfigError
-from tools.stack import DEPLOY
+from tools.stack import DEPLOY, PROJECT_ROOT
 
 
 def gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:
@@ -57,3 +60,42 @@ def test_a_redis_store_gets_timeouts_and_the_memory_fallback(make_app):
 def test_a_wrong_store_timeout_stops_start_up(make_app, timeout):
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_TIMEOUT"):
         make_app(RATELIMIT_STORAGE_TIMEOUT=timeout)
+
+
+def verified_units(tmp_path, project_root: str) -> str:
+    """What ``systemd-analyze verify`` says of deploy/systemd's units, installed at
+    ``project_root`` instead of /opt/screening (it checks that ExecStart's program exists)."""
+    for unit in (DEPLOY / "systemd").glob("screening@.*"):
+        text = unit.read_text().replace("/opt/screening", project_root)
+        (tmp_path / unit.name).write_text(text)
+    verified = subprocess.run(
+        ["systemd-analyze", "verify", "./screening@1.service", "./screening@1.socket"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return verified.stdout + verified.stderr
+
+
+needs_systemd_analyze = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None and os.environ.get("CI") != "true",
+    reason="systemd-analyze is not installed (.ci/run installs systemd)",
+)
+
+
+@needs_systemd_analyze
+def test_the_systemd_units_verify_and_run_the_deploy_files(tmp_path):
+    assert verified_units(tmp_path, str(PROJECT_ROOT)) == ""
+    service = (DEPLOY / "systemd" / "screening@.service").read_text()
+    assert "ExecStart=/opt/screening/.venv/bin/gunicorn -c deploy/gunicorn.conf.py" in service
+    assert "Requires=screening@%i.socket" in service
+    assert "Restart=always" in service
+    caddy = (DEPLOY / "systemd" / "caddy.service.d" / "screening.conf").read_text()
+    assert "--config /opt/screening/deploy/Caddyfile" in caddy
+
+
+@needs_systemd_analyze
+def test_a_broken_unit_is_reported(tmp_path):
+    # The check above could pass on a tool that says nothing: show that it speaks up.
+    assert "is not executable" in verified_units(tmp_path, str(tmp_path / "nowhere"))

@@ -3,7 +3,9 @@
 Redis, two gunicorn instances (2 workers each) on loopback ports and Caddy with ``tls internal``
 in front, run from deploy/ with production settings: a throwaway SECRET_KEY shared by both
 instances and, unless SCREENING_EPDS_PERMISSION is given, a placeholder permission marked as
-such. Ctrl-C or SIGTERM stops every process it started. Logs go to build/serve/logs/.
+such. An instance that exits is started again within a second, on the listening socket this
+process holds, so its waiting requests are not lost (as systemd does with deploy/systemd/).
+Ctrl-C or SIGTERM stops every process it started. Logs go to build/serve/logs/.
 
     python -m tools.serve [--https-port 8443] [--http-port 8080]
 """
@@ -28,6 +30,7 @@ from tools.stack import (
 )
 
 WORKDIR = PROJECT_ROOT / "build" / "serve"
+RESTART_CHECK_SECONDS = 1
 
 
 def main() -> int:
@@ -62,7 +65,9 @@ def main() -> int:
             if not given:
                 print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
             print(f"Logs: {WORKDIR / 'logs'}. Ctrl-C stops everything.", flush=True)
-            stop.wait()
+            while not stop.wait(RESTART_CHECK_SECONDS):
+                for name in stack.restart_exited_apps():
+                    print(f"{name} had exited and was started again.", flush=True)
             print("Stopping ...", flush=True)
     except RuntimeError as error:  # a process that would not start (a port in use, say)
         print(f"{error}; everything started was stopped. See {WORKDIR / 'logs'}.", file=sys.stderr)

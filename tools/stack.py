@@ -4,6 +4,11 @@
 files a real deployment uses: ``deploy/Caddyfile`` and ``deploy/gunicorn.conf.py``. Everything
 listens on loopback only; each process is started here, remembered by its pid, and stopped by
 that pid (gunicorn workers orphaned by a killed master too).
+
+The app instances' listening sockets are opened here and handed to gunicorn as systemd does
+(tools/listen_fds.py; deploy/systemd/ in production). They outlive the instance: connections
+that arrive while an instance is dead or restarting wait in the socket's queue and are served
+when it is back, rather than reset half-way through a POST that the proxy cannot safely resend.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ PLACEHOLDER_PERMISSION = (
     "PLACEHOLDER: no RCPsych permission recorded (local test stack, not for patients)"
 )
 STOP_ORDER = ("caddy", "app", "redis")
+LISTEN_BACKLOG = 2048  # gunicorn's own default
 SERVICES = {"caddy": "caddy", "redis-server": "redis-server"}
 
 
@@ -120,6 +126,7 @@ class Stack:
     workers: int = 2
     settings: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    listeners: dict[int, socket.socket] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -146,7 +153,19 @@ class Stack:
         }
         return env | self.settings
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def listener(self, index: int) -> socket.socket:
+        """The listening socket of app instance ``index``, opened once for the stack's life."""
+        if index not in self.listeners:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((LOOPBACK, self.ports.apps[index]))
+            listener.listen(LISTEN_BACKLOG)
+            self.listeners[index] = listener
+        return self.listeners[index]
+
+    def _spawn(
+        self, name: str, command: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()
+    ) -> subprocess.Popen:
         self.log(name).parent.mkdir(parents=True, exist_ok=True)
         with self.log(name).open("ab") as log:
             process = subprocess.Popen(
@@ -158,6 +177,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the launcher, which stops us in order
                 preexec_fn=die_with_parent,
+                pass_fds=pass_fds,
             )
         self.processes[name] = process
         return process
@@ -183,8 +203,12 @@ class Stack:
         """One gunicorn instance from deploy/gunicorn.conf.py on its loopback port."""
         name = f"app-{index + 1}"
         env = self.app_env() | {"GUNICORN_BIND": f"{LOOPBACK}:{self.ports.apps[index]}"}
-        command = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py")]
-        process = self._spawn(name, command, env)
+        socket_fd = self.listener(index).fileno()
+        command = [
+            sys.executable, "-m", "tools.listen_fds", str(socket_fd),
+            sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
+        ]  # fmt: skip
+        process = self._spawn(name, command, env, pass_fds=(socket_fd,))
         wait_for(lambda: health_ok(self.app_url(index)), process, f"gunicorn {name}")
 
     def start_caddy(self) -> None:
@@ -205,6 +229,17 @@ class Stack:
         process = self._spawn("caddy", command, env)
         wait_for(lambda: health_ok(self.url, unverified_tls()), process, "Caddy")
 
+    def restart_exited_apps(self) -> list[str]:
+        """Start again every app instance that has exited, as systemd's Restart=always does."""
+        restarted = []
+        for index in range(len(self.ports.apps)):
+            name = f"app-{index + 1}"
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                self.start_app(index)
+                restarted.append(name)
+        return restarted
+
     def pid(self, name: str) -> int:
         return self.processes[name].pid
 
@@ -221,9 +256,9 @@ class Stack:
             process.wait()
         # A master killed outright leaves its workers running until they notice; stop them.
         for worker in workers:
-            self._stop_pid(worker)
+            self.stop_pid(worker)
 
-    def _stop_pid(self, pid: int) -> None:
+    def stop_pid(self, pid: int) -> None:
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -236,6 +271,9 @@ class Stack:
         """Caddy first (no new requests), then the app instances, then Redis."""
         for name in sorted(self.processes, key=lambda name: STOP_ORDER.index(name.split("-")[0])):
             self.kill(name)
+        for listener in self.listeners.values():
+            listener.close()
+        self.listeners.clear()
 
 
 def loopback_ports(count: int) -> list[int]:
