@@ -33,7 +33,7 @@ pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
 FALLBACK_WARNING = "falling back to in-memory storage"
 HEALTH_INTERVAL_SECONDS = 1  # health_interval and health_timeout in deploy/Caddyfile
-HEALTH_TIMEOUT_SECONDS = 2
+HEALTH_TIMEOUT_SECONDS = 5
 
 
 def timed(call: Callable[[], object]) -> float:
