@@ -7,7 +7,7 @@ such. An instance that exits is started again within a second, on the listening 
 process holds, so its waiting requests are not lost (as systemd does with deploy/systemd/).
 Ctrl-C or SIGTERM stops every process it started. Logs go to build/serve/logs/.
 
-    python -m tools.serve [--https-port 8443] [--http-port 8080]
+    python -m tools.serve [--https-port 8443] [--http-port 8080] [--workdir build/serve]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shutil
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from tools.stack import (
@@ -37,6 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--https-port", type=int, default=8443)
     parser.add_argument("--http-port", type=int, default=8080)
+    parser.add_argument("--workdir", type=Path, default=WORKDIR, help="logs and Caddy's CA")
     arguments = parser.parse_args()
     if missing := missing_tools():
         print(f"Missing: {' '.join(missing)}; 'make serve' installs them.", file=sys.stderr)
@@ -56,21 +58,22 @@ def main() -> int:
         https=arguments.https_port, http=arguments.http_port, redis=redis, apps=tuple(apps)
     )
     # A fresh folder each time: logs of this run only, and no instance data to carry over.
-    shutil.rmtree(WORKDIR / "logs", ignore_errors=True)
+    workdir = arguments.workdir
+    shutil.rmtree(workdir / "logs", ignore_errors=True)
     given = {key: os.environ[key] for key in ("SCREENING_EPDS_PERMISSION",) if os.environ.get(key)}
     try:
-        with running_stack(WORKDIR, ports, given) as stack:
+        with running_stack(workdir, ports, given) as stack:
             print(f"Serving {stack.url} (plain HTTP {stack.http_url} redirects there).")
             print("Caddy's local certificate is not trusted by browsers: accept the warning once.")
             if not given:
                 print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
-            print(f"Logs: {WORKDIR / 'logs'}. Ctrl-C stops everything.", flush=True)
+            print(f"Logs: {workdir / 'logs'}. Ctrl-C stops everything.", flush=True)
             while not stop.wait(RESTART_CHECK_SECONDS):
                 for name in stack.restart_exited_apps():
                     print(f"{name} had exited and was started again.", flush=True)
             print("Stopping ...", flush=True)
     except RuntimeError as error:  # a process that would not start (a port in use, say)
-        print(f"{error}; everything started was stopped. See {WORKDIR / 'logs'}.", file=sys.stderr)
+        print(f"{error}; everything started was stopped. See {workdir / 'logs'}.", file=sys.stderr)
         return 1
     print("Stopped.")
     return 0
