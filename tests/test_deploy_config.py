@@ -99,3 +99,22 @@ def test_the_systemd_units_verify_and_run_the_deploy_files(tmp_path):
 def test_a_broken_unit_is_reported(tmp_path):
     # The check above could pass on a tool that says nothing: show that it speaks up.
     assert "is not executable" in verified_units(tmp_path, str(tmp_path / "nowhere"))
+
+
+def unit_directives(name: str) -> dict[str, str]:
+    """``Key=value`` lines of a deploy/systemd unit (comments left out)."""
+    directives = {}
+    for line in (DEPLOY / "systemd" / name).read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            directives[key.strip()] = value.strip()
+    return directives
+
+
+def test_restarting_an_instance_leaves_its_socket_and_queue_alone():
+    # PartOf= (or BindsTo=) from the socket to its service propagates every stop and restart of
+    # the service, the automatic one of Restart=always included (a restart job), to the socket:
+    # systemd would close it and reset the connections queued for the restarted instance.
+    socket_unit = unit_directives("screening@.socket")
+    assert not {"PartOf", "BindsTo"} & socket_unit.keys()
+    assert unit_directives("screening@.service")["Requires"] == "screening@%i.socket"
