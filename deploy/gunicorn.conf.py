@@ -4,9 +4,10 @@ Everything that differs between machines comes from the environment:
 
 - ``GUNICORN_BIND``: where to listen (default ``127.0.0.1:8000``; only the proxy talks to it).
 - ``GUNICORN_WORKERS``: sync workers (default: 2 per CPU core plus one).
-- ``SCREENING_TRUSTED_PROXIES``: the app's own setting; when it is above 0, gunicorn also trusts
-  ``X-Forwarded-*`` from ``FORWARDED_ALLOW_IPS`` (default: loopback, where Caddy runs), and from
-  nobody otherwise, so gunicorn and the app's ProxyFix trust the same proxies.
+- ``SCREENING_TRUSTED_PROXIES`` and ``SCREENING_PROXY_ADDRESSES``: the app's own settings; when
+  the first is above 0, gunicorn also trusts ``X-Forwarded-*`` from the second (default:
+  loopback, where Caddy runs), and from nobody otherwise, so gunicorn and the app trust the same
+  proxies.
 """
 
 from __future__ import annotations
@@ -33,9 +34,8 @@ keepalive = 5
 control_socket_disable = True
 
 _trusted_proxies = int(os.environ.get("SCREENING_TRUSTED_PROXIES") or 0)
-forwarded_allow_ips = (
-    os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if _trusted_proxies > 0 else ""
-)
+_proxy_addresses = os.environ.get("SCREENING_PROXY_ADDRESSES") or "127.0.0.1,::1"
+forwarded_allow_ips = _proxy_addresses.replace(" ", "") if _trusted_proxies > 0 else ""
 
 # Access log on stdout: address, time, method, path without the query string, status and
 # duration. No byte counts (the size of a result could hint at it), no bodies, no query

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, object] = {
     "HTTPS": None,
     # How many reverse proxies in front set X-Forwarded-* headers (0: trust none).
     "TRUSTED_PROXIES": 0,
+    # Their addresses: X-Forwarded-* is believed from these peers only (gunicorn reads it too).
+    "PROXY_ADDRESSES": "127.0.0.1, ::1",
     "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
     # A schedule, stated once: the open-now status and each language's display text come from it.
     "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",

@@ -8,6 +8,10 @@ script, and it does not send Cross-Origin-Opener-Policy, which we need anyway.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,6 +40,33 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ProxyFixFromProxies:
+    """Werkzeug's ProxyFix, applied only when the request comes from one of the proxies.
+
+    ProxyFix alone believes X-Forwarded-For from whoever connects, so a client that reaches an
+    instance directly (another host on its network, a local process) could name any address
+    and step around the per-client rate limits. Anyone else is taken at their own address.
+    The port is never taken from a header: X-Forwarded-Host carries it where it differs.
+    """
+
+    def __init__(
+        self, wsgi_app: WSGIApplication, proxies: int, networks: Iterable[Network]
+    ) -> None:
+        self.direct = wsgi_app
+        self.forwarded = ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        self.networks = tuple(networks)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
+        except ValueError:
+            return self.direct(environ, start_response)
+        if any(peer in network for network in self.networks):
+            return self.forwarded(environ, start_response)
+        return self.direct(environ, start_response)
 
 
 def register_security(app: Flask) -> None:
@@ -57,11 +88,26 @@ def register_security(app: Flask) -> None:
     app.url_map.merge_slashes = False
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
 
+    app.config["PROXY_ADDRESSES"] = proxy_networks(app.config.get("PROXY_ADDRESSES"))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        app.wsgi_app = ProxyFixFromProxies(  # type: ignore[method-assign]
+            app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"]
         )
+
+
+def proxy_networks(setting: object) -> list[Network]:
+    """``PROXY_ADDRESSES``: the proxies' addresses or networks, comma-separated."""
+    parts = setting.split(",") if isinstance(setting, str) else setting
+    try:
+        if not isinstance(parts, list | tuple):
+            raise TypeError
+        return [ipaddress.ip_network(part.strip(), strict=False) for part in parts if part.strip()]
+    except (AttributeError, TypeError, ValueError):
+        raise ConfigError(
+            "PROXY_ADDRESSES must be IP addresses or networks separated by commas "
+            f"(e.g. 127.0.0.1, ::1, 10.0.0.0/24), got {setting!r}"
+        ) from None
 
 
 def trusted_hosts(setting: object) -> list[str] | None:

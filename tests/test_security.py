@@ -299,3 +299,43 @@ def test_trusted_hosts_refuse_any_other_host(tmp_path, monkeypatch, setting):
 def test_trusted_hosts_must_be_names(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
         make_client(tmp_path, monkeypatch, TRUSTED_HOSTS=42)
+
+
+def wrong_codes_from(client, peer: str, forwarded_for: list[str]) -> list[int]:
+    return [
+        client.post(
+            "/intake",
+            data={"code": "EPDS-0000-0000-0000-0000"},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": peer},
+        ).status_code
+        for address in forwarded_for
+    ]
+
+
+def test_forwarded_headers_count_only_from_the_proxies(tmp_path, monkeypatch):
+    client = make_client(
+        tmp_path, monkeypatch, TRUSTED_PROXIES="1", INTAKE_RATE_LIMIT="2 per minute"
+    )
+    spoofed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    # Through the proxy (loopback by default) each forwarded client has its own count ...
+    assert wrong_codes_from(client, "127.0.0.1", spoofed) == [400, 400, 400]
+    # ... but a client that reaches the app directly is counted at its own address.
+    assert wrong_codes_from(client, "10.9.9.9", spoofed) == [400, 400, 429]
+
+
+def test_proxy_addresses_take_networks_and_refuse_anything_else(tmp_path, monkeypatch):
+    client = make_client(
+        tmp_path,
+        monkeypatch,
+        TRUSTED_PROXIES="1",
+        PROXY_ADDRESSES="10.0.0.0/24, ::1",
+        INTAKE_RATE_LIMIT="2 per minute",
+    )
+    assert wrong_codes_from(client, "10.0.0.7", ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [
+        400,
+        400,
+        400,
+    ]
+    with pytest.raises(ConfigError, match="PROXY_ADDRESSES"):
+        make_client(tmp_path, monkeypatch, TRUSTED_PROXIES="1", PROXY_ADDRESSES="the proxy")
