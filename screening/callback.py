@@ -42,7 +42,7 @@ from screening.call_request import (
     slot_label,
 )
 from screening.dates import for_people, now_utc
-from screening.extensions import limit_from_setting, limiter
+from screening.extensions import document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -315,6 +315,7 @@ def reminder_days(result: ScreeningResult) -> int:
 
 
 @bp.post("/reminder.ics")
+@document_limit()
 def reminder() -> Response:
     """The calendar file. The result page posts its result code (never in a URL: the interval
     says whether the result was above the lowest band); the interval comes from the result the

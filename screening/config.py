@@ -49,6 +49,10 @@ DEFAULTS: dict[str, object] = {
     "ACCESS_GRANT_HOURS": 12,
     # Result codes typed at /intake: enough for a busy desk, too few to guess a code's MAC.
     "INTAKE_RATE_LIMIT": "30 per minute; 300 per hour",
+    # PDF, FHIR and calendar downloads from one client address together: each costs a worker
+    # 20-30 ms, so an unlimited stream of them queues every patient behind it. A clinic's desk
+    # behind one address prints far fewer.
+    "DOCUMENT_RATE_LIMIT": "30 per minute; 300 per hour",
     # Refuse result codes older than this many days at intake (0: no maximum).
     "RESULT_CODE_MAX_AGE_DAYS": 0,
     # "Ask the clinic to call me": the address that receives call-back requests by email.

@@ -9,8 +9,8 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# Limits only what is declared per view (access-code and intake attempts); storage from
-# RATELIMIT_STORAGE_URI.
+# Limits only what is declared per view (access-code and intake attempts, documents); storage
+# from RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address)
 
 
@@ -22,6 +22,11 @@ def limit_from_setting(key: str) -> Callable[[], str]:
         return str(current_app.config[key])
 
     return limit
+
+
+def document_limit() -> Callable:
+    """One limit shared by every download (PDF, FHIR, calendar) from a client address."""
+    return limiter.shared_limit(limit_from_setting("DOCUMENT_RATE_LIMIT"), scope="documents")
 
 
 # Interface translations; the locale selector is given in create_app().

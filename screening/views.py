@@ -38,6 +38,7 @@ from flask_wtf import FlaskForm
 from screening import pages
 from screening.about import clinic_paragraphs
 from screening.dates import for_file_name, now_utc
+from screening.extensions import document_limit
 from screening.forms import (
     ResultForm,
     error_links,
@@ -150,6 +151,7 @@ def result() -> Page:
 
 
 @bp.post("/result.pdf")
+@document_limit()
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
@@ -158,6 +160,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
 
 
 @bp.post("/result.fhir.json")
+@document_limit()
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""

@@ -13,7 +13,7 @@ from flask import Flask
 from screening import create_app
 from screening.instrument import Instrument
 from screening.instrument_file import load_instrument
-from tests.helpers import TEST_SECRET
+from tests.helpers import MANY_DOCUMENTS, TEST_SECRET
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 
@@ -52,6 +52,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
     def make(**settings: object) -> Flask:
         return create_app(
             {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
+            | MANY_DOCUMENTS
             | settings
         )
 

@@ -22,6 +22,9 @@ from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
 
 TEST_SECRET = "test-secret-key-not-for-production"
+# View tests post hundreds of PDF and FHIR re-posts from the test client's one address; the
+# per-address download limit has its own test (test_security.py).
+MANY_DOCUMENTS = {"DOCUMENT_RATE_LIMIT": "1000000 per minute"}
 
 
 def answers_form(indexes: dict[int, int]) -> dict[str, str]:
@@ -130,7 +133,9 @@ def serving(server: HTTPServer) -> Iterator[str]:
 def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
     """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
     app = create_app(
-        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"} | config
+        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"}
+        | MANY_DOCUMENTS
+        | config
     )
     with serving(
         make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)

@@ -24,6 +24,7 @@ from tests.helpers import all_first_options, answers_form, hidden_fields
 from tools.stack import Stack, missing_tools, running_stack, unverified_tls
 
 TIMEOUT_SECONDS = 15
+ONE_ADDRESS_LOAD_LIMIT = "100000 per minute"
 
 
 @pytest.fixture(name="stack")
@@ -34,7 +35,9 @@ def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
         pytest.fail(f"{' '.join(missing)} missing: .ci/run must install them", pytrace=False)
     if missing:
         pytest.skip(f"needs {' '.join(missing)} (apt-get install {' '.join(missing)})")
-    with running_stack(tmp_path) as running:
+    # The load tests send hundreds of PDFs from one address; the limit itself is tested on its own.
+    settings = {"SCREENING_DOCUMENT_RATE_LIMIT": ONE_ADDRESS_LOAD_LIMIT}
+    with running_stack(tmp_path, settings=settings) as running:
         yield running
 
 

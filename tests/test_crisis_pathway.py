@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from screening import create_app
 from screening.errors import ConfigError
 from screening.hours import OpeningStatus, describe, parse_schedule, status_at
-from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_text
+from tests.helpers import (
+    MANY_DOCUMENTS,
+    answers_form,
+    hidden_fields,
+    indexes_for_scores,
+    pdf_text,
+)
 
 LANGUAGES = ("en", "uk", "ru")
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -76,6 +82,7 @@ def low_band_only(epds) -> dict[str, set[str]]:
     """Per language, the sentences that appear on an unflagged low result and on no other."""
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False, "HTTPS": False}
+        | MANY_DOCUMENTS
     )
     client = app.test_client()
     found = {}

@@ -14,6 +14,7 @@ from flask.sessions import SecureCookieSessionInterface
 from screening import create_app
 from screening.errors import ConfigError
 from tests.helpers import (
+    MANY_DOCUMENTS,
     TEST_SECRET,
     all_first_options,
     answers_form,
@@ -38,7 +39,7 @@ def make_client(tmp_path, monkeypatch, **config):
         "WTF_CSRF_ENABLED": False,
         "HTTPS": False,
     }
-    return create_app(settings | config).test_client()
+    return create_app(settings | MANY_DOCUMENTS | config).test_client()
 
 
 def every_kind_of_response(client):
@@ -339,3 +340,17 @@ def test_proxy_addresses_take_networks_and_refuse_anything_else(tmp_path, monkey
     ]
     with pytest.raises(ConfigError, match="PROXY_ADDRESSES"):
         make_client(tmp_path, monkeypatch, TRUSTED_PROXIES="1", PROXY_ADDRESSES="the proxy")
+
+
+def test_downloads_from_one_address_share_one_limit(tmp_path, monkeypatch):
+    client = make_client(tmp_path, monkeypatch, DOCUMENT_RATE_LIMIT="2 per minute")
+    code = result_code_form(client.application, {number: 0 for number in range(1, 11)})
+    statuses = [
+        client.post(path, data=code).status_code
+        for path in ("/result.pdf", "/result.fhir.json", "/reminder.ics", "/result.pdf")
+    ]
+    assert statuses[:2] == [200, 200]
+    assert statuses[2:] == [429, 429]
+    # Another address is not held back by this one.
+    other = client.post("/result.pdf", data=code, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200

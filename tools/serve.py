@@ -69,8 +69,11 @@ def main() -> int:
                 print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
             print(f"Logs: {workdir / 'logs'}. Ctrl-C stops everything.", flush=True)
             while not stop.wait(RESTART_CHECK_SECONDS):
-                for name in stack.restart_exited_apps():
-                    print(f"{name} had exited and was started again.", flush=True)
+                try:
+                    for name in stack.restart_exited_apps():
+                        print(f"{name} had exited and was started again.", flush=True)
+                except RuntimeError as error:  # not healthy in time (a long queue): next round
+                    print(f"{error}; trying again.", flush=True)
             print("Stopping ...", flush=True)
     except RuntimeError as error:  # a process that would not start (a port in use, say)
         print(f"{error}; everything started was stopped. See {workdir / 'logs'}.", file=sys.stderr)
