@@ -221,6 +221,7 @@ class Stack:
             "CADDY_BIND": LOOPBACK,
             "CADDY_ADMIN": "off",
             "APP_UPSTREAMS": " ".join(f"{LOOPBACK}:{port}" for port in self.ports.apps),
+            "APP_WORKERS": str(self.workers),
             # Caddy's local CA and certificates live with the stack, not in the user's home.
             "XDG_DATA_HOME": str(caddy_home / "data"),
             "XDG_CONFIG_HOME": str(caddy_home / "config"),
