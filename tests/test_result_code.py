@@ -144,6 +144,35 @@ def test_every_single_character_change_of_a_version_1_code_is_refused(epds, answ
                     decode(code[:position] + replacement + code[position + 1 :], epds, KEY)
 
 
+# Issued by the version-2 encoder before version 3 existed, under derive_key("one secret"): a
+# change to version 2's layout, keys or sealing would stop these restoring.
+V2_CODES = [
+    (
+        "EPDS-4887-G6GT-KDEY-DSEQ-19PB",
+        {n: n % 4 for n in range(1, 11)},
+        datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+    ),
+    (
+        "EPDS-4800-1ZDY-GVV6-CG5V-ES6G",
+        dict.fromkeys(range(1, 11), 3),
+        datetime(2024, 1, 1, tzinfo=UTC),
+    ),
+    (
+        "EPDS-488H-YPA8-ZGNH-BYH2-VNN5",
+        dict.fromkeys(range(1, 11), 0),
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "answers", "completed_at"), V2_CODES)
+def test_version_2_codes_still_restore(epds, code, answers, completed_at):
+    restored = decode(code, epds, KEY, accept_v1=False)
+    assert (restored.answers, restored.completed_at) == (answers, completed_at)
+    with pytest.raises(ResultCodeError, match="not issued by this service"):
+        decode(code, epds, OTHER_KEY)
+
+
 def test_hkdf_matches_rfc_5869_test_case_1():
     okm = hkdf_sha256(bytes([0x0B]) * 22, bytes(range(0xF0, 0xFA)), 42, salt=bytes(range(13)))
     assert okm.hex() == (
