@@ -19,7 +19,8 @@ from screening.instrument_file import load_instrument
 from screening.scoring import score
 from tests.helpers import TEST_SECRET, answers_form
 
-SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
+# A production configuration needs the RCPsych permission reference (screening/config.py).
+SECRET = {"SECRET_KEY": "bench", "HTTPS": False, "EPDS_PERMISSION": "bench"}
 
 
 def minimal_pdf() -> bytes:
