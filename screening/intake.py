@@ -111,7 +111,7 @@ def restore() -> Page:
         return series
     if len(series.screenings) == 1:
         only = series.latest
-        return result_page(only.result, only.completed_at, restored=True)
+        return result_page(only.result, only.completed_at, only.context, restored=True)
     return series_page(series)
 
 

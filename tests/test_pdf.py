@@ -186,9 +186,9 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     )
     client = app.test_client()
     client.set_cookie("lang", language)
-    response = client.post(
-        "/result.pdf", data=result_code_form(app, longest_answers_with_the_flag(epds))
-    )
+    answers = longest_answers_with_the_flag(epds)
+    context = Context(Status.POSTPARTUM, 52)
+    response = client.post("/result.pdf", data=result_code_form(app, answers, context=context))
     assert response.status_code == 200
     assert pdf_info(response.data, tmp_path)["Pages"] == "1"
     (width, height), boxes = word_boxes(response.data, tmp_path)
