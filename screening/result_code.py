@@ -333,6 +333,13 @@ def encode_v1(
     return _grouped(instrument, ((payload << V1_MAC_BITS) | mac) << padding, layout.symbols)
 
 
+def code_pattern(instrument: Instrument) -> str:
+    """What a code issued today looks like, e.g. ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``."""
+    symbols = "X" * (Layout.v3(instrument).symbols + 1)
+    groups = (symbols[i : i + GROUP] for i in range(0, len(symbols), GROUP))
+    return "-".join([instrument.id.upper(), *groups])
+
+
 def normalise(text: str, instrument: Instrument) -> str:
     """Upper case, no spaces or hyphens, I/L/O read as 1/1/0, the prefix taken off."""
     compact = "".join(text.split()).replace("-", "").upper()

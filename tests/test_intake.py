@@ -26,6 +26,13 @@ def test_result_page_shows_the_code_and_its_qr(client):
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
 
 
+def test_the_intake_hint_shows_a_code_as_long_as_those_issued_today(client):
+    page = client.get("/intake").get_data(as_text=True)
+    example = re.search(r"It looks like (EPDS[-X]+)\.", page)[1]
+    code, _ = screen(client)
+    assert re.sub("[0-9A-Z]", "X", code.removeprefix("EPDS")) == example.removeprefix("EPDS")
+
+
 def test_intake_page_autofocuses_the_code_field(client):
     page = client.get("/intake").get_data(as_text=True)
     assert re.search(r'<textarea[^>]*id="code"[^>]*autofocus', page)
