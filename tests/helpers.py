@@ -103,6 +103,18 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
+def scanned_qr(pdf: bytes, tmp_path: Path) -> str:
+    """What zbar reads from the QR code on a PDF's first page, rendered at 150 dpi by poppler
+    (poppler-utils and zbar-tools are required)."""
+    path = tmp_path / "scanned.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(path), str(tmp_path / "page")], check=True)
+    return subprocess.run(
+        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
 def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
     path = tmp_path / "info.pdf"
     path.write_bytes(pdf)

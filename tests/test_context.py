@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,6 +33,7 @@ from tests.helpers import (
     indexes_for_scores,
     pdf_text,
     result_code_form,
+    scanned_qr,
 )
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 0}
@@ -394,18 +394,11 @@ def test_a_version_3_code_keeps_the_qr_symbol_of_version_2_size(epds, app):
 
 def test_the_pdf_qr_of_a_code_with_context_scans_to_that_code(client, app, tmp_path):
     page = submit(client, Context(Status.POSTPARTUM, 52))
-    code = code_of(page)
-    pdf = tmp_path / "result.pdf"
     fields = hidden_fields(page.get_data(as_text=True))
-    pdf.write_bytes(client.post("/result.pdf", data=fields).data)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
-    scanned = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert scanned.stdout.strip() == code
+    scanned = scanned_qr(client.post("/result.pdf", data=fields).data, tmp_path)
+    assert scanned == code_of(page)
     state = app.extensions["screening"]
-    restored = decode(scanned.stdout, state.instrument, state.result_code_key)
+    restored = decode(scanned, state.instrument, state.result_code_key)
     assert restored.context == Context(Status.POSTPARTUM, 52)
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from html import escape
 
 import pytest
 
 from screening import create_app
-from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text
+from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text, scanned_qr
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 
@@ -118,14 +117,7 @@ def test_intake_attempts_are_rate_limited(make_app):
 
 def test_the_pdf_qr_decodes_to_the_result_code(client, tmp_path):
     code, fields = screen(client)
-    pdf = tmp_path / "result.pdf"
-    pdf.write_bytes(client.post("/result.pdf", data=fields).data)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
-    scanned = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert scanned.stdout.strip() == code
+    assert scanned_qr(client.post("/result.pdf", data=fields).data, tmp_path) == code
 
 
 def test_a_version_1_code_still_restores_at_intake(make_app):
