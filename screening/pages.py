@@ -193,14 +193,17 @@ def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Conte
     return _padded("fhir", _fhir(outcome, completed_at, context))
 
 
+def _result_bytes(restored: bool) -> Callable[[ScreeningResult, datetime, Context], bytes]:
+    def render(outcome: ScreeningResult, moment: datetime, context: Context) -> bytes:
+        return _result_html(outcome, moment, context, restored).encode("utf-8")
+
+    return render
+
+
 # How each kind of response is made from a scored result, for measuring the longest one.
 RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime, Context], bytes]] = {
-    "page": lambda outcome, moment, context: _result_html(outcome, moment, context, False).encode(
-        "utf-8"
-    ),
-    "restored": lambda outcome, moment, context: _result_html(
-        outcome, moment, context, True
-    ).encode("utf-8"),
+    "page": _result_bytes(restored=False),
+    "restored": _result_bytes(restored=True),
     "pdf": _pdf,
     "fhir": _fhir,
 }
