@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 CATALOGUES := screening/translations
 POT := $(CATALOGUES)/messages.pot
-EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k NP_:1,2 --no-location --sort-output \
 	--msgid-bugs-address="" --copyright-holder="" --project=screening
 
 ## messages: extract every interface string into messages.pot and merge it into each catalogue

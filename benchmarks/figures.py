@@ -36,6 +36,20 @@ def timings(call: Callable[[], object], repeat: int, warmup: int = 20) -> list[f
     return samples
 
 
+def interleaved(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Seconds per call of each of ``calls``, taken in turn, so that a ratio between them is not
+    skewed by whatever else the machine did during one of them."""
+    for call in calls.values():
+        timings(call, repeat=0)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - start)
+    return samples
+
+
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from benchmarks.figures import Figure, median, p95, timings
+from benchmarks.figures import Figure, interleaved, median, p95, timings
 from screening import create_app
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
@@ -19,7 +19,8 @@ from screening.instrument_file import load_instrument
 from screening.scoring import score
 from tests.helpers import TEST_SECRET, answers_form
 
-SECRET = {"SECRET_KEY": "bench", "HTTPS": False}
+# A production configuration needs the RCPsych permission reference (screening/config.py).
+SECRET = {"SECRET_KEY": "bench", "HTTPS": False, "EPDS_PERMISSION": "bench"}
 
 
 def minimal_pdf() -> bytes:
@@ -89,11 +90,61 @@ def scoring_and_validation_figures() -> list[Figure]:
     ]
 
 
+def code_figures() -> list[Figure]:
+    """Result codes: version 3 (with the question before the items sealed) against version 2,
+    interleaved in one run, so that answering nothing is seen to cost what it did before."""
+    from screening.context import NOT_GIVEN, Context, Status
+    from screening.result_code import decode, derive_key, encode, encode_v2
+
+    epds = load_instrument()
+    keys = derive_key("bench")
+    answers = {n: n % 4 for n in range(1, 11)}
+    moment = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    given = Context(Status.PREGNANT, 24)
+    v2_code = encode_v2(epds, answers, moment, keys)
+    none_code, given_code = (encode(epds, answers, moment, keys, c) for c in (NOT_GIVEN, given))
+    samples = interleaved(
+        {
+            "v2 code encode": lambda: encode_v2(epds, answers, moment, keys),
+            "v3 code encode, no context": lambda: encode(epds, answers, moment, keys),
+            "v3 code encode, pregnant 24 weeks": lambda: encode(epds, answers, moment, keys, given),
+            "v2 code restore": lambda: decode(v2_code, epds, keys),
+            "v3 code restore, no context": lambda: decode(none_code, epds, keys),
+            "v3 code restore, pregnant 24 weeks": lambda: decode(given_code, epds, keys),
+        },
+        repeat=20_000,
+    )
+    medians = {name: median(times) for name, times in samples.items()}
+    rows = [
+        Figure(f"{name}, median", value * 1e6, "us", "", None) for name, value in medians.items()
+    ]
+    for step in ("encode", "restore"):
+        v2, none = medians[f"v2 code {step}"], medians[f"v3 code {step}, no context"]
+        given_time = medians[f"v3 code {step}, pregnant 24 weeks"]
+        rows += [
+            Figure(
+                f"v3 / v2 {step}, no context (medians)", none / v2, "x", "<= 1.2x", none / v2 <= 1.2
+            ),
+            Figure(
+                f"v3 {step}, context / none (medians)",
+                given_time / none,
+                "x",
+                "<= 1.2x",
+                given_time / none <= 1.2,
+            ),
+        ]
+    return rows
+
+
 def page_figures() -> list[Figure]:
     """Whole requests through Flask's test client: routing, form handling and the template
     render, without a server or network in the way."""
+    from screening.context import Context, Status
+    from tests.helpers import context_form
+
     client = create_app(SECRET | {"WTF_CSRF_ENABLED": False}).test_client()
     form_data = answers_form({n: n % 4 for n in range(1, 11)})
+    with_context = form_data | context_form(Context(Status.PREGNANT, 24))
 
     def get_questionnaire() -> None:
         assert client.get("/").status_code == 200
@@ -101,11 +152,24 @@ def page_figures() -> list[Figure]:
     def post_answers() -> None:
         assert client.post("/", data=form_data).status_code == 200
 
+    def post_answers_with_context() -> None:
+        assert client.post("/", data=with_context).status_code == 200
+
     get = timings(get_questionnaire, repeat=2_000)
-    post = timings(post_answers, repeat=2_000)
+    posts = interleaved({"none": post_answers, "given": post_answers_with_context}, repeat=2_000)
+    post, post_context = posts["none"], posts["given"]
+    ratio = median(post_context) / median(post)
     return [
         Figure("GET questionnaire in-process, median", median(get) * 1e3, "ms", "", None),
         Figure("POST answers in-process (QR cached), median", median(post) * 1e3, "ms", "", None),
+        Figure(
+            "POST answers + pregnant 24 weeks, median",
+            median(post_context) * 1e3,
+            "ms",
+            "",
+            None,
+        ),
+        Figure("POST with context / without (medians)", ratio, "x", "<= 1.2x", ratio <= 1.2),
     ]
 
 
@@ -196,6 +260,7 @@ def figures() -> list[Figure]:
     return (
         pdf_figures()
         + scoring_and_validation_figures()
+        + code_figures()
         + page_figures()
         + series_figures()
         + startup_figures()

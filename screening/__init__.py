@@ -20,7 +20,13 @@ from screening.config import load_config
 from screening.dates import now_utc
 from screening.error_pages import register_error_pages
 from screening.extensions import babel, limiter
-from screening.forms import build_questionnaire_form, field_name
+from screening.forms import (
+    CONTEXT_CHOICES,
+    CONTEXT_FIELD,
+    WEEKS_FIELDS,
+    build_questionnaire_form,
+    field_name,
+)
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument_file import load_instrument, load_translations
@@ -127,6 +133,11 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals["phone_links"] = phone_links
     app.jinja_env.globals["opening_status"] = opening_status
     app.jinja_env.globals["field_name"] = field_name
+    app.jinja_env.globals["context_field"] = CONTEXT_FIELD
+    app.jinja_env.globals["context_choices"] = CONTEXT_CHOICES
+    app.jinja_env.globals["weeks_fields"] = {
+        status.value: name for status, name in WEEKS_FIELDS.items()
+    }
 
     @app.context_processor
     def screening_context() -> dict[str, object]:

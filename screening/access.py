@@ -28,7 +28,14 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limit_from_setting, limiter
-from screening.forms import PostedForm, csrf_message, kept_answers
+from screening.forms import (
+    NO_CONTEXT_ENTRY,
+    ContextEntry,
+    PostedForm,
+    csrf_message,
+    kept_answers,
+    kept_context,
+)
 from screening.marks import N_
 from screening.pages import Page, form_page, questionnaire_page
 from screening.state import current_instrument, screening_state
@@ -99,15 +106,18 @@ def access_problem() -> str | LazyString | None:
 
 
 def _page(form: AccessForm, status: int, message: str | LazyString | None = None) -> Page:
-    return form_page("access.html", form, status, message, kept=_posted_answers())
+    kept, context = _posted_answers()
+    return form_page("access.html", form, status, message, kept=kept, context=context)
 
 
-def _posted_answers() -> dict[int, str]:
-    """The questionnaire answers in this post, if any: the access page carries them on in hidden
-    fields, so a grant that ended while the questionnaire was open loses no answer."""
+def _posted_answers() -> tuple[dict[int, str], ContextEntry]:
+    """The questionnaire answers in this post, if any, and the question before the items: the
+    access page carries them on in hidden fields, so a grant that ended while the questionnaire
+    was open loses no answer."""
     if request.method != "POST":
-        return {}
-    return kept_answers(screening_state().questionnaire_form(), current_instrument())
+        return {}, NO_CONTEXT_ENTRY
+    form = screening_state().questionnaire_form()
+    return kept_answers(form, current_instrument()), kept_context(form, with_errors=False)
 
 
 def guard() -> Page | None:
@@ -138,6 +148,7 @@ def enter() -> Response | Page:
     if not hmac.compare_digest(form.code.data.strip().encode(), expected):
         return _page(form, 403, WRONG_CODE)
     session[SESSION_KEY] = {"code": _code_digest(form.code.data), "at": int(time.time())}
-    if kept := _posted_answers():
-        return questionnaire_page(kept)
+    kept, context = _posted_answers()
+    if kept or context.values:
+        return questionnaire_page(kept, context=context)
     return redirect(url_for("screening.questionnaire"), 303)

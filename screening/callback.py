@@ -187,7 +187,7 @@ def _page(form: CallbackForm, status: int, failed: bool = False) -> Page:
 
 def _verified_result(code: str) -> ScreeningResult | None:
     """The result a posted result code holds, checked by its tag; None when no code was posted.
-    Only codes this server issues on result pages today (version 2) are accepted."""
+    Only sealed codes (versions 2 and 3, the ones result pages issue) are accepted."""
     if not code.strip():
         return None
     state = screening_state()
@@ -204,7 +204,13 @@ def _canonical_code(code: str) -> str:
     only the server's own rendering of it goes into an email."""
     state = screening_state()
     restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
-    return encode(state.instrument, restored.answers, restored.completed_at, state.result_code_key)
+    return encode(
+        state.instrument,
+        restored.answers,
+        restored.completed_at,
+        state.result_code_key,
+        restored.context,
+    )
 
 
 def public_url(endpoint: str) -> str:

@@ -5,6 +5,21 @@ reference marks the total-score code 99046-5 and every item-level and answer cod
 unverified, so the total and the answers use local code systems below, named as ours, until a
 clinic verifies the LOINC codes. Each answer carries its score in the R4 ``ordinalValue``
 extension.
+
+The question asked before the items (pregnant, had a baby in the past year, prefer not to say)
+is not part of the EPDS, so it is never an item of the QuestionnaireResponse: each answer given
+becomes Observations of its own, and no answer (or an older code) none.
+- Pregnant: LOINC 82810-3 "Pregnancy status" with LOINC answer LA15173-0 "Pregnant", as HL7's
+  International Patient Summary profiles it (Observation-pregnancy-status-uv-ips, value set
+  pregnancy-status-uv-ips: LA15173-0 Pregnant, LA26683-5 Not pregnant, LA4489-6 Unknown); with
+  weeks, LOINC 11884-4 "Gestational age Estimated" in UCUM ``wk``, as HL7's Vital Records
+  library and the HL7 Europe gestational-age value set (expanded from LOINC 2.81) list it.
+- Had a baby in the past year, and its weeks: no code verified for a birth within a year (the
+  SNOMED CT postpartum codes HL7's US case-reporting guides use mean the puerperium, about six
+  weeks, and SNOMED CT needs a national licence), so these carry ``code.text`` only, with a local
+  coding named as ours.
+- Prefer not to say: the question's local code with ``dataAbsentReason`` asked-declined (HL7
+  terminology, data-absent-reason: "The source was asked but declined to answer").
 """
 
 from __future__ import annotations
@@ -14,6 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from screening.clinic import Clinic
+from screening.context import NOT_GIVEN, Context, Status, describe
+from screening.marks import english, english_plural
 from screening.scoring import ScreeningResult
 
 LOINC = "http://loinc.org"
@@ -33,6 +50,30 @@ SURVEY = {
             "display": "Survey",
         }
     ]
+}
+PREGNANCY_STATUS = {"system": LOINC, "code": "82810-3", "display": "Pregnancy status"}
+PREGNANT = {"system": LOINC, "code": "LA15173-0", "display": "Pregnant"}
+GESTATIONAL_AGE = {"system": LOINC, "code": "11884-4", "display": "Gestational age Estimated"}
+CONTEXT_SYSTEM = f"{LOCAL_SYSTEM}:context"
+CONTEXT_QUESTION = {
+    "system": CONTEXT_SYSTEM,
+    "code": "pregnant-or-birth-in-past-year",
+    "display": "Pregnant now, or had a baby in the past year (asked before the EPDS)",
+}
+BIRTH_IN_PAST_YEAR = {
+    "system": CONTEXT_SYSTEM,
+    "code": "birth-in-past-year",
+    "display": "Had a baby in the past year",
+}
+WEEKS_SINCE_BIRTH = {
+    "system": CONTEXT_SYSTEM,
+    "code": "weeks-since-birth",
+    "display": "Time since giving birth",
+}
+ASKED_DECLINED = {
+    "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+    "code": "asked-declined",
+    "display": "Asked But Declined",
 }
 
 
@@ -59,6 +100,18 @@ def _answer_item(result: ScreeningResult, index: int) -> dict[str, Any]:
     }
 
 
+def _observation(code: dict[str, str], authored: str, **fields: Any) -> dict[str, Any]:
+    """A final survey Observation of ``code`` at ``authored``, with its value and the rest."""
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [SURVEY],
+        "code": {"coding": [code], "text": code["display"]},
+        "effectiveDateTime": authored,
+        **fields,
+    }
+
+
 def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> dict[str, Any]:
     """The safety item's flag as its own Observation, so that a receiving record never sees
     only a low total for a person who reported thoughts of self-harm."""
@@ -71,14 +124,11 @@ def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> di
         "display": f"{instrument.short_title} item {rule.item} (thoughts of self-harm) flag",
     }
     flagged = result.safety_flag
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [SURVEY],
-        "code": {"coding": [code], "text": code["display"]},
-        "effectiveDateTime": authored,
-        "valueBoolean": flagged,
-        "interpretation": [
+    return _observation(
+        code,
+        authored,
+        valueBoolean=flagged,
+        interpretation=[
             {
                 "coding": [
                     {
@@ -94,17 +144,52 @@ def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> di
                 ),
             }
         ],
-        "note": [
+        note=[
             {
                 "text": f"Item {rule.item} \u201c{answer.item.text}\u201d answered "
                 f"\u201c{answer.option.label}\u201d (score {answer.score}). {rule.source}"
             }
         ],
-        "derivedFrom": [{"reference": response_id}],
-    }
+        derivedFrom=[{"reference": response_id}],
+    )
 
 
-def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic) -> dict[str, Any]:
+def _weeks(weeks: int) -> dict[str, Any]:
+    return {"value": weeks, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}
+
+
+def context_observations(context: Context, authored: str) -> list[dict[str, Any]]:
+    """The answer to the question before the items as its own Observations (none when it was
+    not answered); the module docstring says which codes and why."""
+    said = describe(context, english, english_plural)
+    note = [{"text": f"Self-reported before the EPDS: {said}. It does not change the score."}]
+    match context:
+        case Context(Status.PREGNANT, weeks):
+            status = {"valueCodeableConcept": {"coding": [PREGNANT], "text": "Pregnant"}}
+            observations = [_observation(PREGNANCY_STATUS, authored, **status)]
+            if weeks is not None:
+                age = {"valueQuantity": _weeks(weeks)}
+                observations.append(_observation(GESTATIONAL_AGE, authored, **age))
+        case Context(Status.POSTPARTUM, weeks):
+            birth = {"valueBoolean": True}
+            observations = [_observation(BIRTH_IN_PAST_YEAR, authored, **birth)]
+            if weeks is not None:
+                since = {"valueQuantity": _weeks(weeks)}
+                observations.append(_observation(WEEKS_SINCE_BIRTH, authored, **since))
+        case Context(Status.PREFER_NOT_TO_SAY):
+            declined = {"dataAbsentReason": {"coding": [ASKED_DECLINED], "text": said}}
+            observations = [_observation(CONTEXT_QUESTION, authored, **declined)]
+        case _:
+            return []
+    return [observation | {"note": note} for observation in observations]
+
+
+def build_bundle(
+    result: ScreeningResult,
+    completed_at: datetime,
+    clinic: Clinic,
+    context: Context = NOT_GIVEN,
+) -> dict[str, Any]:
     """The screening as FHIR R4 JSON (a dict ready for json.dumps)."""
     instrument = result.instrument
     ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in ("response", "panel", "total", "flag")}
@@ -150,6 +235,10 @@ def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic
         "hasMember": [{"reference": ids["total"]}, {"reference": ids["flag"]}],
         "derivedFrom": [{"reference": ids["response"]}],
     }
+    context_entries = [
+        {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": observation}
+        for observation in context_observations(context, authored)
+    ]
     return {
         "resourceType": "Bundle",
         "type": "collection",
@@ -159,5 +248,6 @@ def build_bundle(result: ScreeningResult, completed_at: datetime, clinic: Clinic
             {"fullUrl": ids["panel"], "resource": panel},
             {"fullUrl": ids["total"], "resource": total},
             {"fullUrl": ids["flag"], "resource": flag},
+            *context_entries,
         ],
     }

@@ -1,22 +1,26 @@
-"""Form classes built from the instrument: one RadioField per item, posted as option indexes;
-the result page's form, which posts back only its result code; and the error summary, including
-what to say when a form's CSRF check fails.
+"""Form classes built from the instrument: one RadioField per item, posted as option indexes,
+after the optional question about pregnancy or birth; the result page's form, which posts back
+only its result code; and the error summary, including what to say when a form's CSRF check
+fails.
 
 Scores never travel in the form; the server looks them up in the instrument after validation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flask import current_app, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
+from wtforms import Field, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from screening.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.instrument import Instrument, Item
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -128,6 +132,138 @@ def _item_field(item: Item) -> RadioField:
     )
 
 
+# The question before the items (screening/context.py): its fields and what each choice posts.
+CONTEXT_FIELD = "context"
+WEEKS_FIELDS = {
+    Status.PREGNANT: "context_weeks_pregnant",
+    Status.POSTPARTUM: "context_weeks_postpartum",
+}
+CONTEXT_CHOICES = (
+    SelectChoice(Status.PREGNANT.value, _l("Yes, I am pregnant")),
+    SelectChoice(Status.POSTPARTUM.value, _l("Yes, I have had a baby in the past year")),
+    SelectChoice(Status.PREFER_NOT_TO_SAY.value, _l("I prefer not to say")),
+)
+# How much of what was typed in a weeks box comes back after an error: enough to see the mistake
+# ("24 weeks"), and a bound on the page's length, which padding must cover.
+WEEKS_KEPT = 8
+WEEKS_PATTERN = re.compile(r"[0-9]{1,2}")
+WEEKS_OUT_OF_RANGE = {
+    Status.PREGNANT: _l(
+        "Please give the weeks of pregnancy as a whole number from %(low)s to %(high)s, or leave "
+        "the box empty.",
+        low=WEEKS[Status.PREGNANT][0],
+        high=WEEKS[Status.PREGNANT][-1],
+    ),
+    Status.POSTPARTUM: _l(
+        "Please give the weeks since the birth as a whole number from %(low)s to %(high)s, or "
+        "leave the box empty.",
+        low=WEEKS[Status.POSTPARTUM][0],
+        high=WEEKS[Status.POSTPARTUM][-1],
+    ),
+}
+WEEKS_WITHOUT_CHOICE = {
+    Status.PREGNANT: _l(
+        "Weeks of pregnancy go with \u201c%(choice)s\u201d. Please choose it above, or leave this "
+        "box empty.",
+        choice=CONTEXT_CHOICES[0].label,
+    ),
+    Status.POSTPARTUM: _l(
+        "Weeks since the birth go with \u201c%(choice)s\u201d. Please choose it above, or leave "
+        "this box empty.",
+        choice=CONTEXT_CHOICES[1].label,
+    ),
+}
+
+
+def _trimmed(text: str | None) -> str | None:
+    return text.strip()[:WEEKS_KEPT] if text else text
+
+
+def _weeks_field(status: Status) -> StringField:
+    def check(form: FlaskForm, field: Field) -> None:
+        if form[CONTEXT_FIELD].data != status.value:
+            raise ValidationError(str(WEEKS_WITHOUT_CHOICE[status]))
+        if not WEEKS_PATTERN.fullmatch(field.data) or int(field.data) not in WEEKS[status]:
+            raise ValidationError(str(WEEKS_OUT_OF_RANGE[status]))
+
+    return StringField(filters=[_trimmed], validators=[Optional(), check])
+
+
+class ContextForm(PostedForm):
+    """The question before the items: never required, and weeks only with their choice."""
+
+    context = RadioField(
+        choices=list(CONTEXT_CHOICES),
+        validators=[Optional()],
+        invalid_choice_message=_l(
+            "The answer sent for this question is not one of its choices. Please choose again, "
+            "or leave the question out."
+        ),
+    )
+    context_weeks_pregnant = _weeks_field(Status.PREGNANT)
+    context_weeks_postpartum = _weeks_field(Status.POSTPARTUM)
+
+
+@dataclass(frozen=True)
+class ContextEntry:
+    """The question before the items as a page shows it again: field name -> what was sent (a
+    choice only if it is one of the choices, weeks cut to WEEKS_KEPT characters), and field name
+    -> its errors."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+NO_CONTEXT_ENTRY = ContextEntry()
+
+
+def posted_context(form: FlaskForm) -> Context:
+    """The answer to the question before the items, from a validated form."""
+    if not form[CONTEXT_FIELD].data:
+        return NOT_GIVEN
+    status = Status(form[CONTEXT_FIELD].data)
+    weeks = form[WEEKS_FIELDS[status]].data if status in WEEKS_FIELDS else None
+    return Context(status, int(weeks) if weeks else None)
+
+
+def kept_context(form: FlaskForm, with_errors: bool = True) -> ContextEntry:
+    """What was chosen and typed in the question before the items, for the page again."""
+    values = {}
+    if form[CONTEXT_FIELD].data in {choice.value for choice in CONTEXT_CHOICES}:
+        values[CONTEXT_FIELD] = form[CONTEXT_FIELD].data
+    for name in WEEKS_FIELDS.values():
+        if typed := _trimmed(form[name].data):
+            values[name] = typed
+    errors = {
+        name: tuple(str(error) for error in form[name].errors)
+        for name in (CONTEXT_FIELD, *WEEKS_FIELDS.values())
+        if with_errors and form[name].errors
+    }
+    return ContextEntry(values, errors)
+
+
+def context_entry(context: Context) -> ContextEntry:
+    """A recorded answer as the question shows it again (a result code's, after a failed
+    re-post)."""
+    if context in {NOT_GIVEN, NOT_ASKED}:
+        return NO_CONTEXT_ENTRY
+    values = {CONTEXT_FIELD: context.status.value}
+    if context.weeks is not None:
+        values[WEEKS_FIELDS[context.status]] = str(context.weeks)
+    return ContextEntry(values)
+
+
+def context_error_links(form: FlaskForm) -> list[ErrorLink]:
+    """One line per error in the question before the items, linked to its control."""
+    targets = {CONTEXT_FIELD: f"{CONTEXT_FIELD}-0"} | {name: name for name in WEEKS_FIELDS.values()}
+    return [
+        ErrorLink(target, message)
+        for name, target in targets.items()
+        if name in form  # a re-posted result code has no context fields
+        for message in form[name].errors
+    ]
+
+
 class ResultForm(PostedForm):
     """What the result page posts back for its PDF, FHIR export and language switch: only the
     result code the server issued. It holds the answers, the minute and a MAC, so nothing the
@@ -137,9 +273,9 @@ class ResultForm(PostedForm):
 
 
 def build_questionnaire_form(instrument: Instrument) -> type[FlaskForm]:
-    """The questionnaire form: one radio group per item."""
+    """The questionnaire form: the question before the items, then one radio group per item."""
     fields = {field_name(item.number): _item_field(item) for item in instrument.items}
-    return type("QuestionnaireForm", (PostedForm,), fields)
+    return type("QuestionnaireForm", (ContextForm,), fields)
 
 
 def posted_answers(form: FlaskForm, instrument: Instrument) -> dict[int, int]:
@@ -174,7 +310,7 @@ def error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:
         links.append(ErrorLink(SUBMIT_BUTTON_ID, UNREADABLE_MESSAGE))
     elif message := csrf_message(form):
         links.append(ErrorLink(SUBMIT_BUTTON_ID, message))
-    return links + item_error_links(form, instrument)
+    return links + context_error_links(form) + item_error_links(form, instrument)
 
 
 def item_error_links(form: FlaskForm, instrument: Instrument) -> list[ErrorLink]:

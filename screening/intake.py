@@ -19,6 +19,7 @@ from screening.dates import for_file_name, now_utc
 from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
 from screening.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
+from screening.result_code import code_pattern
 from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
 from screening.trend import Series
@@ -45,7 +46,10 @@ Messages = list[str | LazyString]
 
 
 def _page(form: IntakeForm, status: int, messages: Messages | None = None) -> Page:
-    return form_page("intake.html", form, status, messages=messages or [], max_codes=MAX_CODES)
+    example = code_pattern(current_instrument())
+    return form_page(
+        "intake.html", form, status, messages=messages or [], max_codes=MAX_CODES, example=example
+    )
 
 
 _rate_limit = limit_from_setting("INTAKE_RATE_LIMIT")
@@ -111,7 +115,7 @@ def restore() -> Page:
         return series
     if len(series.screenings) == 1:
         only = series.latest
-        return result_page(only.result, only.completed_at, restored=True)
+        return result_page(only.result, only.completed_at, only.context, restored=True)
     return series_page(series)
 
 

@@ -17,22 +17,39 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app, render_template, request
-from flask_babel import LazyString, get_locale, gettext
+from flask_babel import LazyString, get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from screening.chart import ChartWords, svg
 from screening.clinician import restored_notes
+from screening.context import LABEL as CONTEXT_LABEL
+from screening.context import (
+    NOT_ASKED,
+    NOT_GIVEN,
+    WEEKS,
+    Context,
+    Status,
+    describe,
+    every_context,
+)
 from screening.dates import for_people, now_utc, short_date
 from screening.fhir import build_bundle
 from screening.forms import (
+    CONTEXT_FIELD,
     GLOBAL_MESSAGES,
+    NO_CONTEXT_ENTRY,
     SUBMIT_BUTTON_ID,
+    WEEKS_FIELDS,
+    WEEKS_KEPT,
+    ContextEntry,
     ErrorLink,
+    context_error_links,
     field_name,
     item_error_links,
     item_errors,
     kept_answers,
+    kept_context,
 )
 from screening.padding import (
     PaddingOverflow,
@@ -70,18 +87,32 @@ def form_page(
     return page, status, NO_STORE
 
 
-def result_code_for(outcome: ScreeningResult, completed_at: datetime) -> str:
+def result_code_for(
+    outcome: ScreeningResult, completed_at: datetime, context: Context = NOT_GIVEN
+) -> str:
     state = screening_state()
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key)
+    return encode(
+        outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key, context
+    )
+
+
+def context_text(context: Context) -> str:
+    """The answer to the question before the items, in the interface language."""
+    return describe(context, gettext, ngettext)
 
 
 def _questionnaire_html(
     kept: dict[int, str],
     errors_by_item: dict[int, tuple[str, ...]] | None = None,
     errors: list[ErrorLink] | None = None,
+    context: ContextEntry = NO_CONTEXT_ENTRY,
 ) -> str:
     return render_template(
-        "questionnaire.html", kept=kept, item_errors=errors_by_item or {}, errors=errors or []
+        "questionnaire.html",
+        kept=kept,
+        item_errors=errors_by_item or {},
+        errors=errors or [],
+        context=context,
     )
 
 
@@ -89,24 +120,31 @@ def questionnaire_page(
     kept: dict[int, str],
     errors_by_item: dict[int, tuple[str, ...]] | None = None,
     errors: list[ErrorLink] | None = None,
+    context: ContextEntry = NO_CONTEXT_ENTRY,
 ) -> Page:
     """The questionnaire with the answers given so far: 400 with its errors, 200 without. With
     answers or errors it is padded, so that its size does not say which answers were given."""
-    page = _questionnaire_html(kept, errors_by_item, errors)
+    page = _questionnaire_html(kept, errors_by_item, errors, context)
     status = 400 if errors else 200
-    if not kept and not errors:
+    if not kept and not errors and not context.values:
         return page, status, NO_STORE
     return _padded("questionnaire", page.encode("utf-8")), status, NO_STORE
 
 
-def _result_html(outcome: ScreeningResult, completed_at: datetime, restored: bool) -> str:
-    code = result_code_for(outcome, completed_at)
+def _result_html(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, restored: bool
+) -> str:
+    code = result_code_for(outcome, completed_at, context)
     language = str(get_locale())
     return render_template(
         "result.html",
         result=outcome,
         completed_at=completed_at,
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
+        # The patient's page repeats only an answer given; the clinician's notes say every one.
+        told_us=context.status in WEEKS,
+        context_label=gettext(CONTEXT_LABEL),
+        context_text=context_text(context),
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
@@ -114,44 +152,58 @@ def _result_html(outcome: ScreeningResult, completed_at: datetime, restored: boo
     )
 
 
-def result_page(outcome: ScreeningResult, completed_at: datetime, restored: bool = False) -> Page:
+def result_page(
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context = NOT_GIVEN,
+    restored: bool = False,
+) -> Page:
     """The result page, for a fresh submission or for one restored from its result code."""
     kind = "restored" if restored else "page"
-    body = _result_html(outcome, completed_at, restored).encode("utf-8")
+    body = _result_html(outcome, completed_at, context, restored).encode("utf-8")
     return _padded(kind, body), 200, NO_STORE
 
 
-def _pdf(outcome: ScreeningResult, completed_at: datetime) -> bytes:
+def _pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
     printout = Printout(
         result=outcome,
         clinic=current_clinic(),
         completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at),
+        result_code=result_code_for(outcome, completed_at, context),
         translate=gettext,
         language=str(get_locale()),
+        context=context,
+        translate_plural=ngettext,
     )
     return render_pdf(printout)
 
 
-def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> bytes:
+def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
     """The one-page PDF, padded."""
-    return _padded("pdf", _pdf(outcome, completed_at))
+    return _padded("pdf", _pdf(outcome, completed_at, context))
 
 
-def _fhir(outcome: ScreeningResult, completed_at: datetime) -> bytes:
-    bundle = build_bundle(outcome, completed_at, current_clinic())
+def _fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
+    bundle = build_bundle(outcome, completed_at, current_clinic(), context)
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
-def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> bytes:
+def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
     """The FHIR Bundle as JSON, padded."""
-    return _padded("fhir", _fhir(outcome, completed_at))
+    return _padded("fhir", _fhir(outcome, completed_at, context))
+
+
+def _result_bytes(restored: bool) -> Callable[[ScreeningResult, datetime, Context], bytes]:
+    def render(outcome: ScreeningResult, moment: datetime, context: Context) -> bytes:
+        return _result_html(outcome, moment, context, restored).encode("utf-8")
+
+    return render
 
 
 # How each kind of response is made from a scored result, for measuring the longest one.
-RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime], bytes]] = {
-    "page": lambda outcome, moment: _result_html(outcome, moment, False).encode("utf-8"),
-    "restored": lambda outcome, moment: _result_html(outcome, moment, True).encode("utf-8"),
+RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime, Context], bytes]] = {
+    "page": _result_bytes(restored=False),
+    "restored": _result_bytes(restored=True),
     "pdf": _pdf,
     "fhir": _fhir,
 }
@@ -201,16 +253,36 @@ def _longest(kind: str) -> int:
                 _questionnaire_html(
                     kept_answers(form, instrument),
                     item_errors(form, instrument),
-                    [above, *item_error_links(form, instrument)],
+                    [above, *context_error_links(form), *item_error_links(form, instrument)],
+                    kept_context(form),
                 ).encode()
             )
             for form in _partial_forms()
         )
     moment = _longest_date()
     render = RESULT_BODIES[kind]
+    # The answers and the context change different lines, so their longest together is the
+    # longest answers' page with each context's own longest wording in turn.
+    results = [score(instrument, answers) for answers in extreme_answers(instrument)]
+    lengths = [len(render(result, moment, NOT_GIVEN)) for result in results]
+    longest = results[lengths.index(max(lengths))]
     return max(
-        len(render(score(instrument, answers), moment)) for answers in extreme_answers(instrument)
+        *lengths,
+        *(len(render(longest, moment, context)) for context in _longest_contexts()),
     )
+
+
+def _longest_contexts() -> list[Context]:
+    """For each wording of the context, the weeks that write it longest in this language
+    (plural forms differ in length), and the wordings without weeks."""
+    wordings: dict[tuple[Status, bool, bool], Context] = {}
+    for context in [*every_context(), NOT_ASKED]:
+        # Pregnant and postpartum: weeks none, 0 and more than 0 are worded differently.
+        key = (context.status, context.weeks is None, context.weeks == 0)
+        known = wordings.get(key)
+        if known is None or len(context_text(context).encode()) > len(context_text(known).encode()):
+            wordings[key] = context
+    return list(wordings.values())
 
 
 def _longest_date() -> datetime:
@@ -222,7 +294,9 @@ def _longest_date() -> datetime:
 
 def _partial_forms() -> list[FlaskForm]:
     """Questionnaires sent with some answers missing (the first or the last items answered), and
-    one whose every answer names no option (a tampered form: each item gets that message)."""
+    one whose every answer names no option (a tampered form: each item gets that message); each
+    with the context question at its longest: both weeks boxes full of what is longest escaped,
+    each one's message in turn, or a choice that is none of the choices."""
     instrument = current_instrument()
     numbers = [item.number for item in instrument.items]
     posted = [
@@ -231,12 +305,17 @@ def _partial_forms() -> list[FlaskForm]:
         for answered in (numbers[:count], numbers[len(numbers) - count :])
     ]
     posted.append(dict.fromkeys(numbers, str(max(len(item.options) for item in instrument.items))))
+    typed = dict.fromkeys(WEEKS_FIELDS.values(), "&" * WEEKS_KEPT)
+    choices = ["none of them", *(status.value for status in WEEKS_FIELDS)]
+    contexts = [typed | {CONTEXT_FIELD: choice} for choice in choices]
     forms = []
     for answers in posted:
-        data = MultiDict({field_name(number): value for number, value in answers.items()})
-        form = screening_state().questionnaire_form_class(formdata=data, meta={"csrf": False})
-        form.validate()
-        forms.append(form)
+        for context in contexts:
+            fields = {field_name(number): value for number, value in answers.items()}
+            data = MultiDict({**fields, **context})
+            form = screening_state().questionnaire_form_class(formdata=data, meta={"csrf": False})
+            form.validate()
+            forms.append(form)
     return forms
 
 
@@ -270,6 +349,8 @@ def _series_html(series: Series) -> str:
     return render_template(
         "series.html",
         translated=translated,
+        context_label=gettext(CONTEXT_LABEL),
+        contexts={s.context: context_text(s.context) for s in series.screenings},
         series=series,
         rows=zip(series.screenings, series.changes, strict=True),
         when=lambda moment: for_people(moment, zone, language),
@@ -298,6 +379,7 @@ def _series_pdf(series: Series) -> bytes:
         clinic=current_clinic(),
         translate=gettext,
         language=str(get_locale()),
+        translate_plural=ngettext,
     )
     return render_series_pdf(printout)
 
@@ -347,14 +429,17 @@ def _series_answer_sets() -> list[dict[int, int]]:
 
 def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
     """A series with these answers, a day apart up to this year's longest written date, the
-    first code of version 1 and the rest version 2 (which adds the mixed-versions note)."""
+    first code of version 1 and the rest version 3 (which adds the mixed-versions note), each
+    with the context this language words longest."""
     instrument = current_instrument()
     end = _longest_date()
     keys = screening_state().result_code_key
+    context = max(_longest_contexts(), key=lambda c: len(context_text(c).encode()))
     screenings = []
     for index, answers in enumerate(answer_sets):
         moment = end.replace(day=1 + index)
-        code = encode(instrument, answers, moment, keys)
+        code = encode(instrument, answers, moment, keys, context)
         outcome = score(instrument, answers)
-        screenings.append(Screening(outcome, moment, code, code_version=1 + (index > 0)))
+        version = 3 if index else 1
+        screenings.append(Screening(outcome, moment, code, version, context))
     return Series.of(screenings)

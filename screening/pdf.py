@@ -37,8 +37,10 @@ from reportlab.platypus import (
 
 from screening.clinic import Clinic
 from screening.clinician import clinician_notes
+from screening.context import LABEL as CONTEXT_LABEL
+from screening.context import NOT_GIVEN, Context, TranslatePlural, describe
 from screening.dates import for_people
-from screening.marks import N_
+from screening.marks import N_, english, english_plural
 from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
@@ -58,11 +60,6 @@ SHADE = colors.HexColor("#f0f4f8")
 
 FONT_DIRECTORIES = (Path("/usr/share/fonts/truetype/dejavu"),)  # Debian's fonts-dejavu-core
 Translate = Callable[..., str]
-
-
-def english(message: str, **variables: object) -> str:
-    """The identity translation, with gettext's %(name)s substitution."""
-    return message % variables if variables else message
 
 
 NOT_A_DIAGNOSIS = N_(
@@ -155,8 +152,9 @@ def markup(text: str, style: str = "Body") -> Paragraph:
 
 @dataclass(frozen=True)
 class Printout:
-    """What the page shows: the scored answers, whose letterhead, when, the result code, and
-    the interface language's translation function (gettext's signature)."""
+    """What the page shows: the scored answers, whose letterhead, when, the result code, the
+    interface language's translation functions (gettext's and ngettext's signatures) and the
+    answer to the question before the items."""
 
     result: ScreeningResult
     clinic: Clinic
@@ -164,6 +162,8 @@ class Printout:
     result_code: str
     translate: Translate = english
     language: str = "en"
+    context: Context = NOT_GIVEN
+    translate_plural: TranslatePlural = english_plural
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
@@ -268,6 +268,8 @@ def _summary(printout: Printout) -> Table:
             ),
         ]
     )
+    context = describe(printout.context, _, printout.translate_plural)
+    rows.append([paragraph(_(CONTEXT_LABEL), "CellBold"), paragraph(context, "Cell")])
     table = Table(rows, colWidths=_columns(38, 142))
     table.setStyle(
         TableStyle(

@@ -6,27 +6,46 @@ symbol a Luhn mod 32 check character, so a mistyped symbol is caught before any 
 Crockford's alphabet has no I, L, O or U; on input I and L read as 1, O as 0, and spaces,
 hyphens and case do not matter. The number of symbols tells the versions apart.
 
-Version 2 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX``, 19 symbols (95 bits) and a check
+Version 3 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``, 20 symbols (100 bits) and a check
 symbol. Most significant first:
 
-    in clear  4 bits   the format version (2)
+    in clear  4 bits   the format version (3)
               3 bits   the instrument's code number (EPDS version A is 1)
               15 bits  the day completed, counted from 2024-01-01 (UTC)
     sealed    11 bits  the minute of that day
               20 bits  the ten answers, 2 bits each: the option index, top option 0
-    tag       42 bits  the rest: the synthetic IV
+              7 bits   the question asked before the items (screening/context.py), one number:
+                         0      not given
+                         1      prefer not to say
+                         2      pregnant, weeks not given
+                         3-44   pregnant, 1-42 weeks (2 + weeks)
+                         45     had a baby in the past year, weeks not given
+                         46-98  had a baby, 0-52 weeks ago (46 + weeks)
+                         99-127 never issued, refused
+    tag       40 bits  the rest: the synthetic IV (MIN_TAG_BITS)
+
+Every new code is of version 3, with or without an answer to that question, so a code's length
+never tells whether it was answered. One number for the whole answer needs 7 bits (99 values)
+where a status and a weeks field would take 8; 7 are the 5 bits of one more symbol and the 2
+that version 2's tag had above the minimum.
+
+Version 2 (issued before version 3): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX``, 19 symbols (95 bits)
+and a check symbol: the same clear header with version 2, 31 sealed bits (the minute and the
+answers, no context) and a 42-bit tag. Version-2 codes still restore; their context reads
+"not asked" (``context.NOT_ASKED``), and sealed again as version 3 it becomes "not given".
 
 Sealing is deterministic authenticated encryption in the manner of SIV (RFC 5297): the tag is
 HMAC-SHA256 over the clear header and the sealed plaintext under one key, truncated; the
 keystream is HMAC-SHA256 over the header and the tag under a second key, and is XORed onto the
-plaintext. Both keys are derived from the app secret with HKDF-SHA256 (RFC 5869). Without the
-key, a code shows its version, instrument and day and nothing else: a different answer or minute
-gives a different tag and so an unrelated keystream. Opening a code recomputes the tag from the
-decrypted plaintext and compares it in constant time, so any change to a code is refused.
+plaintext. The keys are derived from the app secret with HKDF-SHA256 (RFC 5869), a pair for
+each version. Without the key, a code shows its version, instrument and day and nothing else: a
+different answer, minute or context gives a different tag and so an unrelated keystream.
+Opening a code recomputes the tag from the decrypted plaintext and compares it in constant
+time, so any change to a code is refused.
 
-A later version adds fields (e.g. the pregnancy or postpartum context) to ``sealed`` with a new
-version number: ``Layout`` lists the sealed fields in order, the tag takes what is left of
-whole symbols, and it must keep at least ``MIN_TAG_BITS``.
+A later version adds sealed fields with a new version number: ``Layout`` takes the sealed
+fields' width, the tag takes what is left of whole symbols, and it must keep at least
+``MIN_TAG_BITS``.
 
 Version 1 (issued until 2026-11): ``EPDS-XXXX-XXXX-XXXX-XXXX``, 15 symbols (75 bits) and a
 check symbol: 3 bits instrument, 15 bits day, 11 bits minute, 20 bits answers, all in clear,
@@ -41,6 +60,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from screening.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.instrument import Instrument
 from screening.marks import N_
 
@@ -56,11 +76,19 @@ GROUP = 4
 # Version 1.
 V1_MAC_BITS = 25
 KEY_PURPOSE = b"screening result code v1"
-# Version 2.
-VERSION = 2
+# Versions 2 and 3.
 VERSION_BITS = 4
 MIN_TAG_BITS = 40
 HKDF_SALT = b"screening result codes"
+# Version 3: the context number (see the module docstring), counted from these bases.
+VERSION = 3
+CONTEXT_BITS = 7
+CONTEXT_BASE = {
+    Status.NOT_GIVEN: 0,
+    Status.PREFER_NOT_TO_SAY: 1,
+    Status.PREGNANT: 2,  # 2 without weeks, 3-44 with 1-42
+    Status.POSTPARTUM: 45,  # 45 without weeks, 46-98 with 0-52
+}
 
 
 class ResultCodeError(ValueError):
@@ -78,12 +106,18 @@ ALTERED = N_(
     "Please check it with the patient."
 )
 OTHER_VERSION = N_("This code is for a different questionnaire or version.")
+NOT_VALID_ANSWERS = N_("This code does not hold a valid set of answers.")
 
 
 @dataclass(frozen=True)
 class RestoredResult:
+    """What a verified code holds; codes older than version 3 were made before the question
+    about pregnancy or birth was asked."""
+
     answers: dict[int, int]
     completed_at: datetime
+    context: Context = NOT_GIVEN
+    version: int = VERSION
 
 
 @dataclass(frozen=True)
@@ -93,6 +127,8 @@ class ResultCodeKeys:
     v1_mac: bytes
     v2_tag: bytes
     v2_stream: bytes
+    v3_tag: bytes
+    v3_stream: bytes
 
 
 def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes = HKDF_SALT) -> bytes:
@@ -109,10 +145,15 @@ def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes = HKDF
 
 def derive_key(secret: str | bytes) -> ResultCodeKeys:
     raw = secret.encode() if isinstance(secret, str) else secret
+    # Version 3 has keys of its own rather than version 2's with the version in the header:
+    # the header already differs, but separate keys keep each version's tags and keystreams
+    # independent whatever a later layout puts in its header, for two HMACs at start-up.
     return ResultCodeKeys(
         v1_mac=hmac.new(raw, KEY_PURPOSE, hashlib.sha256).digest(),
         v2_tag=hkdf_sha256(raw, b"result code v2 tag"),
         v2_stream=hkdf_sha256(raw, b"result code v2 keystream"),
+        v3_tag=hkdf_sha256(raw, b"result code v3 tag"),
+        v3_stream=hkdf_sha256(raw, b"result code v3 keystream"),
     )
 
 
@@ -126,16 +167,42 @@ class Layout:
     symbols: int  # data symbols, without the check symbol
 
     @classmethod
-    def v2(cls, instrument: Instrument) -> Layout:
+    def sealed(cls, instrument: Instrument, extra_bits: int) -> Layout:
+        """A sealed version: the clear header, the minute, the answers and ``extra_bits`` more
+        sealed, then the tag in what is left of whole symbols."""
         clear = VERSION_BITS + INSTRUMENT_BITS + DAY_BITS
-        sealed = MINUTE_BITS + ANSWER_BITS * len(instrument.items)
+        sealed = MINUTE_BITS + ANSWER_BITS * len(instrument.items) + extra_bits
         symbols = -(-(clear + sealed + MIN_TAG_BITS) // 5)
         return cls(clear, sealed, symbols * 5 - clear - sealed, symbols)
+
+    @classmethod
+    def v3(cls, instrument: Instrument) -> Layout:
+        return cls.sealed(instrument, CONTEXT_BITS)
+
+    @classmethod
+    def v2(cls, instrument: Instrument) -> Layout:
+        return cls.sealed(instrument, 0)
 
     @classmethod
     def v1(cls, instrument: Instrument) -> Layout:
         clear = INSTRUMENT_BITS + DAY_BITS + MINUTE_BITS + ANSWER_BITS * len(instrument.items)
         return cls(clear, 0, V1_MAC_BITS, -(-(clear + V1_MAC_BITS) // 5))
+
+
+@dataclass(frozen=True)
+class Sealing:
+    """A sealed version's number, layout and pair of keys."""
+
+    version: int
+    layout: Layout
+    tag_key: bytes
+    stream_key: bytes
+
+    @classmethod
+    def of(cls, version: int, instrument: Instrument, keys: ResultCodeKeys) -> Sealing:
+        if version == 2:
+            return cls(2, Layout.v2(instrument), keys.v2_tag, keys.v2_stream)
+        return cls(3, Layout.v3(instrument), keys.v3_tag, keys.v3_stream)
 
 
 def _bytes(number: int, bits: int) -> bytes:
@@ -147,16 +214,18 @@ def _truncated_hmac(key: bytes, message: bytes, bits: int) -> int:
     return int.from_bytes(digest, "big") >> (256 - bits)
 
 
-def _tag(keys: ResultCodeKeys, layout: Layout, header: int, plaintext: int) -> int:
+def _tag(sealing: Sealing, header: int, plaintext: int) -> int:
+    layout = sealing.layout
     message = _bytes(
         (header << layout.sealed_bits) | plaintext, layout.clear_bits + layout.sealed_bits
     )
-    return _truncated_hmac(keys.v2_tag, message, layout.tag_bits)
+    return _truncated_hmac(sealing.tag_key, message, layout.tag_bits)
 
 
-def _keystream(keys: ResultCodeKeys, layout: Layout, header: int, tag: int) -> int:
+def _keystream(sealing: Sealing, header: int, tag: int) -> int:
+    layout = sealing.layout
     message = _bytes(header, layout.clear_bits) + _bytes(tag, layout.tag_bits)
-    return _truncated_hmac(keys.v2_stream, message, layout.sealed_bits)
+    return _truncated_hmac(sealing.stream_key, message, layout.sealed_bits)
 
 
 def luhn_check_symbol(symbols: str) -> str:
@@ -192,19 +261,63 @@ def _answer_bits(instrument: Instrument, answers: Mapping[int, int]) -> int:
     return bits
 
 
-def encode(
-    instrument: Instrument, answers: Mapping[int, int], completed_at: datetime, keys: ResultCodeKeys
-) -> str:
-    """The grouped version-2 code for a complete set of answers (item number -> option index)."""
-    layout = Layout.v2(instrument)
-    day, minute = _day_and_minute(completed_at)
-    header = (((VERSION << INSTRUMENT_BITS) | instrument.code_number) << DAY_BITS) | day
-    answer_bits = ANSWER_BITS * len(instrument.items)
-    plaintext = (minute << answer_bits) | _answer_bits(instrument, answers)
-    tag = _tag(keys, layout, header, plaintext)
-    sealed = plaintext ^ _keystream(keys, layout, header, tag)
+def context_number(context: Context) -> int:
+    """The context as version 3 seals it (the table in the module docstring). A result from an
+    older code, sealed again, records the question it was never asked as not given."""
+    if context == NOT_ASKED:
+        return CONTEXT_BASE[Status.NOT_GIVEN]
+    base = CONTEXT_BASE[context.status]
+    if context.weeks is None:
+        return base
+    return base + 1 + context.weeks - WEEKS[context.status].start
+
+
+def context_from_number(number: int) -> Context:
+    """The context a verified version-3 code holds; a number never issued is refused."""
+    for status, base in reversed(CONTEXT_BASE.items()):
+        if number >= base:
+            if number == base:
+                return Context(status)
+            weeks = WEEKS.get(status, range(0))
+            if number - base - 1 < len(weeks):
+                return Context(status, weeks.start + number - base - 1)
+            break
+    raise ResultCodeError(NOT_VALID_ANSWERS)
+
+
+def _sealed_code(instrument: Instrument, sealing: Sealing, day: int, plaintext: int) -> str:
+    layout = sealing.layout
+    header = (((sealing.version << INSTRUMENT_BITS) | instrument.code_number) << DAY_BITS) | day
+    tag = _tag(sealing, header, plaintext)
+    sealed = plaintext ^ _keystream(sealing, header, tag)
     number = (((header << layout.sealed_bits) | sealed) << layout.tag_bits) | tag
     return _grouped(instrument, number, layout.symbols)
+
+
+def encode(
+    instrument: Instrument,
+    answers: Mapping[int, int],
+    completed_at: datetime,
+    keys: ResultCodeKeys,
+    context: Context = NOT_GIVEN,
+) -> str:
+    """The grouped version-3 code for a complete set of answers (item number -> option index)
+    and the answer to the question before the items."""
+    day, minute = _day_and_minute(completed_at)
+    answer_bits = ANSWER_BITS * len(instrument.items)
+    plaintext = (minute << answer_bits) | _answer_bits(instrument, answers)
+    plaintext = (plaintext << CONTEXT_BITS) | context_number(context)
+    return _sealed_code(instrument, Sealing.of(3, instrument, keys), day, plaintext)
+
+
+def encode_v2(
+    instrument: Instrument, answers: Mapping[int, int], completed_at: datetime, keys: ResultCodeKeys
+) -> str:
+    """A version-2 code, without the context: no longer issued, kept to test that they
+    restore."""
+    day, minute = _day_and_minute(completed_at)
+    plaintext = (minute << ANSWER_BITS * len(instrument.items)) | _answer_bits(instrument, answers)
+    return _sealed_code(instrument, Sealing.of(2, instrument, keys), day, plaintext)
 
 
 def encode_v1(
@@ -220,6 +333,13 @@ def encode_v1(
     return _grouped(instrument, ((payload << V1_MAC_BITS) | mac) << padding, layout.symbols)
 
 
+def code_pattern(instrument: Instrument) -> str:
+    """What a code issued today looks like, e.g. ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``."""
+    symbols = "X" * (Layout.v3(instrument).symbols + 1)
+    groups = (symbols[i : i + GROUP] for i in range(0, len(symbols), GROUP))
+    return "-".join([instrument.id.upper(), *groups])
+
+
 def normalise(text: str, instrument: Instrument) -> str:
     """Upper case, no spaces or hyphens, I/L/O read as 1/1/0, the prefix taken off."""
     compact = "".join(text.split()).replace("-", "").upper()
@@ -229,9 +349,18 @@ def normalise(text: str, instrument: Instrument) -> str:
     return compact.translate(READ_AS)
 
 
+def code_lengths(instrument: Instrument) -> dict[int, int]:
+    """Symbols after the prefix, check symbol included -> the version of a code that long."""
+    return {
+        Layout.v3(instrument).symbols + 1: 3,
+        Layout.v2(instrument).symbols + 1: 2,
+        Layout.v1(instrument).symbols + 1: 1,
+    }
+
+
 def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
-    """The code's data symbols as one number, and how many there were; typing mistakes refused."""
-    lengths = {Layout.v2(instrument).symbols + 1, Layout.v1(instrument).symbols + 1}
+    """The code's data symbols as one number, and its version; typing mistakes refused."""
+    lengths = code_lengths(instrument)
     compact = normalise(text[:200], instrument)
     if not compact:
         raise ResultCodeError(N_("Please type or scan the result code."))
@@ -255,7 +384,7 @@ def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
     number = 0
     for symbol in symbols:
         number = (number << 5) | VALUES[symbol]
-    return number, len(symbols)
+    return number, lengths[len(compact)]
 
 
 def _verified(expected: int, given: int, bits: int) -> None:
@@ -263,40 +392,50 @@ def _verified(expected: int, given: int, bits: int) -> None:
         raise ResultCodeError(ALTERED)
 
 
-def _restored(instrument: Instrument, day: int, minute: int, answer_bits: int) -> RestoredResult:
+def _restored(
+    instrument: Instrument, day: int, minute: int, answer_bits: int
+) -> tuple[dict[int, int], datetime]:
     """Answers and time from a verified code, each checked against what the instrument allows."""
     answers = {}
     for item in reversed(instrument.items):
         answers[item.number] = answer_bits & (2**ANSWER_BITS - 1)
         answer_bits >>= ANSWER_BITS
         if answers[item.number] >= len(item.options):
-            raise ResultCodeError(N_("This code does not hold a valid set of answers."))
+            raise ResultCodeError(NOT_VALID_ANSWERS)
     if minute >= 24 * 60:
         raise ResultCodeError(N_("This code does not hold a valid completion time."))
     completed_at = datetime.combine(EPOCH + timedelta(days=day), datetime.min.time(), UTC)
-    return RestoredResult(
-        answers=dict(sorted(answers.items())), completed_at=completed_at + timedelta(minutes=minute)
-    )
+    return dict(sorted(answers.items())), completed_at + timedelta(minutes=minute)
 
 
-def _decode_v2(number: int, instrument: Instrument, keys: ResultCodeKeys) -> RestoredResult:
-    layout = Layout.v2(instrument)
+def _opened(number: int, instrument: Instrument, sealing: Sealing) -> tuple[int, int]:
+    """A sealed code's day and verified plaintext."""
+    layout = sealing.layout
     tag = number & (2**layout.tag_bits - 1)
     sealed = (number >> layout.tag_bits) & (2**layout.sealed_bits - 1)
     header = number >> (layout.tag_bits + layout.sealed_bits)
-    if header >> (INSTRUMENT_BITS + DAY_BITS) != VERSION:
+    if header >> (INSTRUMENT_BITS + DAY_BITS) != sealing.version:
         raise ResultCodeError(OTHER_VERSION)
-    plaintext = sealed ^ _keystream(keys, layout, header, tag)
-    _verified(_tag(keys, layout, header, plaintext), tag, layout.tag_bits)
+    plaintext = sealed ^ _keystream(sealing, header, tag)
+    _verified(_tag(sealing, header, plaintext), tag, layout.tag_bits)
     if (header >> DAY_BITS) & (2**INSTRUMENT_BITS - 1) != instrument.code_number:
         raise ResultCodeError(OTHER_VERSION)
+    return header & (2**DAY_BITS - 1), plaintext
+
+
+def _decode_sealed(
+    number: int, version: int, instrument: Instrument, keys: ResultCodeKeys
+) -> RestoredResult:
+    day, plaintext = _opened(number, instrument, Sealing.of(version, instrument, keys))
+    context = NOT_ASKED
+    if version == 3:
+        context = context_from_number(plaintext & (2**CONTEXT_BITS - 1))
+        plaintext >>= CONTEXT_BITS
     answer_bits = ANSWER_BITS * len(instrument.items)
-    return _restored(
-        instrument,
-        day=header & (2**DAY_BITS - 1),
-        minute=plaintext >> answer_bits,
-        answer_bits=plaintext & (2**answer_bits - 1),
+    answers, completed_at = _restored(
+        instrument, day, plaintext >> answer_bits, plaintext & (2**answer_bits - 1)
     )
+    return RestoredResult(answers, completed_at, context, version)
 
 
 def _decode_v1(number: int, instrument: Instrument, keys: ResultCodeKeys) -> RestoredResult:
@@ -309,12 +448,13 @@ def _decode_v1(number: int, instrument: Instrument, keys: ResultCodeKeys) -> Res
     time_bits = payload >> answer_bits
     if time_bits >> (DAY_BITS + MINUTE_BITS) != instrument.code_number:
         raise ResultCodeError(OTHER_VERSION)
-    return _restored(
+    answers, completed_at = _restored(
         instrument,
         day=(time_bits >> MINUTE_BITS) & (2**DAY_BITS - 1),
         minute=time_bits & (2**MINUTE_BITS - 1),
         answer_bits=payload & (2**answer_bits - 1),
     )
+    return RestoredResult(answers, completed_at, NOT_ASKED, 1)
 
 
 def decode(
@@ -323,11 +463,11 @@ def decode(
     """Check and unpack a typed or scanned code; raise ResultCodeError saying what is wrong.
 
     ``accept_v1=False`` refuses version-1 codes: their 25-bit MAC is out of reach only where
-    attempts are rate-limited (intake), and the server has issued only version 2 since.
+    attempts are rate-limited (intake), and the server has issued only sealed codes since.
     """
-    number, symbols = _checked_number(text, instrument)
-    if symbols == Layout.v2(instrument).symbols:
-        return _decode_v2(number, instrument, keys)
+    number, version = _checked_number(text, instrument)
+    if version > 1:
+        return _decode_sealed(number, version, instrument, keys)
     if not accept_v1:
         raise ResultCodeError(OTHER_VERSION)
     return _decode_v1(number, instrument, keys)

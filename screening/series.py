@@ -16,10 +16,10 @@ from screening.instrument import Instrument
 from screening.marks import N_
 from screening.result_code import (
     GROUP,
-    Layout,
     ResultCodeError,
     ResultCodeKeys,
     check_age,
+    code_lengths,
     decode,
     normalise,
 )
@@ -55,7 +55,7 @@ class Restored:
 def split_codes(text: str, instrument: Instrument) -> list[str]:
     """The codes in ``text`` as typed, in order, duplicates (after normalising) left out."""
     prefix = re.escape(instrument.id)
-    full = Layout.v2(instrument).symbols + 1
+    full = max(code_lengths(instrument))
     pieces: list[str] = []
     for line in text.splitlines():
         if not line.strip():
@@ -92,7 +92,6 @@ def restore_series(
     max_age_days: int,
 ) -> Restored:
     """Check every code on its own; one bad code never hides the others' results."""
-    v1_length = Layout.v1(instrument).symbols + 1
     screenings: dict[tuple[datetime, tuple[int, ...]], Screening] = {}
     problems = []
     for position, typed in enumerate(codes, start=1):
@@ -103,15 +102,15 @@ def restore_series(
             problems.append(CodeProblem(position, typed, error.reason, error.params))
             continue
         answers = tuple(restored.answers.values())
-        version = 1 if len(normalise(typed, instrument)) == v1_length else 2
-        # The same screening given as both its version-1 and version-2 code counts once.
+        # The same screening given as codes of two versions counts once.
         screenings.setdefault(
             (restored.completed_at, answers),
             Screening(
                 result=score(instrument, restored.answers),
                 completed_at=restored.completed_at,
                 code=typed.strip(),
-                code_version=version,
+                code_version=restored.version,
+                context=restored.context,
             ),
         )
     return Restored(Series.of(list(screenings.values())), tuple(problems))

@@ -17,7 +17,10 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from screening.chart import THRESHOLDS, TICKS, Box, plot
 from screening.clinic import Clinic
 from screening.clinician import restored_notes
+from screening.context import LABEL as CONTEXT_LABEL
+from screening.context import TranslatePlural, describe
 from screening.dates import short_date
+from screening.marks import english, english_plural
 from screening.pdf import (
     ALERT,
     ALERT_BACKGROUND,
@@ -28,7 +31,6 @@ from screening.pdf import (
     SHADE,
     Translate,
     build_document,
-    english,
     fonts,
     letterhead,
     licence_notice,
@@ -50,6 +52,7 @@ class SeriesPrintout:
     clinic: Clinic
     translate: Translate = english
     language: str = "en"
+    translate_plural: TranslatePlural = english_plural
 
 
 def chart_drawing(printout: SeriesPrintout) -> Drawing:
@@ -159,12 +162,14 @@ def _row(printout: SeriesPrintout, screening: Screening, change: Change | None) 
     zone = printout.clinic.timezone
     day = short_date(screening.completed_at, zone, printout.language)
     when = f"{day}\n{screening.completed_at.astimezone(zone):%H:%M}"
+    context = describe(screening.context, _, printout.translate_plural)
     return [
         when,
         str(result.total),
         paragraph(_(result.band.label), "Cell"),
         item,
         subscale,
+        paragraph(context, "Cell"),
         paragraph(_change_text(change, printout.translate), "Cell"),
     ]
 
@@ -178,6 +183,7 @@ def _table(printout: SeriesPrintout) -> Table:
         _("Band"),
         _("Item %(number)s", number=latest.instrument.safety_rule.item),
         ", ".join(sub.subscale.name for sub in latest.subscales),
+        _(CONTEXT_LABEL),
         _("Change from the previous screening"),
     ]
     rows: list[list[object]] = [[paragraph(text, "CellBold") for text in header]]
@@ -185,9 +191,8 @@ def _table(printout: SeriesPrintout) -> Table:
         _row(printout, screening, change)
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
-    table = Table(
-        rows, colWidths=[28 * mm, 14 * mm, 34 * mm, 28 * mm, 18 * mm, 58 * mm], repeatRows=1
-    )
+    widths = [22 * mm, 12 * mm, 30 * mm, 24 * mm, 18 * mm, 28 * mm, 46 * mm]
+    table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
+from screening.context import NOT_GIVEN, Context
 from screening.marks import N_
 from screening.scoring import ScreeningResult
 
@@ -43,13 +44,14 @@ CHANGE_LABELS = (
 
 @dataclass(frozen=True)
 class Screening:
-    """One restored screening: its scored result, when it was completed, the code it came from
-    and that code's format version."""
+    """One restored screening: its scored result, when it was completed, the code it came from,
+    that code's format version and the answer to the question before the items."""
 
     result: ScreeningResult
     completed_at: datetime
     code: str
-    code_version: int = 2
+    code_version: int = 3
+    context: Context = NOT_GIVEN
 
 
 @dataclass(frozen=True)
@@ -108,4 +110,6 @@ class Series:
 
     @property
     def mixes_code_versions(self) -> bool:
-        return len({screening.code_version for screening in self.screenings}) > 1
+        """Version-1 codes among sealed ones (versions 2 and 3 share one sealed format)."""
+        versions = {screening.code_version for screening in self.screenings}
+        return 1 in versions and len(versions) > 1

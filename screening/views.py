@@ -37,14 +37,18 @@ from flask_wtf import FlaskForm
 
 from screening import pages
 from screening.about import clinic_paragraphs
+from screening.context import Context
 from screening.dates import for_file_name, now_utc
 from screening.extensions import document_limit
 from screening.forms import (
     ResultForm,
+    context_entry,
     error_links,
     item_errors,
     kept_answers,
+    kept_context,
     posted_answers,
+    posted_context,
 )
 from screening.i18n import chosen_language
 from screening.pages import NO_STORE, Page, questionnaire_page, result_page
@@ -61,11 +65,13 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     """The questionnaire: blank, or (400) with a failed form's answers and errors, or (200,
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
-    failed = form is not None and show_errors
+    if form is None:
+        return questionnaire_page({})
     return questionnaire_page(
-        kept_answers(form, instrument) if form else {},
-        item_errors(form, instrument) if failed else {},
-        error_links(form, instrument) if failed else [],
+        kept_answers(form, instrument),
+        item_errors(form, instrument) if show_errors else {},
+        error_links(form, instrument) if show_errors else [],
+        kept_context(form, with_errors=show_errors),
     )
 
 
@@ -97,8 +103,11 @@ def refused_code(error: ResultCodeError) -> Page:
     return page, 400, NO_STORE
 
 
-def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable[[], T | Page]:
-    """Run ``view`` on the result held by the re-posted result code, checked and scored again.
+def on_posted_result(
+    view: Callable[[ScreeningResult, datetime, Context], T],
+) -> Callable[[], T | Page]:
+    """Run ``view`` on the result held by the re-posted result code, checked and scored again,
+    with its completion time and the answer to the question before the items.
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -111,8 +120,8 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
             abort(400)
         instrument = current_instrument()
         try:
-            # Only codes this server issued on a result page: version 2, whose 42-bit tag needs
-            # no rate limit (these routes have none).
+            # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
+            # or more needs no rate limit (these routes have none).
             restored = decode(
                 form.result_code.data,
                 instrument,
@@ -124,8 +133,9 @@ def on_posted_result(view: Callable[[ScreeningResult, datetime], T]) -> Callable
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here
             kept = {number: str(index) for number, index in restored.answers.items()}
-            return questionnaire_page(kept, {}, error_links(form, instrument))
-        return view(score(instrument, restored.answers), restored.completed_at)
+            entry = context_entry(restored.context)
+            return questionnaire_page(kept, {}, error_links(form, instrument), entry)
+        return view(score(instrument, restored.answers), restored.completed_at, restored.context)
 
     return from_result_code
 
@@ -147,24 +157,24 @@ def result() -> Page:
         return _questionnaire(form)
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
-    return result_page(outcome, now_utc().replace(second=0))
+    return result_page(outcome, now_utc().replace(second=0), posted_context(form))
 
 
 @bp.post("/result.pdf")
 @document_limit()
 @on_posted_result
-def result_pdf(outcome: ScreeningResult, completed_at: datetime) -> Response:
+def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at)
+    body = pages.result_pdf(outcome, completed_at, context)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
 @bp.post("/result.fhir.json")
 @document_limit()
 @on_posted_result
-def result_fhir(outcome: ScreeningResult, completed_at: datetime) -> Response:
+def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at)
+    body = pages.result_fhir(outcome, completed_at, context)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 

@@ -18,6 +18,8 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
+from screening.context import NOT_GIVEN, Context
+from screening.forms import CONTEXT_FIELD, WEEKS_FIELDS
 from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
 
@@ -32,25 +34,41 @@ def answers_form(indexes: dict[int, int]) -> dict[str, str]:
     return {f"item_{number}": str(index) for number, index in indexes.items()}
 
 
+def context_form(context: Context) -> dict[str, str]:
+    """The question before the items as the questionnaire posts it (nothing when not given)."""
+    if context == NOT_GIVEN:
+        return {}
+    fields = {CONTEXT_FIELD: context.status.value}
+    if context.weeks is not None:
+        fields[WEEKS_FIELDS[context.status]] = str(context.weeks)
+    return fields
+
+
 def result_code_form(
     app: Flask,
     answers: dict[int, int],
     completed_at: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+    context: Context = NOT_GIVEN,
 ) -> dict[str, str]:
     """What a result page posts back for its PDF, FHIR and language switch: its result code."""
     state = app.extensions["screening"]
-    return {"result_code": encode(state.instrument, answers, completed_at, state.result_code_key)}
+    keys = state.result_code_key
+    return {"result_code": encode(state.instrument, answers, completed_at, keys, context)}
 
 
 def codes_for_series(
-    instrument: Instrument, answer_sets: list[dict[int, int]], first: datetime
+    instrument: Instrument,
+    answer_sets: list[dict[int, int]],
+    first: datetime,
+    contexts: list[Context] | None = None,
 ) -> list[str]:
     """Result codes, a fortnight apart from ``first``, as a server with TEST_SECRET issues them
-    (the browser tests' servers)."""
+    (the browser tests' servers), each with its context (none given by default)."""
     keys = derive_key(TEST_SECRET)
+    contexts = contexts or [NOT_GIVEN] * len(answer_sets)
     return [
-        encode(instrument, answers, first + timedelta(days=14 * index), keys)
-        for index, answers in enumerate(answer_sets)
+        encode(instrument, answers, first + timedelta(days=14 * index), keys, context)
+        for index, (answers, context) in enumerate(zip(answer_sets, contexts, strict=True))
     ]
 
 
@@ -86,6 +104,18 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
         ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
     return re.sub(r"[ \t]+", " ", text)
+
+
+def scanned_qr(pdf: bytes, tmp_path: Path) -> str:
+    """What zbar reads from the QR code on a PDF's first page, rendered at 150 dpi by poppler
+    (poppler-utils and zbar-tools are required)."""
+    path = tmp_path / "scanned.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(path), str(tmp_path / "page")], check=True)
+    return subprocess.run(
+        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
 
 
 def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:

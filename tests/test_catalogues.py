@@ -20,8 +20,18 @@ CATALOGUES = PROJECT_ROOT / "screening" / "translations"
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 
 
-def messages(catalogue) -> dict[str, str]:
-    return {message.id: message.string for message in catalogue if message.id and message.string}
+def messages(catalogue) -> dict[object, object]:
+    """id -> translation; a message with a plural as (singular, plural) -> its forms, which the
+    .po reader gives as tuples and the .mo reader as lists."""
+    return {
+        as_key(message.id): as_key(message.string)
+        for message in catalogue
+        if message.id and message.string
+    }
+
+
+def as_key(text: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
+    return text if isinstance(text, str) else tuple(text)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

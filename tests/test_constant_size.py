@@ -1,21 +1,28 @@
-"""Responses that depend on the answers have one length per language, whatever the answers."""
+"""Responses that depend on the answers have one length per language, whatever the answers and
+whatever the answer to the question before the items."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screening.context import NOT_GIVEN, Context, Status, every_context
 from screening.padding import PaddingOverflow, pad_pdf, pad_text
-from tests.helpers import answers_form, hidden_fields, pdf_text
+from screening.result_code import encode_v2
+from tests.helpers import answers_form, codes_for_series, context_form, hidden_fields, pdf_text
 
 LANGUAGES = ("en", "uk", "ru")
 ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(
     lambda indexes: dict(enumerate(indexes, start=1))
 )
+CONTEXTS = st.sampled_from(list(every_context()))
+# What a person might type in a weeks box, markup characters and long letters included.
+TYPED = st.text(alphabet=st.sampled_from("0123456789 -.,&<>\"'wéї€😀"), max_size=12)
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -38,12 +45,13 @@ def code_of(page: bytes) -> str:
 
 
 @SETTINGS
-@given(answers=ANSWERS, language=st.sampled_from(LANGUAGES))
+@given(answers=ANSWERS, language=st.sampled_from(LANGUAGES), context=CONTEXTS)
 def test_result_page_pdf_fhir_and_restored_page_have_one_length_per_language(
-    client, caplog, lengths, answers, language
+    client, caplog, lengths, answers, language, context
 ):
     with caplog.at_level(logging.ERROR, logger="screening.pages"):
-        page = client.post(f"/?lang={language}", data=answers_form(answers))
+        data = answers_form(answers) | context_form(context)
+        page = client.post(f"/?lang={language}", data=data)
         fields = hidden_fields(page.get_data(as_text=True))
         pdf = client.post(f"/result.pdf?lang={language}", data=fields)
         fhir = client.post(f"/result.fhir.json?lang={language}", data=fields)
@@ -64,11 +72,21 @@ def test_the_lengths_seen_were_one_per_kind_and_language(lengths):
 @given(
     answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
     language=st.sampled_from(LANGUAGES),
+    choice=st.sampled_from(["", "pregnant", "postpartum", "prefer-not-to-say", "twins"]),
+    pregnant=TYPED,
+    postpartum=TYPED,
 )
 def test_a_questionnaire_with_errors_has_one_length_per_language(
-    client, lengths, answered, language
+    client, caplog, lengths, answered, language, choice, pregnant, postpartum
 ):
-    response = client.post(f"/?lang={language}", data=answers_form(answered))
+    context = {
+        "context": choice,
+        "context_weeks_pregnant": pregnant,
+        "context_weeks_postpartum": postpartum,
+    }
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        response = client.post(f"/?lang={language}", data=answers_form(answered) | context)
+    assert not caplog.records
     assert response.status_code == 400
     lengths.setdefault(("questionnaire", language), set()).add(len(response.data))
     assert len(lengths[("questionnaire", language)]) == 1
@@ -120,3 +138,35 @@ def test_the_questionnaire_length_holds_whatever_came_first(make_app, language):
     assert "could not be read" in english
     assert {len(response.data) for response in [unreadable, *others]} == {len(unreadable.data)}
     assert {response.status_code for response in [unreadable, *others]} == {400}
+
+
+# The longest answers to the question before the items in each language, and an older code's
+# "not asked": the series page and its PDF keep one length per language and number of codes.
+SERIES_CONTEXTS = [
+    [NOT_GIVEN] * 3,
+    [Context(Status.POSTPARTUM, 52), Context(Status.PREGNANT, 1), Context(Status.PREGNANT, 42)],
+    [Context(Status.PREFER_NOT_TO_SAY), Context(Status.POSTPARTUM, 0), Context(Status.PREGNANT)],
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_series_have_one_length_per_language_whatever_the_context(client, caplog, epds, language):
+    answer_sets = [dict.fromkeys(range(1, 11), index) for index in range(3)]
+    first = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+    series = [codes_for_series(epds, answer_sets, first, contexts) for contexts in SERIES_CONTEXTS]
+    keys = client.application.extensions["screening"].result_code_key
+    older = encode_v2(epds, answer_sets[0], first - timedelta(days=30), keys)
+    series.append([older, *series[1][1:]])
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        pages = [
+            client.post(f"/intake?lang={language}", data={"code": "\n".join(codes)})
+            for codes in series
+        ]
+        pdfs = [
+            client.post(f"/intake/series.pdf?lang={language}", data={"code": "\n".join(codes)})
+            for codes in series
+        ]
+    assert not caplog.records
+    assert {response.status_code for response in pages + pdfs} == {200}
+    assert len({len(response.data) for response in pages}) == 1
+    assert len({len(response.data) for response in pdfs}) == 1

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
+from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.fhir import build_bundle
 from screening.scoring import score
 from tests.helpers import answers_form, hidden_fields, result_code_form
@@ -131,3 +132,90 @@ def test_the_fhir_export_names_the_clinic_as_the_page_does(make_app):
         observations = resources(bundle, "Observation")
         performers = {p["display"] for r in observations for p in r.get("performer", [])}
         assert performers == {name}
+
+
+# The question before the items: Observations of their own, never QuestionnaireResponse items.
+
+CONTEXT_OBSERVATIONS = [
+    (NOT_GIVEN, []),
+    (NOT_ASKED, []),
+    (Context(Status.PREGNANT), [("http://loinc.org", "82810-3")]),
+    (
+        Context(Status.PREGNANT, 42),
+        [("http://loinc.org", "82810-3"), ("http://loinc.org", "11884-4")],
+    ),
+    (Context(Status.POSTPARTUM), [("urn:screening:codesystem:context", "birth-in-past-year")]),
+    (
+        Context(Status.POSTPARTUM, 0),
+        [
+            ("urn:screening:codesystem:context", "birth-in-past-year"),
+            ("urn:screening:codesystem:context", "weeks-since-birth"),
+        ],
+    ),
+    (
+        Context(Status.PREFER_NOT_TO_SAY),
+        [("urn:screening:codesystem:context", "pregnant-or-birth-in-past-year")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("context", "codes"), CONTEXT_OBSERVATIONS)
+def test_the_context_is_its_own_observations_and_validates(epds, context, codes):
+    bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
+    Bundle.model_validate(bundle)
+    observations = resources(bundle, "Observation")
+    panel, total, _flag, *added = observations
+    assert [(o["code"]["coding"][0]["system"], o["code"]["coding"][0]["code"]) for o in added] == (
+        codes
+    )
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    assert [item["linkId"] for item in response["item"]] == [*map(str, range(1, 11)), "total"]
+    assert panel["hasMember"] == [
+        {"reference": bundle["entry"][2]["fullUrl"]},
+        {"reference": bundle["entry"][3]["fullUrl"]},
+    ]  # the EPDS panel holds the EPDS only
+    assert total["valueInteger"] == score(epds, ANSWERS).total
+    for observation in added:
+        assert observation["effectiveDateTime"] == "2026-11-20T09:30:00Z"
+        assert observation["note"][0]["text"].startswith("Self-reported before the EPDS: ")
+
+
+def test_pregnancy_uses_the_ips_pregnancy_status_and_gestational_age_in_weeks(epds):
+    context = Context(Status.PREGNANT, 24)
+    bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
+    *_, status, age = resources(bundle, "Observation")
+    assert status["valueCodeableConcept"]["coding"] == [
+        {"system": "http://loinc.org", "code": "LA15173-0", "display": "Pregnant"}
+    ]
+    assert age["code"]["coding"][0]["display"] == "Gestational age Estimated"
+    assert age["valueQuantity"] == {
+        "value": 24,
+        "unit": "wk",
+        "system": "http://unitsofmeasure.org",
+        "code": "wk",
+    }
+    assert "pregnant, 24 weeks" in age["note"][0]["text"]
+
+
+def test_weeks_since_birth_carry_a_local_code_and_say_so_in_text(epds):
+    context = Context(Status.POSTPARTUM, 6)
+    bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
+    *_, birth, weeks = resources(bundle, "Observation")
+    assert birth["valueBoolean"] is True
+    assert weeks["code"]["text"] == "Time since giving birth"
+    assert weeks["valueQuantity"]["value"] == 6 and weeks["valueQuantity"]["code"] == "wk"
+    assert "http://snomed.info/sct" not in json.dumps(bundle)  # unverified here: not used
+
+
+def test_prefer_not_to_say_is_a_declined_answer_without_a_value(epds):
+    context = Context(Status.PREFER_NOT_TO_SAY)
+    bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
+    *_, declined = resources(bundle, "Observation")
+    assert not [key for key in declined if key.startswith("value")]
+    assert declined["dataAbsentReason"]["coding"] == [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+            "code": "asked-declined",
+            "display": "Asked But Declined",
+        }
+    ]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from html import escape
 
 import pytest
 
 from screening import create_app
-from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text
+from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text, scanned_qr
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 
@@ -22,8 +21,15 @@ def screen(client) -> tuple[str, dict[str, str]]:
 
 def test_result_page_shows_the_code_and_its_qr(client):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}<', page)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]<', page)
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
+
+
+def test_the_intake_hint_shows_a_code_as_long_as_those_issued_today(client):
+    page = client.get("/intake").get_data(as_text=True)
+    example = re.search(r"It looks like (EPDS[-X]+)\.", page)[1]
+    code, _ = screen(client)
+    assert re.sub("[0-9A-Z]", "X", code.removeprefix("EPDS")) == example.removeprefix("EPDS")
 
 
 def test_intake_page_autofocuses_the_code_field(client):
@@ -54,7 +60,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "A result code has 20 letters and digits"),
+        ("EPDS-1234-5678", "A result code has 21 letters and digits"),
         ("x" * 481, "That is longer than 12 result codes."),
     ],
 )
@@ -69,7 +75,8 @@ def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client
 
 def test_an_altered_code_is_refused(client):
     code, _ = screen(client)
-    position = len(code) - 2
+    position = len(code) - 3  # the last data symbol: the code ends "-X", its check symbol
+    assert code[position] != "-" and code[-2] == "-"
     altered = code[:position] + ("A" if code[position] != "A" else "B") + code[position + 1 :]
     response = client.post("/intake", data={"code": altered})
     assert response.status_code == 400
@@ -110,14 +117,7 @@ def test_intake_attempts_are_rate_limited(make_app):
 
 def test_the_pdf_qr_decodes_to_the_result_code(client, tmp_path):
     code, fields = screen(client)
-    pdf = tmp_path / "result.pdf"
-    pdf.write_bytes(client.post("/result.pdf", data=fields).data)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
-    scanned = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert scanned.stdout.strip() == code
+    assert scanned_qr(client.post("/result.pdf", data=fields).data, tmp_path) == code
 
 
 def test_a_version_1_code_still_restores_at_intake(make_app):

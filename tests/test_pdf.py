@@ -12,6 +12,7 @@ from reportlab.platypus import Paragraph, Table
 
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
+from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
 from tests.helpers import indexes_for_scores, pdf_info, pdf_text, result_code_form
@@ -185,9 +186,9 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     )
     client = app.test_client()
     client.set_cookie("lang", language)
-    response = client.post(
-        "/result.pdf", data=result_code_form(app, longest_answers_with_the_flag(epds))
-    )
+    answers = longest_answers_with_the_flag(epds)
+    context = Context(Status.POSTPARTUM, 52)
+    response = client.post("/result.pdf", data=result_code_form(app, answers, context=context))
     assert response.status_code == 200
     assert pdf_info(response.data, tmp_path)["Pages"] == "1"
     (width, height), boxes = word_boxes(response.data, tmp_path)
@@ -195,6 +196,25 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     for x0, y0, x1, y1 in boxes:
         assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height
     assert overlapping(boxes) == []
+
+
+@pytest.mark.parametrize(
+    ("context", "wording"),
+    [
+        (NOT_GIVEN, "not given"),
+        (NOT_ASKED, "not asked (older code)"),
+        (Context(Status.PREFER_NOT_TO_SAY), "prefer not to say"),
+        (Context(Status.PREGNANT, 24), "pregnant, 24 weeks"),
+        (Context(Status.POSTPARTUM, 1), "had a baby, 1 week ago"),
+    ],
+)
+def test_the_summary_says_the_answer_to_the_question_before_the_items(
+    epds, clinic, tmp_path, context, wording
+):
+    printout = Printout(result_for(epds, HIGH), clinic, COMPLETED_AT, CODE, context=context)
+    text = pdf_text(render_pdf(printout), tmp_path)
+    assert re.search(rf"Pregnancy or birth\s+{re.escape(wording)}\n", text), text
+    assert pdf_info(render_pdf(printout), tmp_path)["Pages"] == "1"
 
 
 def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_source(

@@ -1,5 +1,6 @@
-"""Result codes: every answer vector round-trips, any change to a code is refused, the answers
-are sealed (no answer bit visible without the key), and version-1 codes still restore."""
+"""Result codes: every answer vector and every answer to the question before the items
+round-trips, any change to a code is refused, the answers are sealed (no answer bit visible
+without the key), and version-1 and version-2 codes still restore."""
 
 from __future__ import annotations
 
@@ -12,16 +13,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_context
 from screening.result_code import (
     ALPHABET,
+    CONTEXT_BITS,
     VALUES,
     Layout,
     ResultCodeError,
+    Sealing,
+    _sealed_code,
     check_age,
+    context_from_number,
+    context_number,
     decode,
     derive_key,
     encode,
     encode_v1,
+    encode_v2,
     hkdf_sha256,
     luhn_check_symbol,
     normalise,
@@ -29,28 +37,88 @@ from screening.result_code import (
 
 KEY = derive_key("one secret")
 OTHER_KEY = derive_key("another secret")
-CODE_FORMAT = re.compile(r"EPDS-[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}")
+SYMBOL = "[0-9A-HJKMNP-TV-Z]"
+CODE_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}-{SYMBOL}")
+V2_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}")
 
 answer_vectors = st.fixed_dictionaries({n: st.integers(0, 3) for n in range(1, 11)})
 minutes = st.datetimes(
     min_value=datetime(2024, 1, 1), max_value=datetime(2100, 12, 31), timezones=st.just(UTC)
 ).map(lambda moment: moment.replace(second=0, microsecond=0))
+# Every answer the question can record (99 of them): not given, prefer not to say, and each
+# status with no weeks and with every week, both ends of each range included.
+contexts = st.sampled_from(list(every_context()))
 
 
 @settings(max_examples=300, deadline=None)
-@given(answers=answer_vectors, completed_at=minutes)
-def test_every_valid_vector_round_trips(epds, answers, completed_at):
-    code = encode(epds, answers, completed_at, KEY)
+@given(answers=answer_vectors, completed_at=minutes, context=contexts)
+def test_every_valid_vector_round_trips(epds, answers, completed_at, context):
+    code = encode(epds, answers, completed_at, KEY, context)
     assert CODE_FORMAT.fullmatch(code), code
     restored = decode(code, epds, KEY)
     assert restored.answers == answers
     assert restored.completed_at == completed_at
+    assert restored.context == context
+    assert restored.version == 3
+
+
+def test_every_context_round_trips_with_the_same_answers_and_length(epds):
+    answers = {n: n % 4 for n in range(1, 11)}
+    moment = datetime(2026, 11, 28, 23, 59, tzinfo=UTC)
+    codes = {context: encode(epds, answers, moment, KEY, context) for context in every_context()}
+    assert len(codes) == 99 == len(set(codes.values()))
+    assert {len(code) for code in codes.values()} == {len(codes[NOT_GIVEN])}
+    for context, code in codes.items():
+        assert decode(code, epds, KEY).context == context
+
+
+@pytest.mark.parametrize(
+    ("context", "number"),
+    [
+        (NOT_GIVEN, 0),
+        (Context(Status.PREFER_NOT_TO_SAY), 1),
+        (Context(Status.PREGNANT), 2),
+        (Context(Status.PREGNANT, 1), 3),
+        (Context(Status.PREGNANT, 42), 44),
+        (Context(Status.POSTPARTUM), 45),
+        (Context(Status.POSTPARTUM, 0), 46),
+        (Context(Status.POSTPARTUM, 52), 98),
+    ],
+)
+def test_the_context_numbers_are_those_the_format_documents(context, number):
+    assert context_number(context) == number
+    assert context_from_number(number) == context
+
+
+@pytest.mark.parametrize("number", range(99, 2**CONTEXT_BITS))
+def test_a_context_number_never_issued_is_refused_even_under_a_valid_tag(epds, number):
+    # Sealed with this server's own key, so only the context check can refuse it.
+    plaintext = (7 << 20 << CONTEXT_BITS) | number
+    code = _sealed_code(epds, Sealing.of(3, epds, KEY), 1000, plaintext)
+    with pytest.raises(ResultCodeError, match="valid set of answers"):
+        decode(code, epds, KEY)
+
+
+@pytest.mark.parametrize(
+    ("status", "weeks"),
+    [
+        (Status.PREGNANT, 0),
+        (Status.PREGNANT, 43),
+        (Status.POSTPARTUM, -1),
+        (Status.POSTPARTUM, 53),
+        (Status.PREFER_NOT_TO_SAY, 4),
+        (Status.NOT_GIVEN, 4),
+    ],
+)
+def test_a_context_with_weeks_out_of_range_or_without_a_status_cannot_exist(status, weeks):
+    with pytest.raises(ValueError):
+        Context(status, weeks)
 
 
 @settings(max_examples=25, deadline=None)
-@given(answers=answer_vectors, completed_at=minutes)
-def test_every_single_character_change_is_refused(epds, answers, completed_at):
-    code = encode(epds, answers, completed_at, KEY)
+@given(answers=answer_vectors, completed_at=minutes, context=contexts)
+def test_every_single_character_change_is_refused(epds, answers, completed_at, context):
+    code = encode(epds, answers, completed_at, KEY, context)
     for position, original in enumerate(code):
         if original == "-":
             continue
@@ -62,12 +130,36 @@ def test_every_single_character_change_is_refused(epds, answers, completed_at):
                 decode(changed, epds, KEY)
 
 
-def test_a_code_from_one_secret_is_refused_by_another(epds):
-    code = encode(
-        epds, dict.fromkeys(range(1, 11), 1), datetime(2026, 11, 20, 9, 30, tzinfo=UTC), KEY
-    )
+@settings(max_examples=10, deadline=None)
+@given(answers=answer_vectors, completed_at=minutes, context=contexts)
+def test_every_single_symbol_change_with_its_check_symbol_made_right_fails_the_tag(
+    epds, answers, completed_at, context
+):
+    """The Luhn check catches a typing mistake; this is what is left when someone recomputes
+    it: every position times every other symbol, refused by the tag or the header."""
+    data = normalise(encode(epds, answers, completed_at, KEY, context), epds)[:-1]
+    for position, original in enumerate(data):
+        for replacement in ALPHABET:
+            if replacement == original:
+                continue
+            changed = data[:position] + replacement + data[position + 1 :]
+            with pytest.raises(ResultCodeError):
+                decode(changed + luhn_check_symbol(changed), epds, KEY)
+
+
+@pytest.mark.parametrize(
+    "context", [NOT_GIVEN, Context(Status.PREGNANT, 24), Context(Status.POSTPARTUM, 6)]
+)
+def test_a_code_from_one_secret_is_refused_by_another(epds, context):
+    moment = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    code = encode(epds, dict.fromkeys(range(1, 11), 1), moment, KEY, context)
     with pytest.raises(ResultCodeError, match="not issued by this service"):
         decode(code, epds, OTHER_KEY)
+
+
+def test_each_sealed_version_has_keys_of_its_own():
+    keys = [KEY.v2_tag, KEY.v2_stream, KEY.v3_tag, KEY.v3_stream, KEY.v1_mac]
+    assert len(set(keys)) == len(keys)
 
 
 def test_typing_is_forgiving_about_case_spaces_hyphens_and_lookalikes(epds):
@@ -89,9 +181,9 @@ def test_typing_is_forgiving_about_case_spaces_hyphens_and_lookalikes(epds):
     ("text", "reason"),
     [
         ("", "type or scan"),
-        ("EPDS-1234", "has 20 letters and digits"),
-        ("EPDS-UUUU-UUUU-UUUU-UUUU", "has 20 letters and digits"),
-        ("EPDS-1234-5678-9ABC-DEFG-H", "has 20 letters and digits"),
+        ("EPDS-1234", "has 21 letters and digits"),
+        ("EPDS-UUUU-UUUU-UUUU-UUUU", "has 21 letters and digits"),
+        ("EPDS-1234-5678-9ABC-DEFG-HJ", "has 21 letters and digits"),
     ],
 )
 def test_malformed_codes_get_a_reason_in_plain_words(epds, text, reason):
@@ -128,20 +220,75 @@ V1_CODES = [
 def test_version_1_codes_still_restore(epds, code, answers, completed_at):
     restored = decode(code, epds, KEY)
     assert (restored.answers, restored.completed_at) == (answers, completed_at)
+    assert (restored.context, restored.version) == (NOT_ASKED, 1)
     assert encode_v1(epds, answers, completed_at, KEY) == code
     with pytest.raises(ResultCodeError, match="not issued by this service"):
         decode(code, epds, OTHER_KEY)
 
 
+@pytest.mark.parametrize("encoder", [encode_v1, encode_v2], ids=["version 1", "version 2"])
 @settings(max_examples=10, deadline=None)
 @given(answers=answer_vectors, completed_at=minutes)
-def test_every_single_character_change_of_a_version_1_code_is_refused(epds, answers, completed_at):
-    code = encode_v1(epds, answers, completed_at, KEY)
+def test_every_single_character_change_of_an_older_code_is_refused(
+    epds, encoder, answers, completed_at
+):
+    code = encoder(epds, answers, completed_at, KEY)
+    assert decode(code, epds, KEY).answers == answers
     for position in range(5, len(code)):
         for replacement in ALPHABET:
             if code[position] not in {"-", replacement}:
                 with pytest.raises(ResultCodeError):
                     decode(code[:position] + replacement + code[position + 1 :], epds, KEY)
+
+
+# Issued by the version-2 encoder before version 3 existed, under derive_key("one secret"): a
+# change to version 2's layout, keys or sealing would stop these restoring.
+V2_CODES = [
+    (
+        "EPDS-4887-G6GT-KDEY-DSEQ-19PB",
+        {n: n % 4 for n in range(1, 11)},
+        datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+    ),
+    (
+        "EPDS-4800-1ZDY-GVV6-CG5V-ES6G",
+        dict.fromkeys(range(1, 11), 3),
+        datetime(2024, 1, 1, tzinfo=UTC),
+    ),
+    (
+        "EPDS-488H-YPA8-ZGNH-BYH2-VNN5",
+        dict.fromkeys(range(1, 11), 0),
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "answers", "completed_at"), V2_CODES)
+def test_version_2_codes_still_restore(epds, code, answers, completed_at):
+    restored = decode(code, epds, KEY, accept_v1=False)
+    assert (restored.answers, restored.completed_at) == (answers, completed_at)
+    assert (restored.context, restored.version) == (NOT_ASKED, 2)
+    assert V2_FORMAT.fullmatch(code) and encode_v2(epds, answers, completed_at, KEY) == code
+    # Sealed again (the restored page's own code), the question never asked reads not given.
+    again = encode(epds, restored.answers, restored.completed_at, KEY, restored.context)
+    assert decode(again, epds, KEY).context == NOT_GIVEN
+    with pytest.raises(ResultCodeError, match="not issued by this service"):
+        decode(code, epds, OTHER_KEY)
+
+
+# Issued by the version-3 encoder when it was written, under derive_key("one secret").
+V3_CODES = [
+    ("EPDS-6887-JY0E-8QN4-V5SF-KF34-X", NOT_GIVEN),
+    ("EPDS-6887-P9N9-ZAXK-145Z-X4SB-D", Context(Status.PREGNANT, 24)),
+    ("EPDS-6887-MAG7-JR13-50NY-89Q6-G", Context(Status.POSTPARTUM, 0)),
+]
+
+
+@pytest.mark.parametrize(("code", "context"), V3_CODES)
+def test_version_3_codes_keep_restoring(epds, code, context):
+    answers, moment = {n: n % 4 for n in range(1, 11)}, datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    restored = decode(code, epds, KEY, accept_v1=False)
+    assert (restored.answers, restored.completed_at, restored.context) == (answers, moment, context)
+    assert encode(epds, answers, moment, KEY, context) == code
 
 
 def test_hkdf_matches_rfc_5869_test_case_1():
@@ -160,20 +307,28 @@ def code_number(code: str, epds) -> int:
 
 
 def code_fields(code: str, epds) -> tuple[int, int]:
-    """A version-2 code's clear header and its sealed (encrypted minute and answers) bits."""
-    layout = Layout.v2(epds)
+    """A version-3 code's clear header and its sealed (encrypted minute, answers and context)
+    bits."""
+    layout = Layout.v3(epds)
     number = code_number(code, epds)
     sealed = (number >> layout.tag_bits) & (2**layout.sealed_bits - 1)
     return number >> (layout.tag_bits + layout.sealed_bits), sealed
 
 
-def test_the_version_2_layout_leaves_a_long_tag(epds):
-    layout = Layout.v2(epds)
-    assert (layout.clear_bits, layout.sealed_bits, layout.tag_bits, layout.symbols) == (
-        22,
-        31,
-        42,
-        19,
+@pytest.mark.parametrize(
+    ("layout", "widths"),
+    [
+        # Version 2 leaves a long tag; version 3 adds one symbol for the 7-bit context and keeps
+        # the minimum tag.
+        (Layout.v2, (22, 31, 42, 19)),
+        (Layout.v3, (22, 38, 40, 20)),
+    ],
+    ids=["version 2", "version 3"],
+)
+def test_each_sealed_layout_keeps_a_tag_of_at_least_40_bits(epds, layout, widths):
+    laid_out = layout(epds)
+    assert (laid_out.clear_bits, laid_out.sealed_bits, laid_out.tag_bits, laid_out.symbols) == (
+        widths
     )
 
 
@@ -182,9 +337,9 @@ DAY = datetime(2026, 11, 20, tzinfo=UTC)
 
 def answer_bit_flips(encoder, epds, pairs: int) -> list[int]:
     """Over pairs of codes for the same minute whose answers differ in one item, how often each
-    bit of the code's minute-and-answers region differs."""
+    bit of the code's sealed region (version 1: its minute-and-answers region) differs."""
     rng = random.Random(13)
-    width = Layout.v2(epds).sealed_bits
+    width = (Layout.v3 if encoder is encode else Layout.v2)(epds).sealed_bits
     flips = [0] * width
     for _ in range(pairs):
         answers = {n: rng.randrange(4) for n in range(1, 11)}
@@ -218,22 +373,46 @@ def test_codes_that_differ_in_one_answer_share_no_visible_answer_bits(epds):
     assert not each_bit_flips_about_half_the_time(answer_bit_flips(encode_v1, epds, pairs), pairs)
 
 
+def test_codes_that_differ_only_in_the_context_share_no_visible_sealed_bits(epds):
+    rng = random.Random(17)
+    every = list(every_context())
+    pairs = 800
+    flips = [0] * Layout.v3(epds).sealed_bits
+    for _ in range(pairs):
+        answers = {n: rng.randrange(4) for n in range(1, 11)}
+        moment = DAY + timedelta(minutes=rng.randrange(24 * 60))
+        one, other = rng.sample(every, 2)
+        (head, sealed), (other_head, other_sealed) = (
+            code_fields(encode(epds, answers, moment, KEY, context), epds)
+            for context in (one, other)
+        )
+        assert head == other_head
+        for bit in range(len(flips)):
+            flips[bit] += (sealed ^ other_sealed) >> bit & 1
+    assert each_bit_flips_about_half_the_time(flips, pairs)
+
+
 @pytest.mark.parametrize("skew", ["all answers 0", "random answers"])
 def test_answer_bits_are_uniform_without_the_key(epds, skew):
     """Over one day's codes, every sealed bit is 1 half the time and every 2-bit answer slot
-    takes its four values equally often, even when every patient gave the same answers."""
+    takes its four values equally often, even when every patient gave the same answers and
+    the same answer to the question before the items."""
     rng = random.Random(7)
-    layout = Layout.v2(epds)
+    every = list(every_context())
+    layout = Layout.v3(epds)
     count = 24 * 60
     ones = [0] * layout.sealed_bits
     slots = [[0] * 4 for _ in range(10)]
     for minute in range(count):
-        answers = {n: 0 if skew == "all answers 0" else rng.randrange(4) for n in range(1, 11)}
-        _, sealed = code_fields(encode(epds, answers, DAY + timedelta(minutes=minute), KEY), epds)
+        skewed = skew == "all answers 0"
+        answers = {n: 0 if skewed else rng.randrange(4) for n in range(1, 11)}
+        context = NOT_GIVEN if skewed else rng.choice(every)
+        moment = DAY + timedelta(minutes=minute)
+        _, sealed = code_fields(encode(epds, answers, moment, KEY, context), epds)
         for bit in range(layout.sealed_bits):
             ones[bit] += sealed >> bit & 1
         for slot in range(10):
-            slots[slot][sealed >> (2 * slot) & 3] += 1
+            slots[slot][sealed >> (CONTEXT_BITS + 2 * slot) & 3] += 1
     assert each_bit_flips_about_half_the_time(ones, count)
     for observed in slots:
         chi_square = sum((value - count / 4) ** 2 / (count / 4) for value in observed)

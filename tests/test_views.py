@@ -46,7 +46,8 @@ def test_questionnaire_shows_every_item_and_option_verbatim_in_order(client, epd
     assert epds.preamble in text
     assert epds.example.explanation in text
     body = response.get_data(as_text=True)
-    assert body.count("<fieldset") == 10 and body.count("<legend>") == 10
+    # Ten items, and the optional question before them (tests/test_context.py).
+    assert body.count("<fieldset") == 11 and body.count("<legend>") == 11
     position = 0
     for item in epds.items:
         position = text.index(html.unescape(item.text), position)

@@ -74,6 +74,17 @@ def post_oversized_form(page: Page, base_url: str) -> None:
     expect(page).to_have_title(re.compile("^Error: Too much was sent"))
 
 
+def weeks_out_of_range(page: Page, base_url: str, epds) -> None:
+    """Every item answered, and 60 weeks of pregnancy: the page comes back with one error."""
+    page.goto(base_url)
+    page.get_by_label("Yes, I am pregnant").check()
+    page.get_by_label("Weeks of pregnancy (optional)").fill("60")
+    for number, index in indexes_for_scores(epds, LOW).items():
+        page.locator(f"label[for=item_{number}-{index}]").click()
+    press(page, "See my result")
+    expect(page.locator("#context_weeks_pregnant-error")).to_be_visible()
+
+
 def submit_intake(page: Page, base_url: str, code: str) -> None:
     page.goto(f"{base_url}/intake")
     page.get_by_label("Result code").fill(code)
@@ -97,6 +108,9 @@ def restore_series_at_intake(page: Page, base_url: str, epds) -> None:
 PAGES = {
     "questionnaire": lambda page, url, epds: page.goto(url),
     "questionnaire with errors": lambda page, url, epds: submit_scores(page, url, epds, {}),
+    "questionnaire with an error in the question before the items": lambda page, url, epds: (
+        weeks_out_of_range(page, url, epds)
+    ),
     "result, low score": lambda page, url, epds: submit_scores(page, url, epds, LOW),
     "result, high score": lambda page, url, epds: submit_scores(page, url, epds, HIGH),
     "result, safety message": lambda page, url, epds: submit_scores(page, url, epds, SAFETY),
@@ -168,6 +182,11 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
         assert focused(page)["text"] == number
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "About postpartum depression and how we can help"
+    # The optional question before the items: one stop for its choices, one for each weeks
+    # box, and nothing to do there for someone who leaves it out.
+    for control in ("context-0", "context_weeks_pregnant", "context_weeks_postpartum"):
+        page.keyboard.press("Tab")
+        assert focused(page)["id"] == control
     chosen = {}
     for number in range(1, 11):
         page.keyboard.press("Tab")
@@ -196,6 +215,47 @@ def test_keyboard_alone_completes_the_screening(page: Page, live_server, epds):
     expect(page.locator("#total-score")).to_have_text(str(expected))
 
 
+def test_the_question_before_the_items_by_keyboard_alone(page: Page, live_server, epds):
+    """Into the choices with Tab, between them with the arrow keys, on to the weeks with Tab;
+    a mistake there comes back with its message tied to the box and focus on the summary."""
+    page.goto(live_server)
+    page.locator("a", has_text="About postpartum depression and how we can help").focus()
+    page.keyboard.press("Tab")
+    current = focused(page)
+    assert current["id"] == "context-0"
+    assert current["outline"] != "none" and current["outlineWidth"] >= 2, current
+    page.keyboard.press("ArrowDown")  # "Yes, I have had a baby in the past year"
+    expect(page.locator("#context-1")).to_be_checked()
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "context_weeks_pregnant"
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "context_weeks_postpartum"
+    page.keyboard.type("sixty")
+    for number, index in indexes_for_scores(epds, LOW).items():
+        page.locator(f"#item_{number}-{index}").check()
+    page.locator("#send").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#error-summary")).to_be_focused()
+    box = page.locator("#context_weeks_postpartum")
+    expect(box).to_have_value("sixty")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_accessible_description(re.compile("whole number from 0 to 52"))
+    expect(page.locator("#context-1")).to_be_checked()
+    page.locator("#error-summary a", has_text="whole number").click()
+    expect(box).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("6")
+    page.locator("#send").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_title(re.compile("^Your screening result"))
+    expect(page.locator(".context-given")).to_have_text(
+        "Before the questions, you told us: had a baby, 6 weeks ago."
+    )
+    assert axe_violations(page) == []
+
+
 def test_focus_moves_to_the_error_summary_after_a_failed_submit(page: Page, live_server):
     page.goto(live_server)
     page.locator("label[for=item_1-0]").click()
@@ -207,7 +267,9 @@ def test_focus_moves_to_the_error_summary_after_a_failed_submit(page: Page, live
 def test_screen_reader_structure(page: Page, live_server, epds):
     page.goto(live_server)
     assert page.locator("html").get_attribute("lang") == "en"
-    expect(page.locator("fieldset")).to_have_count(10)
+    expect(page.locator("fieldset")).to_have_count(11)  # the question before the items too
+    question = "Are you pregnant now, or have you had a baby in the past year?"
+    expect(page.get_by_role("group", name=question)).to_have_count(1)
     for item in epds.items:
         expect(page.get_by_role("group", name=f"{item.number}. {item.text}")).to_have_count(1)
         expect(page.get_by_role("radiogroup")).to_have_count(0)
@@ -283,7 +345,13 @@ def assert_questionnaire_layout(page: Page, width: int) -> None:
     if width >= 1000:  # a reading column, centred, not the whole window
         assert main["right"] - main["left"] < width * 0.75
         assert abs(main["left"] - (width - main["right"])) <= 1
-    questions = boxes(page, ".question")
+    (context,) = boxes(page, ".question--context")
+    (instructions,) = boxes(page, ".instructions")
+    assert context["bottom"] <= instructions["top"]  # above the stem, apart from the items
+    assert context["left"] >= 0 and context["right"] <= width
+    for weeks in boxes(page, ".text-input--weeks"):
+        assert context["left"] < weeks["left"] and weeks["right"] < context["right"]
+    questions = boxes(page, ".question:not(.question--context)")
     assert len(questions) == 10
     for above, below in pairwise(questions):
         assert below["top"] >= above["bottom"]  # one after another, never side by side
