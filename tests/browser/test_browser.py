@@ -142,6 +142,7 @@ def test_a_clinician_pastes_three_codes_sees_the_chart_and_prints_one_page(
     page.get_by_role("button", name="Show the result").click()
     expect(page.get_by_role("img", name="EPDS totals over time")).to_be_visible()
     expect(page.locator(".series__total")).to_have_text(["18", "11", "1"])
+    page.wait_for_load_state("load")  # the stylesheet too: on a busy machine it can come later
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF").click()
