@@ -1,5 +1,6 @@
-"""The optional question asked before the EPDS items (pregnant now, had a baby in the past year,
-or prefer not to say, with weeks if known) and its one wording for pages, PDFs and FHIR. Pure.
+"""The optional question asked before the EPDS items (pregnant now, gave birth in the past year,
+neither, or prefer not to say, with weeks if known) and its one wording for pages, PDFs and
+FHIR. Pure.
 
 It stands outside the instrument: the answer travels with the result but never changes the score,
 the band or the safety flag.
@@ -26,6 +27,7 @@ class Status(Enum):
     PREFER_NOT_TO_SAY = "prefer-not-to-say"
     PREGNANT = "pregnant"
     POSTPARTUM = "postpartum"
+    NEITHER = "neither"
     NOT_ASKED = "not-asked"
 
 
@@ -55,6 +57,7 @@ def every_context() -> Iterator[Context]:
     NOT_ASKED, which no one can answer)."""
     yield NOT_GIVEN
     yield Context(Status.PREFER_NOT_TO_SAY)
+    yield Context(Status.NEITHER)
     for status, weeks in WEEKS.items():
         yield Context(status)
         for week in weeks:
@@ -68,9 +71,10 @@ NOT_ASKED_TEXT = N_("not asked (older code)")
 PREFER_NOT_TO_SAY_TEXT = N_("prefer not to say")
 PREGNANT_TEXT = N_("pregnant")
 PREGNANT_WEEKS_TEXT = NP_("pregnant, %(num)s week", "pregnant, %(num)s weeks")
-POSTPARTUM_TEXT = N_("had a baby in the past year")
-POSTPARTUM_THIS_WEEK_TEXT = N_("had a baby less than a week ago")
-POSTPARTUM_WEEKS_TEXT = NP_("had a baby, %(num)s week ago", "had a baby, %(num)s weeks ago")
+POSTPARTUM_TEXT = N_("gave birth in the past year")
+POSTPARTUM_THIS_WEEK_TEXT = N_("gave birth less than a week ago")
+POSTPARTUM_WEEKS_TEXT = NP_("gave birth %(num)s week ago", "gave birth %(num)s weeks ago")
+NEITHER_TEXT = N_("not pregnant, no birth in the past year")
 
 
 def describe(context: Context, translate: Translate, translate_plural: TranslatePlural) -> str:
@@ -88,6 +92,8 @@ def describe(context: Context, translate: Translate, translate_plural: Translate
             return translate_plural(*POSTPARTUM_WEEKS_TEXT, weeks)
         case Context(Status.PREFER_NOT_TO_SAY):
             return translate(PREFER_NOT_TO_SAY_TEXT)
+        case Context(Status.NEITHER):
+            return translate(NEITHER_TEXT)
         case Context(Status.NOT_ASKED):
             return translate(NOT_ASKED_TEXT)
     return translate(NOT_GIVEN_TEXT)

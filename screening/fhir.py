@@ -6,7 +6,8 @@ unverified, so the total and the answers use local code systems below, named as 
 clinic verifies the LOINC codes. Each answer carries its score in the R4 ``ordinalValue``
 extension.
 
-The question asked before the items (pregnant, had a baby in the past year, prefer not to say)
+The question asked before the items (pregnant, gave birth in the past year, neither, prefer not
+to say)
 is not part of the EPDS, so it is never an item of the QuestionnaireResponse: each answer given
 becomes Observations of its own, and no answer (or an older code) none.
 - Pregnant: LOINC 82810-3 "Pregnancy status" with LOINC answer LA15173-0 "Pregnant", as HL7's
@@ -14,7 +15,9 @@ becomes Observations of its own, and no answer (or an older code) none.
   pregnancy-status-uv-ips: LA15173-0 Pregnant, LA26683-5 Not pregnant, LA4489-6 Unknown); with
   weeks, LOINC 11884-4 "Gestational age Estimated" in UCUM ``wk``, as HL7's Vital Records
   library and the HL7 Europe gestational-age value set (expanded from LOINC 2.81) list it.
-- Had a baby in the past year, and its weeks: no code verified for a birth within a year (the
+- Neither: 82810-3 with LA26683-5 "Not pregnant" (the same value set), and the local
+  birth-in-past-year Observation with ``valueBoolean`` false.
+- Gave birth in the past year, and its weeks: no code verified for a birth within a year (the
   SNOMED CT postpartum codes HL7's US case-reporting guides use mean the puerperium, about six
   weeks, and SNOMED CT needs a national licence), so these carry ``code.text`` only, with a local
   coding named as ours.
@@ -53,17 +56,18 @@ SURVEY = {
 }
 PREGNANCY_STATUS = {"system": LOINC, "code": "82810-3", "display": "Pregnancy status"}
 PREGNANT = {"system": LOINC, "code": "LA15173-0", "display": "Pregnant"}
+NOT_PREGNANT = {"system": LOINC, "code": "LA26683-5", "display": "Not pregnant"}
 GESTATIONAL_AGE = {"system": LOINC, "code": "11884-4", "display": "Gestational age Estimated"}
 CONTEXT_SYSTEM = f"{LOCAL_SYSTEM}:context"
 CONTEXT_QUESTION = {
     "system": CONTEXT_SYSTEM,
     "code": "pregnant-or-birth-in-past-year",
-    "display": "Pregnant now, or had a baby in the past year (asked before the EPDS)",
+    "display": "Pregnant now, or gave birth in the past year (asked before the EPDS)",
 }
 BIRTH_IN_PAST_YEAR = {
     "system": CONTEXT_SYSTEM,
     "code": "birth-in-past-year",
-    "display": "Had a baby in the past year",
+    "display": "Gave birth in the past year",
 }
 WEEKS_SINCE_BIRTH = {
     "system": CONTEXT_SYSTEM,
@@ -176,6 +180,12 @@ def context_observations(context: Context, authored: str) -> list[dict[str, Any]
             if weeks is not None:
                 since = {"valueQuantity": _weeks(weeks)}
                 observations.append(_observation(WEEKS_SINCE_BIRTH, authored, **since))
+        case Context(Status.NEITHER):
+            status = {"valueCodeableConcept": {"coding": [NOT_PREGNANT], "text": "Not pregnant"}}
+            observations = [
+                _observation(PREGNANCY_STATUS, authored, **status),
+                _observation(BIRTH_IN_PAST_YEAR, authored, valueBoolean=False),
+            ]
         case Context(Status.PREFER_NOT_TO_SAY):
             declined = {"dataAbsentReason": {"coding": [ASKED_DECLINED], "text": said}}
             observations = [_observation(CONTEXT_QUESTION, authored, **declined)]

@@ -140,7 +140,8 @@ WEEKS_FIELDS = {
 }
 CONTEXT_CHOICES = (
     SelectChoice(Status.PREGNANT.value, _l("Yes, I am pregnant")),
-    SelectChoice(Status.POSTPARTUM.value, _l("Yes, I have had a baby in the past year")),
+    SelectChoice(Status.POSTPARTUM.value, _l("Yes, I have given birth in the past year")),
+    SelectChoice(Status.NEITHER.value, _l("Neither of these")),
     SelectChoice(Status.PREFER_NOT_TO_SAY.value, _l("I prefer not to say")),
 )
 # How much of what was typed in a weeks box comes back after an error: enough to see the mistake
@@ -163,13 +164,13 @@ WEEKS_OUT_OF_RANGE = {
 }
 WEEKS_WITHOUT_CHOICE = {
     Status.PREGNANT: _l(
-        "Weeks of pregnancy go with \u201c%(choice)s\u201d. Please choose it above, or leave this "
-        "box empty.",
+        "To give the weeks of pregnancy, choose \u201c%(choice)s\u201d above, or leave this box "
+        "empty.",
         choice=CONTEXT_CHOICES[0].label,
     ),
     Status.POSTPARTUM: _l(
-        "Weeks since the birth go with \u201c%(choice)s\u201d. Please choose it above, or leave "
-        "this box empty.",
+        "To give the weeks since the birth, choose \u201c%(choice)s\u201d above, or leave this "
+        "box empty.",
         choice=CONTEXT_CHOICES[1].label,
     ),
 }

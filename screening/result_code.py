@@ -19,13 +19,14 @@ symbol. Most significant first:
                          1      prefer not to say
                          2      pregnant, weeks not given
                          3-44   pregnant, 1-42 weeks (2 + weeks)
-                         45     had a baby in the past year, weeks not given
-                         46-98  had a baby, 0-52 weeks ago (46 + weeks)
-                         99-127 never issued, refused
+                         45     gave birth in the past year, weeks not given
+                         46-98  gave birth 0-52 weeks ago (46 + weeks)
+                         99     neither pregnant nor a birth in the past year
+                         100-127 never issued, refused
     tag       40 bits  the rest: the synthetic IV (MIN_TAG_BITS)
 
 Every new code is of version 3, with or without an answer to that question, so a code's length
-never tells whether it was answered. One number for the whole answer needs 7 bits (99 values)
+never tells whether it was answered. One number for the whole answer needs 7 bits (100 values)
 where a status and a weeks field would take 8; 7 are the 5 bits of one more symbol and the 2
 that version 2's tag had above the minimum.
 
@@ -88,6 +89,7 @@ CONTEXT_BASE = {
     Status.PREFER_NOT_TO_SAY: 1,
     Status.PREGNANT: 2,  # 2 without weeks, 3-44 with 1-42
     Status.POSTPARTUM: 45,  # 45 without weeks, 46-98 with 0-52
+    Status.NEITHER: 99,
 }
 
 

@@ -72,7 +72,7 @@ def test_the_lengths_seen_were_one_per_kind_and_language(lengths):
 @given(
     answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
     language=st.sampled_from(LANGUAGES),
-    choice=st.sampled_from(["", "pregnant", "postpartum", "prefer-not-to-say", "twins"]),
+    choice=st.sampled_from(["", "pregnant", "postpartum", "neither", "prefer-not-to-say", "twins"]),
     pregnant=TYPED,
     postpartum=TYPED,
 )

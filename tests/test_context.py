@@ -1,4 +1,4 @@
-"""The optional question before the items (pregnant, had a baby in the past year, prefer not to
+"""The optional question before the items (pregnant, gave birth in the past year, prefer not to
 say, with weeks): on the questionnaire, its checks, and where the answer shows (result page, PDF,
 intake, series) without ever changing the score."""
 
@@ -48,10 +48,10 @@ SHOWN = [
     (Context(Status.PREGNANT), "pregnant", "pregnant"),
     (PREGNANT_24, "pregnant, 24 weeks", "pregnant, 24 weeks"),
     (Context(Status.PREGNANT, 1), "pregnant, 1 week", "pregnant, 1 week"),
-    (Context(Status.POSTPARTUM), "had a baby in the past year", "had a baby in the past year"),
-    (Context(Status.POSTPARTUM, 0), "had a baby less than a week ago", "had a baby less than"),
-    (POSTPARTUM_6, "had a baby, 6 weeks ago", "had a baby, 6 weeks ago"),
-    (Context(Status.POSTPARTUM, 52), "had a baby, 52 weeks ago", "had a baby, 52 weeks ago"),
+    (Context(Status.POSTPARTUM), "gave birth in the past year", "gave birth in the past year"),
+    (Context(Status.POSTPARTUM, 0), "gave birth less than a week ago", "gave birth less than"),
+    (POSTPARTUM_6, "gave birth 6 weeks ago", "gave birth 6 weeks ago"),
+    (Context(Status.POSTPARTUM, 52), "gave birth 52 weeks ago", "gave birth 52 weeks ago"),
 ]
 
 
@@ -90,7 +90,7 @@ def test_the_question_stands_above_the_stem_outside_the_items(client, epds):
     assert end < items < page.index('<fieldset id="question-1"')
     block = page[question:end]
     assert (
-        "<legend>Are you pregnant now, or have you had a baby in the past year?</legend>" in block
+        "<legend>Are you pregnant now, or have you given birth in the past year?</legend>" in block
     )
     assert "<fieldset" not in block[1:]  # no item inside it, and it inside no item
 
@@ -102,10 +102,11 @@ def test_the_question_is_accessible_without_script(client):
     labels = dict(re.findall(r'<label for="([^"]+)">([^<]+)</label>', block))
     assert labels == {
         "context-0": "Yes, I am pregnant",
-        "context-1": "Yes, I have had a baby in the past year",
-        "context-2": "I prefer not to say",
+        "context-1": "Yes, I have given birth in the past year",
+        "context-2": "Neither of these",
+        "context-3": "I prefer not to say",
         "context_weeks_pregnant": "Weeks of pregnancy (optional)",
-        "context_weeks_postpartum": "Weeks since the birth (optional)",
+        "context_weeks_postpartum": "Weeks since the birth, roughly (optional)",
     }
     for name in ("context_weeks_pregnant", "context_weeks_postpartum"):
         field = re.search(rf'<input[^>]*id="{name}"[^>]*>', block)[0]
@@ -179,13 +180,13 @@ WEEKS_ERRORS = [
         "prefer-not-to-say",
         {"context_weeks_postpartum": "3"},
         "context_weeks_postpartum",
-        "Yes, I have had a baby in the past year",
+        "Yes, I have given birth in the past year",
     ),
     (
         "pregnant",
         {"context_weeks_pregnant": "20", "context_weeks_postpartum": "3"},
         "context_weeks_postpartum",
-        "Weeks since the birth go with",
+        "To give the weeks since the birth",
     ),
 ]
 
@@ -333,12 +334,12 @@ def test_the_series_table_and_pdf_show_each_screenings_answer(client, app, epds,
         html.unescape(cell)
         for cell in re.findall(r"<td>([^<]*)</td>\s*<td>(?:[+\-\d]+:|&mdash;)", page)
     ]
-    expected = ["pregnant, 24 weeks", "had a baby, 6 weeks ago", "prefer not to say"]
+    expected = ["pregnant, 24 weeks", "gave birth 6 weeks ago", "prefer not to say"]
     assert cells == [*expected, "not asked (older code)"]
     assert '<th scope="col">Pregnancy or birth</th>' in page
     pdf = client.post("/intake/series.pdf", data={"code": "\n".join(codes)}).data
     text = pdf_text(pdf, tmp_path)
-    for wording in ["pregnant, 24", "had a baby, 6", "prefer not to say", "not asked (older"]:
+    for wording in ["pregnant, 24", "gave birth 6", "prefer not to say", "not asked (older"]:
         assert wording in text
 
 

@@ -156,7 +156,22 @@ CONTEXT_OBSERVATIONS = [
         Context(Status.PREFER_NOT_TO_SAY),
         [("urn:screening:codesystem:context", "pregnant-or-birth-in-past-year")],
     ),
+    (
+        Context(Status.NEITHER),
+        [
+            ("http://loinc.org", "82810-3"),
+            ("urn:screening:codesystem:context", "birth-in-past-year"),
+        ],
+    ),
 ]
+
+
+def test_neither_is_not_pregnant_and_no_birth_in_the_past_year(epds):
+    context = Context(Status.NEITHER)
+    bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
+    *_, status, birth = resources(bundle, "Observation")
+    assert status["valueCodeableConcept"]["coding"][0]["code"] == "LA26683-5"  # Not pregnant
+    assert birth["valueBoolean"] is False
 
 
 @pytest.mark.parametrize(("context", "codes"), CONTEXT_OBSERVATIONS)

@@ -205,7 +205,7 @@ def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
         (NOT_ASKED, "not asked (older code)"),
         (Context(Status.PREFER_NOT_TO_SAY), "prefer not to say"),
         (Context(Status.PREGNANT, 24), "pregnant, 24 weeks"),
-        (Context(Status.POSTPARTUM, 1), "had a baby, 1 week ago"),
+        (Context(Status.POSTPARTUM, 1), "gave birth 1 week ago"),
     ],
 )
 def test_the_summary_says_the_answer_to_the_question_before_the_items(

@@ -224,7 +224,7 @@ def test_the_question_before_the_items_by_keyboard_alone(page: Page, live_server
     current = focused(page)
     assert current["id"] == "context-0"
     assert current["outline"] != "none" and current["outlineWidth"] >= 2, current
-    page.keyboard.press("ArrowDown")  # "Yes, I have had a baby in the past year"
+    page.keyboard.press("ArrowDown")  # "Yes, I have given birth in the past year"
     expect(page.locator("#context-1")).to_be_checked()
     page.keyboard.press("Tab")
     assert focused(page)["id"] == "context_weeks_pregnant"
@@ -251,7 +251,7 @@ def test_the_question_before_the_items_by_keyboard_alone(page: Page, live_server
         page.keyboard.press("Enter")
     expect(page).to_have_title(re.compile("^Your screening result"))
     expect(page.locator(".context-given")).to_have_text(
-        "Before the questions, you told us: had a baby, 6 weeks ago."
+        "At the start, you answered: gave birth 6 weeks ago."
     )
     assert axe_violations(page) == []
 
@@ -268,7 +268,7 @@ def test_screen_reader_structure(page: Page, live_server, epds):
     page.goto(live_server)
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.locator("fieldset")).to_have_count(11)  # the question before the items too
-    question = "Are you pregnant now, or have you had a baby in the past year?"
+    question = "Are you pregnant now, or have you given birth in the past year?"
     expect(page.get_by_role("group", name=question)).to_have_count(1)
     for item in epds.items:
         expect(page.get_by_role("group", name=f"{item.number}. {item.text}")).to_have_count(1)
