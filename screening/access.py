@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -29,7 +30,12 @@ from wtforms.validators import InputRequired, Length
 
 from screening.extensions import limit_from_setting, limiter
 from screening.forms import (
+    CONTEXT_CHOICES,
+    CONTEXT_FIELD,
+    GLOBAL_MESSAGES,
     NO_CONTEXT_ENTRY,
+    WEEKS_FIELDS,
+    WEEKS_KEPT,
     ContextEntry,
     PostedForm,
     csrf_message,
@@ -37,7 +43,7 @@ from screening.forms import (
     kept_context,
 )
 from screening.marks import N_
-from screening.pages import Page, form_page, questionnaire_page
+from screening.pages import Page, form_page, padded_form_page, questionnaire_page
 from screening.state import current_instrument, screening_state
 
 bp = Blueprint("access", __name__)
@@ -58,6 +64,7 @@ GRANT_ENDED = N_(
     "passed. Please enter the access code again."
 )
 KEY_PURPOSE = b"screening access grant"
+CODE_MAX_LENGTH = 200
 # Seconds a grant may seem to come from the future: servers behind one balancer may disagree.
 CLOCK_SKEW = 300
 
@@ -67,7 +74,7 @@ class AccessForm(PostedForm):
         _l("Access code"),
         validators=[
             InputRequired(_l("Enter the access code the clinic gave you")),
-            Length(max=200, message=WRONG_CODE),
+            Length(max=CODE_MAX_LENGTH, message=WRONG_CODE),
         ],
     )
 
@@ -107,7 +114,27 @@ def access_problem() -> str | LazyString | None:
 
 def _page(form: AccessForm, status: int, message: str | LazyString | None = None) -> Page:
     kept, context = _posted_answers()
-    return form_page("access.html", form, status, message, kept=kept, context=context)
+    if not kept and not context.values:
+        return form_page("access.html", form, status, message, kept=kept, context=context)
+    page = render_template("access.html", form=form, message=message, kept=kept, context=context)
+    return padded_form_page("access", page, status, _longest_page_with_answers)
+
+
+def _longest_page_with_answers() -> str:
+    """The access page at its longest: every answer kept, the longest answer to the question
+    before the items (each weeks box full of characters that escape longest), the longest
+    message and the longest code a person may type."""
+    instrument = current_instrument()
+    kept = {item.number: str(len(item.options) - 1) for item in instrument.items}
+    longest_choice = max((choice.value for choice in CONTEXT_CHOICES), key=len)
+    context = ContextEntry(
+        {CONTEXT_FIELD: longest_choice} | {name: "&" * WEEKS_KEPT for name in WEEKS_FIELDS.values()}
+    )
+    messages = [WRONG_CODE, CODE_FIRST, CODE_CHANGED, *GLOBAL_MESSAGES]
+    messages.append(_l(GRANT_ENDED, hours=current_app.config["ACCESS_GRANT_HOURS"]))
+    message = max(messages, key=lambda text: len(str(text).encode()))
+    form = AccessForm(formdata=None, data={"code": "&" * CODE_MAX_LENGTH})
+    return render_template("access.html", form=form, message=message, kept=kept, context=context)
 
 
 def _posted_answers() -> tuple[dict[int, str], ContextEntry]:

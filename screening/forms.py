@@ -177,7 +177,8 @@ WEEKS_WITHOUT_CHOICE = {
 
 
 def _trimmed(text: str | None) -> str | None:
-    return text.strip()[:WEEKS_KEPT] if text else text
+    # Control characters (a NUL, say) would come back in the box as they were sent.
+    return "".join(c for c in text if c.isprintable()).strip()[:WEEKS_KEPT] if text else text
 
 
 def _weeks_field(status: Status) -> StringField:

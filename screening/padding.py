@@ -18,6 +18,7 @@ from screening.instrument import Instrument, Item
 # the digits of the total and the length of the date's month name.
 MARGIN = {
     "page": 1536,
+    "access": 512,
     "pdf": 3072,
     "fhir": 512,
     "questionnaire": 1024,

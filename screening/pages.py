@@ -87,6 +87,13 @@ def form_page(
     return page, status, NO_STORE
 
 
+def padded_form_page(kind: str, page: str, status: int, longest: Callable[[], str]) -> Page:
+    """A form page that carries answers on in hidden fields, padded to one length per language
+    (the ``longest`` such page, measured once per process), so its size says nothing of them."""
+    length = _measured_once(kind, lambda: padded_length(len(longest().encode()), kind))
+    return _padded(kind, page.encode(), length), status, NO_STORE
+
+
 def result_code_for(
     outcome: ScreeningResult, completed_at: datetime, context: Context = NOT_GIVEN
 ) -> str:

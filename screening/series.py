@@ -3,7 +3,7 @@ each one on its own and put the good ones in time order. Pure; no Flask.
 
 A code may be typed with spaces between its groups, so splitting is by line first; a line holding
 several codes is split where each one starts with the instrument's prefix, else at spaces, or,
-when it holds only groups of four, at every full code's length.
+when it holds only groups of four, where each code's own check symbol says it ends.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from screening.instrument import Instrument
 from screening.marks import N_
 from screening.result_code import (
     GROUP,
+    VALUES,
     ResultCodeError,
     ResultCodeKeys,
     check_age,
     code_lengths,
     decode,
+    luhn_check_symbol,
     normalise,
 )
 from screening.scoring import score
@@ -52,6 +54,33 @@ class Restored:
     problems: tuple[CodeProblem, ...]
 
 
+def _cut_at_codes(compact: str, lengths: list[int]) -> list[str]:
+    """``compact`` cut into codes whose last symbol is the Luhn check of the rest, trying every
+    code length at each cut (longest first); cut at the longest length if no such way exists,
+    so each piece is then refused with its own message. Linear: ``ends[i]`` is the length of a
+    code starting at ``i`` from which the rest can be cut, if any."""
+    ends: dict[int, int] = {}
+    for start in range(len(compact) - 1, -1, -1):
+        for length in reversed(lengths):
+            stop = start + length
+            fits = stop <= len(compact) and (stop == len(compact) or stop in ends)
+            if fits and _checks(compact[start:stop]):
+                ends[start] = length
+                break
+    if 0 not in ends:
+        longest = lengths[-1]
+        return [compact[i : i + longest] for i in range(0, len(compact), longest)]
+    pieces, start = [], 0
+    while start < len(compact):
+        pieces.append(compact[start : start + ends[start]])
+        start += ends[start]
+    return pieces
+
+
+def _checks(piece: str) -> bool:
+    return all(symbol in VALUES for symbol in piece) and luhn_check_symbol(piece[:-1]) == piece[-1]
+
+
 def split_codes(text: str, instrument: Instrument) -> list[str]:
     """The codes in ``text`` as typed, in order, duplicates (after normalising) left out."""
     prefix = re.escape(instrument.id)
@@ -67,9 +96,11 @@ def split_codes(text: str, instrument: Instrument) -> list[str]:
         elif len(normalise(line, instrument)) > full:
             tokens = [token for token in re.split(r"[\s,;]+", line) if token]
             if all(len(token) <= GROUP for token in tokens):
-                # Codes typed in groups of four without their prefix: cut at each full code.
-                compact = normalise(line, instrument)
-                pieces += [compact[i : i + full] for i in range(0, len(compact), full)]
+                # Codes typed in groups of four without their prefix: cut where a code of some
+                # version ends with its own check symbol.
+                pieces += _cut_at_codes(
+                    normalise(line, instrument), sorted(code_lengths(instrument))
+                )
             else:
                 pieces += tokens
         else:

@@ -170,3 +170,34 @@ def test_series_have_one_length_per_language_whatever_the_context(client, caplog
     assert {response.status_code for response in pages + pdfs} == {200}
     assert len({len(response.data) for response in pages}) == 1
     assert len({len(response.data) for response in pdfs}) == 1
+
+
+@SETTINGS
+@given(
+    answers=ANSWERS,
+    language=st.sampled_from(LANGUAGES),
+    context=CONTEXTS,
+    wrong_code=st.text(alphabet=st.sampled_from('AZ09-&<"é'), max_size=40),
+)
+def test_the_access_page_carrying_answers_has_one_length_per_language(
+    make_app, caplog, answers, language, context, wrong_code
+):
+    """A grant that ended while the questionnaire was open: the access page carries the answers
+    (and the question before the items) on in hidden fields, so its size must not vary."""
+    client = make_app(ACCESS_CODE="BIRCH-2027", ACCESS_CODE_RATE_LIMIT="10000 per minute")
+    client = client.test_client()
+    posted = answers_form(answers) | context_form(context)
+    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+        refused = client.post(f"/?lang={language}", data=posted)
+        wrong = client.post(f"/access?lang={language}", data=posted | {"code": wrong_code})
+    assert not caplog.records
+    assert refused.status_code == 403
+    assert wrong.status_code == (400 if not wrong_code.strip() else 403)
+    assert hidden_fields(refused.get_data(as_text=True)).get("item_1") == str(answers[1])
+    sizes = {len(refused.data), len(wrong.data)}
+    seen = ACCESS_LENGTHS.setdefault(language, set())
+    seen |= sizes
+    assert len(seen) == 1, seen
+
+
+ACCESS_LENGTHS: dict[str, set[int]] = {}

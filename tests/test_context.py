@@ -420,3 +420,15 @@ def test_the_export_carries_the_context_its_code_holds(app, client):
     assert weeks["valueQuantity"]["value"] == 10
     plain = client.post("/result.fhir.json", data=result_code_form(app, ANSWERS)).get_json()
     assert len(observations(plain)) == 3
+
+
+def test_control_characters_typed_in_a_weeks_box_do_not_come_back(client):
+    form = answers_form(dict.fromkeys(range(1, 11), 0))
+    form |= {"context": "pregnant", "context_weeks_pregnant": "2\x004\x07"}
+    response = client.post("/", data=form)
+    assert response.status_code == 200  # read as 24 weeks
+    assert "\x00" not in response.get_data(as_text=True)
+    response = client.post("/", data=form | {"context_weeks_pregnant": "x\x00y"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "\x00" not in page and 'value="xy"' in page
