@@ -17,7 +17,6 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -114,10 +113,10 @@ def access_problem() -> str | LazyString | None:
 
 def _page(form: AccessForm, status: int, message: str | LazyString | None = None) -> Page:
     kept, context = _posted_answers()
+    page = form_page("access.html", form, status, message, kept=kept, context=context)
     if not kept and not context.values:
-        return form_page("access.html", form, status, message, kept=kept, context=context)
-    page = render_template("access.html", form=form, message=message, kept=kept, context=context)
-    return padded_form_page("access", page, status, _longest_page_with_answers)
+        return page
+    return padded_form_page("access", str(page[0]), status, _longest_page_with_answers)
 
 
 def _longest_page_with_answers() -> str:
@@ -134,7 +133,7 @@ def _longest_page_with_answers() -> str:
     messages.append(_l(GRANT_ENDED, hours=current_app.config["ACCESS_GRANT_HOURS"]))
     message = max(messages, key=lambda text: len(str(text).encode()))
     form = AccessForm(formdata=None, data={"code": "&" * CODE_MAX_LENGTH})
-    return render_template("access.html", form=form, message=message, kept=kept, context=context)
+    return str(form_page("access.html", form, 403, message, kept=kept, context=context)[0])
 
 
 def _posted_answers() -> tuple[dict[int, str], ContextEntry]:
