@@ -239,6 +239,11 @@ def luhn_check_symbol(symbols: str) -> str:
     return ALPHABET[(32 - total % 32) % 32]
 
 
+def check_symbol_matches(compact: str) -> bool:
+    """Whether the last of these alphabet symbols is the Luhn check of the ones before it."""
+    return luhn_check_symbol(compact[:-1]) == compact[-1]
+
+
 def _grouped(instrument: Instrument, number: int, symbols_count: int) -> str:
     symbols = "".join(
         ALPHABET[(number >> (5 * (symbols_count - 1 - i))) & 31] for i in range(symbols_count)
@@ -375,8 +380,7 @@ def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
             count=max(lengths),
             prefix=instrument.id.upper(),
         )
-    symbols, check = compact[:-1], compact[-1]
-    if luhn_check_symbol(symbols) != check:
+    if not check_symbol_matches(compact):
         raise ResultCodeError(
             N_(
                 "This code has a typing mistake. Please compare it with the code on the "
@@ -384,7 +388,7 @@ def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
             )
         )
     number = 0
-    for symbol in symbols:
+    for symbol in compact[:-1]:
         number = (number << 5) | VALUES[symbol]
     return number, lengths[len(compact)]
 

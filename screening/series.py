@@ -20,9 +20,9 @@ from screening.result_code import (
     ResultCodeError,
     ResultCodeKeys,
     check_age,
+    check_symbol_matches,
     code_lengths,
     decode,
-    luhn_check_symbol,
     normalise,
 )
 from screening.scoring import score
@@ -78,7 +78,7 @@ def _cut_at_codes(compact: str, lengths: list[int]) -> list[str]:
 
 
 def _checks(piece: str) -> bool:
-    return all(symbol in VALUES for symbol in piece) and luhn_check_symbol(piece[:-1]) == piece[-1]
+    return all(symbol in VALUES for symbol in piece) and check_symbol_matches(piece)
 
 
 def split_codes(text: str, instrument: Instrument) -> list[str]:
