@@ -2,12 +2,16 @@
 
 Scenarios: GET the questionnaire, POST complete answers, POST the PDF, and a mix of the three,
 each for a fixed time at a fixed number of connections, with a genuine CSRF token and session
-cookie. Then the same questionnaire, answers and PDF through the whole production stack
-(Caddy over HTTPS in front of two gunicorn instances of 2 workers, Redis; tools/stack.py), when
-caddy and redis-server are installed. Traffic goes to loopback only and every run stops by
-itself.
+cookie. Then, when caddy and redis-server are installed, the questionnaire, answers and PDF
+through the whole production stack (Caddy over HTTPS in front of two gunicorn instances of 2
+workers, Redis; tools/stack.py), each run back to back with a gunicorn of as many workers without
+the stack, for a few rounds: this machine's speed drifts by 20% within minutes, so only runs
+side by side are compared. For the stack's runs it also prints the CPU time per request of the
+app, Caddy, Redis and wrk, which says what the proxy costs whatever else shares the cores.
+Traffic goes to loopback only and every run stops by itself.
 
-    python -m benchmarks.load [--connections 32] [--seconds 20] [--workers 2] [--no-stack]
+    python -m benchmarks.load [--connections 32] [--seconds 20] [--workers 2] [--rounds 3]
+                              [--pair-seconds 10] [--no-stack]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import http.cookiejar
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +29,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.cputime import CpuUse, measure_cpu
 from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import gunicorn_server
-from tools.stack import missing_tools, running_stack, unverified_tls
+from tools.stack import Stack, children_of, missing_tools, running_stack, unverified_tls
 
 # Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
 STACK_SCENARIOS = ("GET questionnaire", "POST answers", "POST PDF")
+INSTANCES = 2
 
 LUA_REQUEST = """
 local requests = {}
@@ -122,15 +129,94 @@ def scenarios(questionnaire_body: str, pdf_body: str) -> dict[str, list[tuple[st
     }
 
 
+def prepared(base_url: str, names: tuple[str, ...] | None) -> dict[str, str]:
+    """The wrk script of each named scenario (all when ``names`` is None), with a new session."""
+    cookie, questionnaire_body, pdf_body = session_and_forms(base_url)
+    return {
+        name: lua_for(requests, cookie)
+        for name, requests in scenarios(questionnaire_body, pdf_body).items()
+        if names is None or name in names
+    }
+
+
 def measure(
     base_url: str, names: tuple[str, ...] | None, connections: int, seconds: int
 ) -> list[Outcome]:
-    cookie, questionnaire_body, pdf_body = session_and_forms(base_url)
     return [
-        run_wrk(name, base_url, lua_for(requests, cookie), connections, seconds)
-        for name, requests in scenarios(questionnaire_body, pdf_body).items()
-        if names is None or name in names
+        run_wrk(name, base_url, lua, connections, seconds)
+        for name, lua in prepared(base_url, names).items()
     ]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One scenario run back to back on gunicorn alone and through the stack."""
+
+    direct: Outcome
+    stack: Outcome
+    stack_cpu: CpuUse
+    seconds: int
+
+    @property
+    def share(self) -> float:
+        if not self.direct.requests_per_second:
+            return float("nan")  # nothing finished in time: too short a run for this scenario
+        return self.stack.requests_per_second / self.direct.requests_per_second
+
+
+def stack_processes(stack: Stack) -> dict[str, list[int]]:
+    apps = [stack.pid(f"app-{i + 1}") for i in range(INSTANCES)]
+    return {
+        "app": apps + [worker for app in apps for worker in children_of(app)],
+        "Caddy": [stack.pid("caddy")],
+        "Redis": [stack.pid("redis")],
+    }
+
+
+def paired_rounds(
+    direct_url: str, stack: Stack, rounds: int, connections: int, seconds: int
+) -> dict[str, list[Pair]]:
+    direct_scripts = prepared(direct_url, STACK_SCENARIOS)
+    stack_scripts = prepared(stack.url, STACK_SCENARIOS)
+    pairs: dict[str, list[Pair]] = {name: [] for name in STACK_SCENARIOS}
+    for _ in range(rounds):
+        for name in STACK_SCENARIOS:
+            direct = run_wrk(name, direct_url, direct_scripts[name], connections, seconds)
+            with measure_cpu(lambda: stack_processes(stack)) as cpu:
+                through = run_wrk(name, stack.url, stack_scripts[name], connections, seconds)
+            pairs[name].append(Pair(direct, through, cpu, seconds))
+    return pairs
+
+
+def print_pairs(title: str, pairs: dict[str, list[Pair]]) -> None:
+    print(title)
+    print(
+        f"{'scenario':<20}{'direct req/s':>13}{'stack req/s':>12}{'kept':>6}{'direct p99':>11}"
+        f"{'stack p50':>10}{'stack p99':>10}{'errors':>7}   stack CPU ms/request"
+    )
+    for name, runs in pairs.items():
+        requests = sum(p.stack.requests_per_second * p.seconds for p in runs)
+        cpu: dict[str, float] = {}
+        for p in runs:
+            for group, spent in p.stack_cpu.seconds.items():
+                cpu[group] = cpu.get(group, 0.0) + spent
+        per_request = CpuUse(cpu).per_request_ms(max(requests, 1))
+        server_work = per_request["Caddy"] + per_request["app"]
+        proxy_share = per_request["Caddy"] / server_work if server_work else 0.0
+        print(
+            f"{name:<20}"
+            f"{statistics.median(p.direct.requests_per_second for p in runs):>13.0f}"
+            f"{statistics.median(p.stack.requests_per_second for p in runs):>12.0f}"
+            f"{statistics.median(p.share for p in runs):>6.0%}"
+            f"{statistics.median(p.direct.p99_ms for p in runs):>11.1f}"
+            f"{statistics.median(p.stack.p50_ms for p in runs):>10.1f}"
+            f"{statistics.median(p.stack.p99_ms for p in runs):>10.1f}"
+            f"{sum(p.stack.errors for p in runs):>7}   "
+            + ", ".join(f"{group} {ms:.2f}" for group, ms in per_request.items())
+            + f"; Caddy's share of the server's work {proxy_share:.0%}"
+        )
+        print(f"{'':<20}kept per round: {' '.join(f'{p.share:.0%}' for p in runs)}")
+    print("(medians over the rounds; 'kept' is the median of each round's stack/direct ratio)")
 
 
 def print_table(title: str, outcomes: list[Outcome]) -> None:
@@ -142,11 +228,32 @@ def print_table(title: str, outcomes: list[Outcome]) -> None:
         )
 
 
+def stack_beside_direct(env: dict[str, str], args: argparse.Namespace) -> list[Outcome]:
+    if missing := missing_tools():
+        sys.exit(f"{' '.join(missing)} not installed (make load installs them)")
+    one_address = {"SCREENING_DOCUMENT_RATE_LIMIT": env["SCREENING_DOCUMENT_RATE_LIMIT"]}
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        gunicorn_server(env, workers=INSTANCES * args.workers) as alone,
+        running_stack(Path(workdir), settings=one_address, workers=args.workers) as stack,
+    ):
+        pairs = paired_rounds(alone.url, stack, args.rounds, args.connections, args.pair_seconds)
+    print_pairs(
+        f"whole stack: Caddy HTTPS, {INSTANCES} gunicorn instances x {args.workers} workers, "
+        f"Redis; beside gunicorn alone with {INSTANCES * args.workers} workers; "
+        f"{args.connections} connections, {args.rounds} rounds of {args.pair_seconds} s",
+        pairs,
+    )
+    return [outcome for runs in pairs.values() for p in runs for outcome in (p.direct, p.stack)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="side-by-side rounds, stack run")
+    parser.add_argument("--pair-seconds", type=int, default=10, help="each run of a round")
     parser.add_argument("--no-stack", action="store_true", help="gunicorn alone, no Caddy run")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
@@ -162,31 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         env["SCREENING_INSTANCE_PATH"] = str(Path(instance))
         with gunicorn_server(env, workers=args.workers) as server:
             direct = measure(server.url, None, args.connections, args.seconds)
-    print_table(
-        f"gunicorn {args.workers} workers, {args.connections} connections, "
-        f"{args.seconds} s per scenario, loopback",
-        direct,
-    )
-    outcomes = list(direct)
-    if not args.no_stack:
-        if missing := missing_tools():
-            sys.exit(f"{' '.join(missing)} not installed (make load installs them)")
-        one_address = {"SCREENING_DOCUMENT_RATE_LIMIT": env["SCREENING_DOCUMENT_RATE_LIMIT"]}
-        with (
-            tempfile.TemporaryDirectory() as workdir,
-            running_stack(Path(workdir), settings=one_address) as stack,
-        ):
-            through = measure(stack.url, STACK_SCENARIOS, args.connections, args.seconds)
         print_table(
-            f"whole stack: Caddy HTTPS, 2 gunicorn instances x 2 workers, Redis, "
-            f"{args.connections} connections",
-            through,
+            f"gunicorn {args.workers} workers, {args.connections} connections, "
+            f"{args.seconds} s per scenario, loopback",
+            direct,
         )
-        outcomes += through
-        by_name = {o.name: o for o in direct}
-        for o in through:
-            share = o.requests_per_second / by_name[o.name].requests_per_second
-            print(f"{o.name}: the stack keeps {share:.0%} of direct throughput")
+        outcomes = list(direct)
+        if not args.no_stack:
+            outcomes += stack_beside_direct(env, args)
     return 1 if any(o.errors for o in outcomes) else 0
 
 

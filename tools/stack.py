@@ -293,13 +293,17 @@ def loopback_ports(count: int) -> list[int]:
 
 @contextlib.contextmanager
 def running_stack(
-    workdir: Path, ports: Ports | None = None, settings: dict[str, str] | None = None
+    workdir: Path,
+    ports: Ports | None = None,
+    settings: dict[str, str] | None = None,
+    workers: int = 2,
 ) -> Iterator[Stack]:
-    """The whole stack on free loopback ports (or the given ones) until the block ends."""
+    """The whole stack on free loopback ports (or the given ones), ``workers`` per instance,
+    until the block ends."""
     if ports is None:
         https, http, redis, *apps = loopback_ports(5)
         ports = Ports(https=https, http=http, redis=redis, apps=tuple(apps))
-    stack = Stack(ports=ports, workdir=workdir, settings=dict(settings or {}))
+    stack = Stack(ports=ports, workdir=workdir, workers=workers, settings=dict(settings or {}))
     try:
         yield stack.start()
     finally:
