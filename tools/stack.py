@@ -245,7 +245,9 @@ class Stack:
         return self.processes[name].pid
 
     def kill(self, name: str, sig: signal.Signals = signal.SIGTERM) -> None:
-        """Send ``sig`` to one process and wait for it to end (gunicorn: its workers as well)."""
+        """Send ``sig`` to one process and wait for it to end (gunicorn: its workers as well).
+        The stack then forgets it, as ``systemctl stop`` would: ``restart_exited_apps()``
+        leaves it stopped, and ``start_app()`` starts it again."""
         process = self.processes.pop(name)
         workers = children_of(process.pid)
         with contextlib.suppress(ProcessLookupError):
