@@ -31,7 +31,7 @@ from pathlib import Path
 
 from benchmarks.cputime import CpuUse, measure_cpu
 from tests.helpers import all_first_options, answers_form, hidden_fields
-from tests.servers import gunicorn_server
+from tests.servers import RunningServer, gunicorn_server
 from tools.stack import Stack, children_of, missing_tools, running_stack, unverified_tls
 
 # Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
@@ -154,6 +154,7 @@ class Pair:
 
     direct: Outcome
     stack: Outcome
+    direct_cpu: CpuUse
     stack_cpu: CpuUse
     seconds: int
 
@@ -174,18 +175,30 @@ def stack_processes(stack: Stack) -> dict[str, list[int]]:
 
 
 def paired_rounds(
-    direct_url: str, stack: Stack, rounds: int, connections: int, seconds: int
+    alone: RunningServer, stack: Stack, rounds: int, connections: int, seconds: int
 ) -> dict[str, list[Pair]]:
+    direct_url = alone.url
     direct_scripts = prepared(direct_url, STACK_SCENARIOS)
     stack_scripts = prepared(stack.url, STACK_SCENARIOS)
     pairs: dict[str, list[Pair]] = {name: [] for name in STACK_SCENARIOS}
     for _ in range(rounds):
         for name in STACK_SCENARIOS:
-            direct = run_wrk(name, direct_url, direct_scripts[name], connections, seconds)
-            with measure_cpu(lambda: stack_processes(stack)) as cpu:
+            with measure_cpu(lambda: {"app": [alone.pid, *alone.worker_pids()]}) as alone_cpu:
+                direct = run_wrk(name, direct_url, direct_scripts[name], connections, seconds)
+            with measure_cpu(lambda: stack_processes(stack)) as stack_cpu:
                 through = run_wrk(name, stack.url, stack_scripts[name], connections, seconds)
-            pairs[name].append(Pair(direct, through, cpu, seconds))
+            pairs[name].append(Pair(direct, through, alone_cpu, stack_cpu, seconds))
     return pairs
+
+
+def cpu_per_request(runs: list[Pair], side: str) -> dict[str, float]:
+    """Each group's CPU time per request on one side ("direct" or "stack"), over all rounds."""
+    requests = sum(getattr(p, side).requests_per_second * p.seconds for p in runs)
+    spent: dict[str, float] = {}
+    for p in runs:
+        for group, seconds in getattr(p, f"{side}_cpu").seconds.items():
+            spent[group] = spent.get(group, 0.0) + seconds
+    return CpuUse(spent).per_request_ms(max(requests, 1))
 
 
 def print_pairs(title: str, pairs: dict[str, list[Pair]]) -> None:
@@ -195,12 +208,8 @@ def print_pairs(title: str, pairs: dict[str, list[Pair]]) -> None:
         f"{'stack p50':>10}{'stack p99':>10}{'errors':>7}   stack CPU ms/request"
     )
     for name, runs in pairs.items():
-        requests = sum(p.stack.requests_per_second * p.seconds for p in runs)
-        cpu: dict[str, float] = {}
-        for p in runs:
-            for group, spent in p.stack_cpu.seconds.items():
-                cpu[group] = cpu.get(group, 0.0) + spent
-        per_request = CpuUse(cpu).per_request_ms(max(requests, 1))
+        per_request = cpu_per_request(runs, "stack")
+        alone = cpu_per_request(runs, "direct")
         server_work = per_request["Caddy"] + per_request["app"]
         proxy_share = per_request["Caddy"] / server_work if server_work else 0.0
         print(
@@ -215,7 +224,11 @@ def print_pairs(title: str, pairs: dict[str, list[Pair]]) -> None:
             + ", ".join(f"{group} {ms:.2f}" for group, ms in per_request.items())
             + f"; Caddy's share of the server's work {proxy_share:.0%}"
         )
-        print(f"{'':<20}kept per round: {' '.join(f'{p.share:.0%}' for p in runs)}")
+        print(
+            f"{'':<20}kept per round: {' '.join(f'{p.share:.0%}' for p in runs)}; "
+            f"alone: app {alone['app']:.2f}, load generator {alone['load generator']:.2f} "
+            "CPU ms/request"
+        )
     print("(medians over the rounds; 'kept' is the median of each round's stack/direct ratio)")
 
 
@@ -237,7 +250,7 @@ def stack_beside_direct(env: dict[str, str], args: argparse.Namespace) -> list[O
         gunicorn_server(env, workers=INSTANCES * args.workers) as alone,
         running_stack(Path(workdir), settings=one_address, workers=args.workers) as stack,
     ):
-        pairs = paired_rounds(alone.url, stack, args.rounds, args.connections, args.pair_seconds)
+        pairs = paired_rounds(alone, stack, args.rounds, args.connections, args.pair_seconds)
     print_pairs(
         f"whole stack: Caddy HTTPS, {INSTANCES} gunicorn instances x {args.workers} workers, "
         f"Redis; beside gunicorn alone with {INSTANCES * args.workers} workers; "
