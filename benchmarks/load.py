@@ -26,6 +26,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,20 +150,35 @@ def measure(
 
 
 @dataclass(frozen=True)
+class Run:
+    """One wrk run and the CPU time each group of server processes spent during it."""
+
+    outcome: Outcome
+    cpu: CpuUse
+    seconds: int
+
+
+@dataclass(frozen=True)
 class Pair:
     """One scenario run back to back on gunicorn alone and through the stack."""
 
-    direct: Outcome
-    stack: Outcome
-    direct_cpu: CpuUse
-    stack_cpu: CpuUse
-    seconds: int
+    direct: Run
+    stack: Run
 
     @property
     def share(self) -> float:
-        if not self.direct.requests_per_second:
+        if not self.direct.outcome.requests_per_second:
             return float("nan")  # nothing finished in time: too short a run for this scenario
-        return self.stack.requests_per_second / self.direct.requests_per_second
+        return self.stack.outcome.requests_per_second / self.direct.outcome.requests_per_second
+
+
+def timed_run(
+    name: str, url: str, lua: str, processes: Callable[[], dict[str, list[int]]],
+    connections: int, seconds: int,
+) -> Run:  # fmt: skip
+    with measure_cpu(processes) as cpu:
+        outcome = run_wrk(name, url, lua, connections, seconds)
+    return Run(outcome, cpu, seconds)
 
 
 def stack_processes(stack: Stack) -> dict[str, list[int]]:
@@ -177,26 +193,29 @@ def stack_processes(stack: Stack) -> dict[str, list[int]]:
 def paired_rounds(
     alone: RunningServer, stack: Stack, rounds: int, connections: int, seconds: int
 ) -> dict[str, list[Pair]]:
-    direct_url = alone.url
-    direct_scripts = prepared(direct_url, STACK_SCENARIOS)
+    alone_scripts = prepared(alone.url, STACK_SCENARIOS)
     stack_scripts = prepared(stack.url, STACK_SCENARIOS)
     pairs: dict[str, list[Pair]] = {name: [] for name in STACK_SCENARIOS}
     for _ in range(rounds):
         for name in STACK_SCENARIOS:
-            with measure_cpu(lambda: {"app": [alone.pid, *alone.worker_pids()]}) as alone_cpu:
-                direct = run_wrk(name, direct_url, direct_scripts[name], connections, seconds)
-            with measure_cpu(lambda: stack_processes(stack)) as stack_cpu:
-                through = run_wrk(name, stack.url, stack_scripts[name], connections, seconds)
-            pairs[name].append(Pair(direct, through, alone_cpu, stack_cpu, seconds))
+            direct = timed_run(
+                name, alone.url, alone_scripts[name],
+                lambda: {"app": [alone.pid, *alone.worker_pids()]}, connections, seconds,
+            )  # fmt: skip
+            through = timed_run(
+                name, stack.url, stack_scripts[name],
+                lambda: stack_processes(stack), connections, seconds,
+            )  # fmt: skip
+            pairs[name].append(Pair(direct, through))
     return pairs
 
 
-def cpu_per_request(runs: list[Pair], side: str) -> dict[str, float]:
-    """Each group's CPU time per request on one side ("direct" or "stack"), over all rounds."""
-    requests = sum(getattr(p, side).requests_per_second * p.seconds for p in runs)
+def cpu_per_request(runs: list[Run]) -> dict[str, float]:
+    """Each group's CPU time per request over several runs."""
+    requests = sum(run.outcome.requests_per_second * run.seconds for run in runs)
     spent: dict[str, float] = {}
-    for p in runs:
-        for group, seconds in getattr(p, f"{side}_cpu").seconds.items():
+    for run in runs:
+        for group, seconds in run.cpu.seconds.items():
             spent[group] = spent.get(group, 0.0) + seconds
     return CpuUse(spent).per_request_ms(max(requests, 1))
 
@@ -208,19 +227,21 @@ def print_pairs(title: str, pairs: dict[str, list[Pair]]) -> None:
         f"{'stack p50':>10}{'stack p99':>10}{'errors':>7}   stack CPU ms/request"
     )
     for name, runs in pairs.items():
-        per_request = cpu_per_request(runs, "stack")
-        alone = cpu_per_request(runs, "direct")
+        direct = [p.direct.outcome for p in runs]
+        through = [p.stack.outcome for p in runs]
+        per_request = cpu_per_request([p.stack for p in runs])
+        alone = cpu_per_request([p.direct for p in runs])
         server_work = per_request["Caddy"] + per_request["app"]
         proxy_share = per_request["Caddy"] / server_work if server_work else 0.0
         print(
             f"{name:<20}"
-            f"{statistics.median(p.direct.requests_per_second for p in runs):>13.0f}"
-            f"{statistics.median(p.stack.requests_per_second for p in runs):>12.0f}"
+            f"{statistics.median(o.requests_per_second for o in direct):>13.0f}"
+            f"{statistics.median(o.requests_per_second for o in through):>12.0f}"
             f"{statistics.median(p.share for p in runs):>6.0%}"
-            f"{statistics.median(p.direct.p99_ms for p in runs):>11.1f}"
-            f"{statistics.median(p.stack.p50_ms for p in runs):>10.1f}"
-            f"{statistics.median(p.stack.p99_ms for p in runs):>10.1f}"
-            f"{sum(p.stack.errors for p in runs):>7}   "
+            f"{statistics.median(o.p99_ms for o in direct):>11.1f}"
+            f"{statistics.median(o.p50_ms for o in through):>10.1f}"
+            f"{statistics.median(o.p99_ms for o in through):>10.1f}"
+            f"{sum(o.errors for o in through):>7}   "
             + ", ".join(f"{group} {ms:.2f}" for group, ms in per_request.items())
             + f"; Caddy's share of the server's work {proxy_share:.0%}"
         )
@@ -257,7 +278,7 @@ def stack_beside_direct(env: dict[str, str], args: argparse.Namespace) -> list[O
         f"{args.connections} connections, {args.rounds} rounds of {args.pair_seconds} s",
         pairs,
     )
-    return [outcome for runs in pairs.values() for p in runs for outcome in (p.direct, p.stack)]
+    return [run.outcome for runs in pairs.values() for p in runs for run in (p.direct, p.stack)]
 
 
 def main(argv: list[str] | None = None) -> int:
