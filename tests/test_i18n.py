@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask_babel import force_locale, gettext
+from wtforms.i18n import messages_path
 
-from screening import create_app
+from screening import create_app, forms
 from screening.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from screening.scoring import score
 from tests.helpers import (
@@ -253,3 +255,28 @@ def test_the_subscale_cut_off_comes_from_the_data_in_every_language(
     low = {n: 0 for n in range(1, 11)} | {3: 3, 4: 0, 5: 3}
     page = client.post(f"/?lang={language}", data=answers_form(low)).get_data(as_text=True)
     assert below in page
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_wtforms_own_messages_are_in_the_interface_language_from_one_load_per_process(
+    app, language, monkeypatch
+):
+    loads: list[tuple] = []
+    real_load = Translations.load
+
+    def counted_load(*args, **kwargs):
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    forms.wtforms_catalogue.cache_clear()
+    monkeypatch.setattr(forms.Translations, "load", counted_load)
+    expected = real_load(messages_path(), [language], domain="wtforms").gettext(
+        "Not a valid choice."
+    )
+    assert expected != "Not a valid choice."  # WTForms ships this language
+    for _ in range(3):  # three requests
+        with app.test_request_context(f"/?lang={language}"):
+            form = forms.PostedForm(formdata=None)
+            assert form.meta.get_translations(form).gettext("Not a valid choice.") == expected
+    assert len(loads) == 1
+    forms.wtforms_catalogue.cache_clear()
