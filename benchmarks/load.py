@@ -37,7 +37,6 @@ from tools.stack import Stack, children_of, missing_tools, running_stack, unveri
 
 # Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
 STACK_SCENARIOS = ("GET questionnaire", "POST answers", "POST PDF")
-INSTANCES = 2
 WARM_UP_SECONDS = 3
 
 LUA_REQUEST = """
@@ -190,7 +189,7 @@ def timed_run(
 
 
 def stack_processes(stack: Stack) -> dict[str, list[int]]:
-    apps = [stack.pid(f"app-{i + 1}") for i in range(INSTANCES)]
+    apps = [stack.pid(f"app-{i + 1}") for i in range(len(stack.ports.apps))]
     return {
         "app": apps + [worker for app in apps for worker in children_of(app)],
         "Caddy": [stack.pid("caddy")],
@@ -276,13 +275,15 @@ def stack_beside_direct(env: dict[str, str], args: argparse.Namespace) -> list[O
     one_address = {"SCREENING_DOCUMENT_RATE_LIMIT": env["SCREENING_DOCUMENT_RATE_LIMIT"]}
     with (
         tempfile.TemporaryDirectory() as workdir,
-        gunicorn_server(env, workers=INSTANCES * args.workers) as alone,
         running_stack(Path(workdir), settings=one_address, workers=args.workers) as stack,
+        # As many workers as the whole stack has, so that the comparison is the proxy alone.
+        gunicorn_server(env, workers=len(stack.ports.apps) * stack.workers) as alone,
     ):
         pairs = paired_rounds(alone, stack, args.rounds, args.connections, args.pair_seconds)
     print_pairs(
-        f"whole stack: Caddy HTTPS, {INSTANCES} gunicorn instances x {args.workers} workers, "
-        f"Redis; beside gunicorn alone with {INSTANCES * args.workers} workers; "
+        f"whole stack: Caddy HTTPS, {len(stack.ports.apps)} gunicorn instances x "
+        f"{stack.workers} workers, Redis; beside gunicorn alone with "
+        f"{len(stack.ports.apps) * stack.workers} workers; "
         f"{args.connections} connections, {args.rounds} rounds of {args.pair_seconds} s",
         pairs,
     )

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.stack import children_of
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 20
 
@@ -44,15 +46,8 @@ class RunningServer:
     pid: int
 
     def worker_pids(self) -> list[int]:
-        """gunicorn's worker processes: the master's children, found through /proc."""
-        workers = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError):
-                # The command name may hold spaces; the parent pid is 2nd after its ')'.
-                fields = stat.read_text().rpartition(")")[2].split()
-                if int(fields[1]) == self.pid:
-                    workers.append(int(stat.parent.name))
-        return sorted(workers)
+        """gunicorn's worker processes: the master's children."""
+        return children_of(self.pid)
 
 
 @contextlib.contextmanager
