@@ -43,8 +43,10 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("SCREENING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        # Inside the package (screening/templates, screening/static), so a wheel installed
+        # anywhere carries them; Flask resolves both against the package's folder.
+        template_folder="templates",
+        static_folder="static",
     )
     load_config(app, test_config)
     register_bodies(app)

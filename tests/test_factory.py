@@ -4,6 +4,7 @@ that every error has its page, and that every extension and blueprint is wired."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from html import unescape
 
 import pytest
@@ -162,7 +163,8 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     )
     for name in globals_:
         assert name in app.jinja_env.globals, name
-    assert app.template_folder and app.template_folder.endswith("templates")
+    assert app.template_folder == "templates"
+    assert Path(app.root_path, app.template_folder, "base.html").is_file()
 
 
 def test_two_apps_do_not_share_settings(make_app):
