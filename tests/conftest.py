@@ -16,6 +16,13 @@ from screening.instrument_file import load_instrument
 from tests.helpers import MANY_DOCUMENTS, TEST_SECRET
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
+# Plain HTTP, CSRF off (view tests post plain forms), the test key and room for many documents.
+TEST_APP_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": TEST_SECRET,
+    "WTF_CSRF_ENABLED": False,
+    "HTTPS": False,
+} | MANY_DOCUMENTS
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -50,11 +57,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
 
     def make(**settings: object) -> Flask:
-        return create_app(
-            {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
-            | MANY_DOCUMENTS
-            | settings
-        )
+        return create_app(TEST_APP_SETTINGS | settings)
 
     return make
 

@@ -6,6 +6,7 @@ functions, so benchmarks import them without pulling in pytest's fixtures.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import subprocess
 import threading
@@ -15,6 +16,7 @@ from http.server import HTTPServer
 from pathlib import Path
 
 from flask import Flask
+from reportlab.pdfgen.canvas import Canvas
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
@@ -94,6 +96,15 @@ def hidden_fields(page: str) -> dict[str, str]:
         if attributes.get("type") == "hidden":
             fields[attributes["name"]] = attributes.get("value", "")
     return fields
+
+
+def small_pdf() -> bytes:
+    """A one-page PDF straight from reportlab, unpadded: its startxref is 963."""
+    pdf = io.BytesIO()
+    canvas = Canvas(pdf)
+    canvas.drawString(100, 100, "x")
+    canvas.save()
+    return pdf.getvalue()
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

@@ -4,8 +4,8 @@ that every error has its page, and that every extension and blueprint is wired."
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from html import unescape
+from pathlib import Path
 
 import pytest
 from flask import Flask, abort
