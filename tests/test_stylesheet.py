@@ -42,3 +42,9 @@ def test_no_selector_is_written_twice_in_one_context():
         selector.strip() for selector, _ in re.findall(r"([^{}@]+)\{([^{}]*)\}", screen)
     )
     assert [s for s, count in selectors.items() if count > 1] == []
+
+
+def test_no_deprecated_property():
+    """CSS Masking deprecates ``clip``; the visually hidden text uses ``clip-path``."""
+    assert not re.search(r"(?<![-\w])clip\s*:", WITHOUT_COMMENTS)
+    assert "clip-path: inset(50%)" in CSS
