@@ -4,6 +4,8 @@ are in helpers.py; the browser fixtures are in browser/conftest.py, for the brow
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,16 +15,9 @@ from flask import Flask
 from screening import create_app
 from screening.instrument import Instrument
 from screening.instrument_file import load_instrument
-from tests.helpers import MANY_DOCUMENTS, TEST_SECRET
+from tests.helpers import TEST_APP_SETTINGS
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
-# Plain HTTP, CSRF off (view tests post plain forms), the test key and room for many documents.
-TEST_APP_SETTINGS = {
-    "TESTING": True,
-    "SECRET_KEY": TEST_SECRET,
-    "WTF_CSRF_ENABLED": False,
-    "HTTPS": False,
-} | MANY_DOCUMENTS
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -40,6 +35,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "run 'make translations'.",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from the checkout, once per session."""
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder), "."],
+        cwd=CATALOGUES.parents[1],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = folder.glob("screening-*.whl")
+    return wheel
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,13 @@ from flask.testing import FlaskClient
 from screening import create_app
 from screening.instrument_file import load_instrument
 from screening.padding import pad_pdf
-from tests.conftest import TEST_APP_SETTINGS
-from tests.helpers import answers_form, codes_for_series, hidden_fields, small_pdf
+from tests.helpers import (
+    TEST_APP_SETTINGS,
+    answers_form,
+    codes_for_series,
+    hidden_fields,
+    small_pdf,
+)
 
 LANGUAGES = ("en", "uk", "ru")
 UNFLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-import vobject
 import pytest
+import vobject
 
 from screening.reminder import LINE_OCTETS, Reminder, ics
 from tests.helpers import answers_form, hidden_fields, indexes_for_scores
