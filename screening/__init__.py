@@ -30,7 +30,7 @@ from screening.forms import (
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument_file import load_instrument, load_translations
-from screening.pdf import require_fonts_for, styles
+from screening.pdf import require_fonts, styles
 from screening.result_code import derive_key
 from screening.security import register_security
 from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
@@ -43,8 +43,10 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("SCREENING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        # Inside the package (screening/templates, screening/static), so a wheel installed
+        # anywhere carries them; Flask resolves both against the package's folder.
+        template_folder="templates",
+        static_folder="static",
     )
     load_config(app, test_config)
     register_bodies(app)
@@ -60,7 +62,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
 def register_state(app: Flask) -> None:
     # Load the PDF fonts and styles now: the first PDF should not pay for them, and a worker's
     # memory after start-up should already include them.
-    require_fonts_for(LANGUAGES.values())
+    require_fonts()
     styles()
     instrument = load_instrument()
     clinic = clinic_from_config(app.config)

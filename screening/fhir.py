@@ -211,6 +211,8 @@ def build_bundle(
     }
     response = {
         "resourceType": "QuestionnaireResponse",
+        # Not LOINC's form canonical (http://loinc.org/q/71354-5): that form has its own item
+        # identifiers and LA answer codes, none verified here (README, "FHIR").
         "questionnaire": f"{LOCAL_SYSTEM}:questionnaire:{instrument.id}-{instrument.version}",
         "status": "completed",
         "authored": authored,

@@ -14,8 +14,10 @@ import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.policy import default as default_policy
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ from screening.errors import ConfigError
 # A plain mailbox address: no display name, no comments, nothing a header could be built from.
 ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 MAX_HOST_LENGTH = 253
+# A body with non-ASCII letters (a Cyrillic name) goes out as quoted-printable or base64,
+# whichever is shorter: 8bit would need the server's 8BITMIME, and smtplib does not ask for it.
+SEVEN_BIT = default_policy.clone(cte_type="7bit")
 
 
 class MailError(RuntimeError):
@@ -123,11 +128,11 @@ def mail_settings_from_config(
 def build_message(settings: MailSettings, subject: str, body: str) -> EmailMessage:
     """One plain-text UTF-8 message to the intake address. Only ``body`` holds what the person
     typed; the subject is fixed wording, so no header is ever built from posted text."""
-    message = EmailMessage()
+    message = EmailMessage(policy=SEVEN_BIT)
     message["From"] = settings.sender
     message["To"] = settings.intake_email
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = format_datetime(datetime.now(UTC))  # "+0000": UTC, not "-0000" (unknown)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, charset="utf-8")

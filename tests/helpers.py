@@ -6,6 +6,7 @@ functions, so benchmarks import them without pulling in pytest's fixtures.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import subprocess
 import threading
@@ -15,6 +16,7 @@ from http.server import HTTPServer
 from pathlib import Path
 
 from flask import Flask
+from reportlab.pdfgen.canvas import Canvas
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
@@ -22,11 +24,20 @@ from screening.context import NOT_GIVEN, Context
 from screening.forms import CONTEXT_FIELD, WEEKS_FIELDS
 from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
+from tests.html_checker import record_pages
 
 TEST_SECRET = "test-secret-key-not-for-production"
 # View tests post hundreds of PDF and FHIR re-posts from the test client's one address; the
 # per-address download limit has its own test (test_security.py).
 MANY_DOCUMENTS = {"DOCUMENT_RATE_LIMIT": "1000000 per minute"}
+
+# Plain HTTP, CSRF off (view tests post plain forms), the test key and room for many documents.
+TEST_APP_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": TEST_SECRET,
+    "WTF_CSRF_ENABLED": False,
+    "HTTPS": False,
+} | MANY_DOCUMENTS
 
 
 def answers_form(indexes: dict[int, int]) -> dict[str, str]:
@@ -96,6 +107,15 @@ def hidden_fields(page: str) -> dict[str, str]:
     return fields
 
 
+def small_pdf() -> bytes:
+    """A one-page PDF straight from reportlab, unpadded: its startxref is 963."""
+    pdf = io.BytesIO()
+    canvas = Canvas(pdf)
+    canvas.drawString(100, 100, "x")
+    canvas.save()
+    return pdf.getvalue()
+
+
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     """The text of a PDF as poppler's pdftotext extracts it (poppler-utils is required)."""
     path = tmp_path / "result.pdf"
@@ -161,12 +181,14 @@ def serving(server: HTTPServer) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
-    """The app with CSRF on, served over HTTP on a free loopback port in a background thread."""
+    """The app with CSRF on, served over HTTP on a free loopback port in a background thread;
+    every HTML page it sends is kept for the Nu HTML checker (tests/html_checker.py)."""
     app = create_app(
         {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"}
         | MANY_DOCUMENTS
         | config
     )
+    record_pages(app)
     with serving(
         make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     ) as url:

@@ -19,6 +19,7 @@ class Mailbox:
 
     def __init__(self, refuse: bool = False) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as received, for parsers stricter than the one above
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse = refuse
         self.port = 0
@@ -27,6 +28,7 @@ class Mailbox:
         if self.refuse:
             return "554 5.7.1 Refused"
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.raw.append(envelope.original_content)
         self.messages.append(
             email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         )

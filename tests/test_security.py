@@ -28,7 +28,7 @@ REQUIRED_CSP = [
     "form-action 'self'",
     "base-uri 'none'",
 ]
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "screening" / "templates"
 
 
 def make_client(tmp_path, monkeypatch, **config):
