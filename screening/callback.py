@@ -137,7 +137,9 @@ def phone_message(country: str) -> str:
 
 def _slots() -> list[Slot]:
     clinic = screening_state().clinic
-    return call_slots(clinic.openings, screening_state().clock(), clinic.timezone)
+    return call_slots(
+        clinic.openings, screening_state().clock(), clinic.timezone, closed=clinic.closed
+    )
 
 
 def _time_choices(slots: list[Slot], language: str) -> list[SelectChoice]:
@@ -295,23 +297,36 @@ def request_call() -> Page:
         logger.warning("call-back request not sent: %s", error)
         return _page(form, 503, failed=True)
     logger.info("call-back request sent")
-    return _sent_page(form, flagged), 200, NO_STORE
+    # Help now leads the confirmation for the results whose page offers crisis support.
+    urgent = result is not None and result.needs_crisis_support
+    return _sent_page(form, urgent), 200, NO_STORE
 
 
-def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
-    """The confirmation, padded to the length of its longer variant (with or without the safety
-    flag), so that its size does not tell whether the flag was set."""
+def _earliest_call(form: CallbackForm, language: str) -> str:
+    """When the call can come at the earliest: the chosen time, or the next one offered."""
+    state = screening_state()
+    today = state.clock().astimezone(state.clinic.timezone).date()
+    slots = _slots()
+    chosen = next((slot for slot in slots if slot.value == form.best_time.data), slots[0])
+    return slot_label(chosen, today, language, gettext)
+
+
+def _sent_page(form: CallbackForm, urgent: bool) -> bytes:
+    """The confirmation, padded to the length of its longer variant (with or without help now
+    at the top), so that its size does not tell whether the result called for it."""
+    language = str(get_locale())
     pages = {
         variant: render_template(
             "callback_sent.html",
             phone=form.normalised_phone,
-            when=_chosen_time(form, str(get_locale())),
-            flagged=variant,
+            when=_chosen_time(form, language),
+            earliest=_earliest_call(form, language),
+            urgent=variant,
         )
         for variant in (False, True)
     }
     longest = max(len(page.encode("utf-8")) for page in pages.values())
-    return pad_text(pages[flagged], padded_length(longest, "page"))
+    return pad_text(pages[urgent], padded_length(longest, "page"))
 
 
 def reminder_days(result: ScreeningResult) -> int:

@@ -39,6 +39,7 @@ from screening.forms import (
     CONTEXT_FIELD,
     GLOBAL_MESSAGES,
     NO_CONTEXT_ENTRY,
+    POSTED_CHOICE,
     SUBMIT_BUTTON_ID,
     WEEKS_FIELDS,
     WEEKS_KEPT,
@@ -313,7 +314,7 @@ def _partial_forms() -> list[FlaskForm]:
     ]
     posted.append(dict.fromkeys(numbers, str(max(len(item.options) for item in instrument.items))))
     typed = dict.fromkeys(WEEKS_FIELDS.values(), "&" * WEEKS_KEPT)
-    choices = ["none of them", *(status.value for status in WEEKS_FIELDS)]
+    choices = ["none of them", *(POSTED_CHOICE[status] for status in WEEKS_FIELDS)]
     contexts = [typed | {CONTEXT_FIELD: choice} for choice in choices]
     forms = []
     for answers in posted:

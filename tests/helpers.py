@@ -19,7 +19,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.context import NOT_GIVEN, Context
-from screening.forms import CONTEXT_FIELD, WEEKS_FIELDS
+from screening.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
 from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
 
@@ -38,9 +38,9 @@ def context_form(context: Context) -> dict[str, str]:
     """The question before the items as the questionnaire posts it (nothing when not given)."""
     if context == NOT_GIVEN:
         return {}
-    fields = {CONTEXT_FIELD: context.status.value}
+    fields = {CONTEXT_FIELD: POSTED_CHOICE[context.status]}
     if context.weeks is not None:
-        fields[WEEKS_FIELDS[context.status]] = str(context.weeks)
+        fields[WEEKS_FIELDS[context.status]] = weeks_value(context.weeks)
     return fields
 
 
