@@ -151,6 +151,9 @@ def _result_html(
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
         # The patient's page repeats only an answer given; the clinician's notes say every one.
         told_us=context.status in WEEKS,
+        # A pregnancy that ended or a baby who died: the page offers support after a loss and
+        # does not speak of "your baby".
+        loss=context.status is Status.LOSS,
         context_label=gettext(CONTEXT_LABEL),
         context_text=context_text(context),
         result_code=code,
