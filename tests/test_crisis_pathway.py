@@ -171,8 +171,13 @@ TIER_LINKS = ["tel:103", "tel:112", "tel:7333", "tel:103", "tel:112", "tel:+3807
 
 
 def support_section(body: str) -> str:
-    start = body.index('<section class="support"')
-    return body[start : body.index("</section>", start)]
+    return section_of(body, '<section class="support"')
+
+
+def section_of(body: str, opening: str) -> str:
+    """The section that starts with ``opening``, inside a bare <main> for visible_text()."""
+    start = body.index(opening)
+    return '<main id="main">' + body[start : body.index("</section>", start)]
 
 
 @pytest.mark.parametrize(
@@ -295,9 +300,7 @@ def test_every_result_names_the_signs_of_postpartum_psychosis(
 ):
     """Postpartum mania and psychosis often score low: the signs, with the emergency numbers,
     are on every result page whatever the total (issue 22, finding 4)."""
-    body = result_page(client, epds, scores, language)
-    start = body.index('<section class="psychosis"')
-    section = body[start : body.index("</section>", start)]
+    section = section_of(result_page(client, epds, scores, language), '<section class="psychosis"')
     assert all(word in visible_text(section) for word in words)
     assert tier_links(section) == ["tel:103", "tel:112"]
 
@@ -457,7 +460,7 @@ def test_the_pdf_and_intake_say_when_items_were_in_another_language(client, epds
         " ",
         pdf_text(client.post("/result.pdf?lang=uk", data=hidden_fields(body)).data, tmp_path),
     )
-    assert "Мова питань: англійська; мова цієї сторінки: українська" in printed
+    assert "Мова запитань: англійська; мова цієї сторінки: українська" in printed
     english = result_page(client, epds, MID, "en")
     english_pdf = client.post("/result.pdf?lang=en", data=hidden_fields(english)).data
     assert "Language of the items" not in pdf_text(english_pdf, tmp_path)
