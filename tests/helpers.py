@@ -86,6 +86,12 @@ def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[i
     return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
 
 
+def checked_items(page: str) -> int:
+    """How many item answers a page has checked (the question before the items also has its
+    hidden "not answered" choice checked, which is no answer)."""
+    return len(re.findall(r'name="item_\d+" value="\d" checked', page))
+
+
 def hidden_fields(page: str) -> dict[str, str]:
     """name -> value of every hidden input on a page, whatever the attribute order."""
     fields = {}
