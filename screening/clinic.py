@@ -48,7 +48,7 @@ class Clinic:
     phone: str
     # Called when someone might act on thoughts of self-harm now: ambulance and the 112 line.
     emergency_numbers: tuple[str, ...]
-    # Answers now, day and night, when the clinic is closed.
+    # Answers now, day and night, whether or not the clinic is open.
     crisis_line: str
     crisis_line_name: str
     timezone: ZoneInfo

@@ -10,11 +10,13 @@ import html
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from babel.messages.pofile import read_po
 
 from screening.context import WEEKS, Context, Status, every_context
 from screening.errors import ConfigError
@@ -38,6 +40,7 @@ FLAGGED = dict.fromkeys(range(1, 10), 0) | {10: 1}
 HIGH = dict.fromkeys(range(1, 11), 1) | {10: 0, 1: 3, 2: 3, 3: 3}  # total 15, item 10 at 0
 LOW = dict.fromkeys(range(1, 11), 0) | {1: 1}
 LOSS = Context(Status.LOSS)
+CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 
 
 def visible(body: str) -> str:
@@ -467,3 +470,51 @@ def test_each_posted_choice_and_week_has_one_length():
     assert len({len(code) for code in POSTED_CHOICE.values()}) == 1
     weeks = {weeks_value(week) for weeks in WEEKS.values() for week in weeks}
     assert {len(value) for value in weeks | {WEEKS_NOT_GIVEN}} == {2}
+
+
+# 10. The reviewer's Ukrainian and Russian wording.
+
+TOP_BAND = dict.fromkeys(range(1, 11), 2) | {10: 0}  # total 18
+FLAGGED_TOP_BAND = TOP_BAND | {10: 1}
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "advice", "anxiety", "restless"),
+    [
+        (
+            "uk",
+            "Варто звернутися до фахівця",
+            "Радимо звернутися до фахівця.",
+            "Симптоми тривожності",
+            "сильний неспокій",
+        ),
+        (
+            "ru",
+            "Стоит обратиться к специалисту",
+            "Советуем обратиться к специалисту.",
+            "Симптомы тревожности",
+            "вы не находите себе места",
+        ),
+    ],
+)
+def test_the_reviewers_wording_in_ukrainian_and_russian(
+    client, epds, language, heading, advice, anxiety, restless
+):
+    data = answers_form(indexes_for_scores(epds, FLAGGED_TOP_BAND))
+    text = visible(client.post(f"/?lang={language}", data=data).text)
+    assert heading in text and advice in text and anxiety in text and restless in text
+    for old in ("клінічн", "клиническ", "Симптоми тривоги", "Симптомы тревоги", "возбуждение"):
+        assert old not in text
+
+
+def test_ukrainian_says_zapytannia_for_every_question():
+    with (CATALOGUES / "uk" / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        catalogue = read_po(file)
+    translations = " ".join(
+        text
+        for message in catalogue
+        if message.id
+        for text in ([message.string] if isinstance(message.string, str) else message.string)
+    )
+    assert "запитання 10" in translations
+    assert not re.search(r"(?<![А-Яа-яІіЇїЄєҐґ])[Пп]итан", translations)
