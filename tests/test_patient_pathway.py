@@ -518,3 +518,23 @@ def test_ukrainian_says_zapytannia_for_every_question():
     )
     assert "запитання 10" in translations
     assert not re.search(r"(?<![А-Яа-яІіЇїЄєҐґ])[Пп]итан", translations)
+
+
+def test_answers_carried_through_the_access_page_keep_one_upload_length(make_app, epds):
+    """A grant that ended while the questionnaire was open: the access page carries the answers
+    on in hidden fields, and the post that carries them has one length whatever they are."""
+    client = make_app(ACCESS_CODE="MAPLE-2026").test_client()
+    lengths = set()
+    for context in [Context(), LOSS, Context(Status.PREGNANT, 7), Context(Status.POSTPARTUM)]:
+        posted = answers_form(dict.fromkeys(range(1, 11), 0)) | context_form(context)
+        refused = client.post("/", data=posted)
+        assert refused.status_code == 403
+        form = refused.text[refused.text.index("<form") : refused.text.index("</form>")]
+        pairs = [
+            (name, value)
+            for name, value in re.findall(
+                r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form
+            )
+        ]
+        lengths.add(len(urlencode([*pairs, ("code", "MAPLE-2026")])))
+    assert len(lengths) == 1
