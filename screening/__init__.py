@@ -17,17 +17,21 @@ from screening.about import load_clinic_texts
 from screening.bodies import register_bodies
 from screening.clinic import clinic_from_config, clinics_by_language, phone_uri
 from screening.config import load_config
+from screening.context import WEEKS
 from screening.dates import now_utc
 from screening.error_pages import register_error_pages
 from screening.extensions import babel, limiter
 from screening.forms import (
     CONTEXT_CHOICES,
     CONTEXT_FIELD,
+    NOT_ANSWERED_CHOICE,
     WEEKS_FIELDS,
+    WEEKS_NOT_GIVEN,
     build_questionnaire_form,
     field_name,
+    week_number,
 )
-from screening.hours import describe, status_at
+from screening.hours import describe
 from screening.i18n import LANGUAGES, register_languages, select_locale
 from screening.instrument_file import load_instrument, load_translations
 from screening.pdf import require_fonts, styles
@@ -118,7 +122,12 @@ def phone_links(numbers: tuple[str, ...]) -> Markup:
 def opening_status() -> str:
     """Whether the clinic is open now, as one sentence in the interface language."""
     clinic = current_clinic()
-    return describe(status_at(clinic.openings, screening_state().clock(), clinic.timezone), gettext)
+    return describe(clinic.status_at(screening_state().clock()), gettext, str(get_locale()))
+
+
+def clinic_open_now() -> bool:
+    """Whether the clinic is open now: a page says "today" only when it can still answer today."""
+    return current_clinic().status_at(screening_state().clock()).is_open
 
 
 def register_template_globals(app: Flask) -> None:
@@ -134,12 +143,17 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals["phone_link"] = phone_link
     app.jinja_env.globals["phone_links"] = phone_links
     app.jinja_env.globals["opening_status"] = opening_status
+    app.jinja_env.globals["clinic_open_now"] = clinic_open_now
     app.jinja_env.globals["field_name"] = field_name
     app.jinja_env.globals["context_field"] = CONTEXT_FIELD
     app.jinja_env.globals["context_choices"] = CONTEXT_CHOICES
     app.jinja_env.globals["weeks_fields"] = {
         status.value: name for status, name in WEEKS_FIELDS.items()
     }
+    app.jinja_env.globals["weeks_ranges"] = {status.value: WEEKS[status] for status in WEEKS_FIELDS}
+    app.jinja_env.globals["weeks_not_given"] = WEEKS_NOT_GIVEN
+    app.jinja_env.globals["week_number"] = week_number
+    app.jinja_env.globals["context_not_answered"] = NOT_ANSWERED_CHOICE
 
     @app.context_processor
     def screening_context() -> dict[str, object]:

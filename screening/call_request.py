@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date
 
-from screening.hours import Opening
+from screening.hours import Opening, opening_on
 from screening.marks import N_
 
 ANY_TIME = "any"
@@ -51,17 +51,20 @@ class Slot:
 
 
 def call_slots(
-    openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo, count: int = SLOTS_OFFERED
+    openings: tuple[Opening, ...],
+    moment: datetime,
+    zone: ZoneInfo,
+    count: int = SLOTS_OFFERED,
+    closed: frozenset[date] = frozenset(),
 ) -> list[Slot]:
-    """The next ``count`` parts of opening days that end after ``moment``, in order. Always
-    ``count`` of them, so the form (and the padded result page holding it) keeps its length
-    whatever the time of day."""
+    """The next ``count`` parts of opening days that end after ``moment``, in order, skipping
+    the ``closed`` days. Always ``count`` of them, so the form (and the padded result page
+    holding it) keeps its length whatever the time of day."""
     local = moment.astimezone(zone)
-    by_day = {opening.weekday: opening for opening in openings}
     slots: list[Slot] = []
     day = local.date()
     while len(slots) < count:
-        opening = by_day.get(day.weekday())
+        opening = opening_on(openings, day, closed)
         if opening is not None:
             slots.extend(
                 slot

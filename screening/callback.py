@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Flask,
@@ -41,6 +42,7 @@ from screening.call_request import (
     plain_name,
     slot_label,
 )
+from screening.context import Status
 from screening.dates import for_people, now_utc
 from screening.extensions import document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
@@ -137,7 +139,9 @@ def phone_message(country: str) -> str:
 
 def _slots() -> list[Slot]:
     clinic = screening_state().clinic
-    return call_slots(clinic.openings, screening_state().clock(), clinic.timezone)
+    return call_slots(
+        clinic.openings, screening_state().clock(), clinic.timezone, closed=clinic.closed
+    )
 
 
 def _time_choices(slots: list[Slot], language: str) -> list[SelectChoice]:
@@ -295,23 +299,47 @@ def request_call() -> Page:
         logger.warning("call-back request not sent: %s", error)
         return _page(form, 503, failed=True)
     logger.info("call-back request sent")
-    return _sent_page(form, flagged), 200, NO_STORE
+    # Help now leads the confirmation for the results whose page offers crisis support.
+    urgent = result is not None and result.needs_crisis_support
+    return _sent_page(form, urgent, _after_a_loss(form.result_code.data or "")), 200, NO_STORE
 
 
-def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
-    """The confirmation, padded to the length of its longer variant (with or without the safety
-    flag), so that its size does not tell whether the flag was set."""
+def _after_a_loss(code: str) -> bool:
+    """Whether a verified code records a pregnancy that ended or a baby who died."""
+    if not code.strip():
+        return False
+    state = screening_state()
+    restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+    return restored.context.status is Status.LOSS
+
+
+def _earliest_call(form: CallbackForm, language: str) -> str:
+    """When the call can come at the earliest: the chosen time, or the next one offered."""
+    state = screening_state()
+    today = state.clock().astimezone(state.clinic.timezone).date()
+    slots = _slots()
+    chosen = next((slot for slot in slots if slot.value == form.best_time.data), slots[0])
+    return slot_label(chosen, today, language, gettext)
+
+
+def _sent_page(form: CallbackForm, urgent: bool, loss: bool) -> bytes:
+    """The confirmation, padded to the length of its longest variant (with or without help now
+    at the top, after a loss or not), so that its size tells neither."""
+    language = str(get_locale())
     pages = {
-        variant: render_template(
+        (is_urgent, after_loss): render_template(
             "callback_sent.html",
             phone=form.normalised_phone,
-            when=_chosen_time(form, str(get_locale())),
-            flagged=variant,
+            when=_chosen_time(form, language),
+            earliest=_earliest_call(form, language),
+            urgent=is_urgent,
+            loss=after_loss,
         )
-        for variant in (False, True)
+        for is_urgent in (False, True)
+        for after_loss in (False, True)
     }
     longest = max(len(page.encode("utf-8")) for page in pages.values())
-    return pad_text(pages[flagged], padded_length(longest, "page"))
+    return pad_text(pages[urgent, loss], padded_length(longest, "page"))
 
 
 def reminder_days(result: ScreeningResult) -> int:
@@ -337,13 +365,27 @@ def reminder() -> Response:
     summary = gettext("Repeat the wellbeing questionnaire")
     # The person downloads this file for themselves, so the address they used is the right one.
     questionnaire = url_for("screening.questionnaire", _external=True)
-    description = gettext(
-        "Time to repeat the wellbeing questionnaire: %(url)s . "
-        "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
-        url=questionnaire,
-        clinic=clinic.name,
-        phone=clinic.phone,
-        hours=clinic.hours,
+    description = " ".join(
+        (
+            gettext(
+                "Time to repeat the wellbeing questionnaire: %(url)s . "
+                "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
+                url=questionnaire,
+                clinic=clinic.name,
+                phone=clinic.phone,
+                hours=clinic.hours,
+            ),
+            # The reminder may be read on a bad night: the numbers that answer now go with it.
+            gettext(
+                "To talk to someone now, day or night: %(number)s (%(line)s). If you might harm "
+                "yourself or already have: %(numbers)s.",
+                number=clinic.crisis_line,
+                line=gettext(clinic.crisis_line_name),
+                numbers=format_list(
+                    list(clinic.emergency_numbers), style="or", locale=str(get_locale())
+                ),
+            ),
+        )
     )
     body = ics(
         Reminder(

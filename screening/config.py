@@ -27,6 +27,10 @@ DEFAULTS: dict[str, object] = {
     # Their addresses: X-Forwarded-* is believed from these peers only (gunicorn reads it too).
     "PROXY_ADDRESSES": "127.0.0.1, ::1",
     "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
+    # The name as the clinic writes it in Ukrainian and Russian (its brand stays in Latin
+    # letters). A clinic that sets its own CLINIC_NAME and not these gets its own in every language.
+    "CLINIC_NAME_UK": "Центр психотерапії, психосоматики та психоделічної медицини Expio",
+    "CLINIC_NAME_RU": "Центр психотерапии, психосоматики и психоделической медицины Expio",
     # A schedule, stated once: the open-now status and each language's display text come from it.
     "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",
     "CLINIC_PHONE": "+380 7373 080 88",
@@ -37,6 +41,10 @@ DEFAULTS: dict[str, object] = {
     "CLINIC_CRISIS_LINE_NAME": LIFELINE_UKRAINE,
     "CLINIC_TIMEZONE": "Europe/Kyiv",
     "CLINIC_ADDRESS": "",
+    # Days closed although CLINIC_HOURS says open: ISO dates and ranges, both ends included, e.g.
+    # "2026-12-25, 2026-12-31..2027-01-02". Empty by default: the clinic names its own closures
+    # (no public-holiday list is assumed for it).
+    "CLINIC_CLOSED_DATES": "",
     # Whether the clinic prescribes medication such as antidepressants (/about says so).
     "CLINIC_PRESCRIBES": True,
     # The clinic's written permission from the Royal College of Psychiatrists to reproduce the
@@ -121,6 +129,20 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
         app.config[key] = _whole_number(app.config, key, minimum, maximum)
     app.config["SECRET_KEY"] = _secret_key(app)
     _require_permission(app)
+    _own_name_everywhere(app.config)
+
+
+# Defaults that translate the default clinic's name: they do not belong to another clinic.
+NAME_TRANSLATIONS = ("CLINIC_NAME_UK", "CLINIC_NAME_RU")
+
+
+def _own_name_everywhere(config: dict[str, object]) -> None:
+    """A clinic that set its own CLINIC_NAME but no per-language name shows its own in every
+    language, never Expio's translated one."""
+    if config["CLINIC_NAME"] != DEFAULTS["CLINIC_NAME"]:
+        for key in NAME_TRANSLATIONS:
+            if config.get(key) == DEFAULTS[key]:
+                config[key] = ""
 
 
 # Settings that environment variables give as text but Flask and Flask-WTF need as numbers.

@@ -22,7 +22,9 @@ symbol. Most significant first:
                          45     gave birth in the past year, weeks not given
                          46-98  gave birth 0-52 weeks ago (46 + weeks)
                          99     neither pregnant nor a birth in the past year
-                         100-127 never issued, refused
+                         100    a pregnancy ended, or a baby died, in the past year (issued
+                                since 2026-12; older servers refuse it as never issued)
+                         101-127 never issued, refused
     tag       40 bits  the rest: the synthetic IV (MIN_TAG_BITS)
 
 Every new code is of version 3, with or without an answer to that question, so a code's length
@@ -90,6 +92,7 @@ CONTEXT_BASE = {
     Status.PREGNANT: 2,  # 2 without weeks, 3-44 with 1-42
     Status.POSTPARTUM: 45,  # 45 without weeks, 46-98 with 0-52
     Status.NEITHER: 99,
+    Status.LOSS: 100,  # added after 99 within the same 7 bits: every older code reads as before
 }
 
 

@@ -21,7 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.context import NOT_GIVEN, Context
-from screening.forms import CONTEXT_FIELD, WEEKS_FIELDS
+from screening.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
 from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
 from tests.html_checker import record_pages
@@ -49,9 +49,9 @@ def context_form(context: Context) -> dict[str, str]:
     """The question before the items as the questionnaire posts it (nothing when not given)."""
     if context == NOT_GIVEN:
         return {}
-    fields = {CONTEXT_FIELD: context.status.value}
+    fields = {CONTEXT_FIELD: POSTED_CHOICE[context.status]}
     if context.weeks is not None:
-        fields[WEEKS_FIELDS[context.status]] = str(context.weeks)
+        fields[WEEKS_FIELDS[context.status]] = weeks_value(context.weeks)
     return fields
 
 
@@ -95,6 +95,12 @@ def index_scoring(instrument: Instrument, item: int, score: int) -> int:
 
 def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
     return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
+
+
+def checked_items(page: str) -> int:
+    """How many item answers a page has checked (the question before the items also has its
+    hidden "not answered" choice checked, which is no answer)."""
+    return len(re.findall(r'name="item_\d+" value="\d" checked', page))
 
 
 def hidden_fields(page: str) -> dict[str, str]:
