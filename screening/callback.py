@@ -78,8 +78,9 @@ CSRF_EXPIRED = _l(
     "This page had been open for a long time, so your request could not be sent safely. "
     "Please check what you typed and press the button again."
 )
+# One subject for every request: mail providers and lock-screen previews read it, so it must not
+# say which requests are a priority. The priority is the body's first line.
 SUBJECT = N_("Call-back request from the wellbeing questionnaire")
-PRIORITY_SUBJECT = N_("Priority call-back request from the wellbeing questionnaire")
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     now = state.clock()
     when = _chosen_time(form, language)
     name = plain_name(form.name.data or "") or gettext("not given")
-    lines = [gettext("Someone who completed the wellbeing questionnaire asks to be called back.")]
+    lines = []
     if result is not None and result.safety_flag:
         lines.append(
             gettext(
@@ -244,6 +245,7 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
             )
         )
     lines += [
+        gettext("Someone who completed the wellbeing questionnaire asks to be called back."),
         "",
         gettext("Name: %(name)s", name=name),
         gettext("Phone: %(phone)s", phone=form.normalised_phone),
@@ -286,7 +288,7 @@ def request_call() -> Page:
     result = _verified_result(form.result_code.data or "")
     flagged = result is not None and result.safety_flag
     with force_locale(mail.language):
-        subject = gettext(PRIORITY_SUBJECT if flagged else SUBJECT)
+        subject = gettext(SUBJECT)
         body = _email_body(form, result, mail.language)
     try:
         send(mail, build_message(mail, subject, body))

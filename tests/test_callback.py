@@ -196,14 +196,17 @@ def test_result_code_only_when_ticked(make_app, epds, mailbox):
     assert mailbox.messages[0]["Subject"] == "Call-back request from the wellbeing questionnaire"
 
 
-def test_priority_subject_when_the_code_shows_the_safety_flag(make_app, epds, mailbox):
+def test_priority_in_the_first_line_and_one_neutral_subject(make_app, epds, mailbox):
+    """Mail providers and lock-screen previews read the subject: it never says which request is
+    a priority. The clinic reads that on the body's first line."""
     client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
     code = result_code(client, epds, FLAGGED)
     response = client.post("/call-back", data=request_form(code))
     assert response.status_code == 200
-    subject = mailbox.messages[0]["Subject"]
-    assert subject == "Priority call-back request from the wellbeing questionnaire"
-    assert code not in mailbox.messages[0].get_content()  # flagged, but the code not ticked
+    message = mailbox.messages[0]
+    assert message["Subject"] == "Call-back request from the wellbeing questionnaire"
+    assert message.get_content().startswith("Priority: their answers call for a conversation")
+    assert code not in message.get_content()  # flagged, but the code not ticked
     # The page shows the crisis tiers first.
     page = response.get_data(as_text=True)
     main = page[page.index('<main id="main"') :]
@@ -217,7 +220,9 @@ def test_the_confirmation_has_one_length_with_or_without_the_flag(make_app, epds
         for s in (FLAGGED, TOTAL_14)
     }
     assert len(lengths) == 1
-    assert [m["Subject"].startswith("Терміновий") for m in mailbox.messages] == [True, False]
+    assert len({m["Subject"] for m in mailbox.messages}) == 1
+    firsts = [m.get_content().splitlines()[0] for m in mailbox.messages]
+    assert [first.startswith("Терміново") for first in firsts] == [True, False]
 
 
 def test_a_posted_flag_is_not_trusted(make_app, epds, mailbox):
