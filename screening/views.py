@@ -197,7 +197,8 @@ def about() -> Page:
     """What the screening is, the clinic's care (its own text if it has one) and where to get
     help now."""
     paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
-    return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
+    # no-store: the page carries a CSRF token of this browser's session (the call-back form).
+    return render_template("about.html", clinic_paragraphs=paragraphs), 200, NO_STORE
 
 
 @bp.get("/health")
