@@ -563,6 +563,57 @@ def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping
     assert time.monotonic() - started < 15
 
 
+STALL = 0.8  # seconds before each of MAIL, RCPT and the end of DATA is answered
+
+
+@pytest.fixture
+def stalled_mailbox():
+    with smtp_server(Mailbox(reply_delay=STALL)) as box:
+        yield box
+
+
+def test_nothing_is_delivered_after_the_page_says_it_was_not(make_app, stalled_mailbox):
+    """With a server that answers each command late, the deadline (2 s) comes before the
+    message's end: the person reads "did not reach the clinic", and the clinic never gets it
+    (the attack run saw it arrive 44 s after that page)."""
+    client = make_app(**mail_settings(stalled_mailbox.port, SMTP_TIMEOUT=2)).test_client()
+    started = time.monotonic()
+    response = client.post("/call-back", data=request_form())
+    assert response.status_code == 503
+    assert "Your request did not reach the clinic" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 2 + STALL
+    # Long enough for the whole conversation to have ended at the server's pace.
+    time.sleep(4 * STALL)
+    assert stalled_mailbox.messages == []
+
+
+def test_one_conversation_at_a_time_the_others_fail_at_once(make_app, stalled_mailbox, mailbox):
+    """While a stalled server holds one conversation, another request in the same worker is
+    told at once that it did not go, rather than queue behind it or open another."""
+    stalled = make_app(**mail_settings(stalled_mailbox.port, SMTP_TIMEOUT=2)).test_client()
+    first = threading.Thread(
+        target=stalled.post, args=("/call-back",), kwargs={"data": request_form()}
+    )
+    first.start()
+    time.sleep(0.3)  # the first conversation has begun
+    healthy = make_app(**mail_settings(mailbox.port)).test_client()
+    started = time.monotonic()
+    second = healthy.post("/call-back", data=request_form())
+    assert second.status_code == 503
+    assert time.monotonic() - started < 1
+    first.join(10)
+    assert not first.is_alive()
+    time.sleep(0.3)  # the first conversation's thread has closed its connection
+    assert healthy.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
+
+
+def test_a_prompt_server_still_gets_the_message_under_a_short_deadline(make_app, mailbox):
+    client = make_app(**mail_settings(mailbox.port, SMTP_TIMEOUT=1)).test_client()
+    assert client.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
+
+
 def test_the_email_link_never_comes_from_an_untrusted_host(make_app, epds, mailbox):
     client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
     code = result_code(client, epds, TOTAL_14)
