@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Flask,
@@ -35,8 +36,10 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from screening.call_request import (
     ANY_TIME,
     MAX_NAME_LENGTH,
+    PhoneRefused,
     Slot,
     call_slots,
+    is_only_a_name,
     normalised_phone,
     plain_name,
     slot_label,
@@ -50,6 +53,7 @@ from screening.mail import (
     MailSettings,
     build_message,
     country_code,
+    country_codes,
     mail_settings_from_config,
     send,
 )
@@ -66,10 +70,14 @@ logger = logging.getLogger(__name__)
 EXTENSION_KEY = "screening_callback"
 RESULT_CODE_LENGTH = 64
 
-PHONE_MESSAGE = N_(
-    "Please enter a phone number we can call, such as %(example)s (with the country code if "
-    "it is not a number in %(country)s)."
-)
+PHONE_MESSAGES = {
+    "not_a_number": N_("Please enter a phone number we can call, such as %(example)s."),
+    "not_callable": N_(
+        "The clinic can call only mobile and landline numbers (%(countries)s). Please enter "
+        "one, such as %(example)s."
+    ),
+}
+NAME_MESSAGE = _l("Please write only a name here, without numbers or web addresses.")
 ANY_TIME_LABEL = N_("Any time the clinic is open")
 TIME_MESSAGE = _l("Please choose when we should call you.")
 TIME_GONE = _l("The time you chose has passed. Please choose another.")
@@ -89,6 +97,8 @@ class CallbackSettings:
 
     mail: MailSettings | None
     country: str
+    # The countries whose mobile and landline numbers are called back (the clinic's own first).
+    countries: frozenset[str]
     default_days: int
     sooner_days: int
 
@@ -113,26 +123,37 @@ class CallbackForm(PostedForm):
     include_code = BooleanField(_l("Include my result code, so the clinician can see my answers"))
     result_code = HiddenField(validators=[Length(max=RESULT_CODE_LENGTH)])
 
+    def validate_name(self, field: Field) -> None:
+        if not is_only_a_name(field.data or "") or not is_only_a_name(plain_name(field.data or "")):
+            raise ValidationError(str(NAME_MESSAGE))
+
     def validate_phone(self, field: Field) -> None:
-        country = callback_settings().country
-        self.normalised_phone = normalised_phone(field.data or "", country)
-        if self.normalised_phone is None:
-            raise ValidationError(phone_message(country))
+        chosen = callback_settings()
+        try:
+            self.normalised_phone = normalised_phone(
+                field.data or "", chosen.country, chosen.countries
+            )
+        except PhoneRefused as refused:
+            raise ValidationError(phone_message(refused.reason, chosen)) from None
 
 
 def callback_settings() -> CallbackSettings:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def phone_message(country: str) -> str:
+def phone_message(reason: str, chosen: CallbackSettings) -> str:
+    """Why a number is refused, with an example mobile number of the clinic's country and, for
+    a number it does not call, the countries it does, in the interface language."""
     example = phonenumbers.example_number_for_type(
-        country, phonenumbers.PhoneNumberType.MOBILE
+        chosen.country, phonenumbers.PhoneNumberType.MOBILE
     ) or phonenumbers.PhoneNumber(country_code=0, national_number=0)
-    territory = Locale.parse(str(get_locale())).territories.get(country, country)
+    locale = str(get_locale())
+    territories = Locale.parse(locale).territories
+    names = [territories.get(code, code) for code in sorted(chosen.countries)]
     return gettext(
-        PHONE_MESSAGE,
+        PHONE_MESSAGES[reason],
         example=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
-        country=territory,
+        countries=format_list(names, style="or", locale=locale),
     )
 
 
@@ -370,9 +391,11 @@ def reminder() -> Response:
 def install(app: Flask) -> None:
     """Check the settings at start-up (a bad one stops it, naming the key) and give templates
     ``callback_form()``."""
+    country = country_code(app.config, "CLINIC_COUNTRY")
     app.extensions[EXTENSION_KEY] = CallbackSettings(
         mail=mail_settings_from_config(app.config, LANGUAGES),
-        country=country_code(app.config, "CLINIC_COUNTRY"),
+        country=country,
+        countries=frozenset({country, *country_codes(app.config, "CALLBACK_COUNTRIES")}),
         default_days=int(app.config["REMINDER_DAYS"]),
         sooner_days=int(app.config["REMINDER_DAYS_SOONER"]),
     )

@@ -59,7 +59,11 @@ DEFAULTS: dict[str, object] = {
     # Empty: no call-back form is shown. The recipient is never taken from a request.
     "CLINIC_INTAKE_EMAIL": "",
     # The country a phone number typed without its country code belongs to (ISO 3166 code).
+    # Call-backs go to its mobile and landline numbers only.
     "CLINIC_COUNTRY": "UA",
+    # Further countries whose mobile and landline numbers the clinic calls back, e.g. "PL, MD".
+    # Empty: the clinic's own country only (no premium-rate or foreign numbers, no toll fraud).
+    "CALLBACK_COUNTRIES": "",
     # The language the clinic's staff read call-back emails in (en, uk or ru).
     "CLINIC_LANGUAGE": "uk",
     # The SMTP server that sends call-back emails. STARTTLS stays on unless the relay is on this

@@ -80,6 +80,15 @@ def country_code(config: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def country_codes(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """A comma-separated list of regions phonenumbers knows, such as "UA, PL" (may be empty)."""
+    codes = [code.strip().upper() for code in _setting(config, key).split(",") if code.strip()]
+    unknown = [code for code in codes if code not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        raise ConfigError(f"{key} must list two-letter country codes such as PL, got {unknown!r}")
+    return tuple(codes)
+
+
 def mail_settings_from_config(
     config: Mapping[str, Any], languages: Mapping[str, str]
 ) -> MailSettings | None:

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.call_request import call_slots, normalised_phone, plain_name
+from screening.call_request import PhoneRefused, call_slots, normalised_phone, plain_name
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
@@ -339,15 +339,86 @@ def test_invalid_input_keeps_fields_and_explains(make_app, mailbox):
     [
         ("0671234567", "+380 67 123 4567"),
         ("+380 (67) 123-45-67", "+380 67 123 4567"),
-        ("+48 512 345 678", "+48 512 345 678"),
-        ("067 123", None),
-        ("call me", None),
-        ("", None),
-        ("+380" + "6" * 60, None),
+        ("044 123 4567", "+380 44 123 4567"),  # a Kyiv landline
+        ("067 123", "not_a_number"),
+        ("call me", "not_a_number"),
+        ("", "not_a_number"),
+        ("+380" + "6" * 60, "not_a_number"),
+        ("+48 512 345 678", "not_callable"),  # Polish mobile: another country
+        ("+44 909 879 0000", "not_callable"),  # UK premium rate (the attack run's)
+        ("+1 900 555 0100", "not_callable"),  # US premium rate
+        ("0 900 212 345", "not_callable"),  # Ukrainian premium rate
+        ("0 800 123 456", "not_callable"),  # Ukrainian toll-free
+        ("089 123 4567", "not_callable"),  # Ukrainian VoIP
     ],
 )
-def test_phone_numbers_are_normalised(typed, expected):
-    assert normalised_phone(typed, "UA") == expected
+def test_only_mobile_and_landline_numbers_of_the_clinics_country(typed, expected):
+    try:
+        outcome = normalised_phone(typed, "UA")
+    except PhoneRefused as refused:
+        outcome = refused.reason
+    assert outcome == expected
+
+
+def test_other_countries_only_when_the_clinic_lists_them(make_app, mailbox):
+    assert normalised_phone("+48 512 345 678", "UA", frozenset({"UA", "PL"})) == "+48 512 345 678"
+    with pytest.raises(PhoneRefused):
+        normalised_phone("+48 701 234 567", "UA", frozenset({"UA", "PL"}))  # Polish premium rate
+    client = make_app(**mail_settings(mailbox.port, CALLBACK_COUNTRIES="pl")).test_client()
+    assert client.post("/call-back", data=request_form(phone="+48 512 345 678")).status_code == 200
+    with pytest.raises(ConfigError, match="CALLBACK_COUNTRIES"):
+        make_app(**mail_settings(mailbox.port, CALLBACK_COUNTRIES="UA, Narnia"))
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The clinic can call only mobile and landline numbers (Ukraine)."),
+        ("uk", "Клініка може телефонувати лише на мобільні та стаціонарні номери (Україна)."),
+        ("ru", "Клиника может звонить только на мобильные и стационарные номера (Украина)."),
+    ],
+)
+def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
+    make_app, mailbox, language, message
+):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    form = request_form(phone="+44 909 879 0000", best_time="2026-11-30-evening")
+    response = client.post(f"/call-back?lang={language}", data=form)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert message in page and "050 123 4567" in page
+    html = response.get_data(as_text=True)
+    assert 'value="+44 909 879 0000"' in html and f'value="{NAME}"' in html
+    assert 'value="2026-11-30-evening" checked' in html
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Call +1-900-555-0100 https://evil.example/login",  # the attack run's, verbatim
+        "evil.example/login",
+        "www.bank-login",
+        "Оксана, пишіть на a@evil.example",
+        "Оксана 067 123 45 67",
+        "Code 4711",
+    ],
+)
+def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_app, mailbox, name):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    response = client.post("/call-back", data=request_form(name=name))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Please write only a name here, without numbers or web addresses." in page
+    assert 'href="#callback-name"' in page
+    assert f'value="{PHONE_TYPED}"' in page
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("name", ["Оксана", "Dr. Ann Lee", "Анна-Марія", "O'Neil", "Олена 2"])
+def test_names_are_still_names(make_app, mailbox, name):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    assert client.post("/call-back", data=request_form(name=name)).status_code == 200
 
 
 def test_names_cannot_break_a_line():
