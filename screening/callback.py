@@ -23,12 +23,14 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     render_template,
     request,
     url_for,
 )
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -45,7 +47,7 @@ from screening.call_request import (
     slot_label,
 )
 from screening.dates import for_people, now_utc
-from screening.extensions import document_limit, limit_from_setting, limiter
+from screening.extensions import client_network, document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -297,8 +299,28 @@ def call_back_form() -> Page:
     return _page(new_form(), 200)
 
 
+def _cap_reached(limit: RequestLimit) -> Response:
+    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person gets the page
+    that says the request did not reach the clinic (with its number and what they typed), and
+    the operator a log line, since real requests are being turned away too."""
+    logger.warning(
+        "call-back request not sent: CALLBACK_GLOBAL_LIMIT (%s) reached by all clients "
+        "together; a flood of requests, or a limit too low for this clinic",
+        limit.limit,
+    )
+    return make_response(_page(new_form(posted=True), 503, failed=True))
+
+
 @bp.post("/call-back")
-@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"))
+@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"), key_func=client_network)
+@limiter.limit(
+    limit_from_setting("CALLBACK_GLOBAL_LIMIT"),
+    key_func=lambda: "every client",
+    scope="callback-every-client",
+    # Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
+    deduct_when=lambda response: response.status_code == 200,
+    on_breach=_cap_reached,
+)
 def request_call() -> Page:
     mail = callback_settings().mail
     if mail is None:

@@ -79,8 +79,14 @@ DEFAULTS: dict[str, object] = {
     # submission server answers a whole conversation in about a second; a worker held longer
     # than that is one fewer for every patient.
     "SMTP_TIMEOUT": 5,
-    # Call-back posts per client address: enough to correct a typo, too few to flood a mailbox.
+    # Call-back posts per client network (an IPv4 /24, an IPv6 /64): enough to correct a typo,
+    # too few to flood a mailbox.
     "CALLBACK_RATE_LIMIT": "5 per 10 minutes; 20 per day",
+    # Call-back emails sent from every client together (counted in RATELIMIT_STORAGE_URI, so
+    # shared by every worker with Redis): far above a clinic's day, far below a flood of its
+    # mailbox from many addresses. Beyond it a person is told at once that the request did not
+    # go, with the clinic's number, and the log says so for the operator.
+    "CALLBACK_GLOBAL_LIMIT": "30 per hour; 100 per day",
     # The reminder to repeat the screening: days ahead for a result below the screening
     # threshold, and (sooner) for one above it or with item 10 above 0 ("repeat in 2-4 weeks").
     "REMINDER_DAYS": 28,

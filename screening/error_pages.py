@@ -11,6 +11,7 @@ from flask import Flask, render_template
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.sansio.response import Response
 
 ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
     400: (
@@ -48,7 +49,10 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
 
 
 def register_error_pages(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+        if error.response is not None:
+            # A page of its own, made where the error arose (a rate limit's on_breach).
+            return error.response
         if isinstance(error, SecurityError):
             # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
             return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}

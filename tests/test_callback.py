@@ -461,6 +461,54 @@ def test_rate_limited_per_address(make_app, mailbox):
     assert len(mailbox.messages) == 2
 
 
+def post_from(client, address: str, **form: str):
+    return client.post(
+        "/call-back", data=request_form(**form), environ_base={"REMOTE_ADDR": address}
+    )
+
+
+@pytest.mark.parametrize(
+    ("same_network", "other_network"),
+    [
+        (["198.51.100.7", "198.51.100.8", "198.51.100.250"], "198.51.101.7"),  # IPv4 /24
+        (["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff::9"], "2001:db8:0:2::1"),
+    ],
+)
+def test_rate_limited_per_network_not_per_address(make_app, mailbox, same_network, other_network):
+    """Hopping between the addresses of one /24 or one /64 (an IPv6 client has 2^64 of them)
+    gains nothing; another network has its own count."""
+    app = make_app(**mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    assert [post_from(client, address).status_code for address in same_network] == [200, 200, 429]
+    assert post_from(client, other_network).status_code == 200
+    assert len(mailbox.messages) == 3
+
+
+def test_a_global_cap_on_call_backs_from_every_address(make_app, mailbox, caplog):
+    """The attack run sent 100 emails from 20 addresses in 21 s. Beyond CALLBACK_GLOBAL_LIMIT
+    emails from all clients together, the person is told at once that the request did not go
+    (with what they typed kept) and the operator reads why in the log."""
+    app = make_app(
+        **mail_settings(
+            mailbox.port, CALLBACK_GLOBAL_LIMIT="3 per hour", CALLBACK_RATE_LIMIT="100 per minute"
+        )
+    )
+    client = app.test_client()
+    # Refused forms do not use the cap up.
+    assert post_from(client, "192.0.2.1", phone="12").status_code == 400
+    sent = [post_from(client, f"203.0.{n}.1").status_code for n in range(3)]
+    assert sent == [200, 200, 200]
+    caplog.set_level(logging.WARNING)
+    refused = post_from(client, "2001:db8:9::1", best_time="2026-11-30-evening")
+    assert refused.status_code == 503
+    page = refused.get_data(as_text=True)
+    assert "Your request did not reach the clinic" in page and "+380 7373 080 88" in page
+    assert f'value="{NAME}"' in page and 'value="2026-11-30-evening" checked' in page
+    assert len(mailbox.messages) == 3
+    assert any("CALLBACK_GLOBAL_LIMIT" in record.getMessage() for record in caplog.records)
+    assert not any(NAME in record.getMessage() for record in caplog.records)
+
+
 FIELDS = ["name", "phone", "best_time", "language", "include_code", "result_code", "csrf_token"]
 HOSTILE = st.one_of(
     st.sampled_from(
@@ -481,7 +529,11 @@ def hostile_mailbox():
 def hostile_client(hostile_mailbox):
     app = create_app(
         {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
-        | mail_settings(hostile_mailbox.port, CALLBACK_RATE_LIMIT="10000 per minute")
+        | mail_settings(
+            hostile_mailbox.port,
+            CALLBACK_RATE_LIMIT="10000 per minute",
+            CALLBACK_GLOBAL_LIMIT="10000 per minute",
+        )
     )
     return app.test_client()
 
