@@ -46,7 +46,7 @@ from screening.call_request import (
     plain_name,
     slot_label,
 )
-from screening.dates import for_people, now_utc
+from screening.dates import for_people
 from screening.extensions import client_network, document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
@@ -63,8 +63,9 @@ from screening.marks import N_
 from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
-from screening.result_code import ResultCodeError, check_age, decode, encode
+from screening.result_code import ResultCodeError, decode, encode
 from screening.scoring import ScreeningResult, score
+from screening.staff_session import check_reposted_code
 from screening.state import current_clinic, screening_state
 
 bp = Blueprint("callback", __name__)
@@ -217,7 +218,7 @@ def _verified_result(code: str) -> ScreeningResult | None:
     state = screening_state()
     try:
         restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
-        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
+        check_reposted_code(restored)
     except ResultCodeError:
         abort(400)
     return score(state.instrument, restored.answers)

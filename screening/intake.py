@@ -81,6 +81,7 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         screening_state().result_code_key,
         now_utc(),
         current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
+        current_app.config["RESULT_CODE_V1_UNTIL"],
     )
     if len(codes) == 1:
         return [gettext(p.reason, **p.params) for p in restored.problems] or restored

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
@@ -52,8 +52,9 @@ from screening.forms import (
 )
 from screening.i18n import chosen_language
 from screening.pages import NO_STORE, Page, questionnaire_page, result_page
-from screening.result_code import ResultCodeError, check_age, decode
+from screening.result_code import ResultCodeError, decode
 from screening.scoring import ScreeningResult, score
+from screening.staff_session import check_reposted_code
 from screening.state import current_instrument, screening_state
 
 bp = Blueprint("screening", __name__)
@@ -128,7 +129,7 @@ def on_posted_result(
                 screening_state().result_code_key,
                 accept_v1=False,
             )
-            check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
+            check_reposted_code(restored)
         except ResultCodeError as error:
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here

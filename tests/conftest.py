@@ -13,7 +13,7 @@ from flask import Flask
 from screening import create_app
 from screening.instrument import Instrument
 from screening.instrument_file import load_instrument
-from tests.helpers import MANY_DOCUMENTS, TEST_SECRET
+from tests.helpers import AGELESS_CODES, MANY_DOCUMENTS, STAFF_PASSWORD_HASH, TEST_SECRET
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 
@@ -35,6 +35,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def staff_password_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production apps and servers started from the environment (and gunicorn, which inherits
+    it) need a staff password; test_staff.py removes it to see start-up refuse."""
+    monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
+
+
 @pytest.fixture(scope="session")
 def epds() -> Instrument:
     return load_instrument()
@@ -53,6 +60,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
         return create_app(
             {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
             | MANY_DOCUMENTS
+            | AGELESS_CODES
             | settings
         )
 
