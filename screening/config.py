@@ -55,6 +55,10 @@ DEFAULTS: dict[str, object] = {
     # 20-30 ms, so an unlimited stream of them queues every patient behind it. A clinic's desk
     # behind one address prints far fewer.
     "DOCUMENT_RATE_LIMIT": "30 per minute; 300 per hour",
+    # Every document response (PDF, FHIR, series PDF) leaves no sooner than this after its view
+    # began, so that its timing does not tell a flagged result from another: above the time the
+    # slowest one takes to render on a busy worker (about 100 ms; screening/timing.py).
+    "DOCUMENT_MIN_MILLISECONDS": 250,
     # Refuse result codes completed more than this many days ago, everywhere (0: no maximum).
     # A year: the EPDS is repeated through pregnancy and the first year after birth, and intake
     # puts such screenings side by side; an older screening no longer describes the person now,
@@ -163,6 +167,7 @@ NUMBER_KEYS = (
     ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
     ("ACCESS_GRANT_HOURS", 1, 31 * 24),
     ("STAFF_SIGN_IN_HOURS", 1, 7 * 24),
+    ("DOCUMENT_MIN_MILLISECONDS", 0, 5000),
     ("SMTP_PORT", 1, 65535),
     # Well under gunicorn's 30 s worker timeout: a slow mail server must not cost a worker.
     ("SMTP_TIMEOUT", 1, 20),

@@ -56,6 +56,7 @@ from screening.result_code import ResultCodeError, decode
 from screening.scoring import ScreeningResult, score
 from screening.staff_session import check_reposted_code
 from screening.state import current_instrument, screening_state
+from screening.timing import held_to_minimum_time
 
 bp = Blueprint("screening", __name__)
 
@@ -163,6 +164,7 @@ def result() -> Page:
 
 @bp.post("/result.pdf")
 @document_limit()
+@held_to_minimum_time
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
@@ -172,6 +174,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Contex
 
 @bp.post("/result.fhir.json")
 @document_limit()
+@held_to_minimum_time
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
