@@ -183,6 +183,7 @@ def test_the_patients_pages_post_their_code_only_while_the_result_page_lives(
     refused = client.post(path, data=old)
     assert refused.status_code == 400
     assert ITEM_10_ANSWER not in refused.text
+    assert "103" in refused.text  # the refusal still gives the emergency numbers
     assert sign_in(client).status_code == 303
     assert client.post(path, data=old).status_code == 200
 
