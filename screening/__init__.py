@@ -37,6 +37,7 @@ from screening.instrument_file import load_instrument, load_translations
 from screening.pdf import require_fonts, styles
 from screening.result_code import derive_key
 from screening.security import register_security
+from screening.staff_session import sign_in_required
 from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,14 +98,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_views(app: Flask) -> None:
-    from screening import access, callback, intake, views
+    from screening import access, callback, intake, staff, views
 
     app.before_request(access.guard)
+    app.before_request(staff.guard)
     app.register_blueprint(access.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(callback.bp)
     callback.install(app)
+    staff.install(app)
 
 
 def phone_link(uri: str, number: str) -> Markup:
@@ -139,6 +143,7 @@ def register_template_globals(app: Flask) -> None:
 
     app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["staff_sign_in_required"] = sign_in_required
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["phone_link"] = phone_link
     app.jinja_env.globals["phone_links"] = phone_links

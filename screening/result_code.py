@@ -482,8 +482,19 @@ def decode(
     return _decode_v1(number, instrument, keys)
 
 
-def check_age(restored: RestoredResult, now: datetime, max_age_days: int) -> None:
-    """Refuse a code older than ``max_age_days`` (0: any age is accepted)."""
+def check_age(
+    restored: RestoredResult, now: datetime, max_age_days: int, v1_until: date | None = None
+) -> None:
+    """Refuse a code older than ``max_age_days`` (0: any age is accepted), and a version-1 code
+    after ``v1_until`` (None: no end)."""
+    if restored.version == 1 and v1_until is not None and now.date() > v1_until:
+        raise ResultCodeError(
+            N_(
+                "Codes of this older format (16 symbols) are no longer accepted: they did not "
+                "protect the answers well enough. Please ask the patient to complete the "
+                "screening again."
+            )
+        )
     if max_age_days and now - restored.completed_at > timedelta(days=max_age_days):
         raise ResultCodeError(
             N_(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -297,3 +298,13 @@ def test_re_posts_refuse_a_code_older_than_the_maximum_age(make_app, route):
     response = app.test_client().post(route, data=data)
     assert response.status_code == 400
     assert "days old" in response.get_data(as_text=True)
+
+
+def test_the_readme_says_the_maximum_age_holds_on_the_re_posts_too():
+    """Issue 25, item 14: the README said the PDF and FHIR downloads ignore the maximum age,
+    which the code (test above) applies everywhere."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("`RESULT_CODE_MAX_AGE_DAYS` (default") :].split("\n\n")[0]
+    assert "not limited" not in paragraph
+    for route in ("intake", "the PDF", "FHIR", "language"):
+        assert route in paragraph, route

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import codes_for_series, indexes_for_scores, pdf_text
+from tests.helpers import codes_for_series, indexes_for_scores, pdf_text, sign_in_as_staff
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -87,7 +87,7 @@ def weeks_without_their_choice(page: Page, base_url: str, epds) -> None:
 
 
 def submit_intake(page: Page, base_url: str, code: str) -> None:
-    page.goto(f"{base_url}/intake")
+    sign_in_as_staff(page, base_url)
     page.get_by_label("Result code").fill(code)
     press(page, "Show the result")
 
@@ -124,7 +124,8 @@ PAGES = {
     ),
     "series restored at intake": restore_series_at_intake,
     "about page in Russian": lambda page, url, epds: page.goto(f"{url}/about?lang=ru"),
-    "intake page": lambda page, url, epds: page.goto(f"{url}/intake"),
+    "intake page": lambda page, url, epds: sign_in_as_staff(page, url),
+    "staff sign-in page": lambda page, url, epds: page.goto(f"{url}/intake"),
     "about page": lambda page, url, epds: page.goto(f"{url}/about"),
     "questionnaire in Ukrainian": lambda page, url, epds: page.goto(f"{url}/?lang=uk"),
     "intake page with an error": lambda page, url, epds: submit_intake(page, url, "EPDS-1"),
