@@ -47,7 +47,7 @@ from screening.call_request import (
     slot_label,
 )
 from screening.context import Status
-from screening.dates import for_people, now_utc
+from screening.dates import for_people
 from screening.extensions import client_network, document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
@@ -333,7 +333,6 @@ def request_call() -> Page:
     if not form.validate():
         return _page(form, 400)
     result = _verified_result(form.result_code.data or "")
-    flagged = result is not None and result.safety_flag
     with force_locale(mail.language):
         subject = gettext(SUBJECT)
         body = _email_body(form, result, mail.language)
