@@ -44,12 +44,16 @@ AGELESS_CODES = {"RESULT_CODE_MAX_AGE_DAYS": 0, "RESULT_CODE_V1_UNTIL": ""}
 
 # Plain HTTP, CSRF off (view tests post plain forms), the test key, room for many documents and
 # codes that do not age.
-TEST_APP_SETTINGS = {
-    "TESTING": True,
-    "SECRET_KEY": TEST_SECRET,
-    "WTF_CSRF_ENABLED": False,
-    "HTTPS": False,
-} | MANY_DOCUMENTS | AGELESS_CODES
+TEST_APP_SETTINGS = (
+    {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "HTTPS": False,
+    }
+    | MANY_DOCUMENTS
+    | AGELESS_CODES
+)
 
 
 def answers_form(indexes: dict[int, int]) -> dict[str, str]:
