@@ -30,6 +30,19 @@ LANGUAGE_UNRECORDED = N_(
     "read %(items)s well, confirm the answer to item %(number)s verbally."
 )
 
+# A series of screenings: each one whose safety item was above 0, and what to do about it.
+FLAGGED_SCREENING = N_(
+    "%(date)s: item %(number)s answered \u201c%(answer)s\u201d (score %(score)s)"
+)
+ASSESS_TODAY = N_(
+    "Assess risk today, whatever the total score; if the patient is not with you, contact the "
+    "patient today."
+)
+PAST_FLAG_ADVICE = N_(
+    "Check that risk was assessed and recorded after that screening, and ask about thoughts of "
+    "self-harm again now, whatever the later totals."
+)
+
 
 @dataclass(frozen=True)
 class Note:

@@ -22,7 +22,12 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from screening.chart import ChartWords, svg
-from screening.clinician import restored_notes
+from screening.clinician import (
+    ASSESS_TODAY,
+    FLAGGED_SCREENING,
+    PAST_FLAG_ADVICE,
+    restored_notes,
+)
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import (
     NOT_ASKED,
@@ -65,7 +70,14 @@ from screening.result_code import encode
 from screening.scoring import ScreeningResult, score
 from screening.series_pdf import SeriesPrintout, render_series_pdf
 from screening.state import current_clinic, current_instrument, screening_state
-from screening.trend import CHANGE_LABELS, CHANGE_RULE, CHANGE_SOURCE, Screening, Series
+from screening.trend import (
+    CHANGE_LABELS,
+    CHANGE_RULE,
+    CHANGE_SOURCE,
+    RELIABLE_CHANGE,
+    Screening,
+    Series,
+)
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
 NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
@@ -362,7 +374,13 @@ def _series_html(series: Series) -> str:
         rows=zip(series.screenings, series.changes, strict=True),
         when=lambda moment: for_people(moment, zone, language),
         chart=svg(series, words),
-        change_rule=gettext(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off),
+        overall=[
+            (gettext(title), before, moved) for title, before, moved in series.overall_changes
+        ],
+        flagged_entry=FLAGGED_SCREENING,
+        assess_today=ASSESS_TODAY,
+        past_flag_advice=PAST_FLAG_ADVICE,
+        change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
         change_source=CHANGE_SOURCE,
         clinician_notes=restored_notes(latest, gettext, language),
         codes="\n".join(screening.code for screening in series.screenings),

@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 
 from screening.clinic import Clinic
-from screening.clinician import clinician_notes
+from screening.clinician import ASSESS_TODAY, clinician_notes
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import NOT_GIVEN, Context, TranslatePlural, describe
 from screening.dates import for_people
@@ -193,10 +193,7 @@ def _safety_box(printout: Printout) -> Table:
         answer=answer.option.label,
         score=answer.score,
     )
-    advice = _(
-        "Assess risk today, whatever the total score; if the patient is not with you, contact "
-        "the patient today."
-    )
+    advice = _(ASSESS_TODAY)
     text = (
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )

@@ -12,14 +12,19 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from screening.chart import THRESHOLDS, TICKS, Box, plot
 from screening.clinic import Clinic
-from screening.clinician import restored_notes
+from screening.clinician import (
+    ASSESS_TODAY,
+    FLAGGED_SCREENING,
+    PAST_FLAG_ADVICE,
+    restored_notes,
+)
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import TranslatePlural, describe
-from screening.dates import short_date
+from screening.dates import for_people, short_date
 from screening.marks import english, english_plural
 from screening.pdf import (
     ALERT,
@@ -38,7 +43,14 @@ from screening.pdf import (
     paragraph,
     plain_cells,
 )
-from screening.trend import CHANGE_RULE, CHANGE_SOURCE, Change, Screening, Series
+from screening.trend import (
+    CHANGE_RULE,
+    CHANGE_SOURCE,
+    RELIABLE_CHANGE,
+    Change,
+    Screening,
+    Series,
+)
 
 CHART_WIDTH, CHART_HEIGHT = 180 * mm, 58 * mm
 CHART_BOX = Box(left=12 * mm, right=CHART_WIDTH - 6 * mm, top=CHART_HEIGHT - 5 * mm, bottom=9 * mm)
@@ -197,23 +209,32 @@ def _table(printout: SeriesPrintout) -> Table:
     return table
 
 
-def _latest_safety(printout: SeriesPrintout) -> list[Flowable]:
-    """The latest screening's safety-item answer verbatim, when it is above 0."""
-    _, latest = printout.translate, printout.series.latest.result
-    if not latest.safety_flag:
+def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
+    """Every screening whose safety-item answer was above 0, first on the page: a positive
+    answer in the past is never hidden by the totals that came after it."""
+    _, series = printout.translate, printout.series
+    if not series.flagged:
         return []
-    notes = restored_notes(latest, printout.translate, printout.language)
-    verbatim = notes[0]
-    heading = _("Latest screening:")
-    advice = _(
-        "Assess risk today, whatever the total score; if the patient is not with you, contact "
-        "the patient today."
-    )
-    text = (
-        f"<b>{escape(heading)} {escape(verbatim.label)}</b> {escape(verbatim.text)} "
-        f"{escape(advice)}"
-    )
-    box = Table([[markup(text, "Alert")]], colWidths=["100%"])
+    number = series.latest.result.instrument.safety_rule.item
+    if series.latest.result.safety_flag:
+        heading = _("Latest screening: item %(number)s is positive", number=number)
+        advice = _(ASSESS_TODAY)
+    else:
+        heading = _("Item %(number)s was above 0 in an earlier screening", number=number)
+        advice = _(PAST_FLAG_ADVICE)
+    zone = printout.clinic.timezone
+    entries = [
+        _(
+            FLAGGED_SCREENING,
+            date=for_people(screening.completed_at, zone, printout.language),
+            number=number,
+            answer=screening.result.safety_answer.option.label,
+            score=screening.result.safety_answer.score,
+        )
+        for screening in series.flagged
+    ]
+    text = f"<b>{escape(heading)}</b><br/>" + "<br/>".join(escape(entry) for entry in entries)
+    box = Table([[markup(text, "Alert")], [paragraph(advice, "Alert")]], colWidths=["100%"])
     box.setStyle(
         TableStyle(
             [
@@ -223,6 +244,30 @@ def _latest_safety(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     return [box, Spacer(1, GAP)]
+
+
+def _overall(printout: SeriesPrintout) -> Paragraph:
+    """First-to-latest and lowest-to-latest change, by the same rule as each step's."""
+    _, series = printout.translate, printout.series
+    latest = series.latest.result.total
+    lines = [
+        f"<b>{escape(_(title))}</b> ({before.result.total} \u2192 {latest}): "
+        f"{escape(_change_text(moved, printout.translate))}"
+        for title, before, moved in series.overall_changes
+    ]
+    return markup("<br/>".join(lines), "Body")
+
+
+def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
+    """The single PDF's notes on the latest screening: its safety-item answer verbatim, crisis
+    support, a total of 0, the language."""
+    latest = printout.series.latest.result
+    notes = restored_notes(latest, printout.translate, printout.language)
+    heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
+    return [
+        heading,
+        *(markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes),
+    ]
 
 
 def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
@@ -248,7 +293,8 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
             "Contact",
         )
     )
-    story += [Spacer(1, GAP), *_latest_safety(printout), chart_drawing(printout)]
+    story += [Spacer(1, GAP), *_flagged_alert(printout), _overall(printout), Spacer(1, GAP)]
+    story.append(chart_drawing(printout))
     safety_item = instrument.safety_rule.item
     story.append(
         paragraph(
@@ -262,8 +308,9 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
     cut_off = instrument.bands[-1].min
-    rule = _(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off)
+    rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
     story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))
+    story += [Spacer(1, GAP), *_latest_notes(printout), Spacer(1, GAP)]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )

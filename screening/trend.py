@@ -33,6 +33,8 @@ RELIABLE_IMPROVED = N_("reliable change: improved")
 RELIABLE_WORSENED = N_("reliable change: worsened")
 SIGNIFICANT_IMPROVED = N_("reliable change: improved; clinically significant")
 SIGNIFICANT_WORSENED = N_("reliable change: worsened; clinically significant")
+FIRST_TO_LATEST = N_("First screening to the latest")
+LOWEST_TO_LATEST = N_("Lowest total to the latest")
 CHANGE_LABELS = (
     WITHIN_ERROR,
     RELIABLE_IMPROVED,
@@ -107,6 +109,38 @@ class Series:
     @property
     def latest(self) -> Screening:
         return self.screenings[-1]
+
+    @property
+    def lowest(self) -> Screening:
+        """The screening with the lowest total; of equal ones, the most recent."""
+        return min(reversed(self.screenings), key=lambda screening: screening.result.total)
+
+    @property
+    def overall(self) -> Change:
+        """From the first screening to the latest: a slow rise of 3 points a step is within
+        measurement error at every step and still a reliable change over the whole series."""
+        return change(self.screenings[0].result, self.latest.result)
+
+    @property
+    def from_lowest(self) -> Change:
+        """From the lowest total to the latest: a worsening after an improvement, which the
+        first-to-latest change can hide."""
+        return change(self.lowest.result, self.latest.result)
+
+    @property
+    def overall_changes(self) -> tuple[tuple[str, Screening, Change], ...]:
+        """The untranslated title, the screening compared with the latest, and the change, for
+        first-to-latest and lowest-to-latest."""
+        return (
+            (FIRST_TO_LATEST, self.screenings[0], self.overall),
+            (LOWEST_TO_LATEST, self.lowest, self.from_lowest),
+        )
+
+    @property
+    def flagged(self) -> tuple[Screening, ...]:
+        """Every screening whose safety item was above 0, oldest first: a positive answer in
+        the past stays in view however the later totals read."""
+        return tuple(screening for screening in self.screenings if screening.result.safety_flag)
 
     @property
     def mixes_code_versions(self) -> bool:

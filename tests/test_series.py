@@ -363,3 +363,57 @@ def test_codes_of_every_version_typed_in_groups_without_prefix_are_cut_where_eac
         grouped = " ".join(code.removeprefix("EPDS-").replace("-", " ") for code in line)
         split = [normalise(code, epds) for code in split_codes(grouped, epds)]
         assert split == [normalise(code, epds) for code in line]
+
+
+def test_a_slow_rise_is_reliable_and_clinically_significant_overall(client, app, epds, tmp_path):
+    """9 → 12 → 15 → 17: every step is within measurement error, the +8 overall is not."""
+    codes = series_codes(app, epds, [9, 12, 15, 17])
+    page = post(client, codes).get_data(as_text=True)
+    assert page.count("within measurement error</td>") == 3
+    overall = re.search(r'<section class="overall".*?</section>', page, re.S)[0]
+    assert re.search(
+        r"First screening to the latest</dt>\s*<dd>9 &rarr; 17: \+8: "
+        r"reliable change: worsened; clinically significant",
+        overall,
+    )
+    text = pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path)
+    assert "First screening to the latest (9 → 17): +8: reliable change: worsened; clinically" in (
+        " ".join(text.split())
+    )
+
+
+def test_a_worsening_after_an_improvement_is_measured_from_the_lowest(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [14, 6, 11])
+    page = post(client, codes).get_data(as_text=True)
+    assert re.search(
+        r"Lowest total to the latest</dt>\s*<dd>6 &rarr; 11: \+5: reliable change: worsened<", page
+    )
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "Lowest total to the latest (6 → 11): +5: reliable change: worsened" in text
+    assert "First screening to the latest (14 → 11): −3: within measurement error" in text
+
+
+def test_a_past_positive_item_10_opens_the_page_and_pdf_whatever_came_after(
+    client, app, epds, tmp_path
+):
+    """12 → 14 (item 10 "Sometimes") → 9: the improvement never hides the earlier answer."""
+    sometimes = indexes_for_scores(epds, {10: 2})[10]
+    answer_sets = [
+        answers_for_total(epds, 12),
+        answers_for_total(epds, 14, 2),
+        answers_for_total(epds, 9),
+    ]
+    assert answer_sets[1][10] == sometimes
+    codes = [code_for(app, a, START + timedelta(days=14 * i)) for i, a in enumerate(answer_sets)]
+    page = post(client, codes).get_data(as_text=True)
+    alert = re.search(r'<section class="safety" role="alert".*?</section>', page, re.S)
+    assert alert, "no alert for the earlier positive item 10"
+    assert page.index('role="alert"') < page.index("<figure")
+    assert "Item 10 was above 0 in an earlier screening" in alert[0]
+    assert "15 June 2026" in alert[0] and "\u201cSometimes\u201d (score 2)" in alert[0]
+    assert "Check that risk was assessed" in alert[0]
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "Item 10 was above 0 in an earlier screening" in text
+    assert "item 10 answered \u201cSometimes\u201d (score 2)" in text
+    assert text.index("Item 10 was above 0") < text.index("First screening to the latest")
+    assert "Check that risk was assessed" in text
