@@ -21,6 +21,30 @@ ZERO_TOTAL = N_(
     "A total of 0 may mean that the person was not comfortable answering fully (PIRI, Further "
     "assessment of depression)."
 )
+CRISIS_ACTION = N_(
+    "Total of %(threshold)s or more: also assess the safety of mother and infant and the need "
+    "for crisis support (PIRI, Further assessment of depression)."
+)
+FLAGGED_BAND = N_(
+    "Total in the %(low)s\u2013%(high)s range; item %(number)s is positive: assess today, "
+    "whatever the total"
+)
+# The next step for each band, by the band's place among the instrument's bands (cut-offs in the
+# instrument file): the lowest band, which reassures, the ones between, and the top one.
+NEXT_STEP_LOWEST = N_(
+    "The total alone does not call for follow-up; act on any clinical concern, and repeat the "
+    "screening if in doubt."
+)
+NEXT_STEP_MIDDLE = N_("Monitor, and repeat the EPDS in 2\u20134 weeks (NSW Health).")
+NEXT_STEP_TOP = N_("Arrange a clinical assessment for depression.")
+NEXT_STEP_CRISIS = N_(
+    "Total of %(threshold)s or more: assess the safety of mother and infant and the need for "
+    "crisis support."
+)
+NEXT_STEP_FLAGGED = N_(
+    "Item %(number)s is positive: assess risk today, whatever the total, and record the outcome "
+    "and the plan below."
+)
 LANGUAGE_MISMATCH = N_(
     "Language of the items: %(items)s; language of this page: %(interface)s. Confirm the answer "
     "to item %(number)s verbally."
@@ -75,7 +99,8 @@ def clinician_notes(
             )
         )
     if result.total >= instrument.crisis_support.min_total:
-        notes.append(Note(_("Crisis support:"), instrument.crisis_support.source))
+        threshold = instrument.crisis_support.min_total
+        notes.append(Note(_("Crisis support:"), _(CRISIS_ACTION, threshold=threshold)))
     if result.total == 0:
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
     if instrument.language != interface_language:
@@ -87,6 +112,34 @@ def clinician_notes(
         )
         notes.append(Note(_("Language:"), mismatch))
     return tuple(notes)
+
+
+def band_text(result: ScreeningResult, translate: Translate) -> str:
+    """The band as the clinician reads it, with its range; with a positive safety item, never a
+    band name that could read as reassuring."""
+    _, band = translate, result.band
+    if result.safety_flag and band.reassuring:
+        number = result.instrument.safety_rule.item
+        return _(FLAGGED_BAND, low=band.min, high=band.max, number=number)
+    return f"{_(band.label)} ({band.min}\u2013{band.max})"
+
+
+def next_steps(result: ScreeningResult, translate: Translate) -> tuple[str, ...]:
+    """What the clinician does next, most urgent first: the safety item, a total high enough
+    for crisis support, then the band's own step."""
+    _, instrument = translate, result.instrument
+    steps = []
+    if result.safety_flag:
+        steps.append(_(NEXT_STEP_FLAGGED, number=instrument.safety_rule.item))
+    if result.total >= instrument.crisis_support.min_total:
+        steps.append(_(NEXT_STEP_CRISIS, threshold=instrument.crisis_support.min_total))
+    if result.band == instrument.bands[-1]:
+        steps.append(_(NEXT_STEP_TOP))
+    elif result.band != instrument.bands[0]:
+        steps.append(_(NEXT_STEP_MIDDLE))
+    elif not result.safety_flag:
+        steps.append(_(NEXT_STEP_LOWEST))
+    return tuple(steps)
 
 
 def restored_notes(

@@ -26,6 +26,8 @@ from screening.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
+    band_text,
+    next_steps,
     restored_notes,
 )
 from screening.context import LABEL as CONTEXT_LABEL
@@ -168,6 +170,8 @@ def _result_html(
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
         clinician_notes=restored_notes(outcome, gettext, language) if restored else (),
+        clinician_band=band_text(outcome, gettext),
+        clinician_next_steps=next_steps(outcome, gettext) if restored else (),
     )
 
 
@@ -193,6 +197,7 @@ def _pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> 
         language=str(get_locale()),
         context=context,
         translate_plural=ngettext,
+        printed_at=now_utc(),
     )
     return render_pdf(printout)
 

@@ -29,6 +29,7 @@ from screening.marks import english, english_plural
 from screening.pdf import (
     ALERT,
     ALERT_BACKGROUND,
+    BODY_WIDTH,
     GAP,
     INK,
     MUTED,
@@ -234,7 +235,7 @@ def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
         for screening in series.flagged
     ]
     text = f"<b>{escape(heading)}</b><br/>" + "<br/>".join(escape(entry) for entry in entries)
-    box = Table([[markup(text, "Alert")], [paragraph(advice, "Alert")]], colWidths=["100%"])
+    box = Table([[markup(text, "Alert")], [paragraph(advice, "Alert")]], colWidths=[BODY_WIDTH])
     box.setStyle(
         TableStyle(
             [

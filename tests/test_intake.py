@@ -8,7 +8,14 @@ from html import escape
 import pytest
 
 from screening import create_app
-from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text, scanned_qr
+from tests.helpers import (
+    TEST_SECRET,
+    answers_form,
+    hidden_fields,
+    indexes_for_scores,
+    pdf_text,
+    scanned_qr,
+)
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 
@@ -146,3 +153,14 @@ def test_the_restored_result_shows_the_band_source_and_the_scales_citation(clien
     total = sum(epds.item(n).options[i].score for n, i in ANSWERS.items())
     assert escape(epds.band_for(total).source) in page
     assert f"<li>{escape(epds.citation)}</li>" in page
+
+
+def test_for_the_clinician_never_names_the_lowest_band_beside_a_positive_item_10(client, epds):
+    low_but_flagged = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | {10: 1})
+    page = client.post("/", data=answers_form(low_but_flagged)).get_data(as_text=True)
+    code = re.search(r'id="result-code">([^<]+)<', page)[1]
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    clinician = restored[restored.index('id="clinician-title"') :]
+    assert "Below the usual screening threshold (0" not in clinician
+    assert "item 10 is positive: assess today, whatever the total" in clinician
+    assert "Next step" in clinician

@@ -417,3 +417,16 @@ def test_a_past_positive_item_10_opens_the_page_and_pdf_whatever_came_after(
     assert "item 10 answered \u201cSometimes\u201d (score 2)" in text
     assert text.index("Item 10 was above 0") < text.index("First screening to the latest")
     assert "Check that risk was assessed" in text
+
+
+@pytest.mark.parametrize(
+    ("totals", "note"),
+    [([12, 16], "Crisis support: Total of 15 or more"), ([5, 0], "Total of 0: A total of 0 may")],
+)
+def test_the_series_pdf_has_the_single_pdfs_notes_on_the_latest(
+    client, app, epds, tmp_path, totals, note
+):
+    pdf = post(client, series_codes(app, epds, totals), "/intake/series.pdf").data
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert note in text
+    assert "Language:" in text or "does not record the language" in text
