@@ -1,8 +1,8 @@
 """Notes for the clinician about one result, shared by the PDF and the intake view. Pure; no Flask.
 
 These are the clinician's side of the product: the safety item's answer verbatim, what a total
-of 0 or a very high total asks of the clinician, and a warning when the items were read in a
-language other than the interface's. Patients' pages never show them.
+of 0 or a very high total asks of the clinician, the band and the next step, and which language
+the items were in and which the patient read the page in. Patients' pages never show them.
 """
 
 from __future__ import annotations
@@ -45,10 +45,8 @@ NEXT_STEP_FLAGGED = N_(
     "Item %(number)s is positive: assess risk today, whatever the total, and record the outcome "
     "and the plan below."
 )
-LANGUAGE_MISMATCH = N_(
-    "Language of the items: %(items)s; language of this page: %(interface)s. Confirm the answer "
-    "to item %(number)s verbally."
-)
+ITEMS_AND_INTERFACE = N_("Items read in %(items)s; interface in %(interface)s.")
+CONFIRM_VERBALLY = N_("Confirm the answer to item %(number)s verbally.")
 LANGUAGE_UNRECORDED = N_(
     "The result code does not record the language the patient read the page in. If they may not "
     "read %(items)s well, confirm the answer to item %(number)s verbally."
@@ -79,10 +77,27 @@ def language_name(code: str, in_language: str) -> str:
     return Locale.parse(code).get_display_name(in_language) or code
 
 
+def language_note(
+    result: ScreeningResult, translate: Translate, interface_language: str, read_in: str | None
+) -> Note:
+    """Which language the items were in and which the patient read the page in (``read_in``,
+    None when the result code does not record it), names written in ``interface_language``."""
+    _, instrument = translate, result.instrument
+    items = language_name(instrument.language, interface_language)
+    number = instrument.safety_rule.item
+    if read_in is None:
+        return Note("", _(LANGUAGE_UNRECORDED, items=items, number=number))
+    text = _(ITEMS_AND_INTERFACE, items=items, interface=language_name(read_in, interface_language))
+    if read_in != instrument.language:
+        text = f"{text} {_(CONFIRM_VERBALLY, number=number)}"
+    return Note(_("Language:"), text)
+
+
 def clinician_notes(
-    result: ScreeningResult, translate: Translate, interface_language: str
+    result: ScreeningResult, translate: Translate, interface_language: str, read_in: str | None
 ) -> tuple[Note, ...]:
-    """What the clinician should see besides the scores, most urgent first."""
+    """What the clinician should see besides the scores, most urgent first; ``read_in`` is the
+    interface language the patient answered in, if the result code records it."""
     _ = translate
     instrument = result.instrument
     notes = []
@@ -103,14 +118,7 @@ def clinician_notes(
         notes.append(Note(_("Crisis support:"), _(CRISIS_ACTION, threshold=threshold)))
     if result.total == 0:
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
-    if instrument.language != interface_language:
-        mismatch = _(
-            LANGUAGE_MISMATCH,
-            items=language_name(instrument.language, interface_language),
-            interface=language_name(interface_language, interface_language),
-            number=instrument.safety_rule.item,
-        )
-        notes.append(Note(_("Language:"), mismatch))
+    notes.append(language_note(result, translate, interface_language, read_in))
     return tuple(notes)
 
 
@@ -140,16 +148,3 @@ def next_steps(result: ScreeningResult, translate: Translate) -> tuple[str, ...]
     elif not result.safety_flag:
         steps.append(_(NEXT_STEP_LOWEST))
     return tuple(steps)
-
-
-def restored_notes(
-    result: ScreeningResult, translate: Translate, interface_language: str
-) -> tuple[Note, ...]:
-    """The notes for a result restored at intake, where the patient's language is unknown."""
-    instrument = result.instrument
-    unrecorded = translate(
-        LANGUAGE_UNRECORDED,
-        items=language_name(instrument.language, interface_language),
-        number=instrument.safety_rule.item,
-    )
-    return (*clinician_notes(result, translate, interface_language), Note("", unrecorded))

@@ -120,21 +120,21 @@ def _answer_item(result: ScreeningResult, index: int) -> dict[str, Any]:
     }
 
 
-def _observation(
-    code: dict[str, str], authored: str, patient: str | None = None, **fields: Any
-) -> dict[str, Any]:
-    """A final survey Observation of ``code`` at ``authored``, with its value and the rest;
-    performed by ``patient`` (a self-report) when given."""
-    performer = {"performer": [{"reference": patient}]} if patient else {}
+def _observation(code: dict[str, str], authored: str, **fields: Any) -> dict[str, Any]:
+    """A final survey Observation of ``code`` at ``authored``, with its value and the rest."""
     return {
         "resourceType": "Observation",
         "status": "final",
         "category": [SURVEY],
         "code": {"coding": [code], "text": code["display"]},
         "effectiveDateTime": authored,
-        **performer,
         **fields,
     }
+
+
+def _by(patient: str) -> list[dict[str, str]]:
+    """The performer of a self-report: the person who answered."""
+    return [{"reference": patient}]
 
 
 def _subscale(sub: SubscaleResult, authored: str, ids: dict[str, str]) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def _subscale(sub: SubscaleResult, authored: str, ids: dict[str, str]) -> dict[s
     return _observation(
         code,
         authored,
-        ids["patient"],
+        performer=_by(ids["patient"]),
         valueInteger=sub.score,
         interpretation=[
             {
@@ -185,7 +185,7 @@ def _safety_flag(
     return _observation(
         code,
         authored,
-        patient,
+        performer=_by(patient),
         valueBoolean=flagged,
         interpretation=[
             {
@@ -249,7 +249,7 @@ def context_observations(context: Context, authored: str) -> list[dict[str, Any]
     return [observation | {"note": note} for observation in observations]
 
 
-def language_note(instrument_language: str, read_in: str | None) -> str:
+def _languages_text(instrument_language: str, read_in: str | None) -> str:
     """Which language the items were in and which the patient read the page in, in English."""
     items = language_name(instrument_language, "en")
     if read_in is None:
@@ -297,7 +297,7 @@ def build_bundle(
     total = _observation(
         total_code,
         authored,
-        patient,
+        performer=_by(patient),
         valueInteger=result.total,
         # Never the lowest band's name beside a positive safety item.
         interpretation=[{"text": band_text(result, english)}],
@@ -310,14 +310,14 @@ def build_bundle(
     panel = _observation(
         EPDS_PANEL,
         authored,
-        patient,
+        performer=_by(patient),
         hasMember=[
             {"reference": ids["total"]},
             {"reference": ids["flag"]},
             *({"reference": url} for url in subscale_ids),
         ],
         derivedFrom=[{"reference": ids["response"]}],
-        note=[{"text": f"{completed_on} {language_note(instrument.language, read_in)}"}],
+        note=[{"text": f"{completed_on} {_languages_text(instrument.language, read_in)}"}],
     )
     panel["code"]["text"] = instrument.title
     context_entries = [

@@ -159,8 +159,9 @@ def markup(text: str, style: str = "Body") -> Paragraph:
 @dataclass(frozen=True)
 class Printout:
     """What the page shows: the scored answers, whose letterhead, when, the result code, the
-    interface language's translation functions (gettext's and ngettext's signatures) and the
-    answer to the question before the items."""
+    interface language's translation functions (gettext's and ngettext's signatures), the
+    answer to the question before the items, when it is printed and the language the patient
+    answered in."""
 
     result: ScreeningResult
     clinic: Clinic
@@ -172,6 +173,8 @@ class Printout:
     translate_plural: TranslatePlural = english_plural
     # When the PDF is made, so it says how old the result is on paper; None leaves that out.
     printed_at: datetime | None = None
+    # The interface language the patient answered in, when the result code records it.
+    read_in: str | None = None
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
@@ -363,7 +366,7 @@ def _for_the_clinician(printout: Printout) -> Table:
     lines = [paragraph(_("For the clinician"), "CellBold")]
     lines += [
         markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
-        for note in clinician_notes(result, printout.translate, printout.language)
+        for note in clinician_notes(result, printout.translate, printout.language, printout.read_in)
     ]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands

@@ -20,7 +20,7 @@ from screening.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
-    restored_notes,
+    clinician_notes,
 )
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import TranslatePlural, describe
@@ -263,7 +263,8 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
     """The single PDF's notes on the latest screening: its safety-item answer verbatim, crisis
     support, a total of 0, the language."""
     latest = printout.series.latest.result
-    notes = restored_notes(latest, printout.translate, printout.language)
+    read_in = printout.series.latest.read_in
+    notes = clinician_notes(latest, printout.translate, printout.language, read_in)
     heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
     return [
         heading,

@@ -47,13 +47,15 @@ CHANGE_LABELS = (
 @dataclass(frozen=True)
 class Screening:
     """One restored screening: its scored result, when it was completed, the code it came from,
-    that code's format version and the answer to the question before the items."""
+    that code's format version, the answer to the question before the items and the interface
+    language the patient answered in (None: the code does not record it)."""
 
     result: ScreeningResult
     completed_at: datetime
     code: str
-    code_version: int = 3
+    code_version: int = 4
     context: Context = NOT_GIVEN
+    read_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,6 @@ class Series:
 
     @property
     def mixes_code_versions(self) -> bool:
-        """Version-1 codes among sealed ones (versions 2 and 3 share one sealed format)."""
+        """Version-1 codes among sealed ones (versions 2 to 4 share one sealed format)."""
         versions = {screening.code_version for screening in self.screenings}
         return 1 in versions and len(versions) > 1

@@ -28,7 +28,7 @@ def screen(client) -> tuple[str, dict[str, str]]:
 
 def test_result_page_shows_the_code_and_its_qr(client):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]<', page)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]{2}<', page)
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
 
 
@@ -67,7 +67,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "A result code has 21 letters and digits"),
+        ("EPDS-1234-5678", "A result code has 22 letters and digits"),
         ("x" * 481, "That is longer than 12 result codes."),
     ],
 )
@@ -82,8 +82,8 @@ def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client
 
 def test_an_altered_code_is_refused(client):
     code, _ = screen(client)
-    position = len(code) - 3  # the last data symbol: the code ends "-X", its check symbol
-    assert code[position] != "-" and code[-2] == "-"
+    position = len(code) - 2  # the last data symbol: the code ends "-XC", C its check symbol
+    assert code[position] != "-" and code[-3] == "-"
     altered = code[:position] + ("A" if code[position] != "A" else "B") + code[position + 1 :]
     response = client.post("/intake", data={"code": altered})
     assert response.status_code == 400
