@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from screening.instrument import Subscale
 from screening.marks import N_
 from screening.scoring import ScreeningResult
 
@@ -45,6 +46,7 @@ NEXT_STEP_FLAGGED = N_(
     "Item %(number)s is positive: assess risk today, whatever the total, and record the outcome "
     "and the plan below."
 )
+SUBSCALE_HEADING = N_("%(name)s (research cut-off %(threshold)s)")
 ITEMS_AND_INTERFACE = N_("Items read in %(items)s; interface in %(interface)s.")
 CONFIRM_VERBALLY = N_("Confirm the answer to item %(number)s verbally.")
 LANGUAGE_UNRECORDED = N_(
@@ -120,6 +122,11 @@ def clinician_notes(
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
     notes.append(language_note(result, translate, interface_language, read_in))
     return tuple(notes)
+
+
+def subscale_heading(subscale: Subscale, translate: Translate) -> str:
+    """E.g. 'EPDS-3A (research cut-off 5)': a subscale's column, its cut-off from the data."""
+    return translate(SUBSCALE_HEADING, name=subscale.name, threshold=subscale.threshold)
 
 
 def band_text(result: ScreeningResult, translate: Translate) -> str:

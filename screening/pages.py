@@ -30,6 +30,7 @@ from screening.clinician import (
     clinician_notes,
     language_note,
     next_steps,
+    subscale_heading,
 )
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import (
@@ -77,6 +78,7 @@ from screening.trend import (
     CHANGE_LABELS,
     CHANGE_RULE,
     CHANGE_SOURCE,
+    CLOSE_TOGETHER,
     RELIABLE_CHANGE,
     Screening,
     Series,
@@ -422,6 +424,13 @@ def _series_html(series: Series) -> str:
             (gettext(title), before, moved) for title, before, moved in series.overall_changes
         ],
         flagged_entry=FLAGGED_SCREENING,
+        subscale_heading=lambda subscale: subscale_heading(subscale, gettext),
+        close_together=lambda first, second, days: ngettext(
+            *CLOSE_TOGETHER,
+            days,
+            first=short_date(first, zone, language),
+            second=short_date(second, zone, language),
+        ),
         assess_today=ASSESS_TODAY,
         past_flag_advice=PAST_FLAG_ADVICE,
         change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),

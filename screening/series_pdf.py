@@ -9,18 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from screening.chart import THRESHOLDS, TICKS, Box, plot
+from screening.chart import THRESHOLDS, TICKS, Box, label_positions, plot
 from screening.clinic import Clinic
 from screening.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
     clinician_notes,
+    subscale_heading,
 )
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import TranslatePlural, describe
@@ -47,14 +48,24 @@ from screening.pdf import (
 from screening.trend import (
     CHANGE_RULE,
     CHANGE_SOURCE,
+    CLOSE_TOGETHER,
     RELIABLE_CHANGE,
     Change,
     Screening,
     Series,
 )
 
-CHART_WIDTH, CHART_HEIGHT = 180 * mm, 58 * mm
-CHART_BOX = Box(left=12 * mm, right=CHART_WIDTH - 6 * mm, top=CHART_HEIGHT - 5 * mm, bottom=9 * mm)
+CHART_WIDTH, CHART_HEIGHT = 180 * mm, 66 * mm
+# Room under the axis for each date, written upwards; points kept off the tick labels.
+DATE_ROOM = 17 * mm
+CHART_BOX = Box(
+    left=12 * mm,
+    right=CHART_WIDTH - 6 * mm,
+    top=CHART_HEIGHT - 5 * mm,
+    bottom=DATE_ROOM,
+    inset=4 * mm,
+)
+DATE_FONT_SIZE = 6.5
 LINE = colors.HexColor("#2f6f73")
 MAX_PAGES = 2
 
@@ -138,20 +149,22 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
             )
         )
     dates = [short_date(p.completed_at, clinic.timezone, printout.language) for p in points]
-    label_y = box.bottom - 7
-    drawing.add(String(box.left, label_y, dates[0], fontName=regular, fontSize=7, fillColor=INK))
-    if len(points) > 1:
-        drawing.add(
+    xs = label_positions([p.x for p in points], box.left, box.right, DATE_FONT_SIZE + 1.5)
+    for x, date in zip(xs, dates, strict=True):
+        # Written upwards, ending just under the axis: every date, none over another.
+        label = Group(
             String(
-                box.right,
-                label_y,
-                dates[-1],
+                0,
+                0,
+                date,
                 fontName=regular,
-                fontSize=7,
-                textAnchor="end",
+                fontSize=DATE_FONT_SIZE,
                 fillColor=INK,
+                textAnchor="end",
             )
         )
+        label.transform = (0, 1, -1, 0, x + DATE_FONT_SIZE * 0.35, box.bottom - 3)
+        drawing.add(label)
     return drawing
 
 
@@ -195,7 +208,7 @@ def _table(printout: SeriesPrintout) -> Table:
         _("Total"),
         _("Band"),
         _("Item %(number)s", number=latest.instrument.safety_rule.item),
-        ", ".join(sub.subscale.name for sub in latest.subscales),
+        ", ".join(subscale_heading(sub.subscale, printout.translate) for sub in latest.subscales),
         _(CONTEXT_LABEL),
         _("Change from the previous screening"),
     ]
@@ -204,7 +217,8 @@ def _table(printout: SeriesPrintout) -> Table:
         _row(printout, screening, change)
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
-    widths = [22 * mm, 12 * mm, 30 * mm, 24 * mm, 18 * mm, 28 * mm, 46 * mm]
+    # The total's column fits «Разом» in the bold header unbroken.
+    widths = [21 * mm, 15 * mm, 29 * mm, 23 * mm, 20 * mm, 28 * mm, 44 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
@@ -309,6 +323,13 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
+    zone = clinic.timezone
+    for before, after, days in series.close_together:
+        first, second = (
+            short_date(s.completed_at, zone, printout.language) for s in (before, after)
+        )
+        warning = printout.translate_plural(*CLOSE_TOGETHER, days, first=first, second=second)
+        story.append(paragraph(warning, "Cell"))
     cut_off = instrument.bands[-1].min
     rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
     story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))

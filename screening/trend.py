@@ -14,10 +14,21 @@ from datetime import datetime
 from itertools import pairwise
 
 from screening.context import NOT_GIVEN, Context
-from screening.marks import N_
+from screening.marks import N_, NP_
 from screening.scoring import ScreeningResult
 
 RELIABLE_CHANGE = 4
+# Each screening asks about the past 7 days, and a repeat is usually made after 2 weeks: closer
+# screenings' changes are read with care.
+REPEAT_AFTER_DAYS = 14
+CLOSE_TOGETHER = NP_(
+    "The screenings of %(first)s and %(second)s are %(num)s day apart. Each asks about the past "
+    "7 days and a repeat is usually made after 2 weeks or more, so read the change between them "
+    "with care.",
+    "The screenings of %(first)s and %(second)s are %(num)s days apart. Each asks about the past "
+    "7 days and a repeat is usually made after 2 weeks or more, so read the change between them "
+    "with care.",
+)
 CHANGE_SOURCE = (
     "Matthey S., Calculating clinically significant change in postnatal depression studies "
     "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
@@ -136,6 +147,15 @@ class Series:
         return (
             (FIRST_TO_LATEST, self.screenings[0], self.overall),
             (LOWEST_TO_LATEST, self.lowest, self.from_lowest),
+        )
+
+    @property
+    def close_together(self) -> tuple[tuple[Screening, Screening, int], ...]:
+        """Consecutive screenings less than REPEAT_AFTER_DAYS apart, with the days between."""
+        return tuple(
+            (before, after, days)
+            for before, after in pairwise(self.screenings)
+            if (days := (after.completed_at - before.completed_at).days) < REPEAT_AFTER_DAYS
         )
 
     @property

@@ -164,3 +164,10 @@ def test_for_the_clinician_never_names_the_lowest_band_beside_a_positive_item_10
     assert "Below the usual screening threshold (0" not in clinician
     assert "item 10 is positive: assess today, whatever the total" in clinician
     assert "Next step" in clinician
+
+
+def test_for_the_clinician_names_the_epds_3a_and_its_research_cut_off(client):
+    code, _ = screen(client)
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    clinician = restored[restored.index('id="clinician-title"') :]
+    assert "Anxiety symptoms (EPDS-3A)" in clinician and "research cut-off of 5" in clinician

@@ -7,6 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -206,7 +207,7 @@ def test_the_chart_places_each_point_by_its_date_and_total(client, app, epds):
             SVG_BOX.bottom - (SVG_BOX.bottom - SVG_BOX.top) * total / 30, abs=0.06
         )
         share = (moment - when[0]).total_seconds() / span
-        assert x == pytest.approx(SVG_BOX.left + share * (SVG_BOX.right - SVG_BOX.left), abs=0.06)
+        assert x == pytest.approx(SVG_BOX.x(share), abs=0.06)
     thresholds = [
         float(line.get("y1")) for line in svg.findall(f".//{SVG}line[@class='threshold']")
     ]
@@ -430,3 +431,55 @@ def test_the_series_pdf_has_the_single_pdfs_notes_on_the_latest(
     text = " ".join(pdf_text(pdf, tmp_path).split())
     assert note in text
     assert "Language:" in text or "does not record the language" in text
+
+
+def test_every_date_is_labelled_and_no_label_overlaps_a_tick_label(client, app, epds):
+    """Two screenings a day apart among a year's: each date still has its own label."""
+    days = [0, 1, 60, 200, 201, 365]
+    codes = [
+        code_for(app, answers_for_total(epds, 9 + index), START + timedelta(days=day))
+        for index, day in enumerate(days)
+    ]
+    svg = chart(post(client, codes).get_data(as_text=True))
+    labels = svg.findall(f".//{SVG}text[@class='date']")
+    moments = [START + timedelta(days=day) for day in days]
+    assert [label.text for label in labels] == [f"{m.day} {m:%b} {m.year}" for m in moments]
+    xs = [float(re.match(r"translate\(([\d.]+)", label.get("transform"))[1]) for label in labels]
+    assert all(b - a >= 11.9 for a, b in pairwise(xs))  # written upwards, 10 units high
+    assert SVG_BOX.left <= xs[0] and xs[-1] <= SVG_BOX.right
+    # The total above the first point (two digits, bold, centred) stays right of the tick labels,
+    # which end 6 units left of the axis.
+    first = svg.find(f".//{SVG}g[@data-total]")
+    x = float(re.fullmatch(r"translate\(([\d.]+) [\d.]+\)", first.get("transform"))[1])
+    assert x - 8 > SVG_BOX.left - 6
+
+
+def test_every_date_is_on_the_series_pdf_and_total_is_not_broken(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [5, 9, 12, 14])
+    text = pdf_text(post(client, codes, "/intake/series.pdf?lang=uk").data, tmp_path)
+    assert "Разом" in text and "Разо м" not in text
+    en = pdf_text(post(client, codes, "/intake/series.pdf?lang=en").data, tmp_path)
+    for index in range(4):
+        day = START + timedelta(days=14 * index)
+        assert en.count(f"{day.day} {day:%b} {day.year}") >= 2  # the chart and the table
+
+
+def test_screenings_less_than_two_weeks_apart_are_read_with_care(client, app, epds, tmp_path):
+    codes = [
+        code_for(app, answers_for_total(epds, total), START + timedelta(days=day))
+        for total, day in ((14, 0), (9, 5), (10, 19))
+    ]
+    page = post(client, codes).get_data(as_text=True)
+    assert page.count('class="hint close-together"') == 1
+    assert "The screenings of 1 Jun 2026 and 6 Jun 2026 are 5 days apart." in page
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "1 Jun 2026 and 6 Jun 2026 are 5 days apart" in text
+
+
+def test_the_epds_3a_column_names_its_research_cut_off(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [5, 9])
+    assert "EPDS-3A (research cut-off 5)" in post(client, codes).get_data(as_text=True)
+    text = pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path)
+    # The header cell wraps, and pdftotext interleaves the columns' lines.
+    header = text[text.index("Completed") : text.index("Completed") + 400]
+    assert "EPDS-3A" in header and "(research" in header and "cut-off 5)" in header
