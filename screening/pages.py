@@ -78,10 +78,10 @@ from screening.trend import (
     CHANGE_LABELS,
     CHANGE_RULE,
     CHANGE_SOURCE,
-    CLOSE_TOGETHER,
     RELIABLE_CHANGE,
     Screening,
     Series,
+    close_together_text,
 )
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
@@ -425,11 +425,8 @@ def _series_html(series: Series) -> str:
         ],
         flagged_entry=FLAGGED_SCREENING,
         subscale_heading=lambda subscale: subscale_heading(subscale, gettext),
-        close_together=lambda first, second, days: ngettext(
-            *CLOSE_TOGETHER,
-            days,
-            first=short_date(first, zone, language),
-            second=short_date(second, zone, language),
+        close_together=close_together_text(
+            series, gettext, ngettext, lambda moment: short_date(moment, zone, language)
         ),
         assess_today=ASSESS_TODAY,
         past_flag_advice=PAST_FLAG_ADVICE,

@@ -1,6 +1,8 @@
-"""The PDF of a series of screenings restored at intake: letterhead, the chart as vectors, the
-table with the change between consecutive screenings and its source, the latest safety-item
-answer verbatim when it is above 0, and the RCPsych notice. One A4 page for up to about six
+"""The PDF of a series of screenings restored at intake: letterhead, an alert for every screening
+whose safety item was above 0, the change from the first and the lowest to the latest, the chart
+as vectors, the table with the change between consecutive screenings and its source, the notes
+on the latest screening (its safety-item answer verbatim, crisis support, total of 0,
+languages), and the RCPsych notice. One A4 page for up to about five
 screenings, two at most for twelve. No Flask.
 """
 
@@ -48,16 +50,16 @@ from screening.pdf import (
 from screening.trend import (
     CHANGE_RULE,
     CHANGE_SOURCE,
-    CLOSE_TOGETHER,
     RELIABLE_CHANGE,
     Change,
     Screening,
     Series,
+    close_together_text,
 )
 
-CHART_WIDTH, CHART_HEIGHT = 180 * mm, 66 * mm
+CHART_WIDTH, CHART_HEIGHT = 180 * mm, 60 * mm
 # Room under the axis for each date, written upwards; points kept off the tick labels.
-DATE_ROOM = 17 * mm
+DATE_ROOM = 16 * mm
 CHART_BOX = Box(
     left=12 * mm,
     right=CHART_WIDTH - 6 * mm,
@@ -218,7 +220,7 @@ def _table(printout: SeriesPrintout) -> Table:
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
     # The total's column fits «Разом» in the bold header unbroken.
-    widths = [21 * mm, 15 * mm, 29 * mm, 23 * mm, 20 * mm, 28 * mm, 44 * mm]
+    widths = [20 * mm, 14 * mm, 27 * mm, 21 * mm, 26 * mm, 27 * mm, 45 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
@@ -323,13 +325,14 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
-    zone = clinic.timezone
-    for before, after, days in series.close_together:
-        first, second = (
-            short_date(s.completed_at, zone, printout.language) for s in (before, after)
-        )
-        warning = printout.translate_plural(*CLOSE_TOGETHER, days, first=first, second=second)
-        story.append(paragraph(warning, "Cell"))
+    close = close_together_text(
+        series,
+        printout.translate,
+        printout.translate_plural,
+        lambda moment: short_date(moment, clinic.timezone, printout.language),
+    )
+    if close:
+        story.append(paragraph(close, "Cell"))
     cut_off = instrument.bands[-1].min
     rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
     story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))

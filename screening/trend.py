@@ -9,11 +9,12 @@ error); a reliable change that also crosses the 12/13 cut-off is clinically sign
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from screening.context import NOT_GIVEN, Context
+from screening.context import NOT_GIVEN, Context, Translate, TranslatePlural
 from screening.marks import N_, NP_
 from screening.scoring import ScreeningResult
 
@@ -21,14 +22,13 @@ RELIABLE_CHANGE = 4
 # Each screening asks about the past 7 days, and a repeat is usually made after 2 weeks: closer
 # screenings' changes are read with care.
 REPEAT_AFTER_DAYS = 14
-CLOSE_TOGETHER = NP_(
-    "The screenings of %(first)s and %(second)s are %(num)s day apart. Each asks about the past "
-    "7 days and a repeat is usually made after 2 weeks or more, so read the change between them "
-    "with care.",
-    "The screenings of %(first)s and %(second)s are %(num)s days apart. Each asks about the past "
-    "7 days and a repeat is usually made after 2 weeks or more, so read the change between them "
-    "with care.",
+CLOSE_TOGETHER = N_(
+    "Less than 2 weeks apart: %(pairs)s. Each screening asks about the past 7 days and a repeat "
+    "is usually made after 2 weeks or more, so read the change between these with care."
 )
+# One pair of close screenings in that list, e.g. "1 Jun 2026 to 6 Jun 2026 (5 days)".
+CLOSE_PAIR = N_("%(first)s to %(second)s (%(days)s)")
+DAYS = NP_("%(num)s day", "%(num)s days")
 CHANGE_SOURCE = (
     "Matthey S., Calculating clinically significant change in postnatal depression studies "
     "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
@@ -169,3 +169,19 @@ class Series:
         """Version-1 codes among sealed ones (versions 2 to 4 share one sealed format)."""
         versions = {screening.code_version for screening in self.screenings}
         return 1 in versions and len(versions) > 1
+
+
+def close_together_text(
+    series: Series, translate: Translate, plural: TranslatePlural, date: Callable[[datetime], str]
+) -> str:
+    """The screenings less than 2 weeks apart, in one sentence (empty when there are none)."""
+    pairs = [
+        translate(
+            CLOSE_PAIR,
+            first=date(before.completed_at),
+            second=date(after.completed_at),
+            days=plural(*DAYS, days),
+        )
+        for before, after, days in series.close_together
+    ]
+    return translate(CLOSE_TOGETHER, pairs="; ".join(pairs)) if pairs else ""

@@ -471,9 +471,9 @@ def test_screenings_less_than_two_weeks_apart_are_read_with_care(client, app, ep
     ]
     page = post(client, codes).get_data(as_text=True)
     assert page.count('class="hint close-together"') == 1
-    assert "The screenings of 1 Jun 2026 and 6 Jun 2026 are 5 days apart." in page
+    assert "Less than 2 weeks apart: 1 Jun 2026 to 6 Jun 2026 (5 days)." in page
     text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
-    assert "1 Jun 2026 and 6 Jun 2026 are 5 days apart" in text
+    assert "Less than 2 weeks apart: 1 Jun 2026 to 6 Jun 2026 (5 days)." in text
 
 
 def test_the_epds_3a_column_names_its_research_cut_off(client, app, epds, tmp_path):
