@@ -57,7 +57,7 @@ from screening.trend import (
     close_together_text,
 )
 
-CHART_WIDTH, CHART_HEIGHT = 180 * mm, 60 * mm
+CHART_WIDTH, CHART_HEIGHT = 180 * mm, 55 * mm
 # Room under the axis for each date, written upwards; points kept off the tick labels.
 DATE_ROOM = 16 * mm
 CHART_BOX = Box(
@@ -219,8 +219,8 @@ def _table(printout: SeriesPrintout) -> Table:
         _row(printout, screening, change)
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
-    # The total's column fits «Разом» in the bold header unbroken.
-    widths = [20 * mm, 14 * mm, 27 * mm, 21 * mm, 26 * mm, 27 * mm, 45 * mm]
+    # Columns wide enough that no header word breaks («Разом», «Беременность»).
+    widths = [20 * mm, 14 * mm, 27 * mm, 21 * mm, 26 * mm, 28 * mm, 44 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
