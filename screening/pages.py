@@ -473,9 +473,11 @@ def _longest_series_page(count: int) -> int:
     """An upper bound on the series page's length. Rows do not depend on each other, and the
     latest screening adds its own notes: so every screening but the last as long as a row can
     be, each answer set in turn as the last, and each change's label as long as the longest
-    label is (a series of equal totals is all 'within measurement error')."""
+    label is (a series of equal totals is all 'within measurement error'): one a step, and the
+    first-to-latest and lowest-to-latest changes."""
     change_words = [len(gettext(label).encode("utf-8")) for label in CHANGE_LABELS]
-    extra = (count - 1) * (max(change_words) - min(change_words))
+    # count - 1 steps, and the two changes to the latest.
+    extra = (count + 1) * (max(change_words) - min(change_words))
     candidates = _series_answer_sets()
 
     def length(answer_sets: list[dict[int, int]]) -> int:
