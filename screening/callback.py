@@ -238,6 +238,7 @@ def _canonical_code(code: str) -> str:
         restored.completed_at,
         state.result_code_key,
         restored.context,
+        restored.read_in,
     )
 
 

@@ -22,7 +22,16 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from screening.chart import ChartWords, svg
-from screening.clinician import restored_notes
+from screening.clinician import (
+    ASSESS_TODAY,
+    FLAGGED_SCREENING,
+    PAST_FLAG_ADVICE,
+    band_text,
+    clinician_notes,
+    language_note,
+    next_steps,
+    subscale_heading,
+)
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import (
     NOT_ASKED,
@@ -62,11 +71,19 @@ from screening.padding import (
 )
 from screening.pdf import Printout, render_pdf
 from screening.qr import qr_svg_data_uri
-from screening.result_code import encode
+from screening.result_code import LANGUAGE_NUMBERS, encode
 from screening.scoring import ScreeningResult, score
 from screening.series_pdf import SeriesPrintout, render_series_pdf
 from screening.state import current_clinic, current_instrument, screening_state
-from screening.trend import CHANGE_LABELS, CHANGE_RULE, CHANGE_SOURCE, Screening, Series
+from screening.trend import (
+    CHANGE_LABELS,
+    CHANGE_RULE,
+    CHANGE_SOURCE,
+    RELIABLE_CHANGE,
+    Screening,
+    Series,
+    close_together_text,
+)
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
 NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
@@ -96,12 +113,14 @@ def padded_form_page(kind: str, page: str, status: int, longest: Callable[[], st
 
 
 def result_code_for(
-    outcome: ScreeningResult, completed_at: datetime, context: Context = NOT_GIVEN
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context = NOT_GIVEN,
+    read_in: str | None = None,
 ) -> str:
     state = screening_state()
-    return encode(
-        outcome.instrument, outcome.option_indexes, completed_at, state.result_code_key, context
-    )
+    keys = state.result_code_key
+    return encode(outcome.instrument, outcome.option_indexes, completed_at, keys, context, read_in)
 
 
 def context_text(context: Context) -> str:
@@ -140,9 +159,13 @@ def questionnaire_page(
 
 
 def _result_html(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, restored: bool
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    restored: bool,
 ) -> str:
-    code = result_code_for(outcome, completed_at, context)
+    code = result_code_for(outcome, completed_at, context, read_in)
     language = str(get_locale())
     return render_template(
         "result.html",
@@ -159,7 +182,12 @@ def _result_html(
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
-        clinician_notes=restored_notes(outcome, gettext, language) if restored else (),
+        clinician_notes=clinician_notes(outcome, gettext, language, read_in) if restored else (),
+        # English items (the caveat names English) read by someone reading the page in another
+        # language: they are told their answers may not say what they meant.
+        items_in_another_language=outcome.instrument.language == "en" != language,
+        clinician_band=band_text(outcome, gettext),
+        clinician_next_steps=next_steps(outcome, gettext) if restored else (),
     )
 
 
@@ -167,52 +195,70 @@ def result_page(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context = NOT_GIVEN,
+    read_in: str | None = None,
     restored: bool = False,
 ) -> Page:
-    """The result page, for a fresh submission or for one restored from its result code."""
+    """The result page, for a fresh submission or for one restored from its result code;
+    ``read_in`` is the interface language the questionnaire was answered in."""
     kind = "restored" if restored else "page"
-    body = _result_html(outcome, completed_at, context, restored).encode("utf-8")
+    body = _result_html(outcome, completed_at, context, read_in, restored).encode("utf-8")
     return _padded(kind, body), 200, NO_STORE
 
 
-def _pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
+def _pdf(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> bytes:
     printout = Printout(
         result=outcome,
         clinic=current_clinic(),
         completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at, context),
+        result_code=result_code_for(outcome, completed_at, context, read_in),
         translate=gettext,
         language=str(get_locale()),
         context=context,
         translate_plural=ngettext,
+        printed_at=now_utc(),
+        read_in=read_in,
     )
     return render_pdf(printout)
 
 
-def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
+def result_pdf(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> bytes:
     """The one-page PDF, padded."""
-    return _padded("pdf", _pdf(outcome, completed_at, context))
+    return _padded("pdf", _pdf(outcome, completed_at, context, read_in))
 
 
-def _fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
-    bundle = build_bundle(outcome, completed_at, current_clinic(), context)
+def _fhir(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> bytes:
+    bundle = build_bundle(outcome, completed_at, current_clinic(), context, read_in)
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
-def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> bytes:
+def result_fhir(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> bytes:
     """The FHIR Bundle as JSON, padded."""
-    return _padded("fhir", _fhir(outcome, completed_at, context))
+    return _padded("fhir", _fhir(outcome, completed_at, context, read_in))
 
 
-def _result_bytes(restored: bool) -> Callable[[ScreeningResult, datetime, Context], bytes]:
-    def render(outcome: ScreeningResult, moment: datetime, context: Context) -> bytes:
-        return _result_html(outcome, moment, context, restored).encode("utf-8")
+# A scored result, its completion time, the context and the language it was answered in.
+ResultRenderer = Callable[[ScreeningResult, datetime, Context, str | None], bytes]
+
+
+def _result_bytes(restored: bool) -> ResultRenderer:
+    def render(
+        outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
+    ) -> bytes:
+        return _result_html(outcome, moment, context, read_in, restored).encode("utf-8")
 
     return render
 
 
 # How each kind of response is made from a scored result, for measuring the longest one.
-RESULT_BODIES: dict[str, Callable[[ScreeningResult, datetime, Context], bytes]] = {
+RESULT_BODIES: dict[str, ResultRenderer] = {
     "page": _result_bytes(restored=False),
     "restored": _result_bytes(restored=True),
     "pdf": _pdf,
@@ -275,12 +321,24 @@ def _longest(kind: str) -> int:
     # The answers and the context change different lines, so their longest together is the
     # longest answers' page with each context's own longest wording in turn.
     results = [score(instrument, answers) for answers in extreme_answers(instrument)]
-    lengths = [len(render(result, moment, NOT_GIVEN)) for result in results]
+    read_in = _longest_read_in(results[0])
+    lengths = [len(render(result, moment, NOT_GIVEN, read_in)) for result in results]
     longest = results[lengths.index(max(lengths))]
     return max(
         *lengths,
-        *(len(render(longest, moment, context)) for context in _longest_contexts()),
+        *(len(render(longest, moment, context, read_in)) for context in _longest_contexts()),
     )
+
+
+def _longest_read_in(result: ScreeningResult) -> str | None:
+    """The language answered in whose note on the clinician's side is longest here: the
+    language a code records must not show in a response's size either."""
+
+    def note_length(read_in: str | None) -> int:
+        note = language_note(result, gettext, str(get_locale()), read_in)
+        return len(f"{note.label}{note.text}".encode())
+
+    return max([None, *LANGUAGE_NUMBERS], key=note_length)
 
 
 def _longest_contexts() -> list[Context]:
@@ -366,9 +424,19 @@ def _series_html(series: Series) -> str:
         rows=zip(series.screenings, series.changes, strict=True),
         when=lambda moment: for_people(moment, zone, language),
         chart=svg(series, words),
-        change_rule=gettext(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off),
+        overall=[
+            (gettext(title), before, moved) for title, before, moved in series.overall_changes
+        ],
+        flagged_entry=FLAGGED_SCREENING,
+        subscale_heading=lambda subscale: subscale_heading(subscale, gettext),
+        close_together=close_together_text(
+            series, gettext, ngettext, lambda moment: short_date(moment, zone, language)
+        ),
+        assess_today=ASSESS_TODAY,
+        past_flag_advice=PAST_FLAG_ADVICE,
+        change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
         change_source=CHANGE_SOURCE,
-        clinician_notes=restored_notes(latest, gettext, language),
+        clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 
@@ -409,9 +477,11 @@ def _longest_series_page(count: int) -> int:
     """An upper bound on the series page's length. Rows do not depend on each other, and the
     latest screening adds its own notes: so every screening but the last as long as a row can
     be, each answer set in turn as the last, and each change's label as long as the longest
-    label is (a series of equal totals is all 'within measurement error')."""
+    label is (a series of equal totals is all 'within measurement error'): one a step, and the
+    first-to-latest and lowest-to-latest changes."""
     change_words = [len(gettext(label).encode("utf-8")) for label in CHANGE_LABELS]
-    extra = (count - 1) * (max(change_words) - min(change_words))
+    # count - 1 steps, and the two changes to the latest.
+    extra = (count + 1) * (max(change_words) - min(change_words))
     candidates = _series_answer_sets()
 
     def length(answer_sets: list[dict[int, int]]) -> int:
@@ -440,17 +510,18 @@ def _series_answer_sets() -> list[dict[int, int]]:
 
 def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
     """A series with these answers, a day apart up to this year's longest written date, the
-    first code of version 1 and the rest version 3 (which adds the mixed-versions note), each
-    with the context this language words longest."""
+    first code of version 1 and the rest version 4 (which adds the mixed-versions note), each
+    with the context and the language answered in that this language words longest."""
     instrument = current_instrument()
     end = _longest_date()
     keys = screening_state().result_code_key
     context = max(_longest_contexts(), key=lambda c: len(context_text(c).encode()))
+    read_in = _longest_read_in(score(instrument, answer_sets[-1]))
     screenings = []
     for index, answers in enumerate(answer_sets):
         moment = end.replace(day=1 + index)
-        code = encode(instrument, answers, moment, keys, context)
+        code = encode(instrument, answers, moment, keys, context, read_in)
         outcome = score(instrument, answers)
-        version = 3 if index else 1
-        screenings.append(Screening(outcome, moment, code, version, context))
+        version = 4 if index else 1
+        screenings.append(Screening(outcome, moment, code, version, context, read_in))
     return Series.of(screenings)

@@ -106,10 +106,11 @@ def refused_code(error: ResultCodeError) -> Page:
 
 
 def on_posted_result(
-    view: Callable[[ScreeningResult, datetime, Context], T],
+    view: Callable[[ScreeningResult, datetime, Context, str | None], T],
 ) -> Callable[[], T | Page]:
     """Run ``view`` on the result held by the re-posted result code, checked and scored again,
-    with its completion time and the answer to the question before the items.
+    with its completion time, the answer to the question before the items and the interface
+    language it was answered in (kept when the page is shown in another language).
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -137,7 +138,8 @@ def on_posted_result(
             kept = {number: str(index) for number, index in restored.answers.items()}
             entry = context_entry(restored.context)
             return questionnaire_page(kept, {}, error_links(form, instrument), entry)
-        return view(score(instrument, restored.answers), restored.completed_at, restored.context)
+        outcome = score(instrument, restored.answers)
+        return view(outcome, restored.completed_at, restored.context, restored.read_in)
 
     return from_result_code
 
@@ -159,16 +161,20 @@ def result() -> Page:
         return _questionnaire(form)
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
-    return result_page(outcome, now_utc().replace(second=0), posted_context(form))
+    moment = now_utc().replace(second=0)
+    # The code seals the language the questionnaire was answered in.
+    return result_page(outcome, moment, posted_context(form), str(get_locale()))
 
 
 @bp.post("/result.pdf")
 @document_limit()
 @held_to_minimum_time
 @on_posted_result
-def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
+def result_pdf(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at, context)
+    body = pages.result_pdf(outcome, completed_at, context, read_in)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
@@ -176,9 +182,11 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Contex
 @document_limit()
 @held_to_minimum_time
 @on_posted_result
-def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
+def result_fhir(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at, context)
+    body = pages.result_fhir(outcome, completed_at, context, read_in)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 

@@ -434,7 +434,7 @@ def test_the_export_carries_the_context_its_code_holds(app, client):
     *_, weeks = observations(bundle)
     assert weeks["valueQuantity"]["value"] == 10
     plain = client.post("/result.fhir.json", data=result_code_form(app, ANSWERS)).get_json()
-    assert len(observations(plain)) == 3
+    assert len(observations(plain)) == 4  # panel, total, item-10 flag, EPDS-3A
 
 
 def test_control_characters_typed_in_a_weeks_box_do_not_come_back(client):
