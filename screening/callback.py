@@ -35,6 +35,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from screening.call_request import (
     ANY_TIME,
     MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    PARTS,
     Slot,
     call_slots,
     normalised_phone,
@@ -54,9 +56,9 @@ from screening.mail import (
     send,
 )
 from screening.marks import N_
-from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
+from screening.response_sizes import padded
 from screening.result_code import ResultCodeError, check_age, decode, encode
 from screening.scoring import ScreeningResult, score
 from screening.state import current_clinic, screening_state
@@ -120,7 +122,11 @@ class CallbackForm(PostedForm):
 
 
 def callback_settings() -> CallbackSettings:
-    return current_app.extensions[EXTENSION_KEY]
+    return callback_settings_of(current_app)
+
+
+def callback_settings_of(app: Flask) -> CallbackSettings:
+    return app.extensions[EXTENSION_KEY]
 
 
 def phone_message(country: str) -> str:
@@ -298,20 +304,30 @@ def request_call() -> Page:
     return _sent_page(form, flagged), 200, NO_STORE
 
 
+def _sent_html(phone: str, when: str, flagged: bool) -> bytes:
+    page = render_template("callback_sent.html", phone=phone, when=when, flagged=flagged)
+    return page.encode("utf-8")
+
+
 def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
-    """The confirmation, padded to the length of its longer variant (with or without the safety
-    flag), so that its size does not tell whether the flag was set."""
-    pages = {
-        variant: render_template(
-            "callback_sent.html",
-            phone=form.normalised_phone,
-            when=_chosen_time(form, str(get_locale())),
-            flagged=variant,
-        )
-        for variant in (False, True)
-    }
-    longest = max(len(page.encode("utf-8")) for page in pages.values())
-    return pad_text(pages[flagged], padded_length(longest, "page"))
+    """The confirmation, padded (screening/size_policy.py), so that its size does not tell
+    whether the safety flag was set."""
+    when = _chosen_time(form, str(get_locale()))
+    return padded("callback-sent", _sent_html(form.normalised_phone, when, flagged))
+
+
+def worst_sent_pages() -> list[bytes]:
+    """The confirmation with and without the flag, for the longest number a person may type
+    (formatting adds at most a space per digit) and the longest time this language words."""
+    state = screening_state()
+    clinic, language = state.clinic, str(get_locale())
+    today = state.clock().astimezone(clinic.timezone).date()
+    # Two weeks of slots: every weekday name, "today" and "tomorrow" among them.
+    slots = call_slots(clinic.openings, state.clock(), clinic.timezone, count=14 * len(PARTS))
+    labels = [gettext(ANY_TIME_LABEL), *(slot_label(s, today, language, gettext) for s in slots)]
+    when = max(labels, key=lambda label: len(label.encode()))
+    phone = "+" + "9" * (2 * MAX_PHONE_LENGTH)
+    return [_sent_html(phone, when, flagged) for flagged in (False, True)]
 
 
 def reminder_days(result: ScreeningResult) -> int:
