@@ -79,15 +79,16 @@ _computed: dict[str, Budgets] = {}
 
 
 def compute_budgets(
-    app: Flask, kinds: Sequence[SizedKind], languages: Iterable[str], inputs: str
+    app: Flask, kinds: Sequence[SizedKind], languages: Iterable[str], inputs: str, host: str
 ) -> Budgets:
     """Every kind's budget in every language, stored in the app. Computed once per process and
     ``inputs`` (what the pages are made of): in production one app is built per process, and
-    the test suite's apps that differ only in, say, a rate limit share one computation."""
+    the test suite's apps that differ only in, say, a rate limit share one computation. The
+    pages are rendered as for a request to ``host``."""
     if inputs not in _computed:
         lengths = {}
         for language in languages:
-            with app.test_request_context(f"/?lang={language}"):
+            with app.test_request_context(f"/?lang={language}", base_url=f"http://{host}/"):
                 for kind in kinds:
                     lengths[(kind.name, language)] = budget_of(kind)
         _computed[inputs] = Budgets({kind.name: kind for kind in kinds}, lengths)

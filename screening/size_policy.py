@@ -89,4 +89,7 @@ def page_inputs(app: Flask) -> str:
 def install(app: Flask) -> None:
     """Every kind's budget in every language, now: under gunicorn's ``preload_app`` this runs in
     the master, so workers fork with the budgets and never measure on a request."""
-    compute_budgets(app, KINDS, LANGUAGES, page_inputs(app))
+    trusted = app.config.get("TRUSTED_HOSTS") or ["localhost"]
+    # A host the app answers (".example.org" stands for its subdomains): links are relative.
+    host = "www" + trusted[0] if trusted[0].startswith(".") else trusted[0]
+    compute_budgets(app, KINDS, LANGUAGES, page_inputs(app), host)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from screening import create_app
 from screening.errors import ConfigError
 from screening.hours import OpeningStatus, describe, parse_schedule, status_at
+from screening.i18n import LANGUAGES
 from tests.helpers import (
     MANY_DOCUMENTS,
     answers_form,
@@ -23,7 +24,6 @@ from tests.helpers import (
     pdf_text,
 )
 
-LANGUAGES = ("en", "uk", "ru")
 KYIV = ZoneInfo("Europe/Kyiv")
 LOW_UNFLAGGED = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
 LOW_FLAGGED = dict.fromkeys(range(1, 10), 0) | {10: 1}
