@@ -230,31 +230,51 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
     def bodies() -> list[bytes]:
         moment = _longest_date()
         render = RESULT_BODIES[kind]
-        results = _extreme_results() if kind != "pdf" else _longest_result_per_outcome()
-        by_answers = [render(result, moment, NOT_GIVEN) for result in results]
+        contexts = _longest_contexts()
+        if kind == "pdf":
+            results = _longest_per_outcome("page")[:PDFS_MEASURED]
+            by_answers = [render(result, moment, NOT_GIVEN) for result in results]
+            contexts = sorted(contexts, key=lambda c: len(context_text(c).encode()))[-2:]
+        else:
+            results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]
-        return by_answers + [render(longest, moment, context) for context in _longest_contexts()]
+        return by_answers + [render(longest, moment, context) for context in contexts]
 
     return bodies
 
 
 def _extreme_results() -> list[ScreeningResult]:
-    instrument = current_instrument()
-    return [score(instrument, answers) for answers in extreme_answers(instrument)]
+    if "extreme_results" not in g:
+        instrument = current_instrument()
+        g.extreme_results = [score(instrument, answers) for answers in extreme_answers(instrument)]
+    return g.extreme_results
 
 
-def _longest_result_per_outcome() -> list[ScreeningResult]:
-    """Of the extreme answer sets, for each answer to the safety item and band, the one whose
-    result page is longest: a PDF (about 15 ms) prints the same lines as the page, and building
-    one for each of some 50 answer sets in every language would slow every start-up."""
-    moment = _longest_date()
+def _extreme_bodies(kind: str) -> list[bytes]:
+    """The extreme results rendered as ``kind`` (without a context), once per language."""
+    rendered: dict[str, list[bytes]] = g.setdefault("extreme_bodies", {})
+    if kind not in rendered:
+        moment = _longest_date()
+        rendered[kind] = [RESULT_BODIES[kind](r, moment, NOT_GIVEN) for r in _extreme_results()]
+    return rendered[kind]
+
+
+# PDFs built per language at start-up (each takes 15 ms or more): of the results whose pages
+# are longest for their answer to the safety item and band, this many, the longest first.
+PDFS_MEASURED = 4
+
+
+def _longest_per_outcome(kind: str) -> list[ScreeningResult]:
+    """Of the extreme results, for each answer to the safety item and band, the one whose page
+    (or restored page) is longest, the longest first. What a PDF or a series prints of a result
+    is what its page shows, and a PDF or a series for each of some 50 answer sets in every
+    language would slow every start-up; the margins cover what the choice could miss."""
     longest: dict[tuple[int, str], tuple[int, ScreeningResult]] = {}
-    for result in _extreme_results():
-        length = len(_result_html(result, moment, NOT_GIVEN, restored=False))
+    for result, body in zip(_extreme_results(), _extreme_bodies(kind), strict=True):
         key = (result.safety_answer.option_index, result.band.label)
-        if key not in longest or length > longest[key][0]:
-            longest[key] = (length, result)
-    return [result for _length, result in longest.values()]
+        if key not in longest or len(body) > longest[key][0]:
+            longest[key] = (len(body), result)
+    return [result for _length, result in sorted(longest.values(), key=lambda lr: -lr[0])]
 
 
 def _longest_contexts() -> list[Context]:
@@ -411,14 +431,14 @@ def _longest_series_rows() -> tuple[dict[int, int], dict[int, int]]:
     return g.series_rows
 
 
-# The series PDFs measured at every number of screenings: the longest ones of two screenings.
-SERIES_PDFS_KEPT = 2
+# The series PDFs measured at every number of screenings: the longest of two screenings.
+SERIES_PDFS_KEPT = 1
 
 
 def worst_series_pdfs(count: int) -> Callable[[], list[bytes]]:
-    """Series PDFs of ``count`` equal screenings: of the answer sets that differ in the answer
-    to the safety item and the band, the ones whose PDF of two screenings is longest (a PDF is
-    too slow to build for every answer set and count; the margin covers the rest)."""
+    """Series PDFs of ``count`` equal screenings: of the series' answer sets, the ones whose PDF
+    of two screenings is longest (a PDF is too slow to build for every answer set and count;
+    the margin covers the rest)."""
 
     def bodies() -> list[bytes]:
         return [_series_pdf(_measured_series([a] * count)) for a in _longest_series_pdf_rows()]
@@ -428,22 +448,15 @@ def worst_series_pdfs(count: int) -> Callable[[], list[bytes]]:
 
 def _longest_series_pdf_rows() -> list[dict[int, int]]:
     if "series_pdf_rows" not in g:
-        instrument = current_instrument()
-        chosen: dict[tuple[int, str], dict[int, int]] = {}
-        for answers in _series_answer_sets():
-            outcome = score(instrument, answers)
-            chosen.setdefault((outcome.safety_answer.option_index, outcome.band.label), answers)
-        lengths = {
-            index: len(_series_pdf(_measured_series([answers] * 2)))
-            for index, answers in enumerate(chosen.values())
-        }
-        longest = sorted(lengths, key=lengths.__getitem__, reverse=True)[:SERIES_PDFS_KEPT]
-        g.series_pdf_rows = [list(chosen.values())[index] for index in longest]
+        candidates = _series_answer_sets()[:PDFS_MEASURED]
+        lengths = [len(_series_pdf(_measured_series([answers] * 2))) for answers in candidates]
+        longest = sorted(range(len(candidates)), key=lengths.__getitem__, reverse=True)
+        g.series_pdf_rows = [candidates[index] for index in longest[:SERIES_PDFS_KEPT]]
     return g.series_pdf_rows
 
 
 def _series_answer_sets() -> list[dict[int, int]]:
-    return list(extreme_answers(current_instrument()))
+    return [dict(result.option_indexes) for result in _longest_per_outcome("restored")]
 
 
 def _measured_series(answer_sets: list[dict[int, int]]) -> Series:

@@ -48,7 +48,7 @@ def code_of(page: bytes) -> str:
 
 
 @SETTINGS
-@given(answers=ANSWERS, language=st.sampled_from(LANGUAGES), context=CONTEXTS)
+@given(answers=ANSWERS, language=st.sampled_from(list(LANGUAGES)), context=CONTEXTS)
 def test_result_page_pdf_fhir_and_restored_page_have_one_length_per_language(
     client, caplog, lengths, answers, language, context
 ):
@@ -74,7 +74,7 @@ def test_the_lengths_seen_were_one_per_kind_and_language(lengths):
 @SETTINGS
 @given(
     answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
     choice=st.sampled_from(["", "pregnant", "postpartum", "neither", "prefer-not-to-say", "twins"]),
     pregnant=TYPED,
     postpartum=TYPED,
@@ -178,7 +178,7 @@ def test_series_have_one_length_per_language_whatever_the_context(client, caplog
 @SETTINGS
 @given(
     answers=ANSWERS,
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
     context=CONTEXTS,
     wrong_code=st.text(alphabet=st.sampled_from('AZ09-&<"é'), max_size=40),
 )

@@ -116,7 +116,7 @@ def test_the_low_band_has_sentences_of_its_own(low_band_only):
 @given(
     other_scores=st.lists(st.integers(0, 3), min_size=9, max_size=9).map(within_low_band),
     item_10=st.integers(1, 3),
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
 )
 def test_no_low_band_sentence_on_a_flagged_low_total(
     client, epds, low_band_only, tmp_path, other_scores, item_10, language
