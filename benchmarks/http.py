@@ -6,19 +6,15 @@ from __future__ import annotations
 import tempfile
 import urllib.request
 
-from benchmarks.figures import Figure
-from benchmarks.load import Outcome, lua_for, run_wrk, scenarios, session_and_forms
+from benchmarks.figures import Figure, samples
+from benchmarks.load import SERVER_ENV, Outcome, lua_for, run_wrk, scenarios, session_and_forms
 from tests.servers import RunningServer, gunicorn_server
 
 CONNECTIONS = 16
 SECONDS = 10
 MEMORY_REQUESTS = 5_000
 WARM_UP_REQUESTS = 300
-ENV = {
-    "SCREENING_SECRET_KEY": "bench",
-    "SCREENING_HTTPS": "0",
-    "SCREENING_EPDS_PERMISSION": "bench",
-}
+ENV = SERVER_ENV
 SHARE_OF_FLOOR = {"GET questionnaire": 0.5, "POST answers": 0.5, "POST PDF": 0.25}
 
 
@@ -29,7 +25,9 @@ def throughput_figures() -> list[Figure]:
     ):
         cookie, answers, pdf = session_and_forms(server.url)
         outcomes = {
-            name: run_wrk(name, server.url, lua_for(requests, cookie), CONNECTIONS, SECONDS)
+            name: run_wrk(
+                name, server.url, lua_for(requests, cookie), CONNECTIONS, samples(SECONDS)
+            )
             for name, requests in scenarios(answers, pdf).items()
             if name != "mixed"
         }
@@ -90,9 +88,9 @@ def memory_figures() -> list[Figure]:
     ):
         (worker,) = server.worker_pids()
         after_start = resident_kb(worker)
-        mixed_requests(server, WARM_UP_REQUESTS)
+        mixed_requests(server, samples(WARM_UP_REQUESTS))
         after_warm_up = resident_kb(worker)
-        mixed_requests(server, MEMORY_REQUESTS)
+        mixed_requests(server, samples(MEMORY_REQUESTS))
         after_load = resident_kb(worker)
     growth = (after_load - after_warm_up) / 1024
     return [
