@@ -42,8 +42,11 @@ serve: $(STAMP) translations
 		{ apt-get update -qq && apt-get install -y -qq caddy redis-server; }
 	$(BIN)/python -m tools.serve
 
-## test: run the whole suite (unit, views, PDF, gunicorn and browser tests) and the lint checks
+## test: run the whole suite (unit, views, PDF, gunicorn, browser and benchmark smoke tests) and
+## the lint checks; installs wrk and chromium if missing
 test: $(STAMP) lint translations
+	command -v wrk >/dev/null && command -v chromium >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk chromium; }
 	$(BIN)/python -m pytest
 
 ## lint: ruff, the import layers (import-linter) and types (mypy); offline (audit: make audit-deps)
