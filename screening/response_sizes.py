@@ -7,14 +7,19 @@ by the kind's name.
 The loop runs in create_app(): under gunicorn (``preload_app``) that is the master, before any
 worker forks, so no worker ever measures anything on a patient's request and a fresh or HUP'd
 worker serves its first PDF as fast as its second. Apps built in one process from the same inputs
-(the test suite builds hundreds) share one computation.
+(the test suite builds hundreds) share one computation, and an instance restarted with the same
+code and settings reads its budgets back from the instance folder instead of measuring again
+(a restart then takes a fraction of a second, not seconds with requests queued in its socket).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
@@ -79,21 +84,61 @@ _computed: dict[str, Budgets] = {}
 
 
 def compute_budgets(
-    app: Flask, kinds: Sequence[SizedKind], languages: Iterable[str], inputs: str, host: str
+    app: Flask,
+    kinds: Sequence[SizedKind],
+    languages: Iterable[str],
+    inputs: str,
+    host: str,
+    saved: Path | None = None,
 ) -> Budgets:
     """Every kind's budget in every language, stored in the app. Computed once per process and
-    ``inputs`` (what the pages are made of): in production one app is built per process, and
-    the test suite's apps that differ only in, say, a rate limit share one computation. The
-    pages are rendered as for a request to ``host``."""
+    ``inputs`` (a digest of what the pages are made of: code, templates, catalogues, settings):
+    in production one app is built per process, and the test suite's apps that differ only in,
+    say, a rate limit share one computation. The pages are rendered as for a request to
+    ``host``. ``saved``: a file that keeps the budgets for the next start with the same inputs."""
+    languages = list(languages)
     if inputs not in _computed:
-        lengths = {}
-        for language in languages:
-            with app.test_request_context(f"/?lang={language}", base_url=f"http://{host}/"):
-                for kind in kinds:
-                    lengths[(kind.name, language)] = budget_of(kind)
+        wanted = {(kind.name, language) for kind in kinds for language in languages}
+        lengths = _read_saved(saved, inputs, wanted)
+        if lengths is None:
+            lengths = {}
+            for language in languages:
+                with app.test_request_context(f"/?lang={language}", base_url=f"http://{host}/"):
+                    for kind in kinds:
+                        lengths[(kind.name, language)] = budget_of(kind)
+            _save(saved, inputs, lengths)
         _computed[inputs] = Budgets({kind.name: kind for kind in kinds}, lengths)
     app.extensions[EXTENSION_KEY] = _computed[inputs]
     return _computed[inputs]
+
+
+def _read_saved(
+    saved: Path | None, inputs: str, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], int] | None:
+    """The budgets saved for exactly these inputs and kinds, or None."""
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8")) if saved else None
+        if not isinstance(data, dict) or data.get("inputs") != inputs:
+            return None
+        lengths = {(name, language): int(length) for name, language, length in data["lengths"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return lengths if set(lengths) == wanted else None
+
+
+def _save(saved: Path | None, inputs: str, lengths: dict[tuple[str, str], int]) -> None:
+    """Keep the budgets for the next start; an instance folder that cannot be written costs
+    only that next start's measuring."""
+    if saved is None:
+        return
+    rows = [[name, language, length] for (name, language), length in sorted(lengths.items())]
+    temporary = saved.with_name(f".{saved.name}.{os.getpid()}")
+    try:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps({"inputs": inputs, "lengths": rows}), encoding="utf-8")
+        os.replace(temporary, saved)
+    except OSError as error:
+        log.warning("response budgets not saved for the next start: %s", error)
 
 
 def padded(name: str, body: bytes) -> bytes:

@@ -8,13 +8,17 @@ A new kind of response that carries answers gets one row here and pads its body 
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
+from importlib import metadata
+from pathlib import Path
 
 from flask import Flask
 
 from screening import access, callback, pages
 from screening.i18n import LANGUAGES
 from screening.padding import padded_length, series_padded_length
+from screening.pdf import FONT_DIRECTORIES
 from screening.response_sizes import SizedKind, compute_budgets
 from screening.series import MAX_CODES
 from screening.state import screening_state_of
@@ -86,10 +90,36 @@ def page_inputs(app: Flask) -> str:
     )
 
 
+# What the code renders with: its modules, templates, catalogues and instrument files, the PDF
+# fonts, and the installed packages (a new reportlab writes PDFs of other lengths).
+BUILT_FROM = (".py", ".html", ".mo", ".json", ".ttf")
+SAVED_BUDGETS = "response-budgets.json"
+
+
+def build_digest(app: Flask) -> str:
+    """A digest of every file and package the responses are rendered with."""
+    digest = hashlib.sha256()
+    folders = [Path(app.root_path), Path(str(app.template_folder)), *FONT_DIRECTORIES]
+    files = sorted(
+        path
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.suffix in BUILT_FROM and path.is_file()
+    )
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    digest.update("\n".join(packages).encode())
+    return digest.hexdigest()
+
+
 def install(app: Flask) -> None:
     """Every kind's budget in every language, now: under gunicorn's ``preload_app`` this runs in
-    the master, so workers fork with the budgets and never measure on a request."""
+    the master, so workers fork with the budgets and never measure on a request. Kept in the
+    instance folder for the next start of the same code with the same settings."""
     trusted = app.config.get("TRUSTED_HOSTS") or ["localhost"]
     # A host the app answers (".example.org" stands for its subdomains): links are relative.
     host = "www" + trusted[0] if trusted[0].startswith(".") else trusted[0]
-    compute_budgets(app, KINDS, LANGUAGES, page_inputs(app), host)
+    inputs = hashlib.sha256((build_digest(app) + page_inputs(app)).encode()).hexdigest()
+    saved = Path(app.instance_path) / SAVED_BUDGETS
+    compute_budgets(app, KINDS, LANGUAGES, inputs, host, saved)

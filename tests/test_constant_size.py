@@ -244,3 +244,19 @@ def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(make_
         page = long_name.test_client().post("/", data=answers_form(dict.fromkeys(range(1, 11), 3)))
     assert not caplog.records
     assert len(page.data) == longer
+
+
+def test_a_restart_with_the_same_code_and_settings_reads_its_budgets_back(make_app, monkeypatch):
+    """A restarted instance must not make the requests queued in its socket wait while it
+    measures; a changed setting that pages show is measured afresh."""
+    first = make_app().extensions[response_sizes.EXTENSION_KEY].lengths
+    monkeypatch.setattr(response_sizes, "_computed", {})  # as in a new process
+    measured = []
+    real_budget_of = response_sizes.budget_of
+    monkeypatch.setattr(
+        response_sizes, "budget_of", lambda kind: measured.append(kind) or real_budget_of(kind)
+    )
+    assert make_app().extensions[response_sizes.EXTENSION_KEY].lengths == first
+    assert measured == []
+    make_app(CLINIC_PHONE="+380 44 000 00 00")
+    assert len(measured) == len(KINDS) * len(LANGUAGES)
