@@ -304,7 +304,7 @@ def request_call() -> Page:
     return _sent_page(form, flagged), 200, NO_STORE
 
 
-def _sent_html(phone: str, when: str, flagged: bool) -> bytes:
+def _sent_html(phone: str | None, when: str, flagged: bool) -> bytes:
     page = render_template("callback_sent.html", phone=phone, when=when, flagged=flagged)
     return page.encode("utf-8")
 

@@ -20,7 +20,8 @@ FHIR export and the result page's language switch take the same path to a differ
 4. ``pages.result_pdf()`` builds a ``Printout`` (result, clinic in the interface language,
    completion time, its result code sealed again by ``result_code_for()``), ``pdf.render_pdf()``
    lays out ``build_story()``, and the bytes are padded to one size per language
-   (``pages._padded``), so a response's length tells nothing about the answers.
+   (``response_sizes.padded``, budgets from ``size_policy``), so a response's length tells
+   nothing about the answers.
 5. ``_download()`` sends them as an attachment named by the completion date, ``no-store``.
 """
 
