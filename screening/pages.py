@@ -16,9 +16,11 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from flask import g, render_template
+from flask import current_app, g, render_template, request
 from flask_babel import LazyString, get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from screening.chart import ChartWords, svg
@@ -104,6 +106,7 @@ def _questionnaire_html(
     errors_by_item: dict[int, tuple[str, ...]] | None = None,
     errors: list[ErrorLink] | None = None,
     context: ContextEntry = NO_CONTEXT_ENTRY,
+    **overrides: object,
 ) -> str:
     return render_template(
         "questionnaire.html",
@@ -111,7 +114,30 @@ def _questionnaire_html(
         item_errors=errors_by_item or {},
         errors=errors or [],
         context=context,
+        **overrides,
     )
+
+
+# The blank questionnaire is the same for every request in one language but for its CSRF token
+# and the clinic's open-now line: rendered once per language and URL prefix with these marks in
+# their place, then filled in per request.
+CSRF_MARK = "@@csrf-token@@"
+OPENING_MARK = "@@opening-status@@"
+BLANK_KEY = "screening.blank_questionnaire"
+
+
+def blank_questionnaire_page() -> Page:
+    """The blank questionnaire, from the copy rendered once per language (afresh on every
+    request when templates reload, as in development)."""
+    copies: dict[tuple[str, str], str] = current_app.extensions.setdefault(BLANK_KEY, {})
+    key = (str(get_locale()), request.script_root)
+    if key not in copies or current_app.jinja_env.auto_reload:
+        copies[key] = _questionnaire_html(
+            {}, csrf_token=lambda: CSRF_MARK, opening_status=lambda: OPENING_MARK
+        )
+    opening_status = current_app.jinja_env.globals["opening_status"]
+    page = copies[key].replace(CSRF_MARK, generate_csrf(), 1)
+    return page.replace(OPENING_MARK, str(escape(opening_status()))), 200, NO_STORE
 
 
 def questionnaire_page(

@@ -67,7 +67,7 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     if form is None:
-        return questionnaire_page({})
+        return pages.blank_questionnaire_page()
     return questionnaire_page(
         kept_answers(form, instrument),
         item_errors(form, instrument) if show_errors else {},
