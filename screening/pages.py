@@ -135,7 +135,7 @@ def blank_questionnaire_page() -> Page:
         copies[key] = _questionnaire_html(
             {}, csrf_token=lambda: CSRF_MARK, opening_status=lambda: OPENING_MARK
         )
-    opening_status = current_app.jinja_env.globals["opening_status"]
+    opening_status: Callable[[], str] = current_app.jinja_env.globals["opening_status"]  # type: ignore[assignment]
     page = copies[key].replace(CSRF_MARK, generate_csrf(), 1)
     return page.replace(OPENING_MARK, str(escape(opening_status()))), 200, NO_STORE
 
