@@ -96,7 +96,10 @@ def test_the_catalogue_holds_every_string_in_the_code(tmp_path, language):
         in_code = {message.id for message in read_po(file) if message.id}
     with (CATALOGUES / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
         in_catalogue = {message.id for message in read_po(file) if message.id}
-    assert in_code - in_catalogue == set()
+    assert in_code - in_catalogue == set(), (
+        "run 'make messages' (extracts these into messages.pot and every .po), translate them, "
+        "then 'make translations'"
+    )
 
 
 def test_accept_language_chooses_the_interface_language(client, app):
