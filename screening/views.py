@@ -122,7 +122,8 @@ def on_posted_result(
         instrument = current_instrument()
         try:
             # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
-            # or more needs no rate limit (these routes have none).
+            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
+            # there for the workers' time, the language switch has none.
             restored = decode(
                 form.result_code.data,
                 instrument,
