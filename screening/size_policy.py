@@ -9,6 +9,7 @@ A new kind of response that carries answers gets one row here and pads its body 
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -121,5 +122,6 @@ def install(app: Flask) -> None:
     # A host the app answers (".example.org" stands for its subdomains): links are relative.
     host = "www" + trusted[0] if trusted[0].startswith(".") else trusted[0]
     inputs = hashlib.sha256((build_digest(app) + page_inputs(app)).encode()).hexdigest()
-    saved = Path(app.instance_path) / SAVED_BUDGETS
+    # systemd's CacheDirectory= (the instance folder is read-only under ProtectSystem=strict).
+    saved = Path(os.environ.get("CACHE_DIRECTORY") or app.instance_path) / SAVED_BUDGETS
     compute_budgets(app, KINDS, LANGUAGES, inputs, host, saved)
