@@ -28,6 +28,9 @@ from screening.errors import ConfigError
 from screening.padding import GRANULE, PaddingOverflow, pad_pdf, pad_text
 
 EXTENSION_KEY = "screening.response_budgets"
+# Budgets kept in the saved file, for this many sets of inputs (a bench or a test run builds
+# apps of several settings in turn; each should find its own).
+SAVED_INPUTS = 8
 # Served below a path prefix (SCRIPT_NAME), every link grows by the prefix: a page has fewer
 # links than this, and the allowance is the same whatever the answers.
 LINKS_PER_RESPONSE = 64
@@ -106,8 +109,9 @@ def compute_budgets(
                 with app.test_request_context(f"/?lang={language}", base_url=f"http://{host}/"):
                     for kind in kinds:
                         lengths[(kind.name, language)] = budget_of(kind)
-            _save(saved, inputs, lengths)
         _computed[inputs] = Budgets({kind.name: kind for kind in kinds}, lengths)
+    if saved is not None and inputs not in _saved_rows(saved):
+        _save(saved, inputs, dict(_computed[inputs].lengths))
     app.extensions[EXTENSION_KEY] = _computed[inputs]
     return _computed[inputs]
 
@@ -117,13 +121,22 @@ def _read_saved(
 ) -> dict[tuple[str, str], int] | None:
     """The budgets saved for exactly these inputs and kinds, or None."""
     try:
-        data = json.loads(saved.read_text(encoding="utf-8")) if saved else None
-        if not isinstance(data, dict) or data.get("inputs") != inputs:
+        rows = _saved_rows(saved).get(inputs)
+        if rows is None:
             return None
-        lengths = {(name, language): int(length) for name, language, length in data["lengths"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        lengths = {(name, language): int(length) for name, language, length in rows}
+    except (ValueError, TypeError):
         return None
     return lengths if set(lengths) == wanted else None
+
+
+def _saved_rows(saved: Path | None) -> dict[str, list]:
+    """Inputs -> budget rows, as saved (oldest first); empty when there is no readable file."""
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8")) if saved else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _save(saved: Path | None, inputs: str, lengths: dict[tuple[str, str], int]) -> None:
@@ -131,11 +144,14 @@ def _save(saved: Path | None, inputs: str, lengths: dict[tuple[str, str], int]) 
     only that next start's measuring."""
     if saved is None:
         return
-    rows = [[name, language, length] for (name, language), length in sorted(lengths.items())]
+    kept = _saved_rows(saved)
+    kept.pop(inputs, None)
+    kept[inputs] = [[name, lang, length] for (name, lang), length in sorted(lengths.items())]
+    kept = dict(list(kept.items())[-SAVED_INPUTS:])
     temporary = saved.with_name(f".{saved.name}.{os.getpid()}")
     try:
         saved.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps({"inputs": inputs, "lengths": rows}), encoding="utf-8")
+        temporary.write_text(json.dumps(kept), encoding="utf-8")
         os.replace(temporary, saved)
     except OSError as error:
         log.warning("response budgets not saved for the next start: %s", error)
