@@ -20,7 +20,8 @@ FHIR export and the result page's language switch take the same path to a differ
 4. ``pages.result_pdf()`` builds a ``Printout`` (result, clinic in the interface language,
    completion time, its result code sealed again by ``result_code_for()``), ``pdf.render_pdf()``
    lays out ``build_story()``, and the bytes are padded to one size per language
-   (``pages._padded``), so a response's length tells nothing about the answers.
+   (``response_sizes.padded``, budgets from ``size_policy``), so a response's length tells
+   nothing about the answers.
 5. ``_download()`` sends them as an attachment named by the completion date, ``no-store``.
 """
 
@@ -68,7 +69,7 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     if form is None:
-        return questionnaire_page({})
+        return pages.blank_questionnaire_page()
     return questionnaire_page(
         kept_answers(form, instrument),
         item_errors(form, instrument) if show_errors else {},
@@ -124,7 +125,8 @@ def on_posted_result(
         instrument = current_instrument()
         try:
             # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
-            # or more needs no rate limit (these routes have none).
+            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
+            # there for the workers' time, the language switch has none.
             restored = decode(
                 form.result_code.data,
                 instrument,

@@ -13,6 +13,7 @@ from reportlab.platypus import Paragraph, Table
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
+from screening.i18n import LANGUAGES
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
 from tests.helpers import indexes_for_scores, pdf_info, pdf_text, result_code_form
@@ -162,7 +163,7 @@ LONGEST = 200  # every clinic text setting's validated maximum
 WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     make_app, epds, tmp_path, language
 ):
