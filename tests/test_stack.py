@@ -8,6 +8,7 @@ on a developer's machine and fail under CI (CI=true), where .ci/run and make tes
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -32,7 +33,7 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import Stack, children_of
+from tools.stack import LOOPBACK, Stack, children_of
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -359,6 +360,17 @@ def test_an_unknown_host_gets_421_and_the_apps_page(stack):
     reply = raw_exchange(stack.ports.https, head)
     assert_the_apps_page(reply, 421, "Сторінку не знайдено")  # 404's words, in Ukrainian
     assert 'lang="uk"' in reply.body.decode()
+    # Over plain HTTP any host is sent to this site over HTTPS, with the headers too.
+    plain = http.client.HTTPConnection(LOOPBACK, stack.ports.http, timeout=10)
+    try:
+        plain.request("GET", "/about", headers={"Host": "evil.example"})
+        with plain.getresponse() as redirect:
+            redirect.read()
+    finally:
+        plain.close()
+    assert redirect.status == 301
+    assert redirect.headers["Location"] == f"{stack.url}/about"
+    assert redirect.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_instances_that_do_not_answer_get_the_apps_page_from_caddy(stack):
