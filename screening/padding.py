@@ -58,11 +58,29 @@ def pad_text(body: str, length: int) -> bytes:
 
 
 def pad_pdf(body: bytes, length: int) -> bytes:
-    """A PDF with a comment line after its end marker, up to ``length`` bytes. Readers ignore a
-    comment; nothing in the file points past %%EOF, so no offset changes."""
-    if len(body) + 2 > length:
-        raise PaddingOverflow(f"{len(body)} bytes > {length}")
-    return body + b"%" + b" " * (length - len(body) - 2) + b"\n"
+    """A PDF of exactly ``length`` bytes: a comment line of padding just before its
+    cross-reference section, and the ``startxref`` offset moved past it. Everything the
+    cross-reference table points at comes before the padding, so no other offset changes, and
+    the file still ends with its one ``startxref`` and ``%%EOF`` (readers look for them only in
+    the last kilobyte, so padding after them makes qpdf call the file damaged)."""
+    objects_end = body.rindex(b"\nxref\n") + 1
+    old_offset = body[body.rindex(b"startxref\n") :].split()[1]
+    if int(old_offset) != objects_end:
+        raise ValueError(f"startxref {old_offset.decode()} is not the xref at {objects_end}")
+    head, tail = body[:objects_end], body[objects_end:]
+    # The new offset can need more digits than the old one. Where a length has no exact fit
+    # (one byte less of padding drops that digit again) the offset gets a leading zero.
+    for digits in range(len(old_offset), len(str(length)) + 1):
+        room = length - len(body) - (digits - len(old_offset))
+        if room < 2:
+            raise PaddingOverflow(f"{len(body)} bytes > {length}")
+        if len(str(objects_end + room)) <= digits:
+            break
+    new_offset = str(objects_end + room).zfill(digits).encode()
+    comment = b"%" + b" " * (room - 2) + b"\n"
+    padded = head + comment + tail.replace(b"startxref\n" + old_offset, b"startxref\n" + new_offset)
+    assert len(padded) == length
+    return padded
 
 
 def extreme_answers(instrument: Instrument) -> Iterator[dict[int, int]]:

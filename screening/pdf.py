@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -20,6 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import XMP
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -58,7 +60,9 @@ ALERT = colors.HexColor("#a4262c")
 ALERT_BACKGROUND = colors.HexColor("#fdecea")
 SHADE = colors.HexColor("#f0f4f8")
 
-FONT_DIRECTORIES = (Path("/usr/share/fonts/truetype/dejavu"),)  # Debian's fonts-dejavu-core
+FONT_DIRECTORY = Path(__file__).parent / "fonts"  # DejaVu 2.37, licence in its LICENSE file
+REGULAR, BOLD, CODE = "DejaVuSansCondensed", "DejaVuSansCondensed-Bold", "DejaVuSansMono-Bold"
+FONT_FILES = {font: f"{font}.ttf" for font in (REGULAR, BOLD, CODE)}
 Translate = Callable[..., str]
 
 
@@ -73,54 +77,32 @@ FOR_WHOM = N_("This result applies to the person who is pregnant or has given bi
 
 
 class MissingFontError(RuntimeError):
-    """An interface language's script cannot be printed: the PDF font is not installed."""
+    """A font the PDF embeds is missing from the package: start-up stops rather than print
+    without it."""
 
 
 @cache
 def fonts() -> tuple[str, str]:
-    """Regular and bold font names: DejaVu Sans Condensed (Unicode, Cyrillic included, about as
-    wide as Helvetica; embedded as a subset) when installed, else the built-in Helvetica, which
-    has no Cyrillic (``require_fonts_for()`` stops start-up rather than print without it)."""
-    for directory in FONT_DIRECTORIES:
-        regular = directory / "DejaVuSansCondensed.ttf"
-        bold = directory / "DejaVuSansCondensed-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            pdfmetrics.registerFont(TTFont("DejaVuSansCondensed", str(regular)))
-            pdfmetrics.registerFont(TTFont("DejaVuSansCondensed-Bold", str(bold)))
-            registerFontFamily(
-                "DejaVuSansCondensed",
-                normal="DejaVuSansCondensed",
-                bold="DejaVuSansCondensed-Bold",
-                italic="DejaVuSansCondensed",
-                boldItalic="DejaVuSansCondensed-Bold",
-            )
-            return "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
-def require_fonts_for(language_names: Iterable[str]) -> None:
-    """Stop start-up if a language, judged by its own name (e.g. 'Українська'), needs letters
-    that the built-in Helvetica lacks and the Unicode font is not installed: a Ukrainian PDF
-    must never come out in Helvetica's empty boxes."""
-    if fonts()[0] != "Helvetica":
-        return
-    unprintable = [name for name in language_names if not _in_helvetica(name)]
-    if unprintable:
-        folders = ", ".join(str(directory) for directory in FONT_DIRECTORIES)
+    """Regular and bold font names, registered once per process: DejaVu Sans Condensed (Unicode,
+    Cyrillic included, about as wide as Helvetica), with DejaVu Sans Mono Bold for the result
+    code. All ship in ``screening/fonts`` and are embedded as subsets; no standard-14 font (which
+    a reader substitutes, and which has no Cyrillic) is ever referenced."""
+    missing = [name for name in FONT_FILES.values() if not (FONT_DIRECTORY / name).is_file()]
+    if missing:
         raise MissingFontError(
-            f"The PDF cannot print {', '.join(unprintable)}: DejaVuSansCondensed.ttf and "
-            f"DejaVuSansCondensed-Bold.ttf were not found in {folders}. On Debian or Ubuntu: "
-            "apt-get install fonts-dejavu-core"
+            f"The PDF fonts {', '.join(missing)} are missing from {FONT_DIRECTORY}: the package "
+            "is incomplete. Reinstall it (pip install --force-reinstall), or restore screening/"
+            "fonts from the repository."
         )
+    for font_name, file_name in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(font_name, str(FONT_DIRECTORY / file_name)))
+    registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    return REGULAR, BOLD
 
 
-def _in_helvetica(text: str) -> bool:
-    """Whether the built-in fonts (WinAnsi encoding) have every letter of ``text``."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+def require_fonts() -> None:
+    """Stop start-up, with the reason, when a PDF font cannot be loaded."""
+    fonts()
 
 
 @cache
@@ -205,7 +187,7 @@ def _safety_box(printout: Printout) -> Table:
         colWidths=["100%"],
     )
     box.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
                 ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),
@@ -272,7 +254,7 @@ def _summary(printout: Printout) -> Table:
     rows.append([paragraph(_(CONTEXT_LABEL), "CellBold"), paragraph(context, "Cell")])
     table = Table(rows, colWidths=_columns(38, 142))
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, RULE),
                 ("BACKGROUND", (0, 0), (0, -1), SHADE),
@@ -298,6 +280,12 @@ RULED_TABLE = (
 )
 
 
+def table_style(commands: Iterable[tuple]) -> TableStyle:
+    """A table style whose cells start in the document's font: reportlab's default cell font is
+    Helvetica, which would be referenced (not embedded) even where every cell is a Paragraph."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts()[0]), *commands])
+
+
 def plain_cells(*commands: tuple) -> list[tuple]:
     """Table style for cells given as plain strings: cheaper than Paragraphs, and never wrapped."""
     regular, _bold = fonts()
@@ -321,7 +309,7 @@ def _answers_table(printout: Printout) -> Table:
     rows.append(["", _("Total"), "", str(result.total)])
     table = Table(rows, colWidths=_columns(9, 78, 80, 13))
     table.setStyle(
-        TableStyle(
+        table_style(
             plain_cells(
                 ("FONT", (0, 0), (-1, 0), bold, 8),
                 ("FONT", (0, -1), (-1, -1), bold, 8),
@@ -343,7 +331,7 @@ def _blank_lines(printout: Printout) -> Table:
     table = Table(rows, colWidths=_columns(26, 68, 26, 60), rowHeights=7 * mm)
     regular, _bold = fonts()
     table.setStyle(
-        TableStyle(
+        table_style(
             plain_cells(
                 ("FONT", (0, 0), (-1, -1), regular, 8.5),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -378,7 +366,7 @@ def _for_the_clinician(printout: Printout) -> Table:
     lines.append(
         markup(
             f"<b>{escape(code_label)}</b> "
-            f"<font name='Courier-Bold'>{escape(printout.result_code)}</font> "
+            f"<font name='{CODE}'>{escape(printout.result_code)}</font> "
             f"({escape(explanation)}).",
             "Cell",
         )
@@ -386,7 +374,7 @@ def _for_the_clinician(printout: Printout) -> Table:
     qr = QrFlowable(printout.result_code, QR_SIZE)
     table = Table([[lines, qr]], colWidths=[BODY_WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.8, INK),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -520,6 +508,11 @@ def build_document(
         subject=_("Screening, not diagnosis"),
         creator=clinic.name,
         lang=language,
+        # A reader's window and tab show the title, not the file name (PDF/UA asks for this).
+        displayDocTitle=True,
+        # The canvas starts in this font rather than Helvetica, so no standard-14 font (which a
+        # reader substitutes and which has no Cyrillic) is referenced anywhere in the file.
+        initialFontName=fonts()[0],
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     footer = draw_footer(clinic, translate)
@@ -528,5 +521,39 @@ def build_document(
         width = doc.width - frame.leftPadding - frame.rightPadding
         height = doc.height - frame.topPadding - frame.bottomPadding
         story = [KeepInFrame(width, height, story, mode="shrink")]
-    doc.build(story)
+    metadata = xmp_packet(title, clinic.name, _("Screening, not diagnosis"), language)
+    doc.build(story, canvasmaker=canvas_with_metadata(metadata))
     return buffer.getvalue(), doc.page
+
+
+def xmp_packet(title: str, author: str, subject: str, language: str) -> str:
+    """The document's XMP metadata: the same title, author, subject and language as its Info
+    dictionary, in the form PDF/A and PDF/UA checkers read (Dublin Core in RDF)."""
+    title, author, subject = escape(title), escape(author), escape(subject)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
+        f"<dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>"
+        '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
+        f"{subject}</rdf:li></rdf:Alt></dc:description>"
+        f"<dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>"
+        f"<xmp:CreatorTool>{author}</xmp:CreatorTool>"
+        '</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="r"?>'
+    )
+
+
+def canvas_with_metadata(xmp: str) -> Callable[..., Canvas]:
+    """A canvas maker for ``BaseDocTemplate.build`` whose document catalog carries ``xmp`` as
+    its /Metadata stream (reportlab writes one only when asked)."""
+
+    def make(*args: Any, **kwargs: Any) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        # Uncompressed, as PDF/A requires of the metadata stream, so any tool can read it.
+        canvas._doc.Catalog.Metadata = XMP(creator=lambda _doc: xmp.encode("utf-8"))
+        return canvas
+
+    return make

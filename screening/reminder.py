@@ -86,7 +86,6 @@ def ics(reminder: Reminder) -> bytes:
         "VERSION:2.0",
         "PRODID:-//screening//wellbeing reminder//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{reminder.uid}",
         f"DTSTAMP:{_utc(reminder.stamp)}",

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table
 
 from screening.chart import THRESHOLDS, TICKS, Box, plot
 from screening.clinic import Clinic
@@ -37,6 +37,7 @@ from screening.pdf import (
     markup,
     paragraph,
     plain_cells,
+    table_style,
 )
 from screening.trend import CHANGE_RULE, CHANGE_SOURCE, Change, Screening, Series
 
@@ -61,7 +62,8 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
     regular, bold = fonts()
     box = CHART_BOX
     max_total = series.latest.result.max_total
-    drawing = Drawing(CHART_WIDTH, CHART_HEIGHT)
+    # Starts in the document's font: reportlab's default (Helvetica) would be referenced unembedded.
+    drawing = Drawing(CHART_WIDTH, CHART_HEIGHT, initialFontName=regular)
     for tick in TICKS:
         y = box.y(tick, max_total)
         threshold = tick in THRESHOLDS
@@ -193,7 +195,7 @@ def _table(printout: SeriesPrintout) -> Table:
     ]
     widths = [22 * mm, 12 * mm, 30 * mm, 24 * mm, 18 * mm, 28 * mm, 46 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
+    table.setStyle(table_style(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
 
 
@@ -215,7 +217,7 @@ def _latest_safety(printout: SeriesPrintout) -> list[Flowable]:
     )
     box = Table([[markup(text, "Alert")]], colWidths=["100%"])
     box.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
                 ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),

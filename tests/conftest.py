@@ -4,6 +4,8 @@ are in helpers.py; the browser fixtures are in browser/conftest.py, for the brow
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from flask import Flask
 from screening import create_app
 from screening.instrument import Instrument
 from screening.instrument_file import load_instrument
-from tests.helpers import MANY_DOCUMENTS, TEST_SECRET
+from tests.helpers import STAFF_PASSWORD_HASH, TEST_APP_SETTINGS
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 
@@ -35,6 +37,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def staff_password_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production apps and servers started from the environment (and gunicorn, which inherits
+    it) need a staff password; test_staff.py removes it to see start-up refuse."""
+    monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from the checkout, once per session."""
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder), "."],
+        cwd=CATALOGUES.parents[1],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = folder.glob("screening-*.whl")
+    return wheel
+
+
 @pytest.fixture(scope="session")
 def epds() -> Instrument:
     return load_instrument()
@@ -50,11 +73,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
 
     def make(**settings: object) -> Flask:
-        return create_app(
-            {"TESTING": True, "SECRET_KEY": TEST_SECRET, "WTF_CSRF_ENABLED": False, "HTTPS": False}
-            | MANY_DOCUMENTS
-            | settings
-        )
+        return create_app(TEST_APP_SETTINGS | settings)
 
     return make
 

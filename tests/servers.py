@@ -52,19 +52,26 @@ class RunningServer:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    env: dict[str, str], workers: int = 1, extra_args: tuple[str, ...] = ()
+    env: dict[str, str],
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    python: str = sys.executable,
+    app: str = "wsgi:app",
+    cwd: Path = PROJECT_ROOT,
+    inherit_env: bool = True,
 ) -> Iterator[RunningServer]:
-    """Run ``gunicorn wsgi:app`` on a free loopback port until the block ends."""
+    """Run ``gunicorn wsgi:app`` (or ``app`` with another Python, in another folder, with only
+    ``env`` when ``inherit_env`` is off) on a free loopback port until the block ends."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "wsgi:app",
+        python, "-m", "gunicorn", app,
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--no-control-socket", *extra_args,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
+        cwd=cwd,
+        env={**os.environ, **env} if inherit_env else env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

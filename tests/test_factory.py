@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from flask import Flask, abort
@@ -153,7 +154,7 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     assert app.extensions["babel"].instance is babel
     assert isinstance(app.extensions["screening"], ScreeningState)
     assert "screening_callback" in app.extensions  # the call-back's checked mail settings
-    assert set(app.blueprints) == {"access", "screening", "intake", "callback"}
+    assert set(app.blueprints) == {"access", "screening", "intake", "callback", "staff"}
     assert {f.__name__ for f in app.before_request_funcs[None]} >= {"guard"}
     globals_ = (
         "fragment",
@@ -165,10 +166,56 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     )
     for name in globals_:
         assert name in app.jinja_env.globals, name
-    assert app.template_folder and app.template_folder.endswith("templates")
+    assert app.template_folder == "templates"
+    assert Path(app.root_path, app.template_folder, "base.html").is_file()
 
 
 def test_two_apps_do_not_share_settings(make_app):
     first, second = make_app(CLINIC_NAME="First"), make_app(CLINIC_NAME="Second")
     assert "First" in first.test_client().get("/").text
     assert "Second" in second.test_client().get("/").text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/result.pdf"),
+        ("PUT", "/"),
+        ("DELETE", "/about"),
+        ("TRACE", "/"),
+        ("GET", "/intake/series.pdf"),
+    ],
+)
+def test_a_405_names_the_methods_the_page_allows(app, method, path):
+    """RFC 9110 15.5.6: a 405 MUST carry Allow; our error page must not drop it."""
+    response = app.test_client().open(path, method=method)
+    assert response.status_code == 405
+    allowed = {name.strip() for name in response.headers["Allow"].split(",")}
+    rule_methods = {
+        rule_method
+        for rule in app.url_map.iter_rules()
+        if rule.rule == path
+        for rule_method in rule.methods or ()
+    }
+    assert allowed == rule_methods and method not in allowed
+
+
+def test_every_route_answers_an_unsupported_method_with_allow(app):
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if rule.arguments:
+            continue
+        unsupported = next(m for m in ("PATCH", "PUT", "DELETE") if m not in (rule.methods or ()))
+        response = client.open(rule.rule, method=unsupported)
+        if response.status_code == 405:
+            assert response.headers.get("Allow"), rule.rule
+        else:  # a route that takes any method must at least not fail
+            assert response.status_code < 500, rule.rule
+
+
+def test_a_429_says_when_to_try_again(app):
+    client = app.test_client()
+    client.post("/intake", data={"code": "EPDS-0"})  # the one attempt a minute
+    response = client.post("/intake", data={"code": "EPDS-0"})
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"

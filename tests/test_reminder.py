@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 
 from screening.reminder import LINE_OCTETS, Reminder, ics
 from tests.helpers import answers_form, hidden_fields, indexes_for_scores
@@ -111,3 +112,19 @@ def test_folding_never_splits_a_character():
 def test_one_length_whatever_the_interval(client, epds):
     lengths = {len(reminder_for(client, epds, scores)[0].data) for scores in (LOW, HIGH)}
     assert len(lengths) == 1
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_a_second_independent_parser_validates_the_file(client, epds, language):
+    """vobject, with its own RFC 5545 validation, reads what icalendar reads; and there is no
+    METHOD, which RFC 5546 would pair with an ORGANIZER this file cannot have."""
+    response, _page = reminder_for(client, epds, HIGH, language)
+    text = response.data.decode("utf-8")
+    calendar = vobject.readOne(text, validate=True)
+    assert calendar.validate(raiseException=True)
+    assert "METHOD" not in text and not hasattr(calendar, "method")
+    event = calendar.vevent
+    parsed = icalendar.Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert event.summary.value == str(parsed["SUMMARY"])
+    assert event.dtstart.value == parsed["DTSTART"].dt
+    assert event.valarm.trigger.value == timedelta(0)

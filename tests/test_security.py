@@ -28,7 +28,7 @@ REQUIRED_CSP = [
     "form-action 'self'",
     "base-uri 'none'",
 ]
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "screening" / "templates"
 
 
 def make_client(tmp_path, monkeypatch, **config):
@@ -114,6 +114,21 @@ def test_templates_have_no_inline_style_or_script():
 def test_result_and_pdf_are_not_cached(app, client, path):
     data = answers_form(all_first_options()) | result_code_form(app, all_first_options())
     assert client.post(path, data=data).headers["Cache-Control"] == "no-store, no-transform"
+
+
+@pytest.mark.parametrize("path", ["/", "/about", "/intake", "/call-back"])
+def test_pages_with_a_form_or_a_cookie_are_not_cached(make_app, path):
+    """A shared cache must not hand one browser's CSRF token or session cookie to another: the
+    call-back form puts both on /about."""
+    app = make_app(
+        WTF_CSRF_ENABLED=True,
+        CLINIC_INTAKE_EMAIL="intake@clinic.example",
+        SMTP_HOST="127.0.0.1",
+        SMTP_STARTTLS=False,
+    )
+    response = app.test_client().get(path)
+    assert 'name="csrf_token"' in response.text or "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"].startswith("no-store"), path
 
 
 def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplog):
@@ -230,7 +245,8 @@ class TestAccessCode:
         assert carried == answers
         wrong = guarded.post("/access", data=carried | {"code": "nope"})
         assert wrong.status_code == 403
-        assert {k: v for k, v in hidden_fields(wrong.text).items() if k != "csrf_token"} == answers
+        kept = {k: v for k, v in hidden_fields(wrong.text).items() if k.startswith("item_")}
+        assert kept == answers
         opened = guarded.post("/access", data=carried | {"code": "BIRCH-2027"})
         assert opened.status_code == 200 and "error-summary" not in opened.text
         assert dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', opened.text)) == answers

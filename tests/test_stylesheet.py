@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-CSS = (Path(__file__).parents[1] / "static" / "style.css").read_text(encoding="utf-8")
+CSS = (Path(__file__).parents[1] / "screening" / "static" / "style.css").read_text(encoding="utf-8")
 WITHOUT_COMMENTS = re.sub(r"/\*.*?\*/", "", CSS, flags=re.S)
 ROOT = re.search(r":root\s*\{(.*?)\}", WITHOUT_COMMENTS, flags=re.S)[1]
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|(?<![-\w])(?:white|black)(?![-\w])")
@@ -42,3 +42,9 @@ def test_no_selector_is_written_twice_in_one_context():
         selector.strip() for selector, _ in re.findall(r"([^{}@]+)\{([^{}]*)\}", screen)
     )
     assert [s for s, count in selectors.items() if count > 1] == []
+
+
+def test_no_deprecated_property():
+    """CSS Masking deprecates ``clip``; the visually hidden text uses ``clip-path``."""
+    assert not re.search(r"(?<![-\w])clip\s*:", WITHOUT_COMMENTS)
+    assert "clip-path: inset(50%)" in CSS

@@ -12,6 +12,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Nu HTML checker's test last, so it checks every page the other tests were sent."""
+    items.sort(key=lambda item: item.module.__name__.endswith(".test_html_validity"))
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     with serve_in_thread({}) as url:
