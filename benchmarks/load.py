@@ -207,7 +207,7 @@ def timed_run(
 
 
 def stack_processes(stack: Stack) -> dict[str, list[int]]:
-    apps = [stack.pid(f"app-{i + 1}") for i in range(len(stack.ports.apps))]
+    apps = [stack.pid(f"app-{i + 1}") for i in range(stack.instances)]
     return {
         "app": apps + [worker for app in apps for worker in children_of(app)],
         "Caddy": [stack.pid("caddy")],
@@ -295,13 +295,13 @@ def stack_beside_direct(env: dict[str, str], args: argparse.Namespace) -> list[O
         tempfile.TemporaryDirectory() as workdir,
         running_stack(Path(workdir), settings=one_address, workers=args.workers) as stack,
         # As many workers as the whole stack has, so that the comparison is the proxy alone.
-        gunicorn_server(env, workers=len(stack.ports.apps) * stack.workers) as alone,
+        gunicorn_server(env, workers=stack.instances * stack.workers) as alone,
     ):
         pairs = paired_rounds(alone, stack, args.rounds, args.connections, args.pair_seconds)
     print_pairs(
-        f"whole stack: Caddy HTTPS, {len(stack.ports.apps)} gunicorn instances x "
+        f"whole stack: Caddy HTTPS, {stack.instances} gunicorn instances x "
         f"{stack.workers} workers, Redis; beside gunicorn alone with "
-        f"{len(stack.ports.apps) * stack.workers} workers; "
+        f"{stack.instances * stack.workers} workers; "
         f"{args.connections} connections, {args.rounds} rounds of {args.pair_seconds} s",
         pairs,
     )

@@ -3,16 +3,22 @@
 Everything that differs between machines comes from the environment:
 
 - ``GUNICORN_BIND``: where to listen (default ``127.0.0.1:8000``; only the proxy talks to it).
+  In production the socket comes from systemd (deploy/systemd/screening@.socket) or
+  ``make serve``: a Unix socket that only the proxy may open.
 - ``GUNICORN_WORKERS``: sync workers (default: 2 per CPU core plus one).
 - ``SCREENING_TRUSTED_PROXIES`` and ``SCREENING_PROXY_ADDRESSES``: the app's own settings; when
   the first is above 0, gunicorn also trusts ``X-Forwarded-*`` from the second (default:
-  loopback, where Caddy runs), and from nobody otherwise, so gunicorn and the app trust the same
-  proxies.
+  loopback, where Caddy runs; ``unix`` there means connections on a Unix socket, which gunicorn
+  always trusts), and from nobody otherwise, so gunicorn and the app trust the same proxies.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 wsgi_app = "wsgi:app"
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
@@ -35,11 +41,45 @@ control_socket_disable = True
 
 _trusted_proxies = int(os.environ.get("SCREENING_TRUSTED_PROXIES") or 0)
 _proxy_addresses = os.environ.get("SCREENING_PROXY_ADDRESSES") or "127.0.0.1,::1"
-forwarded_allow_ips = _proxy_addresses.replace(" ", "") if _trusted_proxies > 0 else ""
+_ip_proxies = [part.strip() for part in _proxy_addresses.split(",") if part.strip() != "unix"]
+forwarded_allow_ips = ",".join(filter(None, _ip_proxies)) if _trusted_proxies > 0 else ""
 
-# Access log on stdout: address, time, method, path without the query string, status and
-# duration. No byte counts (the size of a result could hint at it), no bodies, no query
-# strings, no referrer, so no answer or result code can reach a log line.
+# Caddy's log keeps a client's /24 (IPv4) or /48 (IPv6) network, never the whole address.
+IPV4_PREFIX = 24
+IPV6_PREFIX = 48
+
+
+def masked_address(address: str) -> str:
+    """The client's network as Caddy's log masks it (``203.0.113.0``); ``-`` for no address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "-"
+    prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+class MaskedAccessLogger(Logger):
+    """Access-log lines from five atoms only: the client's masked network, the time, the method,
+    the path and the status. gunicorn's own atoms also hold the duration (a flagged result's
+    PDF takes a few milliseconds longer), the full address, the query string and every header;
+    none of them can reach a line, whatever ``access_log_format`` says."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        return {
+            "h": masked_address(environ.get("REMOTE_ADDR", "")),
+            "t": self.now(),
+            "m": environ.get("REQUEST_METHOD"),
+            "U": environ.get("PATH_INFO"),
+            "s": status,
+        }
+
+
+# Access log on stdout: masked address, time, method, path without the query string, status.
+# No byte counts (the size of a result could hint at it), no durations (the time a PDF took could
+# too), no bodies, no query strings, no referrer, so no answer or result code can reach a line.
+logger_class = MaskedAccessLogger
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s'

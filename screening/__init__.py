@@ -20,7 +20,7 @@ from screening.config import load_config
 from screening.context import WEEKS
 from screening.dates import now_utc
 from screening.error_pages import register_error_pages
-from screening.extensions import babel, limiter
+from screening.extensions import ExplainFallback, babel, limiter
 from screening.forms import (
     CONTEXT_CHOICES,
     CONTEXT_FIELD,
@@ -98,6 +98,8 @@ def register_extensions(app: Flask) -> None:
     limiter_log.setLevel(logging.INFO)
     if default_handler not in limiter_log.handlers:
         limiter_log.addHandler(default_handler)
+    if not any(isinstance(each, ExplainFallback) for each in limiter_log.filters):
+        limiter_log.addFilter(ExplainFallback())
     catalogues = Path(__file__).parent / "translations"
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(catalogues)

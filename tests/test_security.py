@@ -358,6 +358,28 @@ def test_proxy_addresses_take_networks_and_refuse_anything_else(tmp_path, monkey
         make_client(tmp_path, monkeypatch, TRUSTED_PROXIES="1", PROXY_ADDRESSES="the proxy")
 
 
+@pytest.mark.parametrize(
+    ("addresses", "unix_peer_counted_apart"), [("unix", True), ("127.0.0.1, ::1", False)]
+)
+def test_a_unix_socket_peer_is_the_proxy_only_when_listed(
+    tmp_path, monkeypatch, addresses, unix_peer_counted_apart
+):
+    client = make_client(
+        tmp_path,
+        monkeypatch,
+        TRUSTED_PROXIES="1",
+        PROXY_ADDRESSES=addresses,
+        INTAKE_RATE_LIMIT="2 per minute",
+    )
+    spoofed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    # gunicorn gives a Unix-socket connection no address: with "unix" listed, that is Caddy.
+    through_socket = wrong_codes_from(client, "", spoofed)
+    assert through_socket == ([400, 400, 400] if unix_peer_counted_apart else [400, 400, 429])
+    if addresses == "unix":
+        # Loopback is no longer believed: a local process naming any address is one client.
+        assert wrong_codes_from(client, "127.0.0.1", spoofed) == [400, 400, 429]
+
+
 def test_downloads_from_one_address_share_one_limit(tmp_path, monkeypatch):
     client = make_client(tmp_path, monkeypatch, DOCUMENT_RATE_LIMIT="2 per minute")
     code = result_code_form(client.application, {number: 0 for number in range(1, 11)})

