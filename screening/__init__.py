@@ -29,7 +29,7 @@ from screening.forms import (
 )
 from screening.hours import describe, status_at
 from screening.i18n import LANGUAGES, register_languages, select_locale
-from screening.instrument_file import load_instrument, load_translations
+from screening.instrument_file import load_instrument, load_translations, log_installed_texts
 from screening.pdf import require_fonts, styles
 from screening.result_code import derive_key
 from screening.security import register_security
@@ -66,15 +66,19 @@ def register_state(app: Flask) -> None:
     styles()
     instrument = load_instrument()
     clinic = clinic_from_config(app.config)
+    clock = app.config.get("CLOCK") or now_utc
+    today = clock().astimezone(clinic.timezone).date()
+    translations = load_translations(instrument, Path(app.instance_path) / "instruments", today)
+    log_installed_texts(instrument, translations)
     ScreeningState(
-        translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
+        translations=translations,
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
         about_texts=load_clinic_texts(Path(app.instance_path)),
         questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
-        clock=app.config.get("CLOCK") or now_utc,
+        clock=clock,
     ).install(app)
 
 
