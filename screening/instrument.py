@@ -16,6 +16,8 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from screening.marks import N_
+
 INSTRUMENTS_DIR = Path(__file__).parent / "instruments"
 
 
@@ -111,7 +113,12 @@ class Example:
 
 
 # A translation's status, as its source reports it: only a validation study gives "validated".
-TRANSLATION_STATUSES = ("validated", "linguistically validated", "not validated")
+# Marked for translation where a clinician reads them (the schema lists the same three).
+TRANSLATION_STATUSES = (
+    N_("validated"),
+    N_("linguistically validated"),
+    N_("not validated"),
+)
 
 
 @dataclass(frozen=True)
