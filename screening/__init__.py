@@ -34,6 +34,7 @@ from screening.pdf import require_fonts, styles
 from screening.result_code import derive_key
 from screening.security import register_security
 from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
+from screening.translation_cli import translation_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,6 +106,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(intake.bp)
     app.register_blueprint(callback.bp)
     callback.install(app)
+    app.cli.add_command(translation_cli)
 
 
 def phone_link(uri: str, number: str) -> Markup:

@@ -87,6 +87,16 @@ def check_shape(data: Any, schema: str, where: str) -> None:
         raise InstrumentError(f"{where}: {_field(error)}: {_message(error)}")
 
 
+def translation_schema_errors(data: Any) -> list[tuple[str, str]]:
+    """Every way ``data`` misfits the translation schema, as (field, message), except blank
+    texts, which the translation check reports as such."""
+    return [
+        (_field(error), _message(error))
+        for error in _validator("translation").iter_errors(data)
+        if not (isinstance(error.instance, str) and not error.instance.strip())
+    ]
+
+
 def _item(raw: Mapping[str, Any], position: int, where: str) -> Item:
     field = f"{where}: items[{position - 1}]"
     if raw["number"] != position:
@@ -178,7 +188,7 @@ def load_instrument(path: Path = INSTRUMENTS_DIR / "epds.json") -> Instrument:
     return parse_instrument(data, f"instrument file {Path(path).name}")
 
 
-def _require_permission_reference(data: Any, where: str) -> None:
+def require_permission_reference(data: Any, where: str) -> None:
     """Refuse a translation without a permission reference in words a clinic can act on,
     before the schema's generic "is a required property"."""
     provenance = data.get("provenance") if isinstance(data, dict) else None
@@ -245,7 +255,7 @@ def _translated_item(item: Item, raw: Mapping[str, Any], field: str) -> Item:
 
 def overlay(base: Instrument, data: Any, where: str) -> Instrument:
     """The base instrument with a translation's words; every score stays the base's own."""
-    _require_permission_reference(data, where)
+    require_permission_reference(data, where)
     check_shape(data, "translation", where)
     provenance = parse_provenance(data["provenance"], where)
     raw_items = data["items"]

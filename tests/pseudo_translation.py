@@ -62,3 +62,24 @@ def write_translation(directory: Path, data: dict[str, Any]) -> Path:
     path = directory / f"epds.{data['language']}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def cyrillic_pseudo_translation(instrument: Instrument, language: str = "uk") -> dict[str, Any]:
+    """The same shape in obviously fake Cyrillic words (a Cyrillic tag, then "item 3" or
+    "variant 3.2" in Ukrainian), for the checks that depend on the script."""
+    data = pseudo_translation(instrument, language)
+    tag = "[\u0445\u0445]"  # two Cyrillic "kha": a Latin "x" here would be a mixed script
+    words = {"title": "назва", "preamble": "вступ", "lead_in": "вступ до пунктів"}
+    for key, word in (words | {"notice": "примітка"}).items():
+        data[key] = f"{tag} {word}"
+    data["example"] = {
+        "intro": f"{tag} приклад",
+        "stem": f"{tag} питання прикладу",
+        "options": [f"{tag} варіант прикладу {i}" for i in range(1, 5)],
+        "explanation": f"{tag} пояснення",
+    }
+    for raw in data["items"]:
+        number = raw["number"]
+        raw["text"] = f"{tag} пункт {number}"
+        raw["options"] = [f"{tag} варіант {number}.{i}" for i in range(1, 5)]
+    return data
