@@ -1,0 +1,206 @@
+"""The printable blank form: one A4 page for power cuts, waiting rooms and people without a
+phone, with the installed text's instructions and items, tick boxes, lines for the name and the
+date, the crisis numbers in tiers and the RCPsych notice. No Flask.
+
+The items are those of the text installed for the language (a licensed translation), else the
+English ones with the rest of the page in that language, as on the web page: nobody here
+translates an item. No score is printed: staff enter the ticks and the app adds them up.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from xml.sax.saxutils import escape
+
+from babel.lists import format_list
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+
+from screening.clinic import Clinic
+from screening.instrument import Instrument, Item
+from screening.marks import N_
+from screening.pdf import (
+    ALERT,
+    ALERT_BACKGROUND,
+    BODY_WIDTH,
+    GAP,
+    INK,
+    RULE,
+    Translate,
+    build_document,
+    fonts,
+    letterhead,
+    licence_notice,
+    plain_cells,
+    styles,
+    table_style,
+)
+
+BOX, TICKED = "\u2610", "\u2612"  # ballot box, ballot box with X: both in DejaVu Sans
+FORM_TITLE = N_("%(instrument)s paper form")
+ENGLISH_ITEMS = N_(
+    "The questions are shown in English. Only validated translations of this questionnaire "
+    "are used, so that answers can be compared with the published scores, and none is "
+    "installed for your language yet."
+)
+TICK_ONE = N_("Tick one answer for each question.")
+HELP_NOW = N_("If you need help now")
+TIER_NOW = N_(
+    "Call %(numbers)s now if you might harm yourself or already have, or if you have thoughts "
+    "of harming your baby."
+)
+TIER_TALK = N_(
+    "Call %(number)s (%(line)s, day and night) if you need to talk to someone now and the "
+    "clinic is closed."
+)
+TIER_CLINIC = N_("Call us on %(phone)s (%(hours)s).")
+
+
+@cache
+def _form_styles() -> dict[str, ParagraphStyle]:
+    """Larger type than the clinician's PDF: this page is read by the person answering, tired,
+    perhaps by candlelight."""
+    body = ParagraphStyle("FormBody", styles()["Body"], fontSize=10, leading=12.5)
+    bold = ParagraphStyle("FormBold", body, fontName=fonts()[1])
+    alert = ParagraphStyle("FormAlert", styles()["Alert"], fontSize=11, leading=14)
+    return {"Body": body, "Bold": bold, "Small": styles()["Small"], "Alert": alert}
+
+
+def paragraph(text: str, style: str = "Body") -> Paragraph:
+    """Plain text, escaped, in one of the form's styles."""
+    return Paragraph(escape(text), _form_styles()[style])
+
+
+def markup(text: str, style: str = "Body") -> Paragraph:
+    """Our own markup; every dynamic part is escaped by the caller."""
+    return Paragraph(text, _form_styles()[style])
+
+
+def _or(numbers: tuple[str, ...], language: str) -> str:
+    """E.g. "103 or 112", with the joining word in ``language`` from CLDR, as on the web page."""
+    return format_list(list(numbers), style="or", locale=language)
+
+
+def _name_and_date(translate: Translate) -> Table:
+    _ = translate
+    table = Table(
+        [[_("Name:"), "", _("Date:"), ""]],
+        colWidths=[BODY_WIDTH * share for share in (0.09, 0.51, 0.08, 0.32)],
+        rowHeights=8 * mm,
+    )
+    table.setStyle(
+        table_style(
+            plain_cells(
+                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (1, 0), 0.6, INK),
+                ("LINEBELOW", (3, 0), (3, 0), 0.6, INK),
+            )
+        )
+    )
+    return table
+
+
+def _choices(labels: tuple[str, ...], ticked: int | None = None) -> list[Flowable]:
+    return [
+        paragraph(f"{TICKED if index == ticked else BOX}  {label}", "Body")
+        for index, label in enumerate(labels)
+    ]
+
+
+def _item_cell(item: Item) -> list[Flowable]:
+    question = markup(f"<b>{item.number}.</b> {escape(item.text)}", "Bold")
+    return [question, *_choices(tuple(option.label for option in item.options))]
+
+
+def _items_table(instrument: Instrument) -> Table:
+    """The items in two columns, read down the left column first, as on the paper original."""
+    half = (len(instrument.items) + 1) // 2
+    left, right = instrument.items[:half], instrument.items[half:]
+    rows = [
+        [_item_cell(item), _item_cell(right[index]) if index < len(right) else ""]
+        for index, item in enumerate(left)
+    ]
+    table = Table(rows, colWidths=[BODY_WIDTH / 2] * 2)
+    table.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEABOVE", (0, 1), (-1, -1), 0.4, RULE),
+                # The left column's text lines up with the paragraphs above it.
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return table
+
+
+def _crisis_box(clinic: Clinic, translate: Translate, language: str) -> Table:
+    _ = translate
+    tiers = [
+        _(TIER_NOW, numbers=_or(clinic.emergency_numbers, language)),
+        _(TIER_TALK, number=clinic.crisis_line, line=_(clinic.crisis_line_name)),
+        _(TIER_CLINIC, phone=clinic.phone, hours=clinic.hours),
+    ]
+    lines: list[Flowable] = [paragraph(_(HELP_NOW), "Alert")]
+    lines += [paragraph(f"{number}. {tier}", "Body") for number, tier in enumerate(tiers, 1)]
+    box = Table([[lines]], colWidths=[BODY_WIDTH])
+    box.setStyle(
+        table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
+                ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return box
+
+
+def build_blank_story(
+    instrument: Instrument, clinic: Clinic, translate: Translate, language: str
+) -> list[Flowable]:
+    """Everything on the blank form, top to bottom."""
+    _ = translate
+    story: list[Flowable] = letterhead(clinic, translate)
+    title = Paragraph(escape(instrument.title), styles()["Title"])
+    story += [title, _name_and_date(translate), Spacer(1, GAP)]
+    if instrument.language != language:
+        story += [paragraph(_(ENGLISH_ITEMS), "Body"), Spacer(1, GAP)]
+    example = instrument.example
+    story += [
+        paragraph(f"{instrument.preamble} {_(TICK_ONE)}"),
+        Spacer(1, GAP),
+        paragraph(example.intro, "Body"),
+        markup(f"<b>{escape(example.stem)}</b>", "Body"),
+        *_choices(example.options, ticked=example.chosen),
+        paragraph(example.explanation, "Body"),
+        Spacer(1, GAP),
+        paragraph(instrument.lead_in, "Bold"),
+        _items_table(instrument),
+        Spacer(1, GAP),
+        _crisis_box(clinic, translate, language),
+        Spacer(1, GAP),
+        licence_notice(instrument.notice, clinic, translate),
+        *(paragraph(reference, "Small") for reference in instrument.references),
+    ]
+    return story
+
+
+def render_blank_form(
+    instrument: Instrument, clinic: Clinic, translate: Translate, language: str
+) -> bytes:
+    """The blank form as a one-page A4 PDF; scaled down to fit when a clinic's long settings
+    or a longer translation would run onto a second page."""
+    title = translate(FORM_TITLE, instrument=instrument.short_title)
+
+    def build(shrink: bool) -> tuple[bytes, int]:
+        story = build_blank_story(instrument, clinic, translate, language)
+        return build_document(story, clinic, translate, language, title, shrink)
+
+    pdf, pages = build(shrink=False)
+    return pdf if pages == 1 else build(shrink=True)[0]
