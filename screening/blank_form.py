@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 from babel.lists import format_list
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from screening.clinic import Clinic
@@ -38,6 +39,8 @@ from screening.pdf import (
 )
 
 BOX, TICKED = "\u2610", "\u2612"  # ballot box, ballot box with X: both in DejaVu Sans
+# The frame's width less its default padding (6 pt a side): a table this wide sits flush.
+WIDTH = BODY_WIDTH - 12
 FORM_TITLE = N_("%(instrument)s paper form")
 ENGLISH_ITEMS = N_(
     "The questions are shown in English. Only validated translations of this questionnaire "
@@ -61,7 +64,7 @@ TIER_CLINIC = N_("Call us on %(phone)s (%(hours)s).")
 def _form_styles() -> dict[str, ParagraphStyle]:
     """Larger type than the clinician's PDF: this page is read by the person answering, tired,
     perhaps by candlelight."""
-    body = ParagraphStyle("FormBody", styles()["Body"], fontSize=10, leading=12.5)
+    body = ParagraphStyle("FormBody", styles()["Body"], fontSize=9.2, leading=11.2)
     bold = ParagraphStyle("FormBold", body, fontName=fonts()[1])
     alert = ParagraphStyle("FormAlert", styles()["Alert"], fontSize=11, leading=14)
     return {"Body": body, "Bold": bold, "Small": styles()["Small"], "Alert": alert}
@@ -83,16 +86,22 @@ def _or(numbers: tuple[str, ...], language: str) -> str:
 
 
 def _name_and_date(translate: Translate) -> Table:
+    """A line to write the name on and one for the date, each after its label."""
     _ = translate
+    name, day = _("Name:"), _("Date:")
+    # Each label's column as wide as its words in this language, the lines share the rest.
+    name_width, day_width = (stringWidth(label, fonts()[0], 10) + 6 * mm for label in (name, day))
+    rest = WIDTH - name_width - day_width
     table = Table(
-        [[_("Name:"), "", _("Date:"), ""]],
-        colWidths=[BODY_WIDTH * share for share in (0.09, 0.51, 0.08, 0.32)],
+        [[name, "", day, ""]],
+        colWidths=[name_width, rest * 0.62, day_width, rest * 0.38],
         rowHeights=8 * mm,
     )
     table.setStyle(
         table_style(
             plain_cells(
                 ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, 0), 0.6, INK),
                 ("LINEBELOW", (3, 0), (3, 0), 0.6, INK),
@@ -109,6 +118,14 @@ def _choices(labels: tuple[str, ...], ticked: int | None = None) -> list[Flowabl
     ]
 
 
+def _example_choices(labels: tuple[str, ...], chosen: int) -> Paragraph:
+    """The example's options on one line, the chosen one ticked: it shows how, in little room."""
+    boxes = [
+        f"{TICKED if index == chosen else BOX}\u00a0{label}" for index, label in enumerate(labels)
+    ]
+    return paragraph("\u2003".join(boxes))
+
+
 def _item_cell(item: Item) -> list[Flowable]:
     question = markup(f"<b>{item.number}.</b> {escape(item.text)}", "Bold")
     return [question, *_choices(tuple(option.label for option in item.options))]
@@ -122,7 +139,7 @@ def _items_table(instrument: Instrument) -> Table:
         [_item_cell(item), _item_cell(right[index]) if index < len(right) else ""]
         for index, item in enumerate(left)
     ]
-    table = Table(rows, colWidths=[BODY_WIDTH / 2] * 2)
+    table = Table(rows, colWidths=[WIDTH / 2] * 2)
     table.setStyle(
         table_style(
             [
@@ -130,8 +147,8 @@ def _items_table(instrument: Instrument) -> Table:
                 ("LINEABOVE", (0, 1), (-1, -1), 0.4, RULE),
                 # The left column's text lines up with the paragraphs above it.
                 ("LEFTPADDING", (0, 0), (0, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             ]
         )
     )
@@ -147,7 +164,7 @@ def _crisis_box(clinic: Clinic, translate: Translate, language: str) -> Table:
     ]
     lines: list[Flowable] = [paragraph(_(HELP_NOW), "Alert")]
     lines += [paragraph(f"{number}. {tier}", "Body") for number, tier in enumerate(tiers, 1)]
-    box = Table([[lines]], colWidths=[BODY_WIDTH])
+    box = Table([[lines]], colWidths=[WIDTH])
     box.setStyle(
         table_style(
             [
@@ -175,9 +192,8 @@ def build_blank_story(
     story += [
         paragraph(f"{instrument.preamble} {_(TICK_ONE)}"),
         Spacer(1, GAP),
-        paragraph(example.intro, "Body"),
-        markup(f"<b>{escape(example.stem)}</b>", "Body"),
-        *_choices(example.options, ticked=example.chosen),
+        markup(f"{escape(example.intro)} <b>{escape(example.stem)}</b>"),
+        _example_choices(example.options, example.chosen),
         paragraph(example.explanation, "Body"),
         Spacer(1, GAP),
         paragraph(instrument.lead_in, "Bold"),

@@ -8,8 +8,11 @@ import re
 import subprocess
 
 import pytest
+from flask_babel import force_locale, gettext
 
+from screening.blank_form import build_blank_story
 from screening.i18n import LANGUAGES
+from screening.pdf import build_document
 from tests.helpers import pdf_info
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
 
@@ -88,3 +91,13 @@ def test_the_permission_reference_is_printed_when_the_clinic_has_one(make_app, t
     text = text_of(blank_form(client, "en"), tmp_path)
     assert "Reproduced with the written permission of the Royal College of Psychiatrists" in text
     assert "RCPsych-TEST-42" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_usual_form_fits_without_being_scaled_down(make_app, language):
+    app = make_app(EPDS_PERMISSION="RCPsych-TEST-42")
+    state = app.extensions["screening"]
+    with app.test_request_context(), force_locale(language):
+        instrument, clinic = state.instrument_for(language), state.clinic_for(language)
+        story = build_blank_story(instrument, clinic, gettext, language)
+        assert build_document(story, clinic, gettext, language, "t")[1] == 1
