@@ -101,3 +101,9 @@ def test_the_usual_form_fits_without_being_scaled_down(make_app, language):
         instrument, clinic = state.instrument_for(language), state.clinic_for(language)
         story = build_blank_story(instrument, clinic, gettext, language)
         assert build_document(story, clinic, gettext, language, "t")[1] == 1
+
+
+def test_the_intake_page_links_the_form_in_every_language(client):
+    page = client.get("/intake?lang=uk").get_data(as_text=True)
+    for code in LANGUAGES:
+        assert f'href="/intake/blank-form.pdf?lang={code}"' in page
