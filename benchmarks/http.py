@@ -9,6 +9,7 @@ import urllib.request
 from benchmarks.figures import Figure
 from benchmarks.load import Outcome, lua_for, run_wrk, scenarios, session_and_forms
 from tests.servers import RunningServer, gunicorn_server
+from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 CONNECTIONS = 16
 SECONDS = 10
@@ -18,6 +19,7 @@ ENV = {
     "SCREENING_SECRET_KEY": "bench",
     "SCREENING_HTTPS": "0",
     "SCREENING_EPDS_PERMISSION": "bench",
+    "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
 }
 SHARE_OF_FLOOR = {"GET questionnaire": 0.5, "POST answers": 0.5, "POST PDF": 0.25}
 

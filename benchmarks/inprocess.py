@@ -18,9 +18,16 @@ from screening.config import DEFAULTS
 from screening.instrument_file import load_instrument
 from screening.scoring import score
 from tests.helpers import TEST_SECRET, answers_form
+from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
-# A production configuration needs the RCPsych permission reference (screening/config.py).
-SECRET = {"SECRET_KEY": "bench", "HTTPS": False, "EPDS_PERMISSION": "bench"}
+# A production configuration needs the RCPsych permission reference and a staff password
+# (screening/config.py).
+SECRET = {
+    "SECRET_KEY": "bench",
+    "HTTPS": False,
+    "EPDS_PERMISSION": "bench",
+    "STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
+}
 
 
 def minimal_pdf() -> bytes:
@@ -185,6 +192,7 @@ def series_figures() -> list[Figure]:
     app = create_app(
         {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "TESTING": True}
         | {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+        | {"RESULT_CODE_MAX_AGE_DAYS": 0}  # the codes' dates are fixed
     )
     state = app.extensions["screening"]
     epds, clinic = state.instrument, state.clinic

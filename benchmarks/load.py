@@ -33,7 +33,14 @@ from pathlib import Path
 from benchmarks.cputime import CpuUse, measure_cpu
 from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.servers import RunningServer, gunicorn_server
-from tools.stack import Stack, children_of, missing_tools, running_stack, unverified_tls
+from tools.stack import (
+    PLACEHOLDER_STAFF_PASSWORD_HASH,
+    Stack,
+    children_of,
+    missing_tools,
+    running_stack,
+    unverified_tls,
+)
 
 # Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
 STACK_SCENARIOS = ("GET questionnaire", "POST answers", "POST PDF")
@@ -305,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "SCREENING_SECRET_KEY": "load-test-secret",
         "SCREENING_HTTPS": "0",
         "SCREENING_EPDS_PERMISSION": "load test",
+        "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
         # wrk sends every request from one address: measure the work, not the per-client limit.
         "SCREENING_DOCUMENT_RATE_LIMIT": "1000000 per minute",
     }

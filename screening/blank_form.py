@@ -25,7 +25,6 @@ from screening.pdf import (
     ALERT,
     ALERT_BACKGROUND,
     BODY_WIDTH,
-    GAP,
     INK,
     RULE,
     Translate,
@@ -39,6 +38,8 @@ from screening.pdf import (
 )
 
 BOX, TICKED = "\u2610", "\u2612"  # ballot box, ballot box with X: both in DejaVu Sans
+# Between blocks: less than the clinician's PDF, so the items keep their reading size.
+SPACE = 1.6 * mm
 # The frame's width less its default padding (6 pt a side): a table this wide sits flush.
 WIDTH = BODY_WIDTH - 12
 FORM_TITLE = N_("%(instrument)s paper form")
@@ -49,13 +50,14 @@ ENGLISH_ITEMS = N_(
 )
 TICK_ONE = N_("Tick one answer for each question.")
 HELP_NOW = N_("If you need help now")
+# The web page's tiers, word for word (screening/templates/_macros.html: tier_now, tier_line).
 TIER_NOW = N_(
-    "Call %(numbers)s now if you might harm yourself or already have, or if you have thoughts "
-    "of harming your baby."
+    "Call %(numbers)s now if you might harm yourself or already have, or if you feel you might "
+    "act on thoughts of harming your baby."
 )
 TIER_TALK = N_(
-    "Call %(number)s (%(line)s, day and night) if you need to talk to someone now and the "
-    "clinic is closed."
+    "Call %(number)s (%(line)s) to talk to someone now, day or night. If no one answers, call "
+    "%(numbers)s."
 )
 TIER_CLINIC = N_("Call us on %(phone)s (%(hours)s).")
 
@@ -95,7 +97,7 @@ def _name_and_date(translate: Translate) -> Table:
     table = Table(
         [[name, "", day, ""]],
         colWidths=[name_width, rest * 0.62, day_width, rest * 0.38],
-        rowHeights=8 * mm,
+        rowHeights=7 * mm,
     )
     table.setStyle(
         table_style(
@@ -147,8 +149,8 @@ def _items_table(instrument: Instrument) -> Table:
                 ("LINEABOVE", (0, 1), (-1, -1), 0.4, RULE),
                 # The left column's text lines up with the paragraphs above it.
                 ("LEFTPADDING", (0, 0), (0, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
@@ -157,9 +159,10 @@ def _items_table(instrument: Instrument) -> Table:
 
 def _crisis_box(clinic: Clinic, translate: Translate, language: str) -> Table:
     _ = translate
+    numbers = _or(clinic.emergency_numbers, language)
     tiers = [
-        _(TIER_NOW, numbers=_or(clinic.emergency_numbers, language)),
-        _(TIER_TALK, number=clinic.crisis_line, line=_(clinic.crisis_line_name)),
+        _(TIER_NOW, numbers=numbers),
+        _(TIER_TALK, number=clinic.crisis_line, line=_(clinic.crisis_line_name), numbers=numbers),
         _(TIER_CLINIC, phone=clinic.phone, hours=clinic.hours),
     ]
     lines: list[Flowable] = [paragraph(_(HELP_NOW), "Alert")]
@@ -185,22 +188,22 @@ def build_blank_story(
     _ = translate
     story: list[Flowable] = letterhead(clinic, translate)
     title = Paragraph(escape(instrument.title), styles()["Title"])
-    story += [title, _name_and_date(translate), Spacer(1, GAP)]
+    story += [title, _name_and_date(translate), Spacer(1, SPACE)]
     if instrument.language != language:
-        story += [paragraph(_(ENGLISH_ITEMS), "Body"), Spacer(1, GAP)]
+        story += [paragraph(_(ENGLISH_ITEMS), "Body"), Spacer(1, SPACE)]
     example = instrument.example
     story += [
         paragraph(f"{instrument.preamble} {_(TICK_ONE)}"),
-        Spacer(1, GAP),
+        Spacer(1, SPACE),
         markup(f"{escape(example.intro)} <b>{escape(example.stem)}</b>"),
         _example_choices(example.options, example.chosen),
         paragraph(example.explanation, "Body"),
-        Spacer(1, GAP),
+        Spacer(1, SPACE),
         paragraph(instrument.lead_in, "Bold"),
         _items_table(instrument),
-        Spacer(1, GAP),
+        Spacer(1, SPACE),
         _crisis_box(clinic, translate, language),
-        Spacer(1, GAP),
+        Spacer(1, SPACE),
         licence_notice(instrument.notice, clinic, translate),
         *(paragraph(reference, "Small") for reference in instrument.references),
     ]

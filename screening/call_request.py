@@ -1,4 +1,5 @@
-"""What a call-back request holds, checked: a phone number normalised with ``phonenumbers`` and a
+"""What a call-back request holds, checked: a phone number normalised with ``phonenumbers`` (a
+mobile or landline number of the clinic's countries only), a name that is only a name, and a
 best time to call offered from the clinic's opening hours. Pure; no Flask.
 
 The times offered are the next parts of opening days that have not passed yet: morning,
@@ -8,6 +9,7 @@ nobody is there to call.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date
 
-from screening.hours import Opening
+from screening.hours import Opening, opening_on
 from screening.marks import N_
 
 ANY_TIME = "any"
@@ -51,17 +53,20 @@ class Slot:
 
 
 def call_slots(
-    openings: tuple[Opening, ...], moment: datetime, zone: ZoneInfo, count: int = SLOTS_OFFERED
+    openings: tuple[Opening, ...],
+    moment: datetime,
+    zone: ZoneInfo,
+    count: int = SLOTS_OFFERED,
+    closed: frozenset[date] = frozenset(),
 ) -> list[Slot]:
-    """The next ``count`` parts of opening days that end after ``moment``, in order. Always
-    ``count`` of them, so the form (and the padded result page holding it) keeps its length
-    whatever the time of day."""
+    """The next ``count`` parts of opening days that end after ``moment``, in order, skipping
+    the ``closed`` days. Always ``count`` of them, so the form (and the padded result page
+    holding it) keeps its length whatever the time of day."""
     local = moment.astimezone(zone)
-    by_day = {opening.weekday: opening for opening in openings}
     slots: list[Slot] = []
     day = local.date()
     while len(slots) < count:
-        opening = by_day.get(day.weekday())
+        opening = opening_on(openings, day, closed)
         if opening is not None:
             slots.extend(
                 slot
@@ -95,18 +100,57 @@ def slot_label(slot: Slot, today: date, language: str, translate: Callable[..., 
     )
 
 
-def normalised_phone(text: str, region: str) -> str | None:
-    """The number in international format (+380 ...), or None if it is not a valid number.
-    A number without a country code is read as one of ``region``."""
+# The numbers a clinic calls back: a person's own line. Premium-rate, shared-cost, toll-free,
+# personal, VoIP and pager numbers are refused: a call to some of them costs the clinic money
+# (toll fraud), and none is where a person answers their own phone.
+CALLABLE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+)
+
+
+class PhoneRefused(ValueError):
+    """The number typed is not one to call: ``not_a_number``, or ``not_callable`` (a valid
+    number of another country, or of a type the clinic does not call)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalised_phone(text: str, region: str, countries: frozenset[str] | None = None) -> str:
+    """The number in international format (+380 ...), if it is a mobile or landline number of
+    one of ``countries`` (default: ``region`` only); else raise PhoneRefused. A number without
+    a country code is read as one of ``region``."""
     if not text or len(text) > MAX_PHONE_LENGTH:
-        return None
+        raise PhoneRefused("not_a_number")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        return None
+        raise PhoneRefused("not_a_number") from None
     if not phonenumbers.is_valid_number(number):
-        return None
+        raise PhoneRefused("not_a_number")
+    if (
+        phonenumbers.region_code_for_number(number) not in (countries or {region})
+        or phonenumbers.number_type(number) not in CALLABLE_TYPES
+    ):
+        raise PhoneRefused("not_callable")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# What a phishing text needs and no name has: a web or mail address (a scheme, "www.", "@", or a
+# dot between letters with no space after it, as in evil.example/login), or three digits or more
+# in a row, spaces and dashes between them or not (a phone number, an account, a price).
+WEB_ADDRESS = re.compile(r"://|\bwww\.|@|[^\W_]\.[^\W\d_]{2,}(?![^\W_])", re.IGNORECASE)
+DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]*\d){2,}")
+
+
+def is_only_a_name(text: str) -> bool:
+    """False when the name holds a web address or a run of digits."""
+    return not (WEB_ADDRESS.search(text) or DIGIT_RUN.search(text))
 
 
 def plain_name(text: str) -> str:

@@ -16,18 +16,21 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Flask,
     Response,
     abort,
     current_app,
+    make_response,
     render_template,
     request,
     url_for,
 )
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -35,14 +38,17 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from screening.call_request import (
     ANY_TIME,
     MAX_NAME_LENGTH,
+    PhoneRefused,
     Slot,
     call_slots,
+    is_only_a_name,
     normalised_phone,
     plain_name,
     slot_label,
 )
-from screening.dates import for_people, now_utc
-from screening.extensions import document_limit, limit_from_setting, limiter
+from screening.context import Status
+from screening.dates import for_people
+from screening.extensions import client_network, document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -50,6 +56,7 @@ from screening.mail import (
     MailSettings,
     build_message,
     country_code,
+    country_codes,
     mail_settings_from_config,
     send,
 )
@@ -57,8 +64,9 @@ from screening.marks import N_
 from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
-from screening.result_code import ResultCodeError, check_age, decode, encode
+from screening.result_code import ResultCodeError, decode, encode
 from screening.scoring import ScreeningResult, score
+from screening.staff_session import check_reposted_code
 from screening.state import current_clinic, screening_state
 
 bp = Blueprint("callback", __name__)
@@ -66,10 +74,14 @@ logger = logging.getLogger(__name__)
 EXTENSION_KEY = "screening_callback"
 RESULT_CODE_LENGTH = 64
 
-PHONE_MESSAGE = N_(
-    "Please enter a phone number we can call, such as %(example)s (with the country code if "
-    "it is not a number in %(country)s)."
-)
+PHONE_MESSAGES = {
+    "not_a_number": N_("Please enter a phone number we can call, such as %(example)s."),
+    "not_callable": N_(
+        "The clinic can call only mobile and landline numbers (%(countries)s). Please enter "
+        "one, such as %(example)s."
+    ),
+}
+NAME_MESSAGE = _l("Please write only a name here, without numbers or web addresses.")
 ANY_TIME_LABEL = N_("Any time the clinic is open")
 TIME_MESSAGE = _l("Please choose when we should call you.")
 TIME_GONE = _l("The time you chose has passed. Please choose another.")
@@ -78,8 +90,9 @@ CSRF_EXPIRED = _l(
     "This page had been open for a long time, so your request could not be sent safely. "
     "Please check what you typed and press the button again."
 )
+# One subject for every request: mail providers and lock-screen previews read it, so it must not
+# say which requests are a priority. The priority is the body's first line.
 SUBJECT = N_("Call-back request from the wellbeing questionnaire")
-PRIORITY_SUBJECT = N_("Priority call-back request from the wellbeing questionnaire")
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,8 @@ class CallbackSettings:
 
     mail: MailSettings | None
     country: str
+    # The countries whose mobile and landline numbers are called back (the clinic's own first).
+    countries: frozenset[str]
     default_days: int
     sooner_days: int
 
@@ -112,32 +127,45 @@ class CallbackForm(PostedForm):
     include_code = BooleanField(_l("Include my result code, so the clinician can see my answers"))
     result_code = HiddenField(validators=[Length(max=RESULT_CODE_LENGTH)])
 
+    def validate_name(self, field: Field) -> None:
+        if not is_only_a_name(field.data or "") or not is_only_a_name(plain_name(field.data or "")):
+            raise ValidationError(str(NAME_MESSAGE))
+
     def validate_phone(self, field: Field) -> None:
-        country = callback_settings().country
-        self.normalised_phone = normalised_phone(field.data or "", country)
-        if self.normalised_phone is None:
-            raise ValidationError(phone_message(country))
+        chosen = callback_settings()
+        try:
+            self.normalised_phone = normalised_phone(
+                field.data or "", chosen.country, chosen.countries
+            )
+        except PhoneRefused as refused:
+            raise ValidationError(phone_message(refused.reason, chosen)) from None
 
 
 def callback_settings() -> CallbackSettings:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def phone_message(country: str) -> str:
+def phone_message(reason: str, chosen: CallbackSettings) -> str:
+    """Why a number is refused, with an example mobile number of the clinic's country and, for
+    a number it does not call, the countries it does, in the interface language."""
     example = phonenumbers.example_number_for_type(
-        country, phonenumbers.PhoneNumberType.MOBILE
+        chosen.country, phonenumbers.PhoneNumberType.MOBILE
     ) or phonenumbers.PhoneNumber(country_code=0, national_number=0)
-    territory = Locale.parse(str(get_locale())).territories.get(country, country)
+    locale = str(get_locale())
+    territories = Locale.parse(locale).territories
+    names = [territories.get(code, code) for code in sorted(chosen.countries)]
     return gettext(
-        PHONE_MESSAGE,
+        PHONE_MESSAGES[reason],
         example=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
-        country=territory,
+        countries=format_list(names, style="or", locale=locale),
     )
 
 
 def _slots() -> list[Slot]:
     clinic = screening_state().clinic
-    return call_slots(clinic.openings, screening_state().clock(), clinic.timezone)
+    return call_slots(
+        clinic.openings, screening_state().clock(), clinic.timezone, closed=clinic.closed
+    )
 
 
 def _time_choices(slots: list[Slot], language: str) -> list[SelectChoice]:
@@ -193,7 +221,7 @@ def _verified_result(code: str) -> ScreeningResult | None:
     state = screening_state()
     try:
         restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
-        check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
+        check_reposted_code(restored)
     except ResultCodeError:
         abort(400)
     return score(state.instrument, restored.answers)
@@ -235,7 +263,7 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     now = state.clock()
     when = _chosen_time(form, language)
     name = plain_name(form.name.data or "") or gettext("not given")
-    lines = [gettext("Someone who completed the wellbeing questionnaire asks to be called back.")]
+    lines = []
     if result is not None and result.safety_flag:
         lines.append(
             gettext(
@@ -244,6 +272,7 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
             )
         )
     lines += [
+        gettext("Someone who completed the wellbeing questionnaire asks to be called back."),
         "",
         gettext("Name: %(name)s", name=name),
         gettext("Phone: %(phone)s", phone=form.normalised_phone),
@@ -274,8 +303,28 @@ def call_back_form() -> Page:
     return _page(new_form(), 200)
 
 
+def _cap_reached(limit: RequestLimit) -> Response:
+    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person gets the page
+    that says the request did not reach the clinic (with its number and what they typed), and
+    the operator a log line, since real requests are being turned away too."""
+    logger.warning(
+        "call-back request not sent: CALLBACK_GLOBAL_LIMIT (%s) reached by all clients "
+        "together; a flood of requests, or a limit too low for this clinic",
+        limit.limit,
+    )
+    return make_response(_page(new_form(posted=True), 503, failed=True))
+
+
 @bp.post("/call-back")
-@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"))
+@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"), key_func=client_network)
+@limiter.limit(
+    limit_from_setting("CALLBACK_GLOBAL_LIMIT"),
+    key_func=lambda: "every client",
+    scope="callback-every-client",
+    # Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
+    deduct_when=lambda response: response.status_code == 200,
+    on_breach=_cap_reached,
+)
 def request_call() -> Page:
     mail = callback_settings().mail
     if mail is None:
@@ -284,9 +333,8 @@ def request_call() -> Page:
     if not form.validate():
         return _page(form, 400)
     result = _verified_result(form.result_code.data or "")
-    flagged = result is not None and result.safety_flag
     with force_locale(mail.language):
-        subject = gettext(PRIORITY_SUBJECT if flagged else SUBJECT)
+        subject = gettext(SUBJECT)
         body = _email_body(form, result, mail.language)
     try:
         send(mail, build_message(mail, subject, body))
@@ -295,23 +343,47 @@ def request_call() -> Page:
         logger.warning("call-back request not sent: %s", error)
         return _page(form, 503, failed=True)
     logger.info("call-back request sent")
-    return _sent_page(form, flagged), 200, NO_STORE
+    # Help now leads the confirmation for the results whose page offers crisis support.
+    urgent = result is not None and result.needs_crisis_support
+    return _sent_page(form, urgent, _after_a_loss(form.result_code.data or "")), 200, NO_STORE
 
 
-def _sent_page(form: CallbackForm, flagged: bool) -> bytes:
-    """The confirmation, padded to the length of its longer variant (with or without the safety
-    flag), so that its size does not tell whether the flag was set."""
+def _after_a_loss(code: str) -> bool:
+    """Whether a verified code records a pregnancy that ended or a baby who died."""
+    if not code.strip():
+        return False
+    state = screening_state()
+    restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+    return restored.context.status is Status.LOSS
+
+
+def _earliest_call(form: CallbackForm, language: str) -> str:
+    """When the call can come at the earliest: the chosen time, or the next one offered."""
+    state = screening_state()
+    today = state.clock().astimezone(state.clinic.timezone).date()
+    slots = _slots()
+    chosen = next((slot for slot in slots if slot.value == form.best_time.data), slots[0])
+    return slot_label(chosen, today, language, gettext)
+
+
+def _sent_page(form: CallbackForm, urgent: bool, loss: bool) -> bytes:
+    """The confirmation, padded to the length of its longest variant (with or without help now
+    at the top, after a loss or not), so that its size tells neither."""
+    language = str(get_locale())
     pages = {
-        variant: render_template(
+        (is_urgent, after_loss): render_template(
             "callback_sent.html",
             phone=form.normalised_phone,
-            when=_chosen_time(form, str(get_locale())),
-            flagged=variant,
+            when=_chosen_time(form, language),
+            earliest=_earliest_call(form, language),
+            urgent=is_urgent,
+            loss=after_loss,
         )
-        for variant in (False, True)
+        for is_urgent in (False, True)
+        for after_loss in (False, True)
     }
     longest = max(len(page.encode("utf-8")) for page in pages.values())
-    return pad_text(pages[flagged], padded_length(longest, "page"))
+    return pad_text(pages[urgent, loss], padded_length(longest, "page"))
 
 
 def reminder_days(result: ScreeningResult) -> int:
@@ -337,13 +409,27 @@ def reminder() -> Response:
     summary = gettext("Repeat the wellbeing questionnaire")
     # The person downloads this file for themselves, so the address they used is the right one.
     questionnaire = url_for("screening.questionnaire", _external=True)
-    description = gettext(
-        "Time to repeat the wellbeing questionnaire: %(url)s . "
-        "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
-        url=questionnaire,
-        clinic=clinic.name,
-        phone=clinic.phone,
-        hours=clinic.hours,
+    description = " ".join(
+        (
+            gettext(
+                "Time to repeat the wellbeing questionnaire: %(url)s . "
+                "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
+                url=questionnaire,
+                clinic=clinic.name,
+                phone=clinic.phone,
+                hours=clinic.hours,
+            ),
+            # The reminder may be read on a bad night: the numbers that answer now go with it.
+            gettext(
+                "To talk to someone now, day or night: %(number)s (%(line)s). If you might harm "
+                "yourself or already have: %(numbers)s.",
+                number=clinic.crisis_line,
+                line=gettext(clinic.crisis_line_name),
+                numbers=format_list(
+                    list(clinic.emergency_numbers), style="or", locale=str(get_locale())
+                ),
+            ),
+        )
     )
     body = ics(
         Reminder(
@@ -368,9 +454,11 @@ def reminder() -> Response:
 def install(app: Flask) -> None:
     """Check the settings at start-up (a bad one stops it, naming the key) and give templates
     ``callback_form()``."""
+    country = country_code(app.config, "CLINIC_COUNTRY")
     app.extensions[EXTENSION_KEY] = CallbackSettings(
         mail=mail_settings_from_config(app.config, LANGUAGES),
-        country=country_code(app.config, "CLINIC_COUNTRY"),
+        country=country,
+        countries=frozenset({country, *country_codes(app.config, "CALLBACK_COUNTRIES")}),
         default_days=int(app.config["REMINDER_DAYS"]),
         sooner_days=int(app.config["REMINDER_DAYS_SOONER"]),
     )

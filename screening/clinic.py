@@ -3,16 +3,18 @@
 Bad or missing values stop start-up with a message that names the configuration key, so a clinic
 never goes live with a blank phone number on its safety message. Opening hours are a schedule
 ("Mon-Fri 10:00-19:00; Sat 10:00-14:00", hyphens or en dashes) stated once: the clinic's
-open-now status is computed from it, and each language shows it in its own day names. The name,
-hours text and crisis line's name can be given per interface language (CLINIC_NAME_UK,
-CLINIC_HOURS_RU, ...); a per-language hours text must name the same times as the schedule.
+open-now status is computed from it and from the days the clinic is closed (CLINIC_CLOSED_DATES),
+and each language shows it in its own day names. The name, address, hours text and crisis line's
+name can be given per interface language (CLINIC_NAME_UK, CLINIC_ADDRESS_RU, CLINIC_HOURS_RU,
+...); a per-language hours text must name the same times as the schedule.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,8 +26,11 @@ from screening.hours import (
     TIME_WORD,
     WEEKDAYS,
     Opening,
+    OpeningStatus,
     ScheduleError,
+    parse_closed_dates,
     parse_schedule,
+    status_at,
 )
 from screening.marks import N_
 
@@ -43,7 +48,7 @@ class Clinic:
     phone: str
     # Called when someone might act on thoughts of self-harm now: ambulance and the 112 line.
     emergency_numbers: tuple[str, ...]
-    # Answers now, day and night, when the clinic is closed.
+    # Answers now, day and night, whether or not the clinic is open.
     crisis_line: str
     crisis_line_name: str
     timezone: ZoneInfo
@@ -53,6 +58,12 @@ class Clinic:
     permission: str = ""
     # Whether the clinic's clinicians prescribe medication such as antidepressants.
     prescribes: bool = True
+    # Days the clinic is closed although its schedule says open (public holidays, say).
+    closed: frozenset[date] = field(default_factory=frozenset)
+
+    def status_at(self, moment: datetime) -> OpeningStatus:
+        """Open now or not, and when it next opens: the schedule less the closed days."""
+        return status_at(self.openings, moment, self.timezone, self.closed)
 
     @property
     def phone_uri(self) -> str:
@@ -114,6 +125,16 @@ def _phones(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return numbers
 
 
+def _closed_dates(config: Mapping[str, Any], key: str) -> frozenset[date]:
+    value = config.get(key) or ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be text such as '2026-12-25, 2026-12-31..2027-01-02'")
+    try:
+        return parse_closed_dates(value)
+    except ScheduleError as error:
+        raise ConfigError(f"{key}: {error}") from error
+
+
 def _schedule(config: Mapping[str, Any], key: str) -> tuple[Opening, ...]:
     try:
         return parse_schedule(_text(config, key))
@@ -170,12 +191,15 @@ def _normalised_time(word: str) -> str:
 def clinics_by_language(
     config: Mapping[str, Any], clinic: Clinic, languages: Iterable[str]
 ) -> dict[str, Clinic]:
-    """The clinic as each interface language shows it: CLINIC_NAME_<LANG> and CLINIC_HOURS_<LANG>
-    when set, otherwise the common name and the hours in that language's day names."""
+    """The clinic as each interface language shows it: CLINIC_NAME_<LANG>, CLINIC_ADDRESS_<LANG>
+    and CLINIC_HOURS_<LANG> when set, otherwise the common name and address and the hours in that
+    language's day names."""
     return {
         language: replace(
             clinic,
             name=_text(config, f"CLINIC_NAME_{language.upper()}", required=False) or clinic.name,
+            address=_text(config, f"CLINIC_ADDRESS_{language.upper()}", required=False)
+            or clinic.address,
             hours=_hours_text(config, f"CLINIC_HOURS_{language.upper()}", clinic)
             or hours_in(language, clinic.hours),
             crisis_line_name=_text(
@@ -205,4 +229,5 @@ def clinic_from_config(config: Mapping[str, Any]) -> Clinic:
         address=_text(config, "CLINIC_ADDRESS", required=False),
         permission=_text(config, "EPDS_PERMISSION", required=False),
         prescribes=flag(config, "CLINIC_PRESCRIBES"),
+        closed=_closed_dates(config, "CLINIC_CLOSED_DATES"),
     )

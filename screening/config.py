@@ -7,7 +7,9 @@ SECRET_KEY (the same for every worker, or CSRF tokens fail between workers).
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from datetime import date
 from pathlib import Path
 
 from flask import Flask
@@ -27,6 +29,10 @@ DEFAULTS: dict[str, object] = {
     # Their addresses: X-Forwarded-* is believed from these peers only (gunicorn reads it too).
     "PROXY_ADDRESSES": "127.0.0.1, ::1",
     "CLINIC_NAME": "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio",
+    # The name as the clinic writes it in Ukrainian and Russian (its brand stays in Latin
+    # letters). A clinic that sets its own CLINIC_NAME and not these gets its own in every language.
+    "CLINIC_NAME_UK": "Центр психотерапії, психосоматики та психоделічної медицини Expio",
+    "CLINIC_NAME_RU": "Центр психотерапии, психосоматики и психоделической медицины Expio",
     # A schedule, stated once: the open-now status and each language's display text come from it.
     "CLINIC_HOURS": "Mon\u2013Fri 10:00\u201319:00",
     "CLINIC_PHONE": "+380 7373 080 88",
@@ -37,6 +43,10 @@ DEFAULTS: dict[str, object] = {
     "CLINIC_CRISIS_LINE_NAME": LIFELINE_UKRAINE,
     "CLINIC_TIMEZONE": "Europe/Kyiv",
     "CLINIC_ADDRESS": "",
+    # Days closed although CLINIC_HOURS says open: ISO dates and ranges, both ends included, e.g.
+    # "2026-12-25, 2026-12-31..2027-01-02". Empty by default: the clinic names its own closures
+    # (no public-holiday list is assumed for it).
+    "CLINIC_CLOSED_DATES": "",
     # Whether the clinic prescribes medication such as antidepressants (/about says so).
     "CLINIC_PRESCRIBES": True,
     # The clinic's written permission from the Royal College of Psychiatrists to reproduce the
@@ -56,13 +66,38 @@ DEFAULTS: dict[str, object] = {
     # 20-30 ms, so an unlimited stream of them queues every patient behind it. A clinic's desk
     # behind one address prints far fewer.
     "DOCUMENT_RATE_LIMIT": "30 per minute; 300 per hour",
-    # Refuse result codes older than this many days at intake (0: no maximum).
-    "RESULT_CODE_MAX_AGE_DAYS": 0,
+    # Every document response (PDF, FHIR, series PDF) leaves no sooner than this after its view
+    # began, so that its timing does not tell a flagged result from another: above the time the
+    # slowest one takes to render on a busy worker (about 100 ms; screening/timing.py).
+    "DOCUMENT_MIN_MILLISECONDS": 250,
+    # Refuse result codes completed more than this many days ago, everywhere (0: no maximum).
+    # A year: the EPDS is repeated through pregnancy and the first year after birth, and intake
+    # puts such screenings side by side; an older screening no longer describes the person now,
+    # and a code should not stay a key to someone's answers for ever.
+    "RESULT_CODE_MAX_AGE_DAYS": 365,
+    # The last day version-1 codes (answers in clear, a 25-bit MAC; issued until November 2026)
+    # are accepted at intake, as YYYY-MM-DD (empty: no end): time to hand over screenings made
+    # before the sealed codes, and no longer.
+    "RESULT_CODE_V1_UNTIL": "2027-02-28",
+    # The clinician side (intake, its series and PDF, the FHIR export, codes re-posted after the
+    # patient's result page has expired) asks for the staff password whose hash this is: a
+    # scrypt hash from `python -m screening.staff`. Production refuses to start without it;
+    # in development and tests an empty value leaves the clinician side open.
+    "STAFF_PASSWORD_HASH": "",
+    # How long a staff sign-in lasts in that browser: a working day.
+    "STAFF_SIGN_IN_HOURS": 10,
+    # Sign-in attempts per client network (an IPv4 /24, an IPv6 /64): enough for typos, and
+    # with a scrypt hash and a password of 12 characters or more, guessing is out of reach.
+    "STAFF_SIGN_IN_RATE_LIMIT": "5 per minute; 20 per hour",
     # "Ask the clinic to call me": the address that receives call-back requests by email.
     # Empty: no call-back form is shown. The recipient is never taken from a request.
     "CLINIC_INTAKE_EMAIL": "",
     # The country a phone number typed without its country code belongs to (ISO 3166 code).
+    # Call-backs go to its mobile and landline numbers only.
     "CLINIC_COUNTRY": "UA",
+    # Further countries whose mobile and landline numbers the clinic calls back, e.g. "PL, MD".
+    # Empty: the clinic's own country only (no premium-rate or foreign numbers, no toll fraud).
+    "CALLBACK_COUNTRIES": "",
     # The language the clinic's staff read call-back emails in (en, uk or ru).
     "CLINIC_LANGUAGE": "uk",
     # The SMTP server that sends call-back emails. STARTTLS stays on unless the relay is on this
@@ -74,10 +109,18 @@ DEFAULTS: dict[str, object] = {
     "SMTP_STARTTLS": True,
     "SMTP_CA_FILE": "",
     "SMTP_FROM": "",
-    # Seconds to wait for the SMTP server before telling the person the request did not go.
-    "SMTP_TIMEOUT": 10,
-    # Call-back posts per client address: enough to correct a typo, too few to flood a mailbox.
+    # Seconds to wait for the SMTP server before telling the person the request did not go. A
+    # submission server answers a whole conversation in about a second; a worker held longer
+    # than that is one fewer for every patient.
+    "SMTP_TIMEOUT": 5,
+    # Call-back posts per client network (an IPv4 /24, an IPv6 /64): enough to correct a typo,
+    # too few to flood a mailbox.
     "CALLBACK_RATE_LIMIT": "5 per 10 minutes; 20 per day",
+    # Call-back emails sent from every client together (counted in RATELIMIT_STORAGE_URI, so
+    # shared by every worker with Redis): far above a clinic's day, far below a flood of its
+    # mailbox from many addresses. Beyond it a person is told at once that the request did not
+    # go, with the clinic's number, and the log says so for the operator.
+    "CALLBACK_GLOBAL_LIMIT": "30 per hour; 100 per day",
     # The reminder to repeat the screening: days ahead for a result below the screening
     # threshold, and (sooner) for one above it or with item 10 above 0 ("repeat in 2-4 weeks").
     "REMINDER_DAYS": 28,
@@ -124,7 +167,22 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
     for key, minimum, maximum in NUMBER_KEYS:
         app.config[key] = _whole_number(app.config, key, minimum, maximum)
     app.config["SECRET_KEY"] = _secret_key(app)
+    app.config["RESULT_CODE_V1_UNTIL"] = _last_day(app.config, "RESULT_CODE_V1_UNTIL")
     _require_permission(app)
+    _own_name_everywhere(app.config)
+
+
+# Defaults that translate the default clinic's name: they do not belong to another clinic.
+NAME_TRANSLATIONS = ("CLINIC_NAME_UK", "CLINIC_NAME_RU")
+
+
+def _own_name_everywhere(config: dict[str, object]) -> None:
+    """A clinic that set its own CLINIC_NAME but no per-language name shows its own in every
+    language, never Expio's translated one."""
+    if config["CLINIC_NAME"] != DEFAULTS["CLINIC_NAME"]:
+        for key in NAME_TRANSLATIONS:
+            if config.get(key) == DEFAULTS[key]:
+                config[key] = ""
 
 
 # Settings that environment variables give as text but Flask and Flask-WTF need as numbers.
@@ -134,6 +192,8 @@ NUMBER_KEYS = (
     ("WTF_CSRF_TIME_LIMIT", 60, 7 * 24 * 60 * 60),
     ("RESULT_CODE_MAX_AGE_DAYS", 0, 100 * 366),
     ("ACCESS_GRANT_HOURS", 1, 31 * 24),
+    ("STAFF_SIGN_IN_HOURS", 1, 7 * 24),
+    ("DOCUMENT_MIN_MILLISECONDS", 0, 5000),
     ("SMTP_PORT", 1, 65535),
     # Well under gunicorn's 30 s worker timeout: a slow mail server must not cost a worker.
     ("SMTP_TIMEOUT", 1, 20),
@@ -169,6 +229,48 @@ def _whole_number(config: dict[str, object], key: str, minimum: int, maximum: in
             f"{key} must be a whole number from {minimum} to {maximum}, got {value!r}"
         )
     return value
+
+
+def _last_day(config: dict[str, object], key: str) -> date | None:
+    """A YYYY-MM-DD setting as a date; None when empty."""
+    value = config[key]
+    if isinstance(value, date):
+        return value
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be a date such as 2027-02-28, or empty, got {value!r}"
+        ) from None
+
+
+# What werkzeug.security.generate_password_hash writes: a KDF with its parameters, salt, hash.
+PASSWORD_HASH = re.compile(r"^(?:scrypt:\d+:\d+:\d+|pbkdf2:sha256:\d+)\$[^$\s]+\$[0-9a-f]{64,}$")
+
+
+def require_staff_password(app: Flask) -> None:
+    """The clinician side shows a patient's every answer: a production server has a staff
+    password (its hash) or does not start. Development and tests may leave it open."""
+    value = app.config.get("STAFF_PASSWORD_HASH") or ""
+    if not isinstance(value, str):
+        raise ConfigError("STAFF_PASSWORD_HASH must be text")
+    app.config["STAFF_PASSWORD_HASH"] = value = value.strip()
+    if value and not PASSWORD_HASH.match(value):
+        raise ConfigError(
+            "STAFF_PASSWORD_HASH is not a password hash (it must never be the password itself). "
+            "Make one with: python -m screening.staff"
+        )
+    if value or app.config["DEVELOPMENT"] or app.config.get("TESTING"):
+        return
+    raise ConfigError(
+        "STAFF_PASSWORD_HASH is not set. The clinician side (/intake, the series, the FHIR "
+        "export) shows every answer a result code holds, so it needs a staff password. Run "
+        "'python -m screening.staff', type the password twice, and set "
+        "SCREENING_STAFF_PASSWORD_HASH (or STAFF_PASSWORD_HASH in instance/config.py) to the "
+        "line it prints, in single quotes in a shell: it contains '$'."
+    )
 
 
 def _require_permission(app: Flask) -> None:

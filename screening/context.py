@@ -1,6 +1,6 @@
 """The optional question asked before the EPDS items (pregnant now, gave birth in the past year,
-neither, or prefer not to say, with weeks if known) and its one wording for pages, PDFs and
-FHIR. Pure.
+a pregnancy that ended or a baby who died in the past year, neither, or prefer not to say, with
+weeks if known) and its one wording for pages, PDFs and FHIR. Pure.
 
 It stands outside the instrument: the answer travels with the result but never changes the score,
 the band or the safety flag.
@@ -28,6 +28,9 @@ class Status(Enum):
     PREGNANT = "pregnant"
     POSTPARTUM = "postpartum"
     NEITHER = "neither"
+    # A miscarriage, a termination, a stillbirth or a baby who died: recorded as itself, never
+    # folded into "neither", and the pages then do not speak of "your baby".
+    LOSS = "loss"
     NOT_ASKED = "not-asked"
 
 
@@ -58,6 +61,7 @@ def every_context() -> Iterator[Context]:
     yield NOT_GIVEN
     yield Context(Status.PREFER_NOT_TO_SAY)
     yield Context(Status.NEITHER)
+    yield Context(Status.LOSS)
     for status, weeks in WEEKS.items():
         yield Context(status)
         for week in weeks:
@@ -75,6 +79,7 @@ POSTPARTUM_TEXT = N_("gave birth in the past year")
 POSTPARTUM_THIS_WEEK_TEXT = N_("gave birth less than a week ago")
 POSTPARTUM_WEEKS_TEXT = NP_("gave birth %(num)s week ago", "gave birth %(num)s weeks ago")
 NEITHER_TEXT = N_("not pregnant, no birth in the past year")
+LOSS_TEXT = N_("pregnancy ended, or baby died, in the past year")
 
 
 def describe(context: Context, translate: Translate, translate_plural: TranslatePlural) -> str:
@@ -94,6 +99,8 @@ def describe(context: Context, translate: Translate, translate_plural: Translate
             return translate(PREFER_NOT_TO_SAY_TEXT)
         case Context(Status.NEITHER):
             return translate(NEITHER_TEXT)
+        case Context(Status.LOSS):
+            return translate(LOSS_TEXT)
         case Context(Status.NOT_ASKED):
             return translate(NOT_ASKED_TEXT)
     return translate(NOT_GIVEN_TEXT)

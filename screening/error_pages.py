@@ -12,6 +12,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.sansio.response import Response
 
 ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
     400: (
@@ -60,7 +61,10 @@ def protocol_headers(error: HTTPException) -> dict[str, str]:
 
 
 def register_error_pages(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+        if error.response is not None:
+            # A page of its own, made where the error arose (a rate limit's on_breach).
+            return error.response
         if isinstance(error, SecurityError):
             # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
             return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from flask import current_app
@@ -12,6 +13,27 @@ from flask_limiter.util import get_remote_address
 # Limits only what is declared per view (access-code and intake attempts, documents); storage
 # from RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address)
+
+
+# The share of the address space one client can easily hold: an IPv4 /24 (a small network, or
+# neighbours behind one provider) and an IPv6 /64 (one subscriber's LAN; each device picks its
+# own addresses in it at will, so a count per address would not count anything).
+IPV4_NETWORK_BITS = 24
+IPV6_NETWORK_BITS = 64
+
+
+def client_network() -> str:
+    """The rate-limit key for the client's network rather than its one address, e.g.
+    ``203.0.113.0/24`` or ``2001:db8:1:2::/64``: changing addresses within it gains nothing."""
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    bits = IPV4_NETWORK_BITS if ip.version == 4 else IPV6_NETWORK_BITS
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 
 
 def limit_from_setting(key: str) -> Callable[[], str]:

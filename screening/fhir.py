@@ -23,6 +23,8 @@ becomes Observations of its own, and no answer (or an older code) none.
   coding named as ours.
 - Prefer not to say: the question's local code with ``dataAbsentReason`` asked-declined (HL7
   terminology, data-absent-reason: "The source was asked but declined to answer").
+- A pregnancy that ended, or a baby who died, in the past year: no code verified either, so a
+  local pregnancy-loss-or-infant-death-in-past-year Observation with ``valueBoolean`` true.
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ BIRTH_IN_PAST_YEAR = {
     "system": CONTEXT_SYSTEM,
     "code": "birth-in-past-year",
     "display": "Gave birth in the past year",
+}
+LOSS_IN_PAST_YEAR = {
+    "system": CONTEXT_SYSTEM,
+    "code": "pregnancy-loss-or-infant-death-in-past-year",
+    "display": "Pregnancy ended, or baby died, in the past year",
 }
 WEEKS_SINCE_BIRTH = {
     "system": CONTEXT_SYSTEM,
@@ -186,6 +193,8 @@ def context_observations(context: Context, authored: str) -> list[dict[str, Any]
                 _observation(PREGNANCY_STATUS, authored, **status),
                 _observation(BIRTH_IN_PAST_YEAR, authored, valueBoolean=False),
             ]
+        case Context(Status.LOSS):
+            observations = [_observation(LOSS_IN_PAST_YEAR, authored, valueBoolean=True)]
         case Context(Status.PREFER_NOT_TO_SAY):
             declined = {"dataAbsentReason": {"coding": [ASKED_DECLINED], "text": said}}
             observations = [_observation(CONTEXT_QUESTION, authored, **declined)]

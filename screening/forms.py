@@ -156,11 +156,28 @@ WEEKS_FIELDS = {
     Status.PREGNANT: "context_weeks_pregnant",
     Status.POSTPARTUM: "context_weeks_postpartum",
 }
+# What each choice posts: codes of one length, and the question always posts one (a hidden,
+# pre-checked choice stands for "not answered"), so the size of an upload says nothing about
+# the answer. The weeks are posted the same way: two characters, "--" for none.
+POSTED_CHOICE = {
+    Status.NOT_GIVEN: "skip",
+    Status.PREGNANT: "preg",
+    Status.POSTPARTUM: "post",
+    Status.LOSS: "loss",
+    Status.NEITHER: "none",
+    Status.PREFER_NOT_TO_SAY: "decl",
+}
+POSTED_STATUS = {code: status for status, code in POSTED_CHOICE.items()}
+NOT_ANSWERED_CHOICE = POSTED_CHOICE[Status.NOT_GIVEN]
+WEEKS_NOT_GIVEN = "--"
 CONTEXT_CHOICES = (
-    SelectChoice(Status.PREGNANT.value, _l("Yes, I am pregnant")),
-    SelectChoice(Status.POSTPARTUM.value, _l("Yes, I have given birth in the past year")),
-    SelectChoice(Status.NEITHER.value, _l("Neither of these")),
-    SelectChoice(Status.PREFER_NOT_TO_SAY.value, _l("I prefer not to say")),
+    SelectChoice(POSTED_CHOICE[Status.PREGNANT], _l("Yes, I am pregnant")),
+    SelectChoice(POSTED_CHOICE[Status.POSTPARTUM], _l("Yes, I have given birth in the past year")),
+    SelectChoice(
+        POSTED_CHOICE[Status.LOSS], _l("My pregnancy ended, or my baby died, in the past year")
+    ),
+    SelectChoice(POSTED_CHOICE[Status.NEITHER], _l("Neither of these")),
+    SelectChoice(POSTED_CHOICE[Status.PREFER_NOT_TO_SAY], _l("I prefer not to say")),
 )
 # How much of what was typed in a weeks box comes back after an error: enough to see the mistake
 # ("24 weeks"), and a bound on the page's length, which padding must cover.
@@ -199,21 +216,39 @@ def _trimmed(text: str | None) -> str | None:
     return "".join(c for c in text if c.isprintable()).strip()[:WEEKS_KEPT] if text else text
 
 
+def _weeks_given(text: str | None) -> str | None:
+    """The weeks as typed, with the select's "not given" read as nothing typed."""
+    return "" if text == WEEKS_NOT_GIVEN else text
+
+
+def weeks_value(weeks: int) -> str:
+    """A number of weeks as the select posts it: always two digits."""
+    return f"{weeks:02d}"
+
+
+def week_number(text: str) -> int | None:
+    """The weeks a kept value names ("7" or "07"), for choosing them in the list again; None for
+    anything else."""
+    return int(text) if WEEKS_PATTERN.fullmatch(text) else None
+
+
 def _weeks_field(status: Status) -> StringField:
     def check(form: FlaskForm, field: Field) -> None:
-        if form[CONTEXT_FIELD].data != status.value:
+        if not field.data:  # the list's "not given" (Optional() sees the raw "--")
+            return
+        if form[CONTEXT_FIELD].data != POSTED_CHOICE[status]:
             raise ValidationError(str(WEEKS_WITHOUT_CHOICE[status]))
         if not WEEKS_PATTERN.fullmatch(field.data) or int(field.data) not in WEEKS[status]:
             raise ValidationError(str(WEEKS_OUT_OF_RANGE[status]))
 
-    return StringField(filters=[_trimmed], validators=[Optional(), check])
+    return StringField(filters=[_trimmed, _weeks_given], validators=[Optional(), check])
 
 
 class ContextForm(PostedForm):
     """The question before the items: never required, and weeks only with their choice."""
 
     context = RadioField(
-        choices=list(CONTEXT_CHOICES),
+        choices=[*CONTEXT_CHOICES, SelectChoice(NOT_ANSWERED_CHOICE, "")],
         validators=[Optional()],
         invalid_choice_message=_l(
             "The answer sent for this question is not one of its choices. Please choose again, "
@@ -241,7 +276,7 @@ def posted_context(form: FlaskForm) -> Context:
     """The answer to the question before the items, from a validated form."""
     if not form[CONTEXT_FIELD].data:
         return NOT_GIVEN
-    status = Status(form[CONTEXT_FIELD].data)
+    status = POSTED_STATUS[form[CONTEXT_FIELD].data]
     weeks = form[WEEKS_FIELDS[status]].data if status in WEEKS_FIELDS else None
     return Context(status, int(weeks) if weeks else None)
 
@@ -252,7 +287,7 @@ def kept_context(form: FlaskForm, with_errors: bool = True) -> ContextEntry:
     if form[CONTEXT_FIELD].data in {choice.value for choice in CONTEXT_CHOICES}:
         values[CONTEXT_FIELD] = form[CONTEXT_FIELD].data
     for name in WEEKS_FIELDS.values():
-        if typed := _trimmed(form[name].data):
+        if typed := _weeks_given(_trimmed(form[name].data)):
             values[name] = typed
     errors = {
         name: tuple(str(error) for error in form[name].errors)
@@ -267,9 +302,9 @@ def context_entry(context: Context) -> ContextEntry:
     re-post)."""
     if context in {NOT_GIVEN, NOT_ASKED}:
         return NO_CONTEXT_ENTRY
-    values = {CONTEXT_FIELD: context.status.value}
+    values = {CONTEXT_FIELD: POSTED_CHOICE[context.status]}
     if context.weeks is not None:
-        values[WEEKS_FIELDS[context.status]] = str(context.weeks)
+        values[WEEKS_FIELDS[context.status]] = weeks_value(context.weeks)
     return ContextEntry(values)
 
 

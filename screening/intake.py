@@ -23,6 +23,7 @@ from screening.paper import blank_form
 from screening.result_code import code_pattern
 from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
+from screening.timing import held_to_minimum_time
 from screening.trend import Series
 
 bp = Blueprint("intake", __name__)
@@ -84,6 +85,7 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         screening_state().result_code_key,
         now_utc(),
         current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
+        current_app.config["RESULT_CODE_V1_UNTIL"],
     )
     if len(codes) == 1:
         return [gettext(p.reason, **p.params) for p in restored.problems] or restored
@@ -124,6 +126,7 @@ def restore() -> Page:
 
 @bp.post("/intake/series.pdf")
 @limiter.limit(_rate_limit, cost=_codes_posted)
+@held_to_minimum_time
 def restore_series_pdf() -> Response | Page:
     series = _posted_series()
     if not isinstance(series, Series):

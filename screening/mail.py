@@ -8,23 +8,29 @@ at once that it did not.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
+import socket
 import ssl
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
 from screening.clinic import flag
 from screening.errors import ConfigError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 # A plain mailbox address: no display name, no comments, nothing a header could be built from.
 ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
@@ -77,6 +83,15 @@ def country_code(config: Mapping[str, Any], key: str) -> str:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"{key} must be a two-letter country code such as UA, got {value!r}")
     return value
+
+
+def country_codes(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """A comma-separated list of regions phonenumbers knows, such as "UA, PL" (may be empty)."""
+    codes = [code.strip().upper() for code in _setting(config, key).split(",") if code.strip()]
+    unknown = [code for code in codes if code not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        raise ConfigError(f"{key} must list two-letter country codes such as PL, got {unknown!r}")
+    return tuple(codes)
 
 
 def mail_settings_from_config(
@@ -139,43 +154,133 @@ def build_message(settings: MailSettings, subject: str, body: str) -> EmailMessa
     return message
 
 
+# The message's closing "." (the moment the server may deliver it) is sent only while at least
+# this share of SMTP_TIMEOUT remains, so that the server's reply to it has that long to come.
+COMMIT_RESERVE = 0.5
+# One conversation at a time per worker: a stalled server then holds one conversation, not one
+# per request, and every other request is told at once that its message did not go.
+_one_conversation = threading.Lock()
+
+
 def send(settings: MailSettings, message: EmailMessage) -> None:
     """Hand the message to the SMTP server within ``settings.timeout`` seconds in all; raise
     MailError if it did not take it by then.
 
     smtplib's timeout holds for each read, so a server that drips a line every few seconds
     could hold the request (and a worker) past gunicorn's timeout. The conversation runs in a
-    thread instead, and the request stops waiting at the deadline; the thread ends by itself
-    at its next socket timeout.
+    thread instead. At the deadline the request closes the connection itself, and the closing
+    "." is sent only before the deadline's reserve: a message refused here is never delivered
+    later. While one conversation runs, another request fails at once.
     """
-    failure: list[MailError] = []
-    conversation = threading.Thread(
-        target=_deliver, args=(settings, message, failure), name="smtp", daemon=True
-    )
-    conversation.start()
-    conversation.join(settings.timeout)
-    if conversation.is_alive():
+    if not _one_conversation.acquire(blocking=False):
+        raise MailError(f"SMTP {settings.host}:{settings.port}: another message is being sent")
+    conversation = _Conversation(settings, message)
+    try:
+        thread = threading.Thread(target=conversation.run, name="smtp", daemon=True)
+        thread.start()
+    except BaseException:
+        _one_conversation.release()
+        raise
+    thread.join(settings.timeout)
+    if thread.is_alive():
+        conversation.abandon()
         raise MailError(f"SMTP {settings.host}:{settings.port}: no answer in {settings.timeout} s")
-    if failure:
-        raise failure[0]
+    if conversation.failure is not None:
+        raise conversation.failure
 
 
-def _deliver(settings: MailSettings, message: EmailMessage, failure: list[MailError]) -> None:
-    try:
-        _converse(settings, message)
-    except MailError as error:
-        failure.append(error)
+class _Conversation:
+    """One SMTP conversation, run in its own thread, that the request can abandon: once it is,
+    the closing "." is never sent, and the connection is closed from the request's side."""
+
+    def __init__(self, settings: MailSettings, message: EmailMessage) -> None:
+        self.settings = settings
+        self.message = message
+        self.commit_by = time.monotonic() + settings.timeout * (1 - COMMIT_RESERVE)
+        self.failure: MailError | None = None
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._smtp: smtplib.SMTP | None = None
+
+    def run(self) -> None:
+        try:
+            self._converse()
+        except MailError as error:
+            self.failure = error
+        finally:
+            _one_conversation.release()
+
+    def attach(self, smtp: smtplib.SMTP) -> None:
+        """The connection is open: from now on abandoning the conversation closes it."""
+        with self._lock:
+            self._smtp = smtp
+            abandoned = self._abandoned
+        if abandoned:
+            self._close()
+
+    def commit(self, send_end: Callable[[], None]) -> None:
+        """Send the closing "." with ``send_end`` if the request still waits and the reserve
+        is left; under the lock, so the request cannot abandon the conversation half-way."""
+        with self._lock:
+            if self._abandoned or time.monotonic() >= self.commit_by:
+                raise smtplib.SMTPServerDisconnected("deadline before the end of the message")
+            send_end()
+
+    def abandon(self) -> None:
+        """The request's deadline: no "." after this, and the connection closed now."""
+        with self._lock:
+            self._abandoned = True
+        self._close()
+
+    def _close(self) -> None:
+        # shutdown() rather than close(): it wakes the conversation's thread from its read.
+        smtp = self._smtp
+        if smtp is not None and smtp.sock is not None:
+            with contextlib.suppress(OSError):
+                smtp.sock.shutdown(socket.SHUT_RDWR)
+
+    def _converse(self) -> None:
+        settings = self.settings
+        try:
+            with _CommittingSMTP(self, settings.host, settings.port, settings.timeout) as smtp:
+                self.attach(smtp)
+                if settings.starttls:
+                    context = ssl.create_default_context(cafile=settings.ca_file or None)
+                    smtp.starttls(context=context)
+                if settings.user:
+                    smtp.login(settings.user, settings.password)
+                smtp.send_message(self.message, to_addrs=[settings.intake_email])
+        except Exception as error:
+            # Whatever failed, the message did not go: the person must be told so, from the
+            # request, not left to a traceback in this thread. The error's type only: an SMTP
+            # reply may quote the message or its recipients.
+            raise MailError(
+                f"SMTP {settings.host}:{settings.port}: {type(error).__name__}"
+            ) from None
 
 
-def _converse(settings: MailSettings, message: EmailMessage) -> None:
-    try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            if settings.starttls:
-                context = ssl.create_default_context(cafile=settings.ca_file or None)
-                smtp.starttls(context=context)
-            if settings.user:
-                smtp.login(settings.user, settings.password)
-            smtp.send_message(message, to_addrs=[settings.intake_email])
-    except (OSError, smtplib.SMTPException) as error:
-        # The error's type only: an SMTP reply may quote the message or its recipients.
-        raise MailError(f"SMTP {settings.host}:{settings.port}: {type(error).__name__}") from None
+class _CommittingSMTP(smtplib.SMTP):
+    """smtplib's client, with a DATA command whose closing "." waits for the conversation's
+    consent: until that line, the server must discard the message if the connection ends."""
+
+    def __init__(self, conversation: _Conversation, host: str, port: int, timeout: float) -> None:
+        self.conversation = conversation
+        super().__init__(host, port, timeout=timeout)
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        """smtplib's DATA, the closing "." sent only with the conversation's consent."""
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            text = re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii")
+        else:
+            text = bytes(msg)
+        # Lines that start with "." get another one (RFC 5321 4.5.2), as smtplib does.
+        lines = re.sub(rb"(?m)^\.", b"..", text)
+        if not lines.endswith(b"\r\n"):
+            lines += b"\r\n"
+        self.send(lines)
+        self.conversation.commit(lambda: self.send(b".\r\n"))
+        return self.getreply()

@@ -39,6 +39,7 @@ from screening.forms import (
     CONTEXT_FIELD,
     GLOBAL_MESSAGES,
     NO_CONTEXT_ENTRY,
+    POSTED_CHOICE,
     SUBMIT_BUTTON_ID,
     WEEKS_FIELDS,
     WEEKS_KEPT,
@@ -150,6 +151,9 @@ def _result_html(
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
         # The patient's page repeats only an answer given; the clinician's notes say every one.
         told_us=context.status in WEEKS,
+        # A pregnancy that ended or a baby who died: the page offers support after a loss and
+        # does not speak of "your baby".
+        loss=context.status is Status.LOSS,
         context_label=gettext(CONTEXT_LABEL),
         context_text=context_text(context),
         result_code=code,
@@ -313,7 +317,7 @@ def _partial_forms() -> list[FlaskForm]:
     ]
     posted.append(dict.fromkeys(numbers, str(max(len(item.options) for item in instrument.items))))
     typed = dict.fromkeys(WEEKS_FIELDS.values(), "&" * WEEKS_KEPT)
-    choices = ["none of them", *(status.value for status in WEEKS_FIELDS)]
+    choices = ["none of them", *(POSTED_CHOICE[status] for status in WEEKS_FIELDS)]
     contexts = [typed | {CONTEXT_FIELD: choice} for choice in choices]
     forms = []
     for answers in posted:

@@ -22,7 +22,9 @@ symbol. Most significant first:
                          45     gave birth in the past year, weeks not given
                          46-98  gave birth 0-52 weeks ago (46 + weeks)
                          99     neither pregnant nor a birth in the past year
-                         100-127 never issued, refused
+                         100    a pregnancy ended, or a baby died, in the past year (issued
+                                since 2026-12; older servers refuse it as never issued)
+                         101-127 never issued, refused
     tag       40 bits  the rest: the synthetic IV (MIN_TAG_BITS)
 
 Every new code is of version 3, with or without an answer to that question, so a code's length
@@ -90,6 +92,7 @@ CONTEXT_BASE = {
     Status.PREGNANT: 2,  # 2 without weeks, 3-44 with 1-42
     Status.POSTPARTUM: 45,  # 45 without weeks, 46-98 with 0-52
     Status.NEITHER: 99,
+    Status.LOSS: 100,  # added after 99 within the same 7 bits: every older code reads as before
 }
 
 
@@ -479,8 +482,19 @@ def decode(
     return _decode_v1(number, instrument, keys)
 
 
-def check_age(restored: RestoredResult, now: datetime, max_age_days: int) -> None:
-    """Refuse a code older than ``max_age_days`` (0: any age is accepted)."""
+def check_age(
+    restored: RestoredResult, now: datetime, max_age_days: int, v1_until: date | None = None
+) -> None:
+    """Refuse a code older than ``max_age_days`` (0: any age is accepted), and a version-1 code
+    after ``v1_until`` (None: no end)."""
+    if restored.version == 1 and v1_until is not None and now.date() > v1_until:
+        raise ResultCodeError(
+            N_(
+                "Codes of this older format (16 symbols) are no longer accepted: they did not "
+                "protect the answers well enough. Please ask the patient to complete the "
+                "screening again."
+            )
+        )
     if max_age_days and now - restored.completed_at > timedelta(days=max_age_days):
         raise ResultCodeError(
             N_(

@@ -82,12 +82,6 @@ class ScreeningResult:
         return self.safety_flag or self.total >= self.instrument.crisis_support.min_total
 
     @property
-    def shows_psychosis_signs(self) -> bool:
-        """The EPDS does not screen for postpartum psychosis; a flagged result, or one in the top
-        band, names its signs."""
-        return self.safety_flag or self.band == self.instrument.bands[-1]
-
-    @property
     def patient_heading(self) -> str:
         """The band's plain heading for the patient; with the safety flag, its flag-aware one."""
         if self.safety_flag and self.band.reassuring:

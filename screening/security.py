@@ -81,6 +81,9 @@ def register_security(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        # A cookie is one browser's: a cache must never hand a response setting it to another.
+        if "Set-Cookie" in response.headers and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from screening.instrument import Instrument
 from screening.marks import N_
@@ -121,6 +121,7 @@ def restore_series(
     keys: ResultCodeKeys,
     now: datetime,
     max_age_days: int,
+    v1_until: date | None = None,
 ) -> Restored:
     """Check every code on its own; one bad code never hides the others' results."""
     screenings: dict[tuple[datetime, tuple[int, ...]], Screening] = {}
@@ -128,7 +129,7 @@ def restore_series(
     for position, typed in enumerate(codes, start=1):
         try:
             restored = decode(typed, instrument, keys)
-            check_age(restored, now, max_age_days)
+            check_age(restored, now, max_age_days, v1_until)
         except ResultCodeError as error:
             problems.append(CodeProblem(position, typed, error.reason, error.params))
             continue

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
@@ -52,9 +52,11 @@ from screening.forms import (
 )
 from screening.i18n import chosen_language
 from screening.pages import NO_STORE, Page, questionnaire_page, result_page
-from screening.result_code import ResultCodeError, check_age, decode
+from screening.result_code import ResultCodeError, decode
 from screening.scoring import ScreeningResult, score
+from screening.staff_session import check_reposted_code
 from screening.state import current_instrument, screening_state
+from screening.timing import held_to_minimum_time
 
 bp = Blueprint("screening", __name__)
 
@@ -128,7 +130,7 @@ def on_posted_result(
                 screening_state().result_code_key,
                 accept_v1=False,
             )
-            check_age(restored, now_utc(), current_app.config["RESULT_CODE_MAX_AGE_DAYS"])
+            check_reposted_code(restored)
         except ResultCodeError as error:
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here
@@ -162,6 +164,7 @@ def result() -> Page:
 
 @bp.post("/result.pdf")
 @document_limit()
+@held_to_minimum_time
 @on_posted_result
 def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
@@ -171,6 +174,7 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Contex
 
 @bp.post("/result.fhir.json")
 @document_limit()
+@held_to_minimum_time
 @on_posted_result
 def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
@@ -197,7 +201,8 @@ def about() -> Page:
     """What the screening is, the clinic's care (its own text if it has one) and where to get
     help now."""
     paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
-    return render_template("about.html", clinic_paragraphs=paragraphs), 200, {}
+    # no-store: the page carries a CSRF token of this browser's session (the call-back form).
+    return render_template("about.html", clinic_paragraphs=paragraphs), 200, NO_STORE
 
 
 @bp.get("/health")

@@ -15,7 +15,7 @@ from flask import Flask
 from screening import create_app
 from screening.instrument import Instrument
 from screening.instrument_file import load_instrument
-from tests.helpers import TEST_APP_SETTINGS
+from tests.helpers import STAFF_PASSWORD_HASH, TEST_APP_SETTINGS
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 
@@ -35,6 +35,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "run 'make translations'.",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
+
+
+@pytest.fixture(autouse=True)
+def staff_password_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production apps and servers started from the environment (and gunicorn, which inherits
+    it) need a staff password; test_staff.py removes it to see start-up refuse."""
+    monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import HTTPServer
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from reportlab.pdfgen.canvas import Canvas
@@ -21,23 +22,38 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.context import NOT_GIVEN, Context
-from screening.forms import CONTEXT_FIELD, WEEKS_FIELDS
+from screening.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
 from screening.instrument import Instrument
 from screening.result_code import derive_key, encode
 from tests.html_checker import record_pages
 
 TEST_SECRET = "test-secret-key-not-for-production"
-# View tests post hundreds of PDF and FHIR re-posts from the test client's one address; the
-# per-address download limit has its own test (test_security.py).
-MANY_DOCUMENTS = {"DOCUMENT_RATE_LIMIT": "1000000 per minute"}
+# View tests post hundreds of PDF and FHIR re-posts from the test client's one address, without
+# the minimum time each is held to; the per-address download limit and that minimum have their
+# own tests (test_security.py, test_timing.py).
+MANY_DOCUMENTS = {"DOCUMENT_RATE_LIMIT": "1000000 per minute", "DOCUMENT_MIN_MILLISECONDS": 0}
+# Production apps in tests need a staff password (test_staff.py signs in with it).
+STAFF_PASSWORD = "staff password for tests"
+STAFF_PASSWORD_HASH = (
+    "scrypt:32768:8:1$9U4qQSIzYy5l251z$a76a649eb1f42104bf6059b7d6f4493288ce4289e042c0650381e61a"
+    "ba7f4031c51d7f3c208e013f8522e32f2dbf7ff080bc9e17f521c5825216350381727079"
+)
+# Known-answer codes from 2024 and version-1 codes restore in view tests whatever today's date;
+# the maximum age and the end of version 1 have their own tests (test_staff.py).
+AGELESS_CODES = {"RESULT_CODE_MAX_AGE_DAYS": 0, "RESULT_CODE_V1_UNTIL": ""}
 
-# Plain HTTP, CSRF off (view tests post plain forms), the test key and room for many documents.
-TEST_APP_SETTINGS = {
-    "TESTING": True,
-    "SECRET_KEY": TEST_SECRET,
-    "WTF_CSRF_ENABLED": False,
-    "HTTPS": False,
-} | MANY_DOCUMENTS
+# Plain HTTP, CSRF off (view tests post plain forms), the test key, room for many documents and
+# codes that do not age.
+TEST_APP_SETTINGS = (
+    {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "HTTPS": False,
+    }
+    | MANY_DOCUMENTS
+    | AGELESS_CODES
+)
 
 
 def answers_form(indexes: dict[int, int]) -> dict[str, str]:
@@ -49,9 +65,9 @@ def context_form(context: Context) -> dict[str, str]:
     """The question before the items as the questionnaire posts it (nothing when not given)."""
     if context == NOT_GIVEN:
         return {}
-    fields = {CONTEXT_FIELD: context.status.value}
+    fields = {CONTEXT_FIELD: POSTED_CHOICE[context.status]}
     if context.weeks is not None:
-        fields[WEEKS_FIELDS[context.status]] = str(context.weeks)
+        fields[WEEKS_FIELDS[context.status]] = weeks_value(context.weeks)
     return fields
 
 
@@ -95,6 +111,12 @@ def index_scoring(instrument: Instrument, item: int, score: int) -> int:
 
 def indexes_for_scores(instrument: Instrument, scores: dict[int, int]) -> dict[int, int]:
     return {item: index_scoring(instrument, item, value) for item, value in scores.items()}
+
+
+def checked_items(page: str) -> int:
+    """How many item answers a page has checked (the question before the items also has its
+    hidden "not answered" choice checked, which is no answer)."""
+    return len(re.findall(r'name="item_\d+" value="\d" checked', page))
 
 
 def hidden_fields(page: str) -> dict[str, str]:
@@ -179,13 +201,29 @@ def serving(server: HTTPServer) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def sign_in_as_staff(page: Any, base_url: str) -> None:
+    """In a Playwright page: sign in on the staff sign-in page, which then opens /intake."""
+    page.goto(f"{base_url}/staff/sign-in")
+    page.get_by_label("Staff password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/intake")
+
+
 @contextlib.contextmanager
 def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
     """The app with CSRF on, served over HTTP on a free loopback port in a background thread;
     every HTML page it sends is kept for the Nu HTML checker (tests/html_checker.py)."""
     app = create_app(
-        {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "EPDS_PERMISSION": "test permission"}
+        {
+            "SECRET_KEY": TEST_SECRET,
+            "HTTPS": False,
+            "EPDS_PERMISSION": "test permission",
+            "STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH,
+            # Every browser test that opens the clinician side signs in from 127.0.0.1.
+            "STAFF_SIGN_IN_RATE_LIMIT": "1000 per minute",
+        }
         | MANY_DOCUMENTS
+        | AGELESS_CODES
         | config
     )
     record_pages(app)

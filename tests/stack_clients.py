@@ -36,7 +36,11 @@ def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
     if missing:
         pytest.skip(f"needs {' '.join(missing)} (apt-get install {' '.join(missing)})")
     # The load tests send hundreds of PDFs from one address; the limit itself is tested on its own.
-    settings = {"SCREENING_DOCUMENT_RATE_LIMIT": ONE_ADDRESS_LOAD_LIMIT}
+    # The minimum time a document is held to has its own test (test_timing.py).
+    settings = {
+        "SCREENING_DOCUMENT_RATE_LIMIT": ONE_ADDRESS_LOAD_LIMIT,
+        "SCREENING_DOCUMENT_MIN_MILLISECONDS": "0",
+    }
     with running_stack(tmp_path, settings=settings) as running:
         yield running
 

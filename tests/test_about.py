@@ -28,11 +28,19 @@ def test_about_page_covers_the_essentials(client):
         "An assessment conversation with a clinician",
         "Psychotherapy",
         "Medication such as antidepressants",
-        "an option considered only after an assessment",
+        "Cognitive behavioural therapy (CBT) and interpersonal therapy (IPT)",
+        "They are not a first treatment",
+        "usually when psychotherapy and antidepressants have not helped enough, and always "
+        "together with psychotherapy",
+        "Clinics generally do not give it during pregnancy",
+        "it has hardly been studied in breastfeeding",
+        "not suitable for people who have had psychosis or mania",
         "off-label",
         "If you are pregnant or breastfeeding, tell the clinician: some treatments, including "
         "ketamine, may not be suitable.",
-        "thoughts of harming yourself or your baby",
+        "you feel you might act on thoughts of harming your baby",
+        "Such thoughts are common, they do not mean that you want to act on them, and they can "
+        "be treated. Please tell us about them",
         "cannot sleep even when your baby is asleep, or have hardly eaten for days",
         "please do not stop it on your own",
         "your thoughts are racing or muddled",

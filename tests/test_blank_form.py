@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext
 from screening.blank_form import build_blank_story
 from screening.i18n import LANGUAGES
 from screening.pdf import build_document
-from tests.helpers import pdf_info
+from tests.helpers import STAFF_PASSWORD, STAFF_PASSWORD_HASH, pdf_info
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
 
 WORDS = {
@@ -22,7 +22,7 @@ WORDS = {
     "ru": ("Имя и фамилия:", "Дата:", "Отметьте один ответ", "Если вам нужна помощь"),
 }
 ENGLISH_ITEMS_NOTICE = {
-    "uk": "Питання показано англійською",
+    "uk": "показано англійською",
     "ru": "Вопросы показаны на английском",
 }
 
@@ -107,3 +107,12 @@ def test_the_intake_page_links_the_form_in_every_language(client):
     page = client.get("/intake?lang=uk").get_data(as_text=True)
     for code in LANGUAGES:
         assert f'href="/intake/blank-form.pdf?lang={code}"' in page
+
+
+def test_the_form_is_for_signed_in_staff_when_a_staff_password_is_set(make_app):
+    client = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH).test_client()
+    refused = client.get("/intake/blank-form.pdf?lang=uk")
+    assert refused.mimetype == "text/html" and 'id="password"' in refused.text
+    signed_in = client.post("/staff/sign-in", data={"password": STAFF_PASSWORD})
+    assert signed_in.status_code == 303
+    assert blank_form(client, "uk").startswith(b"%PDF-")

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.call_request import call_slots, normalised_phone, plain_name
+from screening.call_request import PhoneRefused, call_slots, normalised_phone, plain_name
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
@@ -196,14 +196,17 @@ def test_result_code_only_when_ticked(make_app, epds, mailbox):
     assert mailbox.messages[0]["Subject"] == "Call-back request from the wellbeing questionnaire"
 
 
-def test_priority_subject_when_the_code_shows_the_safety_flag(make_app, epds, mailbox):
+def test_priority_in_the_first_line_and_one_neutral_subject(make_app, epds, mailbox):
+    """Mail providers and lock-screen previews read the subject: it never says which request is
+    a priority. The clinic reads that on the body's first line."""
     client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
     code = result_code(client, epds, FLAGGED)
     response = client.post("/call-back", data=request_form(code))
     assert response.status_code == 200
-    subject = mailbox.messages[0]["Subject"]
-    assert subject == "Priority call-back request from the wellbeing questionnaire"
-    assert code not in mailbox.messages[0].get_content()  # flagged, but the code not ticked
+    message = mailbox.messages[0]
+    assert message["Subject"] == "Call-back request from the wellbeing questionnaire"
+    assert message.get_content().startswith("Priority: their answers call for a conversation")
+    assert code not in message.get_content()  # flagged, but the code not ticked
     # The page shows the crisis tiers first.
     page = response.get_data(as_text=True)
     main = page[page.index('<main id="main"') :]
@@ -217,7 +220,9 @@ def test_the_confirmation_has_one_length_with_or_without_the_flag(make_app, epds
         for s in (FLAGGED, TOTAL_14)
     }
     assert len(lengths) == 1
-    assert [m["Subject"].startswith("Терміновий") for m in mailbox.messages] == [True, False]
+    assert len({m["Subject"] for m in mailbox.messages}) == 1
+    firsts = [m.get_content().splitlines()[0] for m in mailbox.messages]
+    assert [first.startswith("Терміново") for first in firsts] == [True, False]
 
 
 def test_a_posted_flag_is_not_trusted(make_app, epds, mailbox):
@@ -334,15 +339,86 @@ def test_invalid_input_keeps_fields_and_explains(make_app, mailbox):
     [
         ("0671234567", "+380 67 123 4567"),
         ("+380 (67) 123-45-67", "+380 67 123 4567"),
-        ("+48 512 345 678", "+48 512 345 678"),
-        ("067 123", None),
-        ("call me", None),
-        ("", None),
-        ("+380" + "6" * 60, None),
+        ("044 123 4567", "+380 44 123 4567"),  # a Kyiv landline
+        ("067 123", "not_a_number"),
+        ("call me", "not_a_number"),
+        ("", "not_a_number"),
+        ("+380" + "6" * 60, "not_a_number"),
+        ("+48 512 345 678", "not_callable"),  # Polish mobile: another country
+        ("+44 909 879 0000", "not_callable"),  # UK premium rate (the attack run's)
+        ("+1 900 555 0100", "not_callable"),  # US premium rate
+        ("0 900 212 345", "not_callable"),  # Ukrainian premium rate
+        ("0 800 123 456", "not_callable"),  # Ukrainian toll-free
+        ("089 123 4567", "not_callable"),  # Ukrainian VoIP
     ],
 )
-def test_phone_numbers_are_normalised(typed, expected):
-    assert normalised_phone(typed, "UA") == expected
+def test_only_mobile_and_landline_numbers_of_the_clinics_country(typed, expected):
+    try:
+        outcome = normalised_phone(typed, "UA")
+    except PhoneRefused as refused:
+        outcome = refused.reason
+    assert outcome == expected
+
+
+def test_other_countries_only_when_the_clinic_lists_them(make_app, mailbox):
+    assert normalised_phone("+48 512 345 678", "UA", frozenset({"UA", "PL"})) == "+48 512 345 678"
+    with pytest.raises(PhoneRefused):
+        normalised_phone("+48 701 234 567", "UA", frozenset({"UA", "PL"}))  # Polish premium rate
+    client = make_app(**mail_settings(mailbox.port, CALLBACK_COUNTRIES="pl")).test_client()
+    assert client.post("/call-back", data=request_form(phone="+48 512 345 678")).status_code == 200
+    with pytest.raises(ConfigError, match="CALLBACK_COUNTRIES"):
+        make_app(**mail_settings(mailbox.port, CALLBACK_COUNTRIES="UA, Narnia"))
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The clinic can call only mobile and landline numbers (Ukraine)."),
+        ("uk", "Клініка може телефонувати лише на мобільні та стаціонарні номери (Україна)."),
+        ("ru", "Клиника может звонить только на мобильные и стационарные номера (Украина)."),
+    ],
+)
+def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
+    make_app, mailbox, language, message
+):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    form = request_form(phone="+44 909 879 0000", best_time="2026-11-30-evening")
+    response = client.post(f"/call-back?lang={language}", data=form)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert message in page and "050 123 4567" in page
+    html = response.get_data(as_text=True)
+    assert 'value="+44 909 879 0000"' in html and f'value="{NAME}"' in html
+    assert 'value="2026-11-30-evening" checked' in html
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Call +1-900-555-0100 https://evil.example/login",  # the attack run's, verbatim
+        "evil.example/login",
+        "www.bank-login",
+        "Оксана, пишіть на a@evil.example",
+        "Оксана 067 123 45 67",
+        "Code 4711",
+    ],
+)
+def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_app, mailbox, name):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    response = client.post("/call-back", data=request_form(name=name))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Please write only a name here, without numbers or web addresses." in page
+    assert 'href="#callback-name"' in page
+    assert f'value="{PHONE_TYPED}"' in page
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("name", ["Оксана", "Dr. Ann Lee", "Анна-Марія", "O'Neil", "Олена 2"])
+def test_names_are_still_names(make_app, mailbox, name):
+    client = make_app(**mail_settings(mailbox.port)).test_client()
+    assert client.post("/call-back", data=request_form(name=name)).status_code == 200
 
 
 def test_names_cannot_break_a_line():
@@ -385,6 +461,54 @@ def test_rate_limited_per_address(make_app, mailbox):
     assert len(mailbox.messages) == 2
 
 
+def post_from(client, address: str, **form: str):
+    return client.post(
+        "/call-back", data=request_form(**form), environ_base={"REMOTE_ADDR": address}
+    )
+
+
+@pytest.mark.parametrize(
+    ("same_network", "other_network"),
+    [
+        (["198.51.100.7", "198.51.100.8", "198.51.100.250"], "198.51.101.7"),  # IPv4 /24
+        (["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff::9"], "2001:db8:0:2::1"),
+    ],
+)
+def test_rate_limited_per_network_not_per_address(make_app, mailbox, same_network, other_network):
+    """Hopping between the addresses of one /24 or one /64 (an IPv6 client has 2^64 of them)
+    gains nothing; another network has its own count."""
+    app = make_app(**mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    assert [post_from(client, address).status_code for address in same_network] == [200, 200, 429]
+    assert post_from(client, other_network).status_code == 200
+    assert len(mailbox.messages) == 3
+
+
+def test_a_global_cap_on_call_backs_from_every_address(make_app, mailbox, caplog):
+    """The attack run sent 100 emails from 20 addresses in 21 s. Beyond CALLBACK_GLOBAL_LIMIT
+    emails from all clients together, the person is told at once that the request did not go
+    (with what they typed kept) and the operator reads why in the log."""
+    app = make_app(
+        **mail_settings(
+            mailbox.port, CALLBACK_GLOBAL_LIMIT="3 per hour", CALLBACK_RATE_LIMIT="100 per minute"
+        )
+    )
+    client = app.test_client()
+    # Refused forms do not use the cap up.
+    assert post_from(client, "192.0.2.1", phone="12").status_code == 400
+    sent = [post_from(client, f"203.0.{n}.1").status_code for n in range(3)]
+    assert sent == [200, 200, 200]
+    caplog.set_level(logging.WARNING)
+    refused = post_from(client, "2001:db8:9::1", best_time="2026-11-30-evening")
+    assert refused.status_code == 503
+    page = refused.get_data(as_text=True)
+    assert "Your request did not reach the clinic" in page and "+380 7373 080 88" in page
+    assert f'value="{NAME}"' in page and 'value="2026-11-30-evening" checked' in page
+    assert len(mailbox.messages) == 3
+    assert any("CALLBACK_GLOBAL_LIMIT" in record.getMessage() for record in caplog.records)
+    assert not any(NAME in record.getMessage() for record in caplog.records)
+
+
 FIELDS = ["name", "phone", "best_time", "language", "include_code", "result_code", "csrf_token"]
 HOSTILE = st.one_of(
     st.sampled_from(
@@ -405,7 +529,11 @@ def hostile_mailbox():
 def hostile_client(hostile_mailbox):
     app = create_app(
         {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
-        | mail_settings(hostile_mailbox.port, CALLBACK_RATE_LIMIT="10000 per minute")
+        | mail_settings(
+            hostile_mailbox.port,
+            CALLBACK_RATE_LIMIT="10000 per minute",
+            CALLBACK_GLOBAL_LIMIT="10000 per minute",
+        )
     )
     return app.test_client()
 
@@ -556,6 +684,57 @@ def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping
     assert response.status_code == 503
     # Bounded by SMTP_TIMEOUT, not by the server (a generous bound: this is no speed test).
     assert time.monotonic() - started < 15
+
+
+STALL = 0.8  # seconds before each of MAIL, RCPT and the end of DATA is answered
+
+
+@pytest.fixture
+def stalled_mailbox():
+    with smtp_server(Mailbox(reply_delay=STALL)) as box:
+        yield box
+
+
+def test_nothing_is_delivered_after_the_page_says_it_was_not(make_app, stalled_mailbox):
+    """With a server that answers each command late, the deadline (2 s) comes before the
+    message's end: the person reads "did not reach the clinic", and the clinic never gets it
+    (the attack run saw it arrive 44 s after that page)."""
+    client = make_app(**mail_settings(stalled_mailbox.port, SMTP_TIMEOUT=2)).test_client()
+    started = time.monotonic()
+    response = client.post("/call-back", data=request_form())
+    assert response.status_code == 503
+    assert "Your request did not reach the clinic" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 2 + STALL
+    # Long enough for the whole conversation to have ended at the server's pace.
+    time.sleep(4 * STALL)
+    assert stalled_mailbox.messages == []
+
+
+def test_one_conversation_at_a_time_the_others_fail_at_once(make_app, stalled_mailbox, mailbox):
+    """While a stalled server holds one conversation, another request in the same worker is
+    told at once that it did not go, rather than queue behind it or open another."""
+    stalled = make_app(**mail_settings(stalled_mailbox.port, SMTP_TIMEOUT=2)).test_client()
+    first = threading.Thread(
+        target=stalled.post, args=("/call-back",), kwargs={"data": request_form()}
+    )
+    first.start()
+    time.sleep(0.3)  # the first conversation has begun
+    healthy = make_app(**mail_settings(mailbox.port)).test_client()
+    started = time.monotonic()
+    second = healthy.post("/call-back", data=request_form())
+    assert second.status_code == 503
+    assert time.monotonic() - started < 1
+    first.join(10)
+    assert not first.is_alive()
+    time.sleep(0.3)  # the first conversation's thread has closed its connection
+    assert healthy.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
+
+
+def test_a_prompt_server_still_gets_the_message_under_a_short_deadline(make_app, mailbox):
+    client = make_app(**mail_settings(mailbox.port, SMTP_TIMEOUT=1)).test_client()
+    assert client.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
 
 
 def test_the_email_link_never_comes_from_an_untrusted_host(make_app, epds, mailbox):

@@ -17,11 +17,13 @@ from flask_babel import gettext as babel_gettext
 from screening.context import (
     NOT_ASKED,
     NOT_GIVEN,
+    WEEKS,
     Context,
     Status,
     describe,
     every_context,
 )
+from screening.forms import WEEKS_FIELDS, weeks_value
 from screening.marks import english, english_plural
 from screening.qr import QUIET_ZONE, qr_runs
 from screening.result_code import decode, encode, encode_v2
@@ -103,15 +105,19 @@ def test_the_question_is_accessible_without_script(client):
     assert labels == {
         "context-0": "Yes, I am pregnant",
         "context-1": "Yes, I have given birth in the past year",
-        "context-2": "Neither of these",
-        "context-3": "I prefer not to say",
+        "context-2": "My pregnancy ended, or my baby died, in the past year",
+        "context-3": "Neither of these",
+        "context-4": "I prefer not to say",
         "context_weeks_pregnant": "Weeks of pregnancy (optional)",
         "context_weeks_postpartum": "Weeks since the birth, roughly (optional)",
     }
     for name in ("context_weeks_pregnant", "context_weeks_postpartum"):
-        field = re.search(rf'<input[^>]*id="{name}"[^>]*>', block)[0]
-        assert 'inputmode="numeric"' in field and 'type="text"' in field
-    assert " checked" not in block and "required" not in block
+        assert re.search(rf'<select[^>]*id="{name}"[^>]*>', block)
+    # Only the hidden "not answered" choice starts checked: no visible answer is chosen for them.
+    assert re.findall(r"<input[^>]*checked[^>]*>", block) == [
+        '<input type="radio" name="context" value="skip" hidden checked>'
+    ]
+    assert "required" not in block
     assert "<script" not in block
 
 
@@ -167,23 +173,23 @@ def test_the_answer_never_changes_the_score_or_the_band(client, epds, context):
 
 
 WEEKS_ERRORS = [
-    ("pregnant", {"context_weeks_pregnant": "43"}, "context_weeks_pregnant", "from 1 to 42"),
-    ("pregnant", {"context_weeks_pregnant": "0"}, "context_weeks_pregnant", "from 1 to 42"),
-    ("pregnant", {"context_weeks_pregnant": "2.5"}, "context_weeks_pregnant", "whole number"),
-    ("pregnant", {"context_weeks_pregnant": "24 wks"}, "context_weeks_pregnant", "whole number"),
-    ("pregnant", {"context_weeks_pregnant": "-3"}, "context_weeks_pregnant", "whole number"),
-    ("postpartum", {"context_weeks_postpartum": "53"}, "context_weeks_postpartum", "0 to 52"),
-    ("postpartum", {"context_weeks_postpartum": "x"}, "context_weeks_postpartum", "0 to 52"),
+    ("preg", {"context_weeks_pregnant": "43"}, "context_weeks_pregnant", "from 1 to 42"),
+    ("preg", {"context_weeks_pregnant": "0"}, "context_weeks_pregnant", "from 1 to 42"),
+    ("preg", {"context_weeks_pregnant": "2.5"}, "context_weeks_pregnant", "whole number"),
+    ("preg", {"context_weeks_pregnant": "24 wks"}, "context_weeks_pregnant", "whole number"),
+    ("preg", {"context_weeks_pregnant": "-3"}, "context_weeks_pregnant", "whole number"),
+    ("post", {"context_weeks_postpartum": "53"}, "context_weeks_postpartum", "0 to 52"),
+    ("post", {"context_weeks_postpartum": "x"}, "context_weeks_postpartum", "0 to 52"),
     ("", {"context_weeks_pregnant": "20"}, "context_weeks_pregnant", "Yes, I am pregnant"),
-    ("postpartum", {"context_weeks_pregnant": "20"}, "context_weeks_pregnant", "I am pregnant"),
+    ("post", {"context_weeks_pregnant": "20"}, "context_weeks_pregnant", "I am pregnant"),
     (
-        "prefer-not-to-say",
+        "decl",
         {"context_weeks_postpartum": "3"},
         "context_weeks_postpartum",
         "Yes, I have given birth in the past year",
     ),
     (
-        "pregnant",
+        "preg",
         {"context_weeks_pregnant": "20", "context_weeks_postpartum": "3"},
         "context_weeks_postpartum",
         "To give the weeks since the birth",
@@ -202,17 +208,28 @@ def test_bad_weeks_come_back_400_with_the_message_by_the_box_and_every_answer_ke
     assert "<title>Error: " in page
     error = re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', page, re.S)
     assert message in html.unescape(error[1])
-    box = re.search(rf'<input[^>]*id="{field}"[^>]*>', page)[0]
+    box = re.search(rf'<select[^>]*id="{field}"[^>]*>', page)[0]
     assert f'aria-describedby="{field}-error"' in box and 'aria-invalid="true"' in box
     assert f'href="#{field}"' in page  # the error summary links to the box
     kept = dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', page))
     assert kept == {f"item_{n}": str(i) for n, i in ANSWERS.items()}
     for name, typed in weeks.items():
-        assert (
-            f'value="{html.escape(typed)}"' in re.search(rf'<input[^>]*id="{name}"[^>]*>', page)[0]
-        )
+        # A week the list offers is chosen again; anything else (only a tampered post can
+        # send it) leaves the list at "not given".
+        chosen = re.findall(r'<option value="(\d\d)" selected>', select_of(page, name))
+        offered = {weeks_value(week) for week in WEEKS[FIELD_STATUS[name]]}
+        kept = weeks_value(int(typed)) if typed.isdigit() else None
+        assert chosen == ([kept] if kept in offered else [])
     if choice:
         assert re.search(rf'value="{choice}" checked', page)
+
+
+FIELD_STATUS = {name: status for status, name in WEEKS_FIELDS.items()}
+
+
+def select_of(page: str, name: str) -> str:
+    """The weeks list ``name`` with its options."""
+    return re.search(rf'<select[^>]*id="{name}".*?</select>', page, re.S)[0]
 
 
 def test_a_choice_that_is_none_of_them_comes_back_400_linked_to_the_question(client):
@@ -230,27 +247,24 @@ def test_a_missing_item_keeps_the_answer_to_the_question_too(client):
     response = client.post("/", data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'value="pregnant" checked' in page
-    assert re.search(
-        r'id="context_weeks_pregnant"[^>]*value="24"|value="24"[^>]*id="context_weeks_pregnant"',
-        page,
-    )
+    assert 'value="preg" checked' in page
+    assert '<option value="24" selected>' in select_of(page, "context_weeks_pregnant")
     assert "context-error" not in page and "context_weeks_pregnant-error" not in page
 
 
 @pytest.mark.parametrize(
     ("fields", "context"),
     [
-        ({"context": "pregnant", "context_weeks_pregnant": "1"}, Context(Status.PREGNANT, 1)),
-        ({"context": "pregnant", "context_weeks_pregnant": " 42 "}, Context(Status.PREGNANT, 42)),
-        ({"context": "pregnant", "context_weeks_pregnant": "07"}, Context(Status.PREGNANT, 7)),
-        ({"context": "postpartum", "context_weeks_postpartum": "0"}, Context(Status.POSTPARTUM, 0)),
-        (
-            {"context": "postpartum", "context_weeks_postpartum": "52"},
-            Context(Status.POSTPARTUM, 52),
-        ),
-        ({"context": "postpartum", "context_weeks_postpartum": "  "}, Context(Status.POSTPARTUM)),
-        ({"context": "prefer-not-to-say"}, PREFER_NOT),
+        ({"context": "preg", "context_weeks_pregnant": "1"}, Context(Status.PREGNANT, 1)),
+        ({"context": "preg", "context_weeks_pregnant": " 42 "}, Context(Status.PREGNANT, 42)),
+        ({"context": "preg", "context_weeks_pregnant": "07"}, Context(Status.PREGNANT, 7)),
+        ({"context": "post", "context_weeks_postpartum": "00"}, Context(Status.POSTPARTUM, 0)),
+        ({"context": "post", "context_weeks_postpartum": "52"}, Context(Status.POSTPARTUM, 52)),
+        ({"context": "post", "context_weeks_postpartum": "--"}, Context(Status.POSTPARTUM)),
+        ({"context": "post", "context_weeks_postpartum": "  "}, Context(Status.POSTPARTUM)),
+        ({"context": "decl"}, PREFER_NOT),
+        ({"context": "loss"}, Context(Status.LOSS)),
+        ({"context": "skip", "context_weeks_pregnant": "--"}, NOT_GIVEN),
         ({"context_weeks_pregnant": "", "context_weeks_postpartum": ""}, NOT_GIVEN),
     ],
 )
@@ -266,8 +280,8 @@ def test_switching_language_keeps_the_answer_to_the_question(client):
     response = client.post("/language", data=data)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'value="postpartum" checked' in page
-    assert re.search(r'id="context_weeks_postpartum"[^>]*value="6"', page)
+    assert 'value="post" checked' in page
+    assert '<option value="06" selected>' in select_of(page, "context_weeks_postpartum")
     assert "error-summary" not in page
 
 
@@ -278,8 +292,8 @@ def test_a_re_post_without_a_valid_csrf_token_fills_the_question_in_again(make_a
     response = client.post("/language", data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'value="pregnant" checked' in page
-    assert re.search(r'id="context_weeks_pregnant"[^>]*value="24"', page)
+    assert 'value="preg" checked' in page
+    assert '<option value="24" selected>' in select_of(page, "context_weeks_pregnant")
 
 
 def test_the_access_page_carries_the_answer_on(make_app):
@@ -288,10 +302,11 @@ def test_the_access_page_carries_the_answer_on(make_app):
     refused = client.post("/", data=posted)
     assert refused.status_code == 403
     carried = {k: v for k, v in hidden_fields(refused.text).items() if k != "csrf_token"}
-    assert carried == posted
+    # Every field of the question carried at its fixed length, the unused list at "not given".
+    assert carried == posted | {"context_weeks_pregnant": "--"}
     opened = client.post("/access", data=carried | {"code": "MAPLE-2026"})
     assert opened.status_code == 200
-    assert 'value="postpartum" checked' in opened.text
+    assert 'value="post" checked' in opened.text
 
 
 def test_the_answer_reaches_no_url_cookie_or_log_line(client, caplog):
@@ -424,11 +439,11 @@ def test_the_export_carries_the_context_its_code_holds(app, client):
 
 def test_control_characters_typed_in_a_weeks_box_do_not_come_back(client):
     form = answers_form(dict.fromkeys(range(1, 11), 0))
-    form |= {"context": "pregnant", "context_weeks_pregnant": "2\x004\x07"}
+    form |= {"context": "preg", "context_weeks_pregnant": "2\x004\x07"}
     response = client.post("/", data=form)
     assert response.status_code == 200  # read as 24 weeks
     assert "\x00" not in response.get_data(as_text=True)
     response = client.post("/", data=form | {"context_weeks_pregnant": "x\x00y"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "\x00" not in page and 'value="xy"' in page
+    assert "\x00" not in page and "context_weeks_pregnant-error" in page

@@ -37,6 +37,9 @@ def kyiv(*args: int) -> datetime:
     return datetime(*args, tzinfo=KYIV)
 
 
+WEEKDAY_AFTERNOON = kyiv(2026, 12, 2, 14, 0)  # a Wednesday: the clinic is open
+
+
 def visible_text(body: str, block_end: str = " ") -> str:
     main = body[body.index('<main id="main"') :]
     blocks = re.sub(r"</(?:h\d|p|li|dt|dd)>|<br>", block_end, main)
@@ -131,8 +134,8 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
     assert not [sentence for sentence in reassuring if sentence in re.sub(r"\s+", " ", printed)]
 
 
-def test_a_flagged_low_total_says_to_talk_to_a_professional_today(client, epds):
-    text = visible_text(result_page(client, epds, LOW_FLAGGED))
+def test_a_flagged_low_total_says_to_talk_to_a_professional_today(at, make_app, epds):
+    text = visible_text(result_page(at(make_app, WEEKDAY_AFTERNOON), epds, LOW_FLAGGED))
     assert "Please talk to a professional today" in text
     assert "Your answer to question 10 needs attention today" in text
     assert "we recommend you speak with a professional today, whatever your total" in text
@@ -157,38 +160,93 @@ def tier_links(section: str) -> list[str]:
     return re.findall(r'href="(tel:[^"]+)"', section)
 
 
+TIERS = [
+    "Call 103 or 112 now if you might harm yourself or already have, or if you feel you might act "
+    "on thoughts of harming your baby.",
+    "Call 7333 (Lifeline Ukraine) to talk to someone now, day or night. If no one answers, call "
+    "103 or 112.",
+    "Call us on +380 7373 080 88 (Mon\u2013Fri 10:00\u201319:00). If we don't answer, call 7333.",
+]
+TIER_LINKS = ["tel:103", "tel:112", "tel:7333", "tel:103", "tel:112", "tel:+380737308088"]
+
+
+def support_section(body: str) -> str:
+    return section_of(body, '<section class="support"')
+
+
+def section_of(body: str, opening: str) -> str:
+    """The section that starts with ``opening``, inside a bare <main> for visible_text()."""
+    start = body.index(opening)
+    return '<main id="main">' + body[start : body.index("</section>", start)]
+
+
 @pytest.mark.parametrize(
-    ("scores", "shown"),
+    ("scores", "where"),
     [
-        (LOW_FLAGGED, True),
-        (MID | {10: 2}, True),
-        (HIGH | {10: 3}, True),
-        (HIGH, True),
-        (dict.fromkeys(range(1, 11), 3) | {10: 0}, True),
-        (JUST_BELOW_CRISIS, False),
-        (MID, False),
-        (LOW_UNFLAGGED, False),
+        (LOW_FLAGGED, "top"),
+        (MID | {10: 2}, "top"),
+        (HIGH | {10: 3}, "top"),
+        (HIGH, "after the band"),
+        (dict.fromkeys(range(1, 11), 3) | {10: 0}, "after the band"),
+        (JUST_BELOW_CRISIS, None),
+        (MID, None),
+        (LOW_UNFLAGGED, None),
     ],
 )
 def test_crisis_tiers_on_every_flagged_result_and_every_total_of_15_or_more(
-    client, epds, scores, shown
+    client, epds, scores, where
 ):
+    """Item 10 above 0: the red safety box above the score. A total of 15 or more without it:
+    the same tiers in a calm box after the band (issue 22, finding 6)."""
     body = result_page(client, epds, scores)
     top = first_section(body)
-    if not shown:
+    if where is None:
         assert 'class="tiers"' not in body
         return
-    assert tier_links(top) == ["tel:103", "tel:112", "tel:7333", "tel:+380737308088"]
-    text = visible_text(top)
-    tiers = [
-        "Call 103 or 112 now if you might harm yourself or already have, or if you have thoughts "
-        "of harming your baby.",
-        "Call 7333 (Lifeline Ukraine, day and night) if you need to talk to someone now and the "
-        "clinic is closed.",
-        "Call us on +380 7373 080 88",
-    ]
-    positions = [text.index(tier) for tier in tiers]
+    if where == "top":
+        section = top
+        assert 'class="support"' not in body
+    else:
+        assert 'class="safety"' not in body and 'class="tiers"' not in top
+        section = support_section(body)
+        assert body.index('id="band-title"') < body.index('<section class="support"')
+    assert tier_links(section)[:6] == TIER_LINKS
+    text = visible_text(section)
+    positions = [text.index(tier) for tier in TIERS]
     assert positions == sorted(positions)
+    assert "and the clinic is closed" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_crisis_line_tier_answers_now_with_a_fallback_in_every_language(client, epds, language):
+    expected = {
+        "en": "to talk to someone now, day or night. If no one answers, call 103 or 112.",
+        "uk": "щоб поговорити з кимось зараз, удень чи вночі. Якщо ніхто не відповідає, "
+        "телефонуйте 103 або 112.",
+        "ru": "чтобы поговорить с кем-нибудь сейчас, днём или ночью. Если никто не отвечает, "
+        "звоните 103 или 112.",
+    }[language]
+    assert expected in visible_text(result_page(client, epds, LOW_FLAGGED, language))
+
+
+@pytest.mark.parametrize(
+    ("moment", "heading"),
+    [
+        (kyiv(2026, 12, 4, 19, 30), "Please talk to someone now"),  # Friday evening
+        (kyiv(2026, 12, 6, 11, 0), "Please talk to someone now"),  # Sunday
+        (kyiv(2026, 12, 2, 23, 30), "Please talk to someone now"),  # a weekday night
+        (kyiv(2026, 12, 2, 14, 0), "Please talk to a professional today"),  # open
+    ],
+)
+def test_the_safety_heading_says_now_when_the_clinic_is_closed(at, make_app, epds, moment, heading):
+    top = visible_text(first_section(result_page(at(make_app, moment), epds, LOW_FLAGGED)))
+    assert heading in top
+
+
+def test_the_high_total_box_is_calm_not_the_red_safety_styling(client, epds):
+    body = result_page(client, epds, HIGH)
+    assert 'class="safety"' not in body and 'role="alert"' not in body
+    assert "Help is there for you now" in visible_text(support_section(body))
 
 
 def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
@@ -199,7 +257,7 @@ def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
     ).test_client()
     body = result_page(client, epds, LOW_FLAGGED)
     assert tier_links(first_section(body))[:2] == ["tel:999", "tel:116123"]
-    assert "Call 116 123 (Samaritans, day and night)" in visible_text(body)
+    assert "Call 116 123 (Samaritans) to talk to someone now, day or night" in visible_text(body)
     assert "tel:103" not in body and "7333" not in body
     printed = pdf_text(client.post("/result.pdf", data=hidden_fields(body)).data, tmp_path)
     assert "emergency 999; Samaritans 116 123" in re.sub(r"\s+", " ", printed)
@@ -225,11 +283,26 @@ def test_about_has_the_tiers_and_the_signs_of_postpartum_psychosis(client):
     assert "мысли скачут или путаются" in client.get("/about?lang=ru").get_data(as_text=True)
 
 
-def test_the_flagged_result_names_the_signs_of_postpartum_psychosis(client, epds):
-    # The EPDS does not screen for it: flagged results and the top band name its signs.
-    assert "postpartum psychosis" in visible_text(result_page(client, epds, LOW_FLAGGED))
-    assert "postpartum psychosis" in visible_text(result_page(client, epds, JUST_BELOW_CRISIS))
-    assert "postpartum psychosis" not in visible_text(result_page(client, epds, MID))
+ZERO = dict.fromkeys(range(1, 11), 0)
+
+
+@pytest.mark.parametrize("scores", [ZERO, LOW_UNFLAGGED, MID, JUST_BELOW_CRISIS, LOW_FLAGGED, HIGH])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("postpartum psychosis", "seeing or hearing things that others do not")),
+        ("uk", ("післяпологовий психоз", "думки скачуть або плутаються")),
+        ("ru", ("послеродовой психоз", "мысли скачут или путаются")),
+    ],
+)
+def test_every_result_names_the_signs_of_postpartum_psychosis(
+    client, epds, scores, language, words
+):
+    """Postpartum mania and psychosis often score low: the signs, with the emergency numbers,
+    are on every result page whatever the total (issue 22, finding 4)."""
+    section = section_of(result_page(client, epds, scores, language), '<section class="psychosis"')
+    assert all(word in visible_text(section) for word in words)
+    assert tier_links(section) == ["tel:103", "tel:112"]
 
 
 # The clinic's open-now status, in its own time zone.
@@ -387,7 +460,7 @@ def test_the_pdf_and_intake_say_when_items_were_in_another_language(client, epds
         " ",
         pdf_text(client.post("/result.pdf?lang=uk", data=hidden_fields(body)).data, tmp_path),
     )
-    assert "Мова питань: англійська; мова цієї сторінки: українська" in printed
+    assert "Мова запитань: англійська; мова цієї сторінки: українська" in printed
     english = result_page(client, epds, MID, "en")
     english_pdf = client.post("/result.pdf?lang=en", data=hidden_fields(english)).data
     assert "Language of the items" not in pdf_text(english_pdf, tmp_path)

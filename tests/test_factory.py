@@ -151,7 +151,7 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     assert app.extensions["babel"].instance is babel
     assert isinstance(app.extensions["screening"], ScreeningState)
     assert "screening_callback" in app.extensions  # the call-back's checked mail settings
-    assert set(app.blueprints) == {"access", "screening", "intake", "callback"}
+    assert set(app.blueprints) == {"access", "screening", "intake", "callback", "staff"}
     assert {f.__name__ for f in app.before_request_funcs[None]} >= {"guard"}
     globals_ = (
         "fragment",

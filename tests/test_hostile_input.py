@@ -15,6 +15,7 @@ from tests.helpers import (
     TEST_SECRET,
     all_first_options,
     answers_form,
+    checked_items,
     hidden_fields,
     result_code_form,
 )
@@ -149,4 +150,4 @@ def test_a_raw_byte_that_is_not_utf_8_is_explained_and_the_rest_kept(app, bad_pa
     assert response.status_code == 400
     assert "Part of what your browser sent could not be read" in page
     assert "open for a long time" not in page
-    assert page.count(" checked") == 9
+    assert checked_items(page) == 9

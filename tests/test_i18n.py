@@ -250,12 +250,18 @@ def test_dates_are_written_in_the_interface_language(client):
 def test_the_subscale_cut_off_comes_from_the_data_in_every_language(
     client, language, flagged, below
 ):
+    """On the clinician's view of a result (restored at intake); the patient reads a plain
+    sentence instead (tests/test_crisis_pathway.py)."""
+
+    def restored(answers: dict[int, int]) -> str:
+        page = client.post(f"/?lang={language}", data=answers_form(answers)).get_data(as_text=True)
+        code = hidden_fields(page)["result_code"]
+        return client.post(f"/intake?lang={language}", data={"code": code}).get_data(as_text=True)
+
     high = all_first_options() | {3: 0, 4: 3, 5: 0}
-    page = client.post(f"/?lang={language}", data=answers_form(high)).get_data(as_text=True)
+    page = restored(high)
     assert flagged in page and "%(threshold)s" not in page
-    low = {n: 0 for n in range(1, 11)} | {3: 3, 4: 0, 5: 3}
-    page = client.post(f"/?lang={language}", data=answers_form(low)).get_data(as_text=True)
-    assert below in page
+    assert below in restored({n: 0 for n in range(1, 11)} | {3: 3, 4: 0, 5: 3})
 
 
 @pytest.mark.parametrize("language", ["uk", "ru"])

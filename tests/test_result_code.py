@@ -66,7 +66,7 @@ def test_every_context_round_trips_with_the_same_answers_and_length(epds):
     answers = {n: n % 4 for n in range(1, 11)}
     moment = datetime(2026, 11, 28, 23, 59, tzinfo=UTC)
     codes = {context: encode(epds, answers, moment, KEY, context) for context in every_context()}
-    assert len(codes) == 100 == len(set(codes.values()))
+    assert len(codes) == 101 == len(set(codes.values()))
     assert {len(code) for code in codes.values()} == {len(codes[NOT_GIVEN])}
     for context, code in codes.items():
         assert decode(code, epds, KEY).context == context
@@ -84,6 +84,7 @@ def test_every_context_round_trips_with_the_same_answers_and_length(epds):
         (Context(Status.POSTPARTUM), 45),
         (Context(Status.POSTPARTUM, 0), 46),
         (Context(Status.POSTPARTUM, 52), 98),
+        (Context(Status.LOSS), 100),
     ],
 )
 def test_the_context_numbers_are_those_the_format_documents(context, number):
@@ -91,7 +92,7 @@ def test_the_context_numbers_are_those_the_format_documents(context, number):
     assert context_from_number(number) == context
 
 
-@pytest.mark.parametrize("number", range(100, 2**CONTEXT_BITS))
+@pytest.mark.parametrize("number", range(101, 2**CONTEXT_BITS))
 def test_a_context_number_never_issued_is_refused_even_under_a_valid_tag(epds, number):
     # Sealed with this server's own key, so only the context check can refuse it.
     plaintext = (7 << 20 << CONTEXT_BITS) | number

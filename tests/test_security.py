@@ -116,6 +116,21 @@ def test_result_and_pdf_are_not_cached(app, client, path):
     assert client.post(path, data=data).headers["Cache-Control"] == "no-store, no-transform"
 
 
+@pytest.mark.parametrize("path", ["/", "/about", "/intake", "/call-back"])
+def test_pages_with_a_form_or_a_cookie_are_not_cached(make_app, path):
+    """A shared cache must not hand one browser's CSRF token or session cookie to another: the
+    call-back form puts both on /about."""
+    app = make_app(
+        WTF_CSRF_ENABLED=True,
+        CLINIC_INTAKE_EMAIL="intake@clinic.example",
+        SMTP_HOST="127.0.0.1",
+        SMTP_STARTTLS=False,
+    )
+    response = app.test_client().get(path)
+    assert 'name="csrf_token"' in response.text or "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"].startswith("no-store"), path
+
+
 def test_no_answer_or_score_in_logs_cookies_or_urls(tmp_path, monkeypatch, caplog):
     client = make_client(tmp_path, monkeypatch, WTF_CSRF_ENABLED=True)
     answers = {1: 3, 2: 2, 3: 0, 4: 3, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 1}  # total 28
@@ -230,7 +245,8 @@ class TestAccessCode:
         assert carried == answers
         wrong = guarded.post("/access", data=carried | {"code": "nope"})
         assert wrong.status_code == 403
-        assert {k: v for k, v in hidden_fields(wrong.text).items() if k != "csrf_token"} == answers
+        kept = {k: v for k, v in hidden_fields(wrong.text).items() if k.startswith("item_")}
+        assert kept == answers
         opened = guarded.post("/access", data=carried | {"code": "BIRCH-2027"})
         assert opened.status_code == 200 and "error-summary" not in opened.text
         assert dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', opened.text)) == answers

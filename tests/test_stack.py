@@ -27,7 +27,7 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import LOOPBACK, Stack, children_of
+from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -172,9 +172,16 @@ def test_a_dead_instance_is_marked_down_and_back_up_when_restarted(stack):
 # 3. Rate limits are shared and survive restarts
 
 
+def sign_in_as_staff(visitor: Visitor) -> None:
+    """The clinician side (intake, the FHIR export) is for signed-in staff only."""
+    form = {"csrf_token": visitor.token("/staff/sign-in"), "password": PLACEHOLDER_STAFF_PASSWORD}
+    assert visitor.request("POST", "/staff/sign-in", form).status == 303
+
+
 def wrong_codes(port: int, count: int) -> list[int]:
     """Statuses of ``count`` wrong result codes at /intake, each on a new connection."""
     with Visitor(port) as visitor:
+        sign_in_as_staff(visitor)
         token = visitor.token("/intake")
         statuses = []
         for _ in range(count):
@@ -259,6 +266,8 @@ def test_result_responses_pass_the_proxy_uncompressed_at_their_own_size(stack, p
 
 
 def check_uncompressed_constant_size(visitor: Visitor, path: str) -> None:
+    if path == "/result.fhir.json":
+        sign_in_as_staff(visitor)
     form = answers_form(all_first_options()) | {"csrf_token": visitor.token()}
     if path != "/":
         form = hidden_fields(visitor.request("POST", "/", form).body.decode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -13,6 +14,7 @@ from screening.result_code import ALPHABET
 from tests.helpers import (
     all_first_options,
     answers_form,
+    checked_items,
     hidden_fields,
     indexes_for_scores,
     pdf_text,
@@ -105,8 +107,10 @@ def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds)
     assert "11 out of 30" in text
     assert "Some signs worth talking about" in text
     assert "repeating this screening in 2 to 4 weeks" in text
-    assert "Anxiety symptoms (EPDS-3A)" in text and "5 out of 9" in text
-    assert "At or above the research cut-off of 5" in text
+    # The anxiety subscale in a plain sentence: its research cut-off is the clinician's.
+    assert "Anxiety symptoms (EPDS-3A)" in text
+    assert "questions 3, 4, 5 suggest that worry or anxiety has been weighing on you" in text
+    assert "research cut-off" not in text
     # Research apparatus is the clinician's (PDF, intake), not the patient's.
     assert "BMC Psychology" not in text and "doi:" not in text and "FHIR" not in text
     assert "This result applies to the person who is pregnant or has given birth" in text
@@ -128,7 +132,9 @@ def test_a_low_total_still_invites_a_conversation(client, epds):
     assert "please still talk to someone" in text
 
 
-def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds):
+def test_item_10_shows_the_safety_message_first_whatever_the_total(make_app, epds):
+    open_now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday, 14:00 in Kyiv
+    client = make_app(CLOCK=lambda: open_now).test_client()
     scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
     response = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
     assert total_score(response) == "1"
@@ -142,7 +148,7 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(client, epds)
     assert "Please talk to a professional today" in text
     assert 'href="tel:+380737308088"' in body
     assert "Call 103 or 112 now" in text
-    assert "Call 7333 (Lifeline Ukraine, day and night)" in text
+    assert "Call 7333 (Lifeline Ukraine) to talk to someone now, day or night" in text
 
 
 def test_result_page_carries_only_its_result_code_for_the_pdf(client):
@@ -279,7 +285,7 @@ def test_a_re_post_without_a_valid_csrf_token_keeps_every_answer(make_app, route
     response = app.test_client().post(route, data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert page.count(" checked") == 10
+    assert checked_items(page) == 10
     assert "could not be sent safely" in page
 
 
@@ -292,3 +298,13 @@ def test_re_posts_refuse_a_code_older_than_the_maximum_age(make_app, route):
     response = app.test_client().post(route, data=data)
     assert response.status_code == 400
     assert "days old" in response.get_data(as_text=True)
+
+
+def test_the_readme_says_the_maximum_age_holds_on_the_re_posts_too():
+    """Issue 25, item 14: the README said the PDF and FHIR downloads ignore the maximum age,
+    which the code (test above) applies everywhere."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("`RESULT_CODE_MAX_AGE_DAYS` (default") :].split("\n\n")[0]
+    assert "not limited" not in paragraph
+    for route in ("intake", "the PDF", "FHIR", "language"):
+        assert route in paragraph, route

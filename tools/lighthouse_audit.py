@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from tests.servers import gunicorn_server
+from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 AUDIT_DIR = Path(__file__).resolve().parent / "lighthouse"
 
@@ -21,6 +22,7 @@ def main() -> int:
         env = {
             "SCREENING_SECRET_KEY": "lighthouse-audit",
             "SCREENING_EPDS_PERMISSION": "lighthouse audit",
+            "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
             "SCREENING_HTTPS": "0",
             "SCREENING_INSTANCE_PATH": instance,
         }

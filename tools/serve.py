@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from tools.stack import (
+    PLACEHOLDER_STAFF_PASSWORD,
     PROJECT_ROOT,
     Ports,
     die_with_parent,
@@ -67,6 +68,7 @@ def main() -> int:
             print("Caddy's local certificate is not trusted by browsers: accept the warning once.")
             if not given:
                 print("SCREENING_EPDS_PERMISSION is a placeholder: set it for a real deployment.")
+            print(f"Staff sign-in at /intake, placeholder password: {PLACEHOLDER_STAFF_PASSWORD!r}")
             print(f"Logs: {workdir / 'logs'}. Ctrl-C stops everything.", flush=True)
             while not stop.wait(RESTART_CHECK_SECONDS):
                 try:

@@ -38,6 +38,13 @@ STOP_TIMEOUT_SECONDS = 15
 PLACEHOLDER_PERMISSION = (
     "PLACEHOLDER: no RCPsych permission recorded (local test stack, not for patients)"
 )
+# The local stack's staff sign-in (production requires one): a password everybody knows, so the
+# stack is for testing only; a deployment makes its own with `python -m screening.staff`.
+PLACEHOLDER_STAFF_PASSWORD = "local stack staff password"
+PLACEHOLDER_STAFF_PASSWORD_HASH = (
+    "scrypt:32768:8:1$ovrODZv0A6rUmydj$d1700a394293650d745818e25f3c5f404b6d12937a47d4b8f3f117cd9"
+    "4c3649314e39eadb01aa9fc7a695498a4dc6f48e30298b96f89625df48e939b22e5bd62"
+)
 STOP_ORDER = ("caddy", "app", "redis")
 LISTEN_BACKLOG = 2048  # gunicorn's own default
 SERVICES = {"caddy": "caddy", "redis-server": "redis-server"}
@@ -146,6 +153,7 @@ class Stack:
         """Production settings (not development), one key for every instance, limits in Redis."""
         env = {
             "SCREENING_EPDS_PERMISSION": PLACEHOLDER_PERMISSION,
+            "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
             "SCREENING_TRUSTED_PROXIES": "1",
             "SCREENING_RATELIMIT_STORAGE_URI": f"redis://{LOOPBACK}:{self.ports.redis}/0",
             "SCREENING_INSTANCE_PATH": str(self.workdir / "instance"),

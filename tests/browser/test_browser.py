@@ -10,7 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from screening.scoring import score
-from tests.helpers import codes_for_series, indexes_for_scores, pdf_info, pdf_text
+from tests.helpers import (
+    codes_for_series,
+    indexes_for_scores,
+    pdf_info,
+    pdf_text,
+    sign_in_as_staff,
+)
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -100,7 +106,7 @@ def test_a_clinician_restores_a_result_from_its_code_and_prints_it(
     patient.context.close()
 
     clinic = browser.new_context(accept_downloads=True).new_page()
-    clinic.goto(f"{live_server}/intake")
+    sign_in_as_staff(clinic, live_server)
     expect(clinic.get_by_label("Result code")).to_be_focused()
     clinic.keyboard.type(code.lower())
     # A scanner ends each code with Enter, which adds it to the list; Enter again sends the list.
@@ -118,7 +124,7 @@ def test_a_clinician_restores_a_result_from_its_code_and_prints_it(
 
 
 def test_a_mistyped_code_is_explained_and_kept(page: Page, live_server):
-    page.goto(f"{live_server}/intake")
+    sign_in_as_staff(page, live_server)
     page.get_by_label("Result code").fill("EPDS-1234")
     page.get_by_role("button", name="Show the result").click()
     expect(page.get_by_role("alert")).to_contain_text("A result code has 21 letters and digits")
@@ -137,7 +143,7 @@ def test_a_clinician_pastes_three_codes_sees_the_chart_and_prints_one_page(
     page = browser.new_context(
         accept_downloads=True, viewport={"width": 360, "height": 740}
     ).new_page()
-    page.goto(f"{live_server}/intake")
+    sign_in_as_staff(page, live_server)
     page.get_by_label("Result code").fill("\n".join(reversed(codes)))
     page.get_by_role("button", name="Show the result").click()
     expect(page.get_by_role("img", name="EPDS totals over time")).to_be_visible()

@@ -1,0 +1,229 @@
+"""Staff sign-in for the clinician side (issue 25, item 5): required in production, brute force
+limited per network, and what a code holder who is not signed in can and cannot open; the
+maximum age of codes and the end of version-1 codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from screening import create_app
+from screening.config import DEFAULTS
+from screening.errors import ConfigError
+from screening.result_code import encode_v1
+from screening.staff import main as make_hash
+from tests.helpers import (
+    STAFF_PASSWORD,
+    STAFF_PASSWORD_HASH,
+    TEST_SECRET,
+    answers_form,
+    result_code_form,
+)
+
+# Item 10 answered "Yes, quite often": the answer the attack run read back from a code.
+FLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}
+ITEM_10_ANSWER = "Yes, quite often"
+
+
+@pytest.fixture
+def staff_app(make_app):
+    return make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH)
+
+
+def fresh_code(app, answers=FLAGGED, hours_ago: float = 0) -> dict[str, str]:
+    moment = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=hours_ago)
+    return result_code_form(app, answers, completed_at=moment)
+
+
+def sign_in(client, password: str = STAFF_PASSWORD, address: str = "127.0.0.1"):
+    return client.post(
+        "/staff/sign-in", data={"password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+# Start-up: required in production, optional in development and tests.
+
+
+def test_production_refuses_to_start_without_a_staff_password(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCREENING_STAFF_PASSWORD_HASH")
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
+    monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
+    with pytest.raises(ConfigError, match=r"STAFF_PASSWORD_HASH is not set.*python -m screening"):
+        create_app()
+    monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD)  # the password itself
+    with pytest.raises(ConfigError, match="is not a password hash"):
+        create_app()
+    monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
+    assert create_app().config["STAFF_PASSWORD_HASH"] == STAFF_PASSWORD_HASH
+
+
+def test_development_and_tests_may_leave_the_clinician_side_open(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCREENING_STAFF_PASSWORD_HASH")
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
+    assert create_app().test_client().get("/intake").status_code == 200
+    testing = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    assert 'name="code"' in testing.test_client().get("/intake").text
+
+
+def test_the_hash_tool_prints_a_scrypt_hash_of_a_password_typed_twice(monkeypatch, capsys):
+    typed = iter(["a long staff password", "a long staff password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    assert make_hash() == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("scrypt:") and "a long staff password" not in printed
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "WTF_CSRF_ENABLED": False,
+            "STAFF_PASSWORD_HASH": printed,
+        }
+    )
+    response = sign_in(app.test_client(), "a long staff password")
+    assert response.status_code == 303, response.text
+    short = iter(["short"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(short))
+    assert make_hash() == 1
+
+
+# The clinician side behind the sign-in.
+
+
+def test_a_code_holder_who_is_not_signed_in_gets_no_clinician_view(staff_app, epds):
+    """The attack run's POST /intake from an unrelated address returned the verbatim item-10
+    answer, the pregnancy answer and the total."""
+    client = staff_app.test_client()
+    code = fresh_code(staff_app)
+    page = client.get("/intake")
+    assert page.status_code == 200
+    assert 'id="password"' in page.text and 'name="code"' not in page.text
+    for path, data in [
+        ("/intake", {"code": code["result_code"]}),
+        ("/intake/series.pdf", {"code": code["result_code"]}),
+        ("/result.fhir.json", code),
+    ]:
+        refused = client.post(path, data=data)
+        assert refused.status_code == 403, path
+        assert "Please sign in first" in refused.text
+        assert ITEM_10_ANSWER not in refused.text and "For the clinician" not in refused.text
+        assert refused.headers["Cache-Control"].startswith("no-store")
+
+
+def test_signed_in_staff_see_the_clinician_side_and_can_sign_out(staff_app):
+    client = staff_app.test_client()
+    code = fresh_code(staff_app, hours_ago=24 * 30)  # a month ago: only staff may open it
+    wrong = sign_in(client, "not the password")
+    assert wrong.status_code == 403 and "That password is not right" in wrong.text
+    assert client.post("/intake", data={"code": code["result_code"]}).status_code == 403
+    signed_in = sign_in(client)
+    assert signed_in.status_code == 303 and signed_in.headers["Location"].endswith("/intake")
+    restored = client.post("/intake", data={"code": code["result_code"]})
+    assert restored.status_code == 200 and "For the clinician" in restored.text
+    assert ITEM_10_ANSWER in restored.text
+    assert 'action="/staff/sign-out"' in client.get("/intake").text
+    assert client.post("/result.fhir.json", data=code).status_code == 200
+    assert client.post("/result.pdf", data=code).status_code == 200
+    assert client.post("/staff/sign-out").status_code == 303
+    assert client.post("/intake", data={"code": code["result_code"]}).status_code == 403
+
+
+def test_a_new_staff_password_ends_every_sign_in(make_app):
+    first = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH)
+    client = first.test_client()
+    assert sign_in(client).status_code == 303
+    assert client.get("/intake").text.count('id="password"') == 0
+    other = make_app(STAFF_PASSWORD_HASH="scrypt:32768:8:1$other$" + "ab" * 32)
+    with other.test_client() as same_browser:
+        same_browser._cookies = client._cookies  # the same browser, after the change
+        assert 'id="password"' in same_browser.get("/intake").text
+
+
+def test_a_sign_in_ends_after_its_hours(staff_app, monkeypatch):
+    client = staff_app.test_client()
+    assert sign_in(client).status_code == 303
+    hours = staff_app.config["STAFF_SIGN_IN_HOURS"]
+    later = datetime.now(UTC).timestamp() + hours * 3600 + 1
+    monkeypatch.setattr("screening.staff_session.time.time", lambda: later)
+    assert 'id="password"' in client.get("/intake").text
+
+
+def test_sign_in_attempts_are_limited_per_network(make_app):
+    """Guessing the password from many addresses of one /24 or /64 counts as one client."""
+    app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="3 per hour")
+    client = app.test_client()
+    wrong = [sign_in(client, "guess", f"203.0.113.{n}").status_code for n in range(1, 4)]
+    assert wrong == [403, 403, 403]
+    assert sign_in(client, STAFF_PASSWORD, "203.0.113.99").status_code == 429
+    assert sign_in(app.test_client(), STAFF_PASSWORD, "198.51.100.1").status_code == 303
+
+
+# What the patient's own pages may still re-post without a sign-in.
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/result.pdf", {}),
+        ("/language", {"lang": "uk", "page": "result"}),
+        ("/reminder.ics", {}),
+    ],
+)
+def test_the_patients_pages_post_their_code_only_while_the_result_page_lives(
+    staff_app, path, extra
+):
+    """The result page's forms live 4 hours: within them its PDF, language switch and reminder
+    work without a sign-in; a code from longer ago (photographed, forwarded) opens for staff
+    only, so holding it no longer gives the answers."""
+    client = staff_app.test_client()
+    assert client.post(path, data=fresh_code(staff_app, hours_ago=3.9) | extra).status_code == 200
+    old = fresh_code(staff_app, hours_ago=4.1) | extra
+    refused = client.post(path, data=old)
+    assert refused.status_code == 400
+    assert ITEM_10_ANSWER not in refused.text
+    assert "103" in refused.text  # the refusal still gives the emergency numbers
+    assert sign_in(client).status_code == 303
+    assert client.post(path, data=old).status_code == 200
+
+
+def test_the_patients_result_and_pdf_need_no_sign_in(staff_app, epds):
+    client = staff_app.test_client()
+    page = client.post("/", data=answers_form(FLAGGED))
+    assert page.status_code == 200 and "Your screening result" in page.text
+    assert client.post("/result.pdf", data=fresh_code(staff_app)).status_code == 200
+
+
+# The maximum age of codes, and the end of version 1.
+
+
+def test_codes_have_a_maximum_age_of_a_year_by_default(make_app):
+    assert DEFAULTS["RESULT_CODE_MAX_AGE_DAYS"] == 365
+    app = make_app(RESULT_CODE_MAX_AGE_DAYS=DEFAULTS["RESULT_CODE_MAX_AGE_DAYS"])
+    client = app.test_client()
+    recent = fresh_code(app, hours_ago=364 * 24)["result_code"]
+    old = fresh_code(app, hours_ago=366 * 24)["result_code"]
+    assert client.post("/intake", data={"code": recent}).status_code == 200
+    refused = client.post("/intake", data={"code": old})
+    assert refused.status_code == 400 and "more than 365 days old" in refused.text
+
+
+def test_version_1_codes_end_on_their_last_day(make_app, epds):
+    assert create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET}).config[
+        "RESULT_CODE_V1_UNTIL"
+    ] == date(2027, 2, 28)
+    today = datetime.now(UTC).date()
+    for last_day, status in [(today, 200), (today - timedelta(days=1), 400)]:
+        app = make_app(RESULT_CODE_V1_UNTIL=last_day.isoformat())
+        state = app.extensions["screening"]
+        code = encode_v1(
+            epds, FLAGGED, datetime.now(UTC).replace(second=0, microsecond=0),
+            state.result_code_key,
+        )  # fmt: skip
+        response = app.test_client().post("/intake", data={"code": code})
+        assert response.status_code == status, last_day
+        if status == 400:
+            assert "older format (16 symbols) are no longer accepted" in response.text
+    with pytest.raises(ConfigError, match="RESULT_CODE_V1_UNTIL must be a date"):
+        make_app(RESULT_CODE_V1_UNTIL="next spring")
