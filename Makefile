@@ -48,9 +48,12 @@ serve: $(STAMP) translations
 $(VALIDATORS): tools/validators/package-lock.json
 	npm ci --prefix tools/validators --no-audit --no-fund --silent
 
-## test: run the whole suite (unit, views, PDF, gunicorn and browser tests, and the outside
-## validators: qpdf, pdffonts, the Nu HTML checker, the FHIR R4 schema) and the lint checks
+## test: run the whole suite (unit, views, PDF, gunicorn, browser and benchmark smoke tests, and
+## the outside validators: qpdf, pdffonts, the Nu HTML checker, the FHIR R4 schema) and the lint
+## checks; installs wrk and chromium if missing
 test: $(STAMP) lint translations $(VALIDATORS)
+	command -v wrk >/dev/null && command -v chromium >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk chromium; }
 	$(BIN)/python -m pytest
 
 ## lint: ruff, the import layers (import-linter) and types (mypy); offline (audit: make audit-deps)

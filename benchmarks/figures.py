@@ -22,18 +22,27 @@ class Figure:
 
 
 HEADER = f"{'figure':<50}{'value':>12} {'unit':<7}{'target':<26}result"
+# A smoke run (python -m benchmarks.run --smoke, from the test suite) takes a few samples of
+# every figure: its numbers mean nothing, but a change that breaks a benchmark breaks it.
+SMOKE = {"on": False}
+SMOKE_SAMPLES = 3
+
+
+def samples(count: int) -> int:
+    """How many samples (calls, requests, seconds) to take: ``count``, or a few in a smoke run."""
+    return min(count, SMOKE_SAMPLES) if SMOKE["on"] else count
 
 
 def timings(call: Callable[[], object], repeat: int, warmup: int = 20) -> list[float]:
     """Seconds per call, each call timed on its own after a warm-up."""
-    for _ in range(warmup):
+    for _ in range(samples(warmup)):
         call()
-    samples = []
-    for _ in range(repeat):
+    taken = []
+    for _ in range(samples(repeat)):
         start = time.perf_counter()
         call()
-        samples.append(time.perf_counter() - start)
-    return samples
+        taken.append(time.perf_counter() - start)
+    return taken
 
 
 def interleaved(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
@@ -41,13 +50,13 @@ def interleaved(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str
     skewed by whatever else the machine did during one of them."""
     for call in calls.values():
         timings(call, repeat=0)
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeat):
+    taken: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(samples(repeat)):
         for name, call in calls.items():
             start = time.perf_counter()
             call()
-            samples[name].append(time.perf_counter() - start)
-    return samples
+            taken[name].append(time.perf_counter() - start)
+    return taken
 
 
 def median(samples: list[float]) -> float:

@@ -4,24 +4,19 @@ and one worker's memory after start-up and after 5,000 mixed requests."""
 from __future__ import annotations
 
 import tempfile
+import time
 import urllib.request
 
-from benchmarks.figures import Figure
-from benchmarks.load import Outcome, lua_for, run_wrk, scenarios, session_and_forms
+from benchmarks.figures import Figure, samples
+from benchmarks.load import SERVER_ENV, Outcome, lua_for, run_wrk, scenarios, session_and_forms
 from tests.servers import RunningServer, gunicorn_server
-from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 CONNECTIONS = 16
 SECONDS = 10
 MEMORY_REQUESTS = 5_000
 WARM_UP_REQUESTS = 300
-ENV = {
-    "SCREENING_SECRET_KEY": "bench",
-    "SCREENING_HTTPS": "0",
-    "SCREENING_EPDS_PERMISSION": "bench",
-    "SCREENING_STAFF_PASSWORD_HASH": PLACEHOLDER_STAFF_PASSWORD_HASH,
-}
-SHARE_OF_FLOOR = {"GET questionnaire": 0.5, "POST answers": 0.5, "POST PDF": 0.25}
+ENV = SERVER_ENV
+SHARE_OF_FLOOR = {"GET questionnaire": 0.5, "POST answers": 0.33, "POST PDF": 0.25}
 
 
 def throughput_figures() -> list[Figure]:
@@ -31,7 +26,9 @@ def throughput_figures() -> list[Figure]:
     ):
         cookie, answers, pdf = session_and_forms(server.url)
         outcomes = {
-            name: run_wrk(name, server.url, lua_for(requests, cookie), CONNECTIONS, SECONDS)
+            name: run_wrk(
+                name, server.url, lua_for(requests, cookie), CONNECTIONS, samples(SECONDS)
+            )
             for name, requests in scenarios(answers, pdf).items()
             if name != "mixed"
         }
@@ -92,9 +89,9 @@ def memory_figures() -> list[Figure]:
     ):
         (worker,) = server.worker_pids()
         after_start = resident_kb(worker)
-        mixed_requests(server, WARM_UP_REQUESTS)
+        mixed_requests(server, samples(WARM_UP_REQUESTS))
         after_warm_up = resident_kb(worker)
-        mixed_requests(server, MEMORY_REQUESTS)
+        mixed_requests(server, samples(MEMORY_REQUESTS))
         after_load = resident_kb(worker)
     growth = (after_load - after_warm_up) / 1024
     return [
@@ -123,8 +120,36 @@ def memory_figures() -> list[Figure]:
     ]
 
 
+def timed_urlopen(request: urllib.request.Request) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        response.read()
+    return time.perf_counter() - started
+
+
+def first_pdf_figures() -> list[Figure]:
+    """A fresh worker's first PDF against its second (it measured its size budgets on the
+    first, 30-100x the second, before they were computed in the master before the fork)."""
+    with (
+        tempfile.TemporaryDirectory() as instance,
+        gunicorn_server(ENV | {"SCREENING_INSTANCE_PATH": instance}, workers=1) as server,
+    ):
+        cookie, _answers, pdf = session_and_forms(server.url)
+        request = urllib.request.Request(
+            f"{server.url}/result.pdf", data=pdf.encode(), headers={"Cookie": cookie}
+        )
+        first, second = timed_urlopen(request), timed_urlopen(request)
+    ratio = first / second
+    return [
+        Figure("fresh worker: first PDF", first * 1e3, "ms", "", None),
+        Figure("fresh worker: second PDF", second * 1e3, "ms", "", None),
+        Figure("fresh worker: first PDF / second", ratio, "x", "<= 2x", ratio <= 2),
+    ]
+
+
 def figures() -> list[Figure]:
-    return throughput_figures() + memory_figures()
+    return throughput_figures() + first_pdf_figures() + memory_figures()
 
 
 __all__ = ["Outcome", "figures"]

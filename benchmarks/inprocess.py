@@ -36,6 +36,48 @@ def minimal_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def same_font_pdf() -> bytes:
+    """The cheapest one-page PDF with the result PDF's two embedded fonts (subsets of DejaVu
+    Sans Condensed, regular and bold): the floor a PDF route can be held to."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from screening.pdf import fonts
+
+    regular, bold = fonts()
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer).build(
+        [
+            Paragraph("Floor.", ParagraphStyle("Bold", fontName=bold)),
+            Paragraph("Floor.", ParagraphStyle("Regular", fontName=regular)),
+        ]
+    )
+    return buffer.getvalue()
+
+
+def pdf_route_figures() -> list[Figure]:
+    """POST /result.pdf through the test client (re-post checked, scored, rendered, padded)
+    against the same-font floor, interleaved in one run."""
+    from tests.helpers import hidden_fields
+
+    client = create_app(SECRET | {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    client = client.test_client()
+    page = client.post("/", data=answers_form(dict.fromkeys(range(1, 11), 0)))
+    fields = hidden_fields(page.get_data(as_text=True))
+
+    def route() -> None:
+        assert client.post("/result.pdf", data=fields).status_code == 200
+
+    samples = interleaved({"floor": same_font_pdf, "route": route}, repeat=200)
+    floor, full = median(samples["floor"]), median(samples["route"])
+    return [
+        Figure("PDF same-font floor (2 embedded fonts), median", floor * 1e3, "ms", "", None),
+        Figure("POST /result.pdf in-process, median", full * 1e3, "ms", "", None),
+        Figure(
+            "PDF route / same-font floor (medians)", full / floor, "x", "<= 3x", full / floor <= 3
+        ),
+    ]
+
+
 def pdf_figures() -> list[Figure]:
     from screening.pdf import Printout, render_pdf
     from screening.qr import qr_runs
@@ -267,6 +309,7 @@ def startup_figures() -> list[Figure]:
 def figures() -> list[Figure]:
     return (
         pdf_figures()
+        + pdf_route_figures()
         + scoring_and_validation_figures()
         + code_figures()
         + page_figures()

@@ -2,6 +2,7 @@
 
 python -m benchmarks.run            all sections
 python -m benchmarks.run inprocess  one section: inprocess, http, weight
+python -m benchmarks.run --smoke    every section with a few samples each (the test suite's)
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import platform
 import sys
 
 from benchmarks import http, inprocess, weight
-from benchmarks.figures import HEADER
+from benchmarks.figures import HEADER, SMOKE
 
 SECTIONS = {"inprocess": inprocess.figures, "http": http.figures, "weight": weight.figures}
 
 
 def main(argv: list[str]) -> int:
-    chosen = argv or list(SECTIONS)
+    SMOKE["on"] = "--smoke" in argv
+    chosen = [name for name in argv if name != "--smoke"] or list(SECTIONS)
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
         sys.exit(f"unknown section {sorted(unknown)}; choose from {list(SECTIONS)}")

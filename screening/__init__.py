@@ -62,7 +62,15 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
     register_views(app)
     register_error_pages(app)
     register_template_globals(app)
+    register_response_sizes(app)
     return app
+
+
+def register_response_sizes(app: Flask) -> None:
+    # Last: the budgets are measured on pages rendered as a request would render them.
+    from screening import size_policy
+
+    size_policy.install(app)
 
 
 def register_state(app: Flask) -> None:

@@ -116,10 +116,10 @@ def _page(form: AccessForm, status: int, message: str | LazyString | None = None
     page = form_page("access.html", form, status, message, kept=kept, context=context)
     if not kept and not context.values:
         return page
-    return padded_form_page("access", str(page[0]), status, _longest_page_with_answers)
+    return padded_form_page("access", str(page[0]), status)
 
 
-def _longest_page_with_answers() -> str:
+def worst_access_pages() -> list[bytes]:
     """The access page at its longest: every answer kept, the longest answer to the question
     before the items (each weeks box full of characters that escape longest), the longest
     message and the longest code a person may type."""
@@ -133,7 +133,8 @@ def _longest_page_with_answers() -> str:
     messages.append(_l(GRANT_ENDED, hours=current_app.config["ACCESS_GRANT_HOURS"]))
     message = max(messages, key=lambda text: len(str(text).encode()))
     form = AccessForm(formdata=None, data={"code": "&" * CODE_MAX_LENGTH})
-    return str(form_page("access.html", form, 403, message, kept=kept, context=context)[0])
+    page = form_page("access.html", form, 403, message, kept=kept, context=context)[0]
+    return [str(page).encode()]
 
 
 def _posted_answers() -> tuple[dict[int, str], ContextEntry]:

@@ -38,6 +38,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from screening.call_request import (
     ANY_TIME,
     MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    PARTS,
     PhoneRefused,
     Slot,
     call_slots,
@@ -61,9 +63,9 @@ from screening.mail import (
     send,
 )
 from screening.marks import N_
-from screening.padding import pad_text, padded_length
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
+from screening.response_sizes import padded
 from screening.result_code import ResultCodeError, decode, encode
 from screening.scoring import ScreeningResult, score
 from screening.staff_session import check_reposted_code
@@ -142,7 +144,11 @@ class CallbackForm(PostedForm):
 
 
 def callback_settings() -> CallbackSettings:
-    return current_app.extensions[EXTENSION_KEY]
+    return callback_settings_of(current_app)
+
+
+def callback_settings_of(app: Flask) -> CallbackSettings:
+    return app.extensions[EXTENSION_KEY]
 
 
 def phone_message(reason: str, chosen: CallbackSettings) -> str:
@@ -238,6 +244,7 @@ def _canonical_code(code: str) -> str:
         restored.completed_at,
         state.result_code_key,
         restored.context,
+        restored.read_in,
     )
 
 
@@ -366,24 +373,38 @@ def _earliest_call(form: CallbackForm, language: str) -> str:
     return slot_label(chosen, today, language, gettext)
 
 
+def _sent_html(phone: str | None, when: str, earliest: str, urgent: bool, loss: bool) -> bytes:
+    page = render_template(
+        "callback_sent.html", phone=phone, when=when, earliest=earliest, urgent=urgent, loss=loss
+    )
+    return page.encode("utf-8")
+
+
 def _sent_page(form: CallbackForm, urgent: bool, loss: bool) -> bytes:
-    """The confirmation, padded to the length of its longest variant (with or without help now
-    at the top, after a loss or not), so that its size tells neither."""
+    """The confirmation, padded (screening/size_policy.py), so that its size tells neither
+    whether help now leads it nor whether it follows a loss."""
     language = str(get_locale())
-    pages = {
-        (is_urgent, after_loss): render_template(
-            "callback_sent.html",
-            phone=form.normalised_phone,
-            when=_chosen_time(form, language),
-            earliest=_earliest_call(form, language),
-            urgent=is_urgent,
-            loss=after_loss,
-        )
-        for is_urgent in (False, True)
-        for after_loss in (False, True)
-    }
-    longest = max(len(page.encode("utf-8")) for page in pages.values())
-    return pad_text(pages[urgent, loss], padded_length(longest, "page"))
+    when, earliest = _chosen_time(form, language), _earliest_call(form, language)
+    return padded("callback-sent", _sent_html(form.normalised_phone, when, earliest, urgent, loss))
+
+
+def worst_sent_pages() -> list[bytes]:
+    """The confirmation with and without help now at the top, after a loss or not, for the
+    longest number a person may type (formatting adds at most a space per digit) and the
+    longest time this language words, as the chosen and as the earliest time."""
+    state = screening_state()
+    clinic, language = state.clinic, str(get_locale())
+    today = state.clock().astimezone(clinic.timezone).date()
+    # Two weeks of slots: every weekday name, "today" and "tomorrow" among them.
+    slots = call_slots(clinic.openings, state.clock(), clinic.timezone, count=14 * len(PARTS))
+    labels = [gettext(ANY_TIME_LABEL), *(slot_label(s, today, language, gettext) for s in slots)]
+    when = max(labels, key=lambda label: len(label.encode()))
+    phone = "+" + "9" * (2 * MAX_PHONE_LENGTH)
+    return [
+        _sent_html(phone, when, when, urgent, loss)
+        for urgent in (False, True)
+        for loss in (False, True)
+    ]
 
 
 def reminder_days(result: ScreeningResult) -> int:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from screening.trend import Series
 
 # SVG user units; the chart is drawn about this size on a 360 px phone and scales up with its box.
-WIDTH, HEIGHT = 340.0, 230.0
+WIDTH, HEIGHT = 340.0, 300.0
 THRESHOLDS = (10, 13)
 TICKS = (0, 10, 13, 20, 30)
 INK = "#1f2933"
@@ -24,6 +24,9 @@ LINE = "#2f6f73"
 ALERT = "#a4262c"
 DIAMOND = "M0 -7L7 0L0 7L-7 0Z"
 CIRCLE_RADIUS = 5
+# Room under the axis for each date, written upwards (a dozen dates side by side would overlap).
+DATE_ROOM = 88.0
+DATE_FONT_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,19 @@ class Box:
     right: float
     top: float
     bottom: float
+    # Points stay this far inside the left and right edges, so the total written above the
+    # first point never reaches the tick labels left of the axis.
+    inset: float = 0.0
+
+    def x(self, share: float) -> float:
+        """Where a point ``share`` of the way from the first screening to the last goes."""
+        return self.left + self.inset + share * (self.right - self.left - 2 * self.inset)
 
     def y(self, total: float, max_total: int) -> float:
         return self.bottom - (self.bottom - self.top) * total / max_total
 
 
-SVG_BOX = Box(left=30.0, right=WIDTH - 14.0, top=22.0, bottom=HEIGHT - 58.0)
+SVG_BOX = Box(left=30.0, right=WIDTH - 14.0, top=22.0, bottom=HEIGHT - 40.0 - DATE_ROOM, inset=14.0)
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ def plot(series: Series, box: Box) -> list[Point]:
         result = screening.result
         points.append(
             Point(
-                x=box.left + share * (box.right - box.left),
+                x=box.x(share),
                 y=box.y(result.total, result.max_total),
                 total=result.total,
                 flagged=result.safety_flag,
@@ -139,16 +149,28 @@ def _marker(point: Point) -> str:
     )
 
 
+def label_positions(xs: list[float], left: float, right: float, gap: float) -> list[float]:
+    """Where each point's date goes along the axis: under its point, moved apart just enough
+    that neighbours are at least ``gap`` apart and all stay between ``left`` and ``right``
+    (screenings a day apart would otherwise write their dates over each other)."""
+    placed: list[float] = []
+    for x in xs:
+        placed.append(max(x, left, placed[-1] + gap) if placed else max(x, left))
+    # Pushed past the right edge: pull back from the right, keeping the gaps.
+    for index in range(len(placed) - 1, -1, -1):
+        limit = right if index == len(placed) - 1 else placed[index + 1] - gap
+        placed[index] = min(placed[index], limit)
+    return placed
+
+
 def _date_labels(points: list[Point], dates: tuple[str, ...], box: Box) -> list[str]:
-    """The first and the last date under the axis (all of them would overlap on a phone)."""
-    y = _f(box.bottom + 16)
-    if len(points) == 1:
-        return [
-            f'<text x="{_f(points[0].x)}" y="{y}" text-anchor="middle">{escape(dates[0])}</text>'
-        ]
+    """Every point's date under the axis, written upwards below its point."""
+    y = _f(box.bottom + 8)
+    xs = label_positions([p.x for p in points], box.left, box.right, DATE_FONT_SIZE + 2)
     return [
-        f'<text x="{_f(box.left)}" y="{y}" text-anchor="start">{escape(dates[0])}</text>',
-        f'<text x="{_f(box.right)}" y="{y}" text-anchor="end">{escape(dates[-1])}</text>',
+        f'<text class="date" transform="translate({_f(x)} {y}) rotate(-90)" text-anchor="end" '
+        f'dy="0.35em" font-size="{DATE_FONT_SIZE}">{escape(date)}</text>'
+        for x, date in zip(xs, dates, strict=True)
     ]
 
 

@@ -3,8 +3,17 @@
 Codes: the EPDS panel is LOINC 71354-5 (confirmed by two sources in the reference). The
 reference marks the total-score code 99046-5 and every item-level and answer code (LA codes) as
 unverified, so the total and the answers use local code systems below, named as ours, until a
-clinic verifies the LOINC codes. Each answer carries its score in the R4 ``ordinalValue``
-extension.
+clinic verifies the LOINC codes. Each answer is coded by its option (item number and the
+option's words, e.g. ``10-sometimes``), never by a number that could read as its score, and
+carries its score in the R4 ``ordinalValue`` extension.
+
+The EPDS is a self-report: the person who answered is the QuestionnaireResponse's ``source``
+and ``author`` and the Observations' ``performer``, as a Patient entry without identity (the
+export holds none; the receiving record links it to its own patient). The clinic is named in a
+note, as the service the screening was completed on. The QuestionnaireResponse's ``language``
+is the items' language; the note on the panel says which interface language the patient read
+the page in, when the result code records it. The EPDS-3A (items 3-5) is an Observation of its
+own with its research cut-off.
 
 The question asked before the items (pregnant, gave birth in the past year, neither, prefer not
 to say)
@@ -29,14 +38,16 @@ becomes Observations of its own, and no answer (or an older code) none.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from screening.clinic import Clinic
+from screening.clinician import band_text, language_name
 from screening.context import NOT_GIVEN, Context, Status, describe
 from screening.marks import english, english_plural
-from screening.scoring import ScreeningResult
+from screening.scoring import ScreeningResult, SubscaleResult
 
 LOINC = "http://loinc.org"
 EPDS_PANEL = {
@@ -92,6 +103,11 @@ def _instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def answer_code(item_number: int, label: str) -> str:
+    """An option's code, from its item and its words: ``10-hardly-ever``."""
+    return f"{item_number}-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}"
+
+
 def _answer_item(result: ScreeningResult, index: int) -> dict[str, Any]:
     answer = result.answers[index]
     instrument = result.instrument
@@ -103,7 +119,7 @@ def _answer_item(result: ScreeningResult, index: int) -> dict[str, Any]:
                 "valueCoding": {
                     "extension": [{"url": ORDINAL_VALUE, "valueDecimal": answer.score}],
                     "system": f"{LOCAL_SYSTEM}:{instrument.id}-{instrument.version}-answers",
-                    "code": f"{answer.item.number}.{answer.option_index}",
+                    "code": answer_code(answer.item.number, answer.option.label),
                     "display": answer.option.label,
                 }
             }
@@ -123,7 +139,45 @@ def _observation(code: dict[str, str], authored: str, **fields: Any) -> dict[str
     }
 
 
-def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> dict[str, Any]:
+def _by(patient: str) -> list[dict[str, str]]:
+    """The performer of a self-report: the person who answered."""
+    return [{"reference": patient}]
+
+
+def _subscale(sub: SubscaleResult, authored: str, ids: dict[str, str]) -> dict[str, Any]:
+    """A subscale (the EPDS-3A) as its own Observation, read against its research cut-off."""
+    subscale = sub.subscale
+    code = {
+        "system": f"{LOCAL_SYSTEM}:scores",
+        "code": subscale.id,
+        "display": f"{subscale.label}, items {', '.join(map(str, subscale.items))}",
+    }
+    verdict = english(sub.verdict, threshold=subscale.threshold)
+    return _observation(
+        code,
+        authored,
+        performer=_by(ids["patient"]),
+        valueInteger=sub.score,
+        interpretation=[
+            {
+                "coding": [
+                    {
+                        "system": INTERPRETATION,
+                        "code": "POS" if sub.flagged else "NEG",
+                        "display": "Positive" if sub.flagged else "Negative",
+                    }
+                ],
+                "text": verdict,
+            }
+        ],
+        note=[{"text": f"Screening, not diagnosis. {subscale.source}"}],
+        derivedFrom=[{"reference": ids["response"]}],
+    )
+
+
+def _safety_flag(
+    result: ScreeningResult, authored: str, response_id: str, patient: str
+) -> dict[str, Any]:
     """The safety item's flag as its own Observation, so that a receiving record never sees
     only a low total for a person who reported thoughts of self-harm."""
     instrument = result.instrument
@@ -138,6 +192,7 @@ def _safety_flag(result: ScreeningResult, authored: str, response_id: str) -> di
     return _observation(
         code,
         authored,
+        performer=_by(patient),
         valueBoolean=flagged,
         interpretation=[
             {
@@ -203,16 +258,29 @@ def context_observations(context: Context, authored: str) -> list[dict[str, Any]
     return [observation | {"note": note} for observation in observations]
 
 
+def _languages_text(instrument_language: str, read_in: str | None) -> str:
+    """Which language the items were in and which the patient read the page in, in English."""
+    items = language_name(instrument_language, "en")
+    if read_in is None:
+        return f"Items read in {items}; the result code does not record the interface language."
+    return f"Items read in {items}; interface in {language_name(read_in, 'en')}."
+
+
 def build_bundle(
     result: ScreeningResult,
     completed_at: datetime,
     clinic: Clinic,
     context: Context = NOT_GIVEN,
+    read_in: str | None = None,
 ) -> dict[str, Any]:
-    """The screening as FHIR R4 JSON (a dict ready for json.dumps)."""
+    """The screening as FHIR R4 JSON (a dict ready for json.dumps); ``read_in`` is the interface
+    language the patient read the page in, if the result code records it."""
     instrument = result.instrument
-    ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in ("response", "panel", "total", "flag")}
+    names = ("response", "patient", "panel", "total", "flag")
+    ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in names}
+    subscale_ids = [f"urn:uuid:{uuid.uuid4()}" for _ in result.subscales]
     authored = _instant(completed_at)
+    patient = ids["patient"]
     total_code = {
         "system": f"{LOCAL_SYSTEM}:scores",
         "code": f"{instrument.id}-total",
@@ -222,9 +290,12 @@ def build_bundle(
         "resourceType": "QuestionnaireResponse",
         # Not LOINC's form canonical (http://loinc.org/q/71354-5): that form has its own item
         # identifiers and LA answer codes, none verified here (README, "FHIR").
+        "language": instrument.language,
         "questionnaire": f"{LOCAL_SYSTEM}:questionnaire:{instrument.id}-{instrument.version}",
         "status": "completed",
         "authored": authored,
+        "author": {"reference": patient},
+        "source": {"reference": patient},
         "item": [
             *(_answer_item(result, index) for index in range(len(result.answers))),
             {
@@ -234,28 +305,32 @@ def build_bundle(
             },
         ],
     }
-    total = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [SURVEY],
-        "code": {"coding": [total_code], "text": total_code["display"]},
-        "effectiveDateTime": authored,
-        "valueInteger": result.total,
-        "interpretation": [{"text": result.band.label}],
-        "note": [{"text": "Screening, not diagnosis."}],
-        "derivedFrom": [{"reference": ids["response"]}],
-    }
-    flag = _safety_flag(result, authored, ids["response"])
-    panel = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [SURVEY],
-        "code": {"coding": [EPDS_PANEL], "text": instrument.title},
-        "effectiveDateTime": authored,
-        "performer": [{"display": clinic.name}],
-        "hasMember": [{"reference": ids["total"]}, {"reference": ids["flag"]}],
-        "derivedFrom": [{"reference": ids["response"]}],
-    }
+    total = _observation(
+        total_code,
+        authored,
+        performer=_by(patient),
+        valueInteger=result.total,
+        # Never the lowest band's name beside a positive safety item.
+        interpretation=[{"text": band_text(result, english)}],
+        note=[{"text": "Screening, not diagnosis."}],
+        derivedFrom=[{"reference": ids["response"]}],
+    )
+    flag = _safety_flag(result, authored, ids["response"], patient)
+    subscales = [_subscale(sub, authored, ids) for sub in result.subscales]
+    completed_on = f"Self-reported on the screening page of {clinic.name}."
+    panel = _observation(
+        EPDS_PANEL,
+        authored,
+        performer=_by(patient),
+        hasMember=[
+            {"reference": ids["total"]},
+            {"reference": ids["flag"]},
+            *({"reference": url} for url in subscale_ids),
+        ],
+        derivedFrom=[{"reference": ids["response"]}],
+        note=[{"text": f"{completed_on} {_languages_text(instrument.language, read_in)}"}],
+    )
+    panel["code"]["text"] = instrument.title
     context_entries = [
         {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": observation}
         for observation in context_observations(context, authored)
@@ -269,6 +344,12 @@ def build_bundle(
             {"fullUrl": ids["panel"], "resource": panel},
             {"fullUrl": ids["total"], "resource": total},
             {"fullUrl": ids["flag"], "resource": flag},
+            *(
+                {"fullUrl": url, "resource": observation}
+                for url, observation in zip(subscale_ids, subscales, strict=True)
+            ),
+            # The person who answered, without identity: the export holds none.
+            {"fullUrl": patient, "resource": {"resourceType": "Patient"}},
             *context_entries,
         ],
     }

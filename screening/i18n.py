@@ -7,8 +7,10 @@ Accept-Language, then English. The cookie holds only the language code.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
@@ -75,6 +77,49 @@ def check_catalogues(directory: Path) -> None:
         )
 
 
+def catalogue_source(directory: Path, language: str) -> Path:
+    return directory / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def untranslated(source: Path, modified: float) -> tuple[str, ...]:
+    """The messages of a catalogue's source with no translation (or a fuzzy one, or a plural
+    with a form missing), read once per file version (``modified``: its mtime)."""
+    with source.open("rb") as file:
+        catalogue = read_po(file)
+    missing = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.fuzzy or not all(forms):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return tuple(missing)
+
+
+def check_translated(directory: Path) -> None:
+    """Stop start-up when a language leaves any interface string untranslated: Flask-Babel
+    would serve those in English on a page that says ``lang="pl"``, crisis tiers included (and
+    pybabel compiles an untranslated plural as English, so the compiled file cannot tell)."""
+    problems = []
+    for language in LANGUAGES:
+        source = catalogue_source(directory, language)
+        if language == DEFAULT_LANGUAGE or not source.is_file():
+            continue
+        missing = untranslated(source, source.stat().st_mtime)
+        if missing:
+            shown = "; ".join(repr(text[:60]) for text in missing[:3])
+            problems.append(f"{language}: {len(missing)} untranslated, e.g. {shown}")
+    if problems:
+        raise ConfigError(
+            "Every interface string must be translated before a language is offered ("
+            + " / ".join(problems)
+            + f"). Translate them in {directory}/<language>/LC_MESSAGES/messages.po (no entry "
+            "empty or marked fuzzy), then run 'make translations'."
+        )
+
+
 def register_languages(app: Flask, directory: Path) -> None:
     check_catalogues(directory)
+    check_translated(directory)
     app.after_request(remember_language)

@@ -120,7 +120,9 @@ def restore() -> Page:
         return series
     if len(series.screenings) == 1:
         only = series.latest
-        return result_page(only.result, only.completed_at, only.context, restored=True)
+        return result_page(
+            only.result, only.completed_at, only.context, only.read_in, restored=True
+        )
     return series_page(series)
 
 

@@ -38,11 +38,11 @@ from reportlab.platypus import (
 )
 
 from screening.clinic import Clinic
-from screening.clinician import clinician_notes
+from screening.clinician import ASSESS_TODAY, band_text, clinician_notes, next_steps
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import NOT_GIVEN, Context, TranslatePlural, describe
 from screening.dates import for_people
-from screening.marks import N_, english, english_plural
+from screening.marks import N_, NP_, english, english_plural
 from screening.qr import QrFlowable
 from screening.scoring import ScreeningResult
 
@@ -72,6 +72,12 @@ NOT_A_DIAGNOSIS = N_(
     "scale indicates how the person has felt during the previous week. In doubtful cases it may "
     "be useful to repeat the screening after 2 weeks. The scale will not detect anxiety "
     "neuroses, phobias or personality disorders."
+)
+FOR_YOUR_CLINICIAN = N_("For your clinician")
+MADE_SAME_DAY = N_("This PDF was made on the day of the screening.")
+MADE_DAYS_AFTER = NP_(
+    "This PDF was made %(num)s day after the screening.",
+    "This PDF was made %(num)s days after the screening.",
 )
 FOR_WHOM = N_("This result applies to the person who is pregnant or has given birth.")
 
@@ -135,8 +141,9 @@ def markup(text: str, style: str = "Body") -> Paragraph:
 @dataclass(frozen=True)
 class Printout:
     """What the page shows: the scored answers, whose letterhead, when, the result code, the
-    interface language's translation functions (gettext's and ngettext's signatures) and the
-    answer to the question before the items."""
+    interface language's translation functions (gettext's and ngettext's signatures), the
+    answer to the question before the items, when it is printed and the language the patient
+    answered in."""
 
     result: ScreeningResult
     clinic: Clinic
@@ -146,6 +153,10 @@ class Printout:
     language: str = "en"
     context: Context = NOT_GIVEN
     translate_plural: TranslatePlural = english_plural
+    # When the PDF is made, so it says how old the result is on paper; None leaves that out.
+    printed_at: datetime | None = None
+    # The interface language the patient answered in, when the result code records it.
+    read_in: str | None = None
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
@@ -175,16 +186,13 @@ def _safety_box(printout: Printout) -> Table:
         answer=answer.option.label,
         score=answer.score,
     )
-    advice = _(
-        "Assess risk today, whatever the total score; if the patient is not with you, contact "
-        "the patient today."
-    )
+    advice = _(ASSESS_TODAY)
     text = (
         f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
     )
     box = Table(
         [[markup(text, "Alert")], [paragraph(_crisis_numbers(printout), "Cell")]],
-        colWidths=["100%"],
+        colWidths=[BODY_WIDTH],
     )
     box.setStyle(
         table_style(
@@ -217,19 +225,12 @@ def _crisis_numbers(printout: Printout) -> str:
 def _summary(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     out_of = _("%(score)s out of %(maximum)s", score=result.total, maximum=result.max_total)
-    band = _(result.band.label)
-    if result.safety_flag and result.band.reassuring:
-        # No band name that could read as reassuring next to a positive safety item.
-        band = _(
-            "Total in the %(low)s\u2013%(high)s range; item %(number)s is positive: assess "
-            "today, whatever the total (see above)",
-            low=result.band.min,
-            high=result.band.max,
-            number=result.instrument.safety_rule.item,
-        )
+    band = band_text(result, printout.translate)
+    steps = " ".join(next_steps(result, printout.translate))
     rows = [
         [paragraph(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
         [paragraph(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
+        [paragraph(_("Next step"), "CellBold"), paragraph(steps, "Cell")],
     ]
     for sub in result.subscales:
         verdict = _(sub.verdict, threshold=sub.subscale.threshold)
@@ -326,9 +327,11 @@ def _blank_lines(printout: Printout) -> Table:
     _ = printout.translate
     rows = [
         [_("Patient name:"), "", _("Date of birth:"), ""],
+        [_("Risk assessed (date):"), "", _("Outcome:"), ""],
+        [_("Plan:"), "", "", ""],
         [_("Clinician:"), "", _("Signature:"), ""],
     ]
-    table = Table(rows, colWidths=_columns(26, 68, 26, 60), rowHeights=7 * mm)
+    table = Table(rows, colWidths=_columns(30, 64, 22, 64), rowHeights=6.5 * mm)
     regular, _bold = fonts()
     table.setStyle(
         table_style(
@@ -337,6 +340,8 @@ def _blank_lines(printout: Printout) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, INK),
                 ("LINEBELOW", (3, 0), (3, -1), 0.6, INK),
+                # The plan gets the whole line.
+                ("SPAN", (1, 2), (3, 2)),
             )
         )
     )
@@ -349,7 +354,7 @@ def _for_the_clinician(printout: Printout) -> Table:
     lines = [paragraph(_("For the clinician"), "CellBold")]
     lines += [
         markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
-        for note in clinician_notes(result, printout.translate, printout.language)
+        for note in clinician_notes(result, printout.translate, printout.language, printout.read_in)
     ]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
@@ -391,12 +396,14 @@ def build_story(printout: Printout) -> list[Flowable]:
     _, result, clinic = printout.translate, printout.result, printout.clinic
     instrument = result.instrument
     story: list[Flowable] = _letterhead(printout)
+    # The patient downloads this page too: its first words say whom it is for.
+    story.append(paragraph(_(FOR_YOUR_CLINICIAN), "Title"))
     story.append(paragraph(_("%(title)s: screening result", title=instrument.title), "Title"))
     when = for_people(printout.completed_at, clinic.timezone, printout.language)
     story.append(
         paragraph(
             _("Completed %(when)s (%(zone)s).", when=when, zone=clinic.timezone.key)
-            + f" {_(instrument.version_note)}. "
+            + f" {_age(printout)}{_(instrument.version_note)}. "
             + _("Looks back over the past 7 days."),
             "Contact",
         )
@@ -414,6 +421,21 @@ def build_story(printout: Printout) -> list[Flowable]:
     story += [_for_the_clinician(printout), _blank_lines(printout)]
     story += [Spacer(1, GAP), licence_notice(instrument.notice, clinic, printout.translate)]
     return story
+
+
+def _age(printout: Printout) -> str:
+    """How old the result is when the PDF is made, with a space after it; empty without a
+    printing time."""
+    if printout.printed_at is None:
+        return ""
+    zone = printout.clinic.timezone
+    made, completed = (
+        moment.astimezone(zone).date() for moment in (printout.printed_at, printout.completed_at)
+    )
+    days = max(0, (made - completed).days)
+    if not days:
+        return printout.translate(MADE_SAME_DAY) + " "
+    return printout.translate_plural(*MADE_DAYS_AFTER, days) + " "
 
 
 def licence_notice(notice: str, clinic: Clinic, translate: Translate) -> Paragraph:

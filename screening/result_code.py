@@ -6,8 +6,19 @@ symbol a Luhn mod 32 check character, so a mistyped symbol is caught before any 
 Crockford's alphabet has no I, L, O or U; on input I and L read as 1, O as 0, and spaces,
 hyphens and case do not matter. The number of symbols tells the versions apart.
 
-Version 3 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``, 20 symbols (100 bits) and a check
-symbol. Most significant first:
+Version 4 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-XX``, 21 symbols (105 bits) and a
+check symbol: version 3's fields with the version 4, then 3 more sealed bits, the interface
+language the patient read the page in (``LANGUAGE_NUMBERS``: 0 not recorded, 1 English,
+2 Ukrainian, 3 Russian; 4-7 never issued, refused), and a 42-bit tag. So intake and the PDF can
+say that the items were read in English by someone reading the page in Ukrainian. Every new
+code is of version 4, in every language, so a code's length says nothing about the language
+or the answers. The language a result page's code carries is the one the questionnaire was
+answered in: a result page shown again in another language seals the same language again, and
+a result from an older code, sealed again, records it as not recorded. A new interface
+language takes the next free number; numbers are never reused.
+
+Version 3 (issued before version 4): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``, 20 symbols (100 bits)
+and a check symbol. Most significant first:
 
     in clear  4 bits   the format version (3)
               3 bits   the instrument's code number (EPDS version A is 1)
@@ -27,8 +38,8 @@ symbol. Most significant first:
                          101-127 never issued, refused
     tag       40 bits  the rest: the synthetic IV (MIN_TAG_BITS)
 
-Every new code is of version 3, with or without an answer to that question, so a code's length
-never tells whether it was answered. One number for the whole answer needs 7 bits (100 values)
+Every version-3 code had that field, with or without an answer to that question, so a code's
+length never told whether it was answered. One number for the whole answer needs 7 bits (100 values)
 where a status and a weeks field would take 8; 7 are the 5 bits of one more symbol and the 2
 that version 2's tag had above the minimum.
 
@@ -84,8 +95,12 @@ VERSION_BITS = 4
 MIN_TAG_BITS = 40
 HKDF_SALT = b"screening result codes"
 # Version 3: the context number (see the module docstring), counted from these bases.
-VERSION = 3
+VERSION = 4
 CONTEXT_BITS = 7
+# Version 4: the interface language the patient read the page in. Numbers are never reused.
+LANGUAGE_BITS = 3
+NOT_RECORDED = 0
+LANGUAGE_NUMBERS = {"en": 1, "uk": 2, "ru": 3}
 CONTEXT_BASE = {
     Status.NOT_GIVEN: 0,
     Status.PREFER_NOT_TO_SAY: 1,
@@ -117,12 +132,14 @@ NOT_VALID_ANSWERS = N_("This code does not hold a valid set of answers.")
 @dataclass(frozen=True)
 class RestoredResult:
     """What a verified code holds; codes older than version 3 were made before the question
-    about pregnancy or birth was asked."""
+    about pregnancy or birth was asked, and older than version 4 do not record the interface
+    language (``read_in`` None)."""
 
     answers: dict[int, int]
     completed_at: datetime
     context: Context = NOT_GIVEN
     version: int = VERSION
+    read_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,8 @@ class ResultCodeKeys:
     v2_stream: bytes
     v3_tag: bytes
     v3_stream: bytes
+    v4_tag: bytes
+    v4_stream: bytes
 
 
 def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes = HKDF_SALT) -> bytes:
@@ -159,6 +178,8 @@ def derive_key(secret: str | bytes) -> ResultCodeKeys:
         v2_stream=hkdf_sha256(raw, b"result code v2 keystream"),
         v3_tag=hkdf_sha256(raw, b"result code v3 tag"),
         v3_stream=hkdf_sha256(raw, b"result code v3 keystream"),
+        v4_tag=hkdf_sha256(raw, b"result code v4 tag"),
+        v4_stream=hkdf_sha256(raw, b"result code v4 keystream"),
     )
 
 
@@ -179,6 +200,10 @@ class Layout:
         sealed = MINUTE_BITS + ANSWER_BITS * len(instrument.items) + extra_bits
         symbols = -(-(clear + sealed + MIN_TAG_BITS) // 5)
         return cls(clear, sealed, symbols * 5 - clear - sealed, symbols)
+
+    @classmethod
+    def v4(cls, instrument: Instrument) -> Layout:
+        return cls.sealed(instrument, CONTEXT_BITS + LANGUAGE_BITS)
 
     @classmethod
     def v3(cls, instrument: Instrument) -> Layout:
@@ -207,7 +232,9 @@ class Sealing:
     def of(cls, version: int, instrument: Instrument, keys: ResultCodeKeys) -> Sealing:
         if version == 2:
             return cls(2, Layout.v2(instrument), keys.v2_tag, keys.v2_stream)
-        return cls(3, Layout.v3(instrument), keys.v3_tag, keys.v3_stream)
+        if version == 3:
+            return cls(3, Layout.v3(instrument), keys.v3_tag, keys.v3_stream)
+        return cls(4, Layout.v4(instrument), keys.v4_tag, keys.v4_stream)
 
 
 def _bytes(number: int, bits: int) -> bytes:
@@ -295,6 +322,23 @@ def context_from_number(number: int) -> Context:
     raise ResultCodeError(NOT_VALID_ANSWERS)
 
 
+def language_number(read_in: str | None) -> int:
+    """The interface language as version 4 seals it; one the table does not know (or none) is
+    sealed as not recorded rather than guessed."""
+    return LANGUAGE_NUMBERS.get(read_in or "", NOT_RECORDED)
+
+
+def language_from_number(number: int) -> str | None:
+    """The language a verified version-4 code holds (None: not recorded); a number never issued
+    is refused."""
+    if number == NOT_RECORDED:
+        return None
+    for language, known in LANGUAGE_NUMBERS.items():
+        if known == number:
+            return language
+    raise ResultCodeError(NOT_VALID_ANSWERS)
+
+
 def _sealed_code(instrument: Instrument, sealing: Sealing, day: int, plaintext: int) -> str:
     layout = sealing.layout
     header = (((sealing.version << INSTRUMENT_BITS) | instrument.code_number) << DAY_BITS) | day
@@ -304,19 +348,43 @@ def _sealed_code(instrument: Instrument, sealing: Sealing, day: int, plaintext: 
     return _grouped(instrument, number, layout.symbols)
 
 
+def _context_plaintext(
+    instrument: Instrument, answers: Mapping[int, int], minute: int, context: Context
+) -> int:
+    """Version 3's sealed fields: the minute, the answers and the context."""
+    answer_bits = ANSWER_BITS * len(instrument.items)
+    plaintext = (minute << answer_bits) | _answer_bits(instrument, answers)
+    return (plaintext << CONTEXT_BITS) | context_number(context)
+
+
 def encode(
     instrument: Instrument,
     answers: Mapping[int, int],
     completed_at: datetime,
     keys: ResultCodeKeys,
     context: Context = NOT_GIVEN,
+    read_in: str | None = None,
 ) -> str:
-    """The grouped version-3 code for a complete set of answers (item number -> option index)
-    and the answer to the question before the items."""
+    """The grouped version-4 code for a complete set of answers (item number -> option index),
+    the answer to the question before the items and the interface language the questionnaire
+    was answered in (None: not recorded)."""
     day, minute = _day_and_minute(completed_at)
-    answer_bits = ANSWER_BITS * len(instrument.items)
-    plaintext = (minute << answer_bits) | _answer_bits(instrument, answers)
-    plaintext = (plaintext << CONTEXT_BITS) | context_number(context)
+    plaintext = _context_plaintext(instrument, answers, minute, context)
+    plaintext = (plaintext << LANGUAGE_BITS) | language_number(read_in)
+    return _sealed_code(instrument, Sealing.of(4, instrument, keys), day, plaintext)
+
+
+def encode_v3(
+    instrument: Instrument,
+    answers: Mapping[int, int],
+    completed_at: datetime,
+    keys: ResultCodeKeys,
+    context: Context = NOT_GIVEN,
+) -> str:
+    """A version-3 code, without the language: no longer issued, kept to test that they
+    restore."""
+    day, minute = _day_and_minute(completed_at)
+    plaintext = _context_plaintext(instrument, answers, minute, context)
     return _sealed_code(instrument, Sealing.of(3, instrument, keys), day, plaintext)
 
 
@@ -345,7 +413,7 @@ def encode_v1(
 
 def code_pattern(instrument: Instrument) -> str:
     """What a code issued today looks like, e.g. ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``."""
-    symbols = "X" * (Layout.v3(instrument).symbols + 1)
+    symbols = "X" * (Layout.v4(instrument).symbols + 1)
     groups = (symbols[i : i + GROUP] for i in range(0, len(symbols), GROUP))
     return "-".join([instrument.id.upper(), *groups])
 
@@ -362,6 +430,7 @@ def normalise(text: str, instrument: Instrument) -> str:
 def code_lengths(instrument: Instrument) -> dict[int, int]:
     """Symbols after the prefix, check symbol included -> the version of a code that long."""
     return {
+        Layout.v4(instrument).symbols + 1: 4,
         Layout.v3(instrument).symbols + 1: 3,
         Layout.v2(instrument).symbols + 1: 2,
         Layout.v1(instrument).symbols + 1: 1,
@@ -436,15 +505,18 @@ def _decode_sealed(
     number: int, version: int, instrument: Instrument, keys: ResultCodeKeys
 ) -> RestoredResult:
     day, plaintext = _opened(number, instrument, Sealing.of(version, instrument, keys))
-    context = NOT_ASKED
-    if version == 3:
+    context, read_in = NOT_ASKED, None
+    if version == 4:
+        read_in = language_from_number(plaintext & (2**LANGUAGE_BITS - 1))
+        plaintext >>= LANGUAGE_BITS
+    if version >= 3:
         context = context_from_number(plaintext & (2**CONTEXT_BITS - 1))
         plaintext >>= CONTEXT_BITS
     answer_bits = ANSWER_BITS * len(instrument.items)
     answers, completed_at = _restored(
         instrument, day, plaintext >> answer_bits, plaintext & (2**answer_bits - 1)
     )
-    return RestoredResult(answers, completed_at, context, version)
+    return RestoredResult(answers, completed_at, context, version, read_in)
 
 
 def _decode_v1(number: int, instrument: Instrument, keys: ResultCodeKeys) -> RestoredResult:

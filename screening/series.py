@@ -143,6 +143,7 @@ def restore_series(
                 code=typed.strip(),
                 code_version=restored.version,
                 context=restored.context,
+                read_in=restored.read_in,
             ),
         )
     return Restored(Series.of(list(screenings.values())), tuple(problems))

@@ -1,6 +1,8 @@
-"""The PDF of a series of screenings restored at intake: letterhead, the chart as vectors, the
-table with the change between consecutive screenings and its source, the latest safety-item
-answer verbatim when it is above 0, and the RCPsych notice. One A4 page for up to about six
+"""The PDF of a series of screenings restored at intake: letterhead, an alert for every screening
+whose safety item was above 0, the change from the first and the lowest to the latest, the chart
+as vectors, the table with the change between consecutive screenings and its source, the notes
+on the latest screening (its safety-item answer verbatim, crisis support, total of 0,
+languages), and the RCPsych notice. One A4 page for up to about five
 screenings, two at most for twelve. No Flask.
 """
 
@@ -9,21 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
-from screening.chart import THRESHOLDS, TICKS, Box, plot
+from screening.chart import THRESHOLDS, TICKS, Box, label_positions, plot
 from screening.clinic import Clinic
-from screening.clinician import restored_notes
+from screening.clinician import (
+    ASSESS_TODAY,
+    FLAGGED_SCREENING,
+    PAST_FLAG_ADVICE,
+    clinician_notes,
+    subscale_heading,
+)
 from screening.context import LABEL as CONTEXT_LABEL
 from screening.context import TranslatePlural, describe
-from screening.dates import short_date
+from screening.dates import for_people, short_date
 from screening.marks import english, english_plural
 from screening.pdf import (
     ALERT,
     ALERT_BACKGROUND,
+    BODY_WIDTH,
     GAP,
     INK,
     MUTED,
@@ -39,10 +48,27 @@ from screening.pdf import (
     plain_cells,
     table_style,
 )
-from screening.trend import CHANGE_RULE, CHANGE_SOURCE, Change, Screening, Series
+from screening.trend import (
+    CHANGE_RULE,
+    CHANGE_SOURCE,
+    RELIABLE_CHANGE,
+    Change,
+    Screening,
+    Series,
+    close_together_text,
+)
 
-CHART_WIDTH, CHART_HEIGHT = 180 * mm, 58 * mm
-CHART_BOX = Box(left=12 * mm, right=CHART_WIDTH - 6 * mm, top=CHART_HEIGHT - 5 * mm, bottom=9 * mm)
+CHART_WIDTH, CHART_HEIGHT = 180 * mm, 55 * mm
+# Room under the axis for each date, written upwards; points kept off the tick labels.
+DATE_ROOM = 16 * mm
+CHART_BOX = Box(
+    left=12 * mm,
+    right=CHART_WIDTH - 6 * mm,
+    top=CHART_HEIGHT - 5 * mm,
+    bottom=DATE_ROOM,
+    inset=4 * mm,
+)
+DATE_FONT_SIZE = 6.5
 LINE = colors.HexColor("#2f6f73")
 MAX_PAGES = 2
 
@@ -127,20 +153,22 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
             )
         )
     dates = [short_date(p.completed_at, clinic.timezone, printout.language) for p in points]
-    label_y = box.bottom - 7
-    drawing.add(String(box.left, label_y, dates[0], fontName=regular, fontSize=7, fillColor=INK))
-    if len(points) > 1:
-        drawing.add(
+    xs = label_positions([p.x for p in points], box.left, box.right, DATE_FONT_SIZE + 1.5)
+    for x, date in zip(xs, dates, strict=True):
+        # Written upwards, ending just under the axis: every date, none over another.
+        label = Group(
             String(
-                box.right,
-                label_y,
-                dates[-1],
+                0,
+                0,
+                date,
                 fontName=regular,
-                fontSize=7,
-                textAnchor="end",
+                fontSize=DATE_FONT_SIZE,
                 fillColor=INK,
+                textAnchor="end",
             )
         )
+        label.transform = (0, 1, -1, 0, x + DATE_FONT_SIZE * 0.35, box.bottom - 3)
+        drawing.add(label)
     return drawing
 
 
@@ -184,7 +212,7 @@ def _table(printout: SeriesPrintout) -> Table:
         _("Total"),
         _("Band"),
         _("Item %(number)s", number=latest.instrument.safety_rule.item),
-        ", ".join(sub.subscale.name for sub in latest.subscales),
+        ", ".join(subscale_heading(sub.subscale, printout.translate) for sub in latest.subscales),
         _(CONTEXT_LABEL),
         _("Change from the previous screening"),
     ]
@@ -193,29 +221,39 @@ def _table(printout: SeriesPrintout) -> Table:
         _row(printout, screening, change)
         for screening, change in zip(series.screenings, series.changes, strict=True)
     ]
-    widths = [22 * mm, 12 * mm, 30 * mm, 24 * mm, 18 * mm, 28 * mm, 46 * mm]
+    # Columns wide enough that no header word breaks («Разом», «Беременность»).
+    widths = [20 * mm, 14 * mm, 27 * mm, 21 * mm, 26 * mm, 28 * mm, 44 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(table_style(plain_cells(("FONT", (1, 1), (1, -1), fonts()[1], 8), *RULED_TABLE)))
     return table
 
 
-def _latest_safety(printout: SeriesPrintout) -> list[Flowable]:
-    """The latest screening's safety-item answer verbatim, when it is above 0."""
-    _, latest = printout.translate, printout.series.latest.result
-    if not latest.safety_flag:
+def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
+    """Every screening whose safety-item answer was above 0, first on the page: a positive
+    answer in the past is never hidden by the totals that came after it."""
+    _, series = printout.translate, printout.series
+    if not series.flagged:
         return []
-    notes = restored_notes(latest, printout.translate, printout.language)
-    verbatim = notes[0]
-    heading = _("Latest screening:")
-    advice = _(
-        "Assess risk today, whatever the total score; if the patient is not with you, contact "
-        "the patient today."
-    )
-    text = (
-        f"<b>{escape(heading)} {escape(verbatim.label)}</b> {escape(verbatim.text)} "
-        f"{escape(advice)}"
-    )
-    box = Table([[markup(text, "Alert")]], colWidths=["100%"])
+    number = series.latest.result.instrument.safety_rule.item
+    if series.latest.result.safety_flag:
+        heading = _("Latest screening: item %(number)s is positive", number=number)
+        advice = _(ASSESS_TODAY)
+    else:
+        heading = _("Item %(number)s was above 0 in an earlier screening", number=number)
+        advice = _(PAST_FLAG_ADVICE)
+    zone = printout.clinic.timezone
+    entries = [
+        _(
+            FLAGGED_SCREENING,
+            date=for_people(screening.completed_at, zone, printout.language),
+            number=number,
+            answer=screening.result.safety_answer.option.label,
+            score=screening.result.safety_answer.score,
+        )
+        for screening in series.flagged
+    ]
+    text = f"<b>{escape(heading)}</b><br/>" + "<br/>".join(escape(entry) for entry in entries)
+    box = Table([[markup(text, "Alert")], [paragraph(advice, "Alert")]], colWidths=[BODY_WIDTH])
     box.setStyle(
         table_style(
             [
@@ -225,6 +263,31 @@ def _latest_safety(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     return [box, Spacer(1, GAP)]
+
+
+def _overall(printout: SeriesPrintout) -> Paragraph:
+    """First-to-latest and lowest-to-latest change, by the same rule as each step's."""
+    _, series = printout.translate, printout.series
+    latest = series.latest.result.total
+    lines = [
+        f"<b>{escape(_(title))}</b> ({before.result.total} \u2192 {latest}): "
+        f"{escape(_change_text(moved, printout.translate))}"
+        for title, before, moved in series.overall_changes
+    ]
+    return markup("<br/>".join(lines), "Body")
+
+
+def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
+    """The single PDF's notes on the latest screening: its safety-item answer verbatim, crisis
+    support, a total of 0, the language."""
+    latest = printout.series.latest.result
+    read_in = printout.series.latest.read_in
+    notes = clinician_notes(latest, printout.translate, printout.language, read_in)
+    heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
+    return [
+        heading,
+        *(markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes),
+    ]
 
 
 def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
@@ -250,7 +313,8 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
             "Contact",
         )
     )
-    story += [Spacer(1, GAP), *_latest_safety(printout), chart_drawing(printout)]
+    story += [Spacer(1, GAP), *_flagged_alert(printout), _overall(printout), Spacer(1, GAP)]
+    story.append(chart_drawing(printout))
     safety_item = instrument.safety_rule.item
     story.append(
         paragraph(
@@ -263,9 +327,18 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
+    close = close_together_text(
+        series,
+        printout.translate,
+        printout.translate_plural,
+        lambda moment: short_date(moment, clinic.timezone, printout.language),
+    )
+    if close:
+        story.append(paragraph(close, "Cell"))
     cut_off = instrument.bands[-1].min
-    rule = _(CHANGE_RULE, points=4, below=cut_off - 1, above=cut_off)
+    rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
     story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))
+    story += [Spacer(1, GAP), *_latest_notes(printout), Spacer(1, GAP)]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )

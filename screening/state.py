@@ -56,7 +56,11 @@ class ScreeningState:
 
 
 def screening_state() -> ScreeningState:
-    return current_app.extensions[EXTENSION_KEY]
+    return screening_state_of(current_app)
+
+
+def screening_state_of(app: Flask) -> ScreeningState:
+    return app.extensions[EXTENSION_KEY]
 
 
 def current_instrument() -> Instrument:

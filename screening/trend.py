@@ -9,15 +9,26 @@ error); a reliable change that also crosses the 12/13 cut-off is clinically sign
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from screening.context import NOT_GIVEN, Context
-from screening.marks import N_
+from screening.context import NOT_GIVEN, Context, Translate, TranslatePlural
+from screening.marks import N_, NP_
 from screening.scoring import ScreeningResult
 
 RELIABLE_CHANGE = 4
+# Each screening asks about the past 7 days, and a repeat is usually made after 2 weeks: closer
+# screenings' changes are read with care.
+REPEAT_AFTER_DAYS = 14
+CLOSE_TOGETHER = N_(
+    "Less than 2 weeks apart: %(pairs)s. Each screening asks about the past 7 days and a repeat "
+    "is usually made after 2 weeks or more, so read the change between these with care."
+)
+# One pair of close screenings in that list, e.g. "1 Jun 2026 to 6 Jun 2026 (5 days)".
+CLOSE_PAIR = N_("%(first)s to %(second)s (%(days)s)")
+DAYS = NP_("%(num)s day", "%(num)s days")
 CHANGE_SOURCE = (
     "Matthey S., Calculating clinically significant change in postnatal depression studies "
     "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
@@ -33,6 +44,8 @@ RELIABLE_IMPROVED = N_("reliable change: improved")
 RELIABLE_WORSENED = N_("reliable change: worsened")
 SIGNIFICANT_IMPROVED = N_("reliable change: improved; clinically significant")
 SIGNIFICANT_WORSENED = N_("reliable change: worsened; clinically significant")
+FIRST_TO_LATEST = N_("First screening to the latest")
+LOWEST_TO_LATEST = N_("Lowest total to the latest")
 CHANGE_LABELS = (
     WITHIN_ERROR,
     RELIABLE_IMPROVED,
@@ -45,13 +58,15 @@ CHANGE_LABELS = (
 @dataclass(frozen=True)
 class Screening:
     """One restored screening: its scored result, when it was completed, the code it came from,
-    that code's format version and the answer to the question before the items."""
+    that code's format version, the answer to the question before the items and the interface
+    language the patient answered in (None: the code does not record it)."""
 
     result: ScreeningResult
     completed_at: datetime
     code: str
-    code_version: int = 3
+    code_version: int = 4
     context: Context = NOT_GIVEN
+    read_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,64 @@ class Series:
         return self.screenings[-1]
 
     @property
+    def lowest(self) -> Screening:
+        """The screening with the lowest total; of equal ones, the most recent."""
+        return min(reversed(self.screenings), key=lambda screening: screening.result.total)
+
+    @property
+    def overall(self) -> Change:
+        """From the first screening to the latest: a slow rise of 3 points a step is within
+        measurement error at every step and still a reliable change over the whole series."""
+        return change(self.screenings[0].result, self.latest.result)
+
+    @property
+    def from_lowest(self) -> Change:
+        """From the lowest total to the latest: a worsening after an improvement, which the
+        first-to-latest change can hide."""
+        return change(self.lowest.result, self.latest.result)
+
+    @property
+    def overall_changes(self) -> tuple[tuple[str, Screening, Change], ...]:
+        """The untranslated title, the screening compared with the latest, and the change, for
+        first-to-latest and lowest-to-latest."""
+        return (
+            (FIRST_TO_LATEST, self.screenings[0], self.overall),
+            (LOWEST_TO_LATEST, self.lowest, self.from_lowest),
+        )
+
+    @property
+    def close_together(self) -> tuple[tuple[Screening, Screening, int], ...]:
+        """Consecutive screenings less than REPEAT_AFTER_DAYS apart, with the days between."""
+        return tuple(
+            (before, after, days)
+            for before, after in pairwise(self.screenings)
+            if (days := (after.completed_at - before.completed_at).days) < REPEAT_AFTER_DAYS
+        )
+
+    @property
+    def flagged(self) -> tuple[Screening, ...]:
+        """Every screening whose safety item was above 0, oldest first: a positive answer in
+        the past stays in view however the later totals read."""
+        return tuple(screening for screening in self.screenings if screening.result.safety_flag)
+
+    @property
     def mixes_code_versions(self) -> bool:
-        """Version-1 codes among sealed ones (versions 2 and 3 share one sealed format)."""
+        """Version-1 codes among sealed ones (versions 2 to 4 share one sealed format)."""
         versions = {screening.code_version for screening in self.screenings}
         return 1 in versions and len(versions) > 1
+
+
+def close_together_text(
+    series: Series, translate: Translate, plural: TranslatePlural, date: Callable[[datetime], str]
+) -> str:
+    """The screenings less than 2 weeks apart, in one sentence (empty when there are none)."""
+    pairs = [
+        translate(
+            CLOSE_PAIR,
+            first=date(before.completed_at),
+            second=date(after.completed_at),
+            days=plural(*DAYS, days),
+        )
+        for before, after, days in series.close_together
+    ]
+    return translate(CLOSE_TOGETHER, pairs="; ".join(pairs)) if pairs else ""

@@ -20,7 +20,8 @@ FHIR export and the result page's language switch take the same path to a differ
 4. ``pages.result_pdf()`` builds a ``Printout`` (result, clinic in the interface language,
    completion time, its result code sealed again by ``result_code_for()``), ``pdf.render_pdf()``
    lays out ``build_story()``, and the bytes are padded to one size per language
-   (``pages._padded``), so a response's length tells nothing about the answers.
+   (``response_sizes.padded``, budgets from ``size_policy``), so a response's length tells
+   nothing about the answers.
 5. ``_download()`` sends them as an attachment named by the completion date, ``no-store``.
 """
 
@@ -68,7 +69,7 @@ def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> P
     after a language switch) with the answers given so far and no errors."""
     instrument = current_instrument()
     if form is None:
-        return questionnaire_page({})
+        return pages.blank_questionnaire_page()
     return questionnaire_page(
         kept_answers(form, instrument),
         item_errors(form, instrument) if show_errors else {},
@@ -106,10 +107,11 @@ def refused_code(error: ResultCodeError) -> Page:
 
 
 def on_posted_result(
-    view: Callable[[ScreeningResult, datetime, Context], T],
+    view: Callable[[ScreeningResult, datetime, Context, str | None], T],
 ) -> Callable[[], T | Page]:
     """Run ``view`` on the result held by the re-posted result code, checked and scored again,
-    with its completion time and the answer to the question before the items.
+    with its completion time, the answer to the question before the items and the interface
+    language it was answered in (kept when the page is shown in another language).
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -123,7 +125,8 @@ def on_posted_result(
         instrument = current_instrument()
         try:
             # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
-            # or more needs no rate limit (these routes have none).
+            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
+            # there for the workers' time, the language switch has none.
             restored = decode(
                 form.result_code.data,
                 instrument,
@@ -137,7 +140,8 @@ def on_posted_result(
             kept = {number: str(index) for number, index in restored.answers.items()}
             entry = context_entry(restored.context)
             return questionnaire_page(kept, {}, error_links(form, instrument), entry)
-        return view(score(instrument, restored.answers), restored.completed_at, restored.context)
+        outcome = score(instrument, restored.answers)
+        return view(outcome, restored.completed_at, restored.context, restored.read_in)
 
     return from_result_code
 
@@ -159,16 +163,20 @@ def result() -> Page:
         return _questionnaire(form)
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
-    return result_page(outcome, now_utc().replace(second=0), posted_context(form))
+    moment = now_utc().replace(second=0)
+    # The code seals the language the questionnaire was answered in.
+    return result_page(outcome, moment, posted_context(form), str(get_locale()))
 
 
 @bp.post("/result.pdf")
 @document_limit()
 @held_to_minimum_time
 @on_posted_result
-def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
+def result_pdf(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at, context)
+    body = pages.result_pdf(outcome, completed_at, context, read_in)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
@@ -176,9 +184,11 @@ def result_pdf(outcome: ScreeningResult, completed_at: datetime, context: Contex
 @document_limit()
 @held_to_minimum_time
 @on_posted_result
-def result_fhir(outcome: ScreeningResult, completed_at: datetime, context: Context) -> Response:
+def result_fhir(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at, context)
+    body = pages.result_fhir(outcome, completed_at, context, read_in)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 

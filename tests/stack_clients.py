@@ -141,12 +141,13 @@ class LoadRun:
     outcomes: list[Outcome] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def client(self) -> None:
         deadline = time.monotonic() + self.seconds
         with Visitor(self.port) as visitor:
             for _ in range(self.max_screenings):
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or self.stopping.is_set():
                     break
                 for method, response in visitor.screening():
                     with self.lock:
@@ -158,7 +159,19 @@ class LoadRun:
         while len(self.outcomes) < count and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    def wait_for_after(self, instant: float, count: int, timeout: float) -> None:
+        """Until ``count`` responses came back to requests sent after ``instant`` (time.monotonic),
+        however slowly a busy machine serves them, for at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if sum(outcome.started >= instant for outcome in self.outcomes) >= count:
+                    return
+            time.sleep(0.1)
+
     def finish(self) -> list[Outcome]:
+        """Stop sending (each client ends its screening) and return every outcome."""
+        self.stopping.set()
         for thread in self.threads:
             thread.join(timeout=self.seconds + 2 * TIMEOUT_SECONDS)
         return self.outcomes

@@ -26,6 +26,7 @@ from screening import create_app
 from screening.call_request import PhoneRefused, call_slots, normalised_phone, plain_name
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
+from screening.i18n import LANGUAGES
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
 from tests.mailbox import Mailbox, smtp_server
 from tests.servers import free_port
@@ -624,7 +625,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
 # The padded result page (screening/padding.py) keeps one length with the form on it.
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog, language):
     """The call times change through the day and the week; the page's length must not, or it
     would outgrow the length measured at the first request."""
@@ -638,7 +639,7 @@ def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog,
         datetime(2026, 9, 24, 11, 0, tzinfo=KYIV),  # long month names
     ]
     lengths = set()
-    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
         for moment in moments:
             now[0] = moment
             for scores in (TOTAL_14, FLAGGED, dict.fromkeys(range(1, 11), 0)):

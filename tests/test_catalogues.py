@@ -8,10 +8,17 @@ import zipfile
 
 import pytest
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from screening.clinic import ConfigError
-from screening.i18n import LANGUAGES, check_catalogues, compiled_catalogue
+from screening.i18n import (
+    LANGUAGES,
+    catalogue_source,
+    check_catalogues,
+    check_translated,
+    compiled_catalogue,
+    untranslated,
+)
 from tests.servers import PROJECT_ROOT
 
 CATALOGUES = PROJECT_ROOT / "screening" / "translations"
@@ -35,10 +42,30 @@ def as_key(text: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_the_committed_compiled_catalogue_matches_its_source(language):
     """pip install . and -e . use the committed .mo files: they must say what the .po says."""
-    source = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    source = catalogue_source(CATALOGUES, language)
+    # First what compiling cannot fix: pybabel writes an untranslated plural as English.
+    missing = untranslated(source, source.stat().st_mtime)
+    assert not missing, f"translate these in {source} (make translations cannot): {missing}"
     with source.open("rb") as po, compiled_catalogue(CATALOGUES, language).open("rb") as mo:
         expected, compiled = messages(read_po(po)), messages(read_mo(mo))
     assert compiled == expected, "run 'make translations' and commit the .mo files"
+
+
+def test_a_language_with_an_untranslated_string_stops_start_up(tmp_path):
+    """A half-translated language would serve English under lang="uk", crisis tiers included."""
+    shutil.copytree(CATALOGUES, tmp_path / "translations")
+    source = catalogue_source(tmp_path / "translations", "uk")
+    with source.open("rb") as file:
+        catalogue = read_po(file)
+    crisis = next(m for m in catalogue if m.id == "Please talk to a professional today")
+    crisis.string = ""
+    plural = next(m for m in catalogue if m.pluralizable)
+    plural.string = ("", "", "")
+    with source.open("wb") as file:
+        write_po(file, catalogue)
+    with pytest.raises(ConfigError, match=r"uk: 2 untranslated.*Please talk to a professional"):
+        check_translated(tmp_path / "translations")
+    check_translated(CATALOGUES)  # the committed catalogues are whole
 
 
 def test_a_missing_compiled_catalogue_stops_start_up_with_a_clear_message(tmp_path):

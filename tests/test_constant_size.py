@@ -11,9 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screening import pages, response_sizes
 from screening.context import NOT_GIVEN, Context, Status, every_context
-from screening.padding import PaddingOverflow, pad_pdf, pad_text
+from screening.i18n import LANGUAGES
+from screening.padding import GRANULE, MARGIN, PaddingOverflow, pad_pdf, pad_text
+from screening.response_sizes import BudgetError
 from screening.result_code import encode_v2
+from screening.size_policy import KINDS
 from tests.helpers import (
     answers_form,
     codes_for_series,
@@ -23,7 +27,6 @@ from tests.helpers import (
     small_pdf,
 )
 
-LANGUAGES = ("en", "uk", "ru")
 ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(
     lambda indexes: dict(enumerate(indexes, start=1))
 )
@@ -52,11 +55,11 @@ def code_of(page: bytes) -> str:
 
 
 @SETTINGS
-@given(answers=ANSWERS, language=st.sampled_from(LANGUAGES), context=CONTEXTS)
+@given(answers=ANSWERS, language=st.sampled_from(list(LANGUAGES)), context=CONTEXTS)
 def test_result_page_pdf_fhir_and_restored_page_have_one_length_per_language(
     client, caplog, lengths, answers, language, context
 ):
-    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
         data = answers_form(answers) | context_form(context)
         page = client.post(f"/?lang={language}", data=data)
         fields = hidden_fields(page.get_data(as_text=True))
@@ -78,7 +81,7 @@ def test_the_lengths_seen_were_one_per_kind_and_language(lengths):
 @SETTINGS
 @given(
     answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
     choice=st.sampled_from(["", "pregnant", "postpartum", "neither", "prefer-not-to-say", "twins"]),
     pregnant=TYPED,
     postpartum=TYPED,
@@ -91,7 +94,7 @@ def test_a_questionnaire_with_errors_has_one_length_per_language(
         "context_weeks_pregnant": pregnant,
         "context_weeks_postpartum": postpartum,
     }
-    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
         response = client.post(f"/?lang={language}", data=answers_form(answered) | context)
     assert not caplog.records
     assert response.status_code == 400
@@ -165,7 +168,7 @@ def test_series_have_one_length_per_language_whatever_the_context(client, caplog
     keys = client.application.extensions["screening"].result_code_key
     older = encode_v2(epds, answer_sets[0], first - timedelta(days=30), keys)
     series.append([older, *series[1][1:]])
-    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
         pages = [
             client.post(f"/intake?lang={language}", data={"code": "\n".join(codes)})
             for codes in series
@@ -183,7 +186,7 @@ def test_series_have_one_length_per_language_whatever_the_context(client, caplog
 @SETTINGS
 @given(
     answers=ANSWERS,
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
     context=CONTEXTS,
     wrong_code=st.text(alphabet=st.sampled_from('AZ09-&<"é'), max_size=40),
 )
@@ -195,7 +198,7 @@ def test_the_access_page_carrying_answers_has_one_length_per_language(
     client = make_app(ACCESS_CODE="BIRCH-2027", ACCESS_CODE_RATE_LIMIT="10000 per minute")
     client = client.test_client()
     posted = answers_form(answers) | context_form(context)
-    with caplog.at_level(logging.ERROR, logger="screening.pages"):
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
         refused = client.post(f"/?lang={language}", data=posted)
         wrong = client.post(f"/access?lang={language}", data=posted | {"code": wrong_code})
     assert not caplog.records
@@ -209,3 +212,59 @@ def test_the_access_page_carrying_answers_has_one_length_per_language(
 
 
 ACCESS_LENGTHS: dict[str, set[int]] = {}
+
+
+# The size policy (screening/size_policy.py): budgets are computed when the app is built, from
+# worst cases, for every declared kind and language; a request only pads.
+
+
+def test_every_declared_kind_has_its_budget_in_every_language_once_the_app_is_built(app):
+    budgets = app.extensions[response_sizes.EXTENSION_KEY]
+    assert set(budgets.lengths) == {(kind.name, lang) for kind in KINDS for lang in LANGUAGES}
+
+
+def test_the_first_pdf_of_a_fresh_app_renders_one_pdf_not_its_worst_cases(make_app, monkeypatch):
+    client = make_app().test_client()
+    rendered = []
+    real_render = pages.render_pdf
+    monkeypatch.setattr(pages, "render_pdf", lambda *a: rendered.append(1) or real_render(*a))
+    page = client.post("/?lang=uk", data=answers_form(dict.fromkeys(range(1, 11), 3)))
+    pdf = client.post("/result.pdf?lang=uk", data=hidden_fields(page.get_data(as_text=True)))
+    assert pdf.status_code == 200
+    assert len(rendered) == 1
+
+
+def test_a_worst_case_longer_than_its_budget_stops_start_up(make_app, monkeypatch):
+    # A margin that no longer covers the padding's own bytes: as if a page outgrew its budget.
+    monkeypatch.setattr(response_sizes, "_computed", {})
+    monkeypatch.setitem(MARGIN, "pdf", -GRANULE)
+    with pytest.raises(BudgetError, match="pdf cannot be padded to its budget"):
+        make_app()
+
+
+def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(make_app, caplog):
+    """As when a wording grows: the budget follows the worst case, and the padded page fits."""
+    usual = make_app().extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
+    long_name = make_app(CLINIC_NAME="Clinic " + "of very long names " * 10)
+    longer = long_name.extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
+    assert longer > usual
+    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+        page = long_name.test_client().post("/", data=answers_form(dict.fromkeys(range(1, 11), 3)))
+    assert not caplog.records
+    assert len(page.data) == longer
+
+
+def test_a_restart_with_the_same_code_and_settings_reads_its_budgets_back(make_app, monkeypatch):
+    """A restarted instance must not make the requests queued in its socket wait while it
+    measures; a changed setting that pages show is measured afresh."""
+    first = make_app().extensions[response_sizes.EXTENSION_KEY].lengths
+    monkeypatch.setattr(response_sizes, "_computed", {})  # as in a new process
+    measured = []
+    real_budget_of = response_sizes.budget_of
+    monkeypatch.setattr(
+        response_sizes, "budget_of", lambda kind: measured.append(kind) or real_budget_of(kind)
+    )
+    assert make_app().extensions[response_sizes.EXTENSION_KEY].lengths == first
+    assert measured == []
+    make_app(CLINIC_PHONE="+380 44 000 00 00")
+    assert len(measured) == len(KINDS) * len(LANGUAGES)

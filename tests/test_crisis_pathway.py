@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from screening import create_app
 from screening.errors import ConfigError
 from screening.hours import OpeningStatus, describe, parse_schedule, status_at
+from screening.i18n import LANGUAGES
+from screening.result_code import encode_v3
 from tests.helpers import (
     MANY_DOCUMENTS,
     answers_form,
@@ -23,7 +25,6 @@ from tests.helpers import (
     pdf_text,
 )
 
-LANGUAGES = ("en", "uk", "ru")
 KYIV = ZoneInfo("Europe/Kyiv")
 LOW_UNFLAGGED = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
 LOW_FLAGGED = dict.fromkeys(range(1, 10), 0) | {10: 1}
@@ -119,7 +120,7 @@ def test_the_low_band_has_sentences_of_its_own(low_band_only):
 @given(
     other_scores=st.lists(st.integers(0, 3), min_size=9, max_size=9).map(within_low_band),
     item_10=st.integers(1, 3),
-    language=st.sampled_from(LANGUAGES),
+    language=st.sampled_from(list(LANGUAGES)),
 )
 def test_no_low_band_sentence_on_a_flagged_low_total(
     client, epds, low_band_only, tmp_path, other_scores, item_10, language
@@ -460,13 +461,64 @@ def test_the_pdf_and_intake_say_when_items_were_in_another_language(client, epds
         " ",
         pdf_text(client.post("/result.pdf?lang=uk", data=hidden_fields(body)).data, tmp_path),
     )
-    assert "Мова запитань: англійська; мова цієї сторінки: українська" in printed
+    assert "Мова пунктів: англійська; мова інтерфейсу: українська." in printed
+    assert "Підтвердьте відповідь на пункт 10 усно." in printed
     english = result_page(client, epds, MID, "en")
-    english_pdf = client.post("/result.pdf?lang=en", data=hidden_fields(english)).data
-    assert "Language of the items" not in pdf_text(english_pdf, tmp_path)
-    code = re.search(r'id="result-code">([^<]+)<', english)[1]
-    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    english_pdf = pdf_text(
+        client.post("/result.pdf?lang=en", data=hidden_fields(english)).data, tmp_path
+    )
+    assert "Items read in English; interface in English." in english_pdf
+    assert "verbally" not in english_pdf
+
+
+def test_intake_says_the_language_the_patient_read_the_page_in(client, epds, tmp_path):
+    """The code seals the questionnaire's language: a clinician reading in English learns the
+    patient answered English items on a Ukrainian page, even after a language switch."""
+    body = result_page(client, epds, MID, "uk")
+    switched = client.post("/language", data=hidden_fields(body) | {"lang": "en", "page": "result"})
+    code = re.search(r'id="result-code">([^<]+)<', switched.get_data(as_text=True))[1]
+    restored = client.post("/intake?lang=en", data={"code": code}).get_data(as_text=True)
+    assert (
+        "Items read in English; interface in Ukrainian. Confirm the answer to item 10 verbally."
+        in (html.unescape(restored))
+    )
+    printed = " ".join(
+        pdf_text(
+            client.post("/result.pdf?lang=en", data={"result_code": code}).data, tmp_path
+        ).split()
+    )
+    assert "Items read in English; interface in Ukrainian." in printed
+
+
+def test_an_older_code_says_the_language_was_not_recorded(client, app, epds):
+    state = app.extensions["screening"]
+    answers = indexes_for_scores(epds, MID)
+    older = encode_v3(
+        epds, answers, datetime.now(UTC).replace(second=0, microsecond=0), state.result_code_key
+    )
+    restored = client.post("/intake", data={"code": older}).get_data(as_text=True)
     assert "does not record the language the patient read the page in" in restored
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("uk", "Запитання були англійською мовою"),
+        ("ru", "Вопросы были на английском языке"),
+    ],
+)
+def test_a_uk_or_ru_reader_is_told_the_answers_may_not_say_what_they_meant(
+    client, epds, language, words
+):
+    """Item 10 "Never", total low: the page would reassure, and the reader may not have
+    understood the English items."""
+    low = dict.fromkeys(range(1, 11), 0)
+    body = result_page(client, epds, low, language)
+    caveat = body[body.index('id="items-language-caveat"') :]
+    caveat = caveat[: caveat.index("</section>")]
+    assert words in caveat and 'href="tel:+380737308088"' in caveat
+    english = result_page(client, epds, low, "en")
+    assert 'id="items-language-caveat"' not in english
 
 
 # 7. The patient's page vs the clinician's material.

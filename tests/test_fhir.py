@@ -15,7 +15,7 @@ from screening.config import DEFAULTS
 from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.fhir import build_bundle
 from screening.scoring import score
-from tests.helpers import answers_form, hidden_fields, result_code_form
+from tests.helpers import answers_form, hidden_fields, indexes_for_scores, result_code_form
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -39,6 +39,8 @@ def test_bundle_validates_against_the_fhir_models(bundle):
         "Observation",
         "Observation",
         "Observation",
+        "Observation",
+        "Patient",
     ]
 
 
@@ -73,7 +75,7 @@ def test_questionnaire_response_items_carry_answer_and_score(bundle, epds):
 
 
 def test_observations_use_the_confirmed_loinc_panel_and_a_local_total_code(bundle, epds):
-    panel, total, _flag = resources(bundle, "Observation")
+    panel, total, _flag, _anxiety = resources(bundle, "Observation")
     assert panel["code"]["coding"][0] == {
         "system": "http://loinc.org",
         "code": "71354-5",
@@ -85,6 +87,7 @@ def test_observations_use_the_confirmed_loinc_panel_and_a_local_total_code(bundl
     assert panel["hasMember"] == [
         {"reference": bundle["entry"][2]["fullUrl"]},
         {"reference": bundle["entry"][3]["fullUrl"]},
+        {"reference": bundle["entry"][4]["fullUrl"]},
     ]
 
 
@@ -93,7 +96,7 @@ def test_the_safety_flag_is_its_own_observation(epds, item_10, flagged):
     answers = ANSWERS | {10: item_10}
     bundle = build_bundle(score(epds, answers), MOMENT, clinic_from_config(DEFAULTS))
     Bundle.model_validate(bundle)
-    *_, flag = resources(bundle, "Observation")
+    flag = resources(bundle, "Observation")[2]
     assert flag["code"]["coding"][0]["code"] == "epds-item10-flag"
     assert flag["valueBoolean"] is flagged
     (interpretation,) = flag["interpretation"]
@@ -129,9 +132,8 @@ def test_the_fhir_export_names_the_clinic_as_the_page_does(make_app):
     fields = result_code_form(app, ANSWERS)
     for language, name in (("uk", "Клініка Тест"), ("en", DEFAULTS["CLINIC_NAME"])):
         bundle = client.post(f"/result.fhir.json?lang={language}", data=fields).get_json()
-        observations = resources(bundle, "Observation")
-        performers = {p["display"] for r in observations for p in r.get("performer", [])}
-        assert performers == {name}
+        panel = resources(bundle, "Observation")[0]
+        assert f"Self-reported on the screening page of {name}." in panel["note"][0]["text"]
 
 
 # The question before the items: Observations of their own, never QuestionnaireResponse items.
@@ -179,7 +181,7 @@ def test_the_context_is_its_own_observations_and_validates(epds, context, codes)
     bundle = build_bundle(score(epds, ANSWERS), MOMENT, clinic_from_config(DEFAULTS), context)
     Bundle.model_validate(bundle)
     observations = resources(bundle, "Observation")
-    panel, total, _flag, *added = observations
+    panel, total, _flag, _anxiety, *added = observations
     assert [(o["code"]["coding"][0]["system"], o["code"]["coding"][0]["code"]) for o in added] == (
         codes
     )
@@ -188,6 +190,7 @@ def test_the_context_is_its_own_observations_and_validates(epds, context, codes)
     assert panel["hasMember"] == [
         {"reference": bundle["entry"][2]["fullUrl"]},
         {"reference": bundle["entry"][3]["fullUrl"]},
+        {"reference": bundle["entry"][4]["fullUrl"]},
     ]  # the EPDS panel holds the EPDS only
     assert total["valueInteger"] == score(epds, ANSWERS).total
     for observation in added:
@@ -234,3 +237,50 @@ def test_prefer_not_to_say_is_a_declined_answer_without_a_value(epds):
             "display": "Asked But Declined",
         }
     ]
+
+
+def test_a_positive_item_10_never_stands_beside_the_lowest_band_in_the_total(epds):
+    answers = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | {10: 1})
+    bundle = build_bundle(score(epds, answers), MOMENT, clinic_from_config(DEFAULTS))
+    total = resources(bundle, "Observation")[1]
+    (interpretation,) = total["interpretation"]
+    assert "below the usual screening threshold" not in interpretation["text"].lower()
+    assert "item 10 is positive: assess today" in interpretation["text"]
+
+
+def test_the_patient_reports_and_the_clinic_performs_nothing(bundle):
+    Bundle.model_validate(bundle)
+    (patient,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    assert response["source"] == response["author"] == {"reference": patient["fullUrl"]}
+    for observation in resources(bundle, "Observation"):
+        assert observation["performer"] == [{"reference": patient["fullUrl"]}]
+
+
+def test_answers_are_coded_by_option_and_scored_by_their_ordinal_value(epds):
+    """Item 10's "Hardly ever" is option 2 and scores 1: its code must not read as a score."""
+    answers = ANSWERS | {10: 2}
+    bundle = build_bundle(score(epds, answers), MOMENT, clinic_from_config(DEFAULTS))
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    item_10 = next(item for item in response["item"] if item["linkId"] == "10")
+    coding = item_10["answer"][0]["valueCoding"]
+    assert coding["code"] == "10-hardly-ever"
+    assert coding["extension"] == [
+        {"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue", "valueDecimal": 1}
+    ]
+    codes = [item["answer"][0]["valueCoding"]["code"] for item in response["item"][:-1]]
+    assert len(set(codes)) == len(codes) and not any(re.fullmatch(r"[\d.]+", c) for c in codes)
+
+
+def test_the_bundle_carries_the_languages_and_the_epds_3a(epds):
+    anxious = ANSWERS | indexes_for_scores(epds, {3: 3, 4: 3, 5: 0})
+    bundle = build_bundle(score(epds, anxious), MOMENT, clinic_from_config(DEFAULTS), read_in="uk")
+    Bundle.model_validate(bundle)
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    assert response["language"] == "en"
+    panel, _total, _flag, anxiety = resources(bundle, "Observation")
+    assert "Items read in English; interface in Ukrainian." in panel["note"][0]["text"]
+    assert anxiety["code"]["coding"][0]["code"] == "epds-3a"
+    assert anxiety["valueInteger"] == 6
+    assert anxiety["interpretation"][0]["coding"][0]["code"] == "POS"
+    assert "research cut-off of 5" in anxiety["interpretation"][0]["text"]

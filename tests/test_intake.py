@@ -8,7 +8,14 @@ from html import escape
 import pytest
 
 from screening import create_app
-from tests.helpers import TEST_SECRET, answers_form, hidden_fields, pdf_text, scanned_qr
+from tests.helpers import (
+    TEST_SECRET,
+    answers_form,
+    hidden_fields,
+    indexes_for_scores,
+    pdf_text,
+    scanned_qr,
+)
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 
@@ -21,7 +28,7 @@ def screen(client) -> tuple[str, dict[str, str]]:
 
 def test_result_page_shows_the_code_and_its_qr(client):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]<', page)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]{2}<', page)
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
 
 
@@ -60,7 +67,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "A result code has 21 letters and digits"),
+        ("EPDS-1234-5678", "A result code has 22 letters and digits"),
         ("x" * 481, "That is longer than 12 result codes."),
     ],
 )
@@ -75,8 +82,8 @@ def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client
 
 def test_an_altered_code_is_refused(client):
     code, _ = screen(client)
-    position = len(code) - 3  # the last data symbol: the code ends "-X", its check symbol
-    assert code[position] != "-" and code[-2] == "-"
+    position = len(code) - 2  # the last data symbol: the code ends "-XC", C its check symbol
+    assert code[position] != "-" and code[-3] == "-"
     altered = code[:position] + ("A" if code[position] != "A" else "B") + code[position + 1 :]
     response = client.post("/intake", data={"code": altered})
     assert response.status_code == 400
@@ -146,3 +153,21 @@ def test_the_restored_result_shows_the_band_source_and_the_scales_citation(clien
     total = sum(epds.item(n).options[i].score for n, i in ANSWERS.items())
     assert escape(epds.band_for(total).source) in page
     assert f"<li>{escape(epds.citation)}</li>" in page
+
+
+def test_for_the_clinician_never_names_the_lowest_band_beside_a_positive_item_10(client, epds):
+    low_but_flagged = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | {10: 1})
+    page = client.post("/", data=answers_form(low_but_flagged)).get_data(as_text=True)
+    code = re.search(r'id="result-code">([^<]+)<', page)[1]
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    clinician = restored[restored.index('id="clinician-title"') :]
+    assert "Below the usual screening threshold (0" not in clinician
+    assert "item 10 is positive: assess today, whatever the total" in clinician
+    assert "Next step" in clinician
+
+
+def test_for_the_clinician_names_the_epds_3a_and_its_research_cut_off(client):
+    code, _ = screen(client)
+    restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
+    clinician = restored[restored.index('id="clinician-title"') :]
+    assert "Anxiety symptoms (EPDS-3A)" in clinician and "research cut-off of 5" in clinician

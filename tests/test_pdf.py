@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from reportlab.platypus import Paragraph, Table
@@ -13,6 +13,7 @@ from reportlab.platypus import Paragraph, Table
 from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
+from screening.i18n import LANGUAGES
 from screening.instrument_file import overlay
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
@@ -164,7 +165,7 @@ LONGEST = 200  # every clinic text setting's validated maximum
 WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_settings_at_their_maximum_length_still_give_one_page_with_no_overlap(
     make_app, epds, tmp_path, language
 ):
@@ -250,3 +251,58 @@ def test_start_up_stops_with_a_clear_message_when_a_pdf_font_is_missing(
         monkeypatch.undo()
         pdf.fonts.cache_clear()
     assert pdf.fonts()[0] == "DejaVuSansCondensed"
+
+
+def _pdf_words(client, app, answers, tmp_path, language: str = "en", completed_at=None) -> str:
+    form = result_code_form(
+        app, answers, **({"completed_at": completed_at} if completed_at else {})
+    )
+    response = client.post(f"/result.pdf?lang={language}", data=form)
+    assert response.status_code == 200
+    assert pdf_info(response.data, tmp_path)["Pages"] == "1"
+    return " ".join(pdf_text(response.data, tmp_path).split())
+
+
+@pytest.mark.parametrize(
+    ("scores", "step"),
+    [
+        ({1: 3, 2: 3, 3: 3, 4: 2}, "Monitor, and repeat the EPDS in 2–4 weeks"),
+        ({1: 3, 2: 3, 3: 3, 4: 3, 5: 1}, "Arrange a clinical assessment for depression."),
+        (
+            {1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 6: 1},
+            "Total of 15 or more: assess the safety of mother and infant",
+        ),
+        ({1: 1}, "The total alone does not call for follow-up"),
+        ({10: 1}, "Item 10 is positive: assess risk today, whatever the total"),
+    ],
+)
+def test_the_pdf_names_the_next_step_for_each_band(client, app, epds, tmp_path, scores, step):
+    answers = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | scores)
+    text = _pdf_words(client, app, answers, tmp_path)
+    assert f"Next step {step}" in text
+    if 10 in scores:
+        assert "The total alone does not call for follow-up" not in text
+
+
+def test_the_pdf_is_for_your_clinician_with_lines_for_the_risk_assessment_and_its_age(
+    client, app, epds, tmp_path
+):
+    answers = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0) | {10: 2})
+    two_weeks_ago = (datetime.now(UTC) - timedelta(days=14)).replace(second=0, microsecond=0)
+    text = _pdf_words(client, app, answers, tmp_path, completed_at=two_weeks_ago)
+    assert text.index("For your clinician") < text.index("screening result")
+    assert "This PDF was made 14 days after the screening." in text
+    for line in ("Risk assessed (date):", "Outcome:", "Plan:", "Clinician:", "Signature:"):
+        assert line in text
+    today = _pdf_words(client, app, answers, tmp_path, completed_at=two_weeks_ago + timedelta(14))
+    assert "This PDF was made on the day of the screening." in today
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_the_crisis_support_note_is_in_the_pdf_language(client, app, epds, tmp_path, language):
+    answers = indexes_for_scores(
+        epds, dict.fromkeys(range(1, 11), 0) | {1: 3, 2: 3, 3: 3, 4: 3, 5: 3}
+    )
+    text = _pdf_words(client, app, answers, tmp_path, language)
+    assert "also assess the safety of mother and infant" not in text
+    assert "PIRI" in text

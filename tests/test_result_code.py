@@ -1,6 +1,6 @@
 """Result codes: every answer vector and every answer to the question before the items
-round-trips, any change to a code is refused, the answers are sealed (no answer bit visible
-without the key), and version-1 and version-2 codes still restore."""
+and every interface language round-trips, any change to a code is refused, the answers are
+sealed (no answer bit visible without the key), and codes of versions 1 to 3 still restore."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_conte
 from screening.result_code import (
     ALPHABET,
     CONTEXT_BITS,
+    LANGUAGE_BITS,
+    LANGUAGE_NUMBERS,
     VALUES,
     Layout,
     ResultCodeError,
@@ -30,7 +32,10 @@ from screening.result_code import (
     encode,
     encode_v1,
     encode_v2,
+    encode_v3,
     hkdf_sha256,
+    language_from_number,
+    language_number,
     luhn_check_symbol,
     normalise,
 )
@@ -38,7 +43,8 @@ from screening.result_code import (
 KEY = derive_key("one secret")
 OTHER_KEY = derive_key("another secret")
 SYMBOL = "[0-9A-HJKMNP-TV-Z]"
-CODE_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}-{SYMBOL}")
+CODE_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}-{SYMBOL}{{2}}")
+V3_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}-{SYMBOL}")
 V2_FORMAT = re.compile(rf"EPDS-{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{4}}")
 
 answer_vectors = st.fixed_dictionaries({n: st.integers(0, 3) for n in range(1, 11)})
@@ -48,18 +54,50 @@ minutes = st.datetimes(
 # Every answer the question can record (99 of them): not given, prefer not to say, and each
 # status with no weeks and with every week, both ends of each range included.
 contexts = st.sampled_from(list(every_context()))
+languages = st.sampled_from([None, *LANGUAGE_NUMBERS])
 
 
 @settings(max_examples=300, deadline=None)
-@given(answers=answer_vectors, completed_at=minutes, context=contexts)
-def test_every_valid_vector_round_trips(epds, answers, completed_at, context):
-    code = encode(epds, answers, completed_at, KEY, context)
+@given(answers=answer_vectors, completed_at=minutes, context=contexts, read_in=languages)
+def test_every_valid_vector_round_trips(epds, answers, completed_at, context, read_in):
+    code = encode(epds, answers, completed_at, KEY, context, read_in)
     assert CODE_FORMAT.fullmatch(code), code
     restored = decode(code, epds, KEY)
     assert restored.answers == answers
     assert restored.completed_at == completed_at
     assert restored.context == context
-    assert restored.version == 3
+    assert restored.read_in == read_in
+    assert restored.version == 4
+
+
+def test_every_interface_language_has_a_number_and_codes_of_one_length():
+    from screening.i18n import LANGUAGES
+
+    assert set(LANGUAGES) <= set(LANGUAGE_NUMBERS)
+    assert len(set(LANGUAGE_NUMBERS.values())) == len(LANGUAGE_NUMBERS)
+    assert 0 not in LANGUAGE_NUMBERS.values()  # 0: not recorded
+    assert language_number("xx") == language_number(None) == 0
+
+
+def test_every_language_gives_a_code_of_the_same_length(epds):
+    moment = datetime(2026, 11, 28, 23, 59, tzinfo=UTC)
+    answers = {n: n % 4 for n in range(1, 11)}
+    codes = {
+        read_in: encode(epds, answers, moment, KEY, NOT_GIVEN, read_in)
+        for read_in in [None, *LANGUAGE_NUMBERS]
+    }
+    assert len({len(code) for code in codes.values()}) == 1
+    assert {decode(code, epds, KEY).read_in for code in codes.values()} == set(codes)
+
+
+@pytest.mark.parametrize("number", range(max(LANGUAGE_NUMBERS.values()) + 1, 2**LANGUAGE_BITS))
+def test_a_language_number_never_issued_is_refused_even_under_a_valid_tag(epds, number):
+    plaintext = (7 << 20 << CONTEXT_BITS << LANGUAGE_BITS) | number
+    code = _sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
+    with pytest.raises(ResultCodeError, match="valid set of answers"):
+        decode(code, epds, KEY)
+    with pytest.raises(ResultCodeError):
+        language_from_number(number)
 
 
 def test_every_context_round_trips_with_the_same_answers_and_length(epds):
@@ -97,6 +135,10 @@ def test_a_context_number_never_issued_is_refused_even_under_a_valid_tag(epds, n
     # Sealed with this server's own key, so only the context check can refuse it.
     plaintext = (7 << 20 << CONTEXT_BITS) | number
     code = _sealed_code(epds, Sealing.of(3, epds, KEY), 1000, plaintext)
+    with pytest.raises(ResultCodeError, match="valid set of answers"):
+        decode(code, epds, KEY)
+    plaintext = (7 << 20 << CONTEXT_BITS << LANGUAGE_BITS) | number << LANGUAGE_BITS
+    code = _sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
     with pytest.raises(ResultCodeError, match="valid set of answers"):
         decode(code, epds, KEY)
 
@@ -160,7 +202,8 @@ def test_a_code_from_one_secret_is_refused_by_another(epds, context):
 
 
 def test_each_sealed_version_has_keys_of_its_own():
-    keys = [KEY.v2_tag, KEY.v2_stream, KEY.v3_tag, KEY.v3_stream, KEY.v1_mac]
+    keys = [KEY.v2_tag, KEY.v2_stream, KEY.v3_tag, KEY.v3_stream, KEY.v4_tag, KEY.v4_stream]
+    keys.append(KEY.v1_mac)
     assert len(set(keys)) == len(keys)
 
 
@@ -183,9 +226,9 @@ def test_typing_is_forgiving_about_case_spaces_hyphens_and_lookalikes(epds):
     ("text", "reason"),
     [
         ("", "type or scan"),
-        ("EPDS-1234", "has 21 letters and digits"),
-        ("EPDS-UUUU-UUUU-UUUU-UUUU", "has 21 letters and digits"),
-        ("EPDS-1234-5678-9ABC-DEFG-HJ", "has 21 letters and digits"),
+        ("EPDS-1234", "has 22 letters and digits"),
+        ("EPDS-UUUU-UUUU-UUUU-UUUU", "has 22 letters and digits"),
+        ("EPDS-1234-5678-9ABC-DEFG-HJKM-NPQ", "has 22 letters and digits"),
     ],
 )
 def test_malformed_codes_get_a_reason_in_plain_words(epds, text, reason):
@@ -290,7 +333,11 @@ def test_version_3_codes_keep_restoring(epds, code, context):
     answers, moment = {n: n % 4 for n in range(1, 11)}, datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     restored = decode(code, epds, KEY, accept_v1=False)
     assert (restored.answers, restored.completed_at, restored.context) == (answers, moment, context)
-    assert encode(epds, answers, moment, KEY, context) == code
+    assert (restored.version, restored.read_in) == (3, None)
+    assert V3_FORMAT.fullmatch(code) and encode_v3(epds, answers, moment, KEY, context) == code
+    # Sealed again (the restored page's own code), the language reads not recorded.
+    again = encode(epds, restored.answers, moment, KEY, restored.context, restored.read_in)
+    assert decode(again, epds, KEY).read_in is None
 
 
 def test_hkdf_matches_rfc_5869_test_case_1():
@@ -309,9 +356,9 @@ def code_number(code: str, epds) -> int:
 
 
 def code_fields(code: str, epds) -> tuple[int, int]:
-    """A version-3 code's clear header and its sealed (encrypted minute, answers and context)
-    bits."""
-    layout = Layout.v3(epds)
+    """A version-4 code's clear header and its sealed (encrypted minute, answers, context and
+    language) bits."""
+    layout = Layout.v4(epds)
     number = code_number(code, epds)
     sealed = (number >> layout.tag_bits) & (2**layout.sealed_bits - 1)
     return number >> (layout.tag_bits + layout.sealed_bits), sealed
@@ -324,8 +371,10 @@ def code_fields(code: str, epds) -> tuple[int, int]:
         # the minimum tag.
         (Layout.v2, (22, 31, 42, 19)),
         (Layout.v3, (22, 38, 40, 20)),
+        # Version 4 adds one symbol for the 3-bit language; the 2 bits left over join the tag.
+        (Layout.v4, (22, 41, 42, 21)),
     ],
-    ids=["version 2", "version 3"],
+    ids=["version 2", "version 3", "version 4"],
 )
 def test_each_sealed_layout_keeps_a_tag_of_at_least_40_bits(epds, layout, widths):
     laid_out = layout(epds)
@@ -341,7 +390,7 @@ def answer_bit_flips(encoder, epds, pairs: int) -> list[int]:
     """Over pairs of codes for the same minute whose answers differ in one item, how often each
     bit of the code's sealed region (version 1: its minute-and-answers region) differs."""
     rng = random.Random(13)
-    width = (Layout.v3 if encoder is encode else Layout.v2)(epds).sealed_bits
+    width = (Layout.v4 if encoder is encode else Layout.v2)(epds).sealed_bits
     flips = [0] * width
     for _ in range(pairs):
         answers = {n: rng.randrange(4) for n in range(1, 11)}
@@ -379,7 +428,7 @@ def test_codes_that_differ_only_in_the_context_share_no_visible_sealed_bits(epds
     rng = random.Random(17)
     every = list(every_context())
     pairs = 800
-    flips = [0] * Layout.v3(epds).sealed_bits
+    flips = [0] * Layout.v4(epds).sealed_bits
     for _ in range(pairs):
         answers = {n: rng.randrange(4) for n in range(1, 11)}
         moment = DAY + timedelta(minutes=rng.randrange(24 * 60))
@@ -401,7 +450,7 @@ def test_answer_bits_are_uniform_without_the_key(epds, skew):
     the same answer to the question before the items."""
     rng = random.Random(7)
     every = list(every_context())
-    layout = Layout.v3(epds)
+    layout = Layout.v4(epds)
     count = 24 * 60
     ones = [0] * layout.sealed_bits
     slots = [[0] * 4 for _ in range(10)]
@@ -414,7 +463,7 @@ def test_answer_bits_are_uniform_without_the_key(epds, skew):
         for bit in range(layout.sealed_bits):
             ones[bit] += sealed >> bit & 1
         for slot in range(10):
-            slots[slot][sealed >> (CONTEXT_BITS + 2 * slot) & 3] += 1
+            slots[slot][sealed >> (LANGUAGE_BITS + CONTEXT_BITS + 2 * slot) & 3] += 1
     assert each_bit_flips_about_half_the_time(ones, count)
     for observed in slots:
         chi_square = sum((value - count / 4) ** 2 / (count / 4) for value in observed)

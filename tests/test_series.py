@@ -7,6 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -206,7 +207,7 @@ def test_the_chart_places_each_point_by_its_date_and_total(client, app, epds):
             SVG_BOX.bottom - (SVG_BOX.bottom - SVG_BOX.top) * total / 30, abs=0.06
         )
         share = (moment - when[0]).total_seconds() / span
-        assert x == pytest.approx(SVG_BOX.left + share * (SVG_BOX.right - SVG_BOX.left), abs=0.06)
+        assert x == pytest.approx(SVG_BOX.x(share), abs=0.06)
     thresholds = [
         float(line.get("y1")) for line in svg.findall(f".//{SVG}line[@class='threshold']")
     ]
@@ -363,3 +364,122 @@ def test_codes_of_every_version_typed_in_groups_without_prefix_are_cut_where_eac
         grouped = " ".join(code.removeprefix("EPDS-").replace("-", " ") for code in line)
         split = [normalise(code, epds) for code in split_codes(grouped, epds)]
         assert split == [normalise(code, epds) for code in line]
+
+
+def test_a_slow_rise_is_reliable_and_clinically_significant_overall(client, app, epds, tmp_path):
+    """9 → 12 → 15 → 17: every step is within measurement error, the +8 overall is not."""
+    codes = series_codes(app, epds, [9, 12, 15, 17])
+    page = post(client, codes).get_data(as_text=True)
+    assert page.count("within measurement error</td>") == 3
+    overall = re.search(r'<section class="overall".*?</section>', page, re.S)[0]
+    assert re.search(
+        r"First screening to the latest</dt>\s*<dd>9 &rarr; 17: \+8: "
+        r"reliable change: worsened; clinically significant",
+        overall,
+    )
+    text = pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path)
+    assert "First screening to the latest (9 → 17): +8: reliable change: worsened; clinically" in (
+        " ".join(text.split())
+    )
+
+
+def test_a_worsening_after_an_improvement_is_measured_from_the_lowest(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [14, 6, 11])
+    page = post(client, codes).get_data(as_text=True)
+    assert re.search(
+        r"Lowest total to the latest</dt>\s*<dd>6 &rarr; 11: \+5: reliable change: worsened<", page
+    )
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "Lowest total to the latest (6 → 11): +5: reliable change: worsened" in text
+    assert "First screening to the latest (14 → 11): −3: within measurement error" in text
+
+
+def test_a_past_positive_item_10_opens_the_page_and_pdf_whatever_came_after(
+    client, app, epds, tmp_path
+):
+    """12 → 14 (item 10 "Sometimes") → 9: the improvement never hides the earlier answer."""
+    sometimes = indexes_for_scores(epds, {10: 2})[10]
+    answer_sets = [
+        answers_for_total(epds, 12),
+        answers_for_total(epds, 14, 2),
+        answers_for_total(epds, 9),
+    ]
+    assert answer_sets[1][10] == sometimes
+    codes = [code_for(app, a, START + timedelta(days=14 * i)) for i, a in enumerate(answer_sets)]
+    page = post(client, codes).get_data(as_text=True)
+    alert = re.search(r'<section class="safety" role="alert".*?</section>', page, re.S)
+    assert alert, "no alert for the earlier positive item 10"
+    assert page.index('role="alert"') < page.index("<figure")
+    assert "Item 10 was above 0 in an earlier screening" in alert[0]
+    assert "15 June 2026" in alert[0] and "\u201cSometimes\u201d (score 2)" in alert[0]
+    assert "Check that risk was assessed" in alert[0]
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "Item 10 was above 0 in an earlier screening" in text
+    assert "item 10 answered \u201cSometimes\u201d (score 2)" in text
+    assert text.index("Item 10 was above 0") < text.index("First screening to the latest")
+    assert "Check that risk was assessed" in text
+
+
+@pytest.mark.parametrize(
+    ("totals", "note"),
+    [([12, 16], "Crisis support: Total of 15 or more"), ([5, 0], "Total of 0: A total of 0 may")],
+)
+def test_the_series_pdf_has_the_single_pdfs_notes_on_the_latest(
+    client, app, epds, tmp_path, totals, note
+):
+    pdf = post(client, series_codes(app, epds, totals), "/intake/series.pdf").data
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert note in text
+    assert "Language:" in text or "does not record the language" in text
+
+
+def test_every_date_is_labelled_and_no_label_overlaps_a_tick_label(client, app, epds):
+    """Two screenings a day apart among a year's: each date still has its own label."""
+    days = [0, 1, 60, 200, 201, 365]
+    codes = [
+        code_for(app, answers_for_total(epds, 9 + index), START + timedelta(days=day))
+        for index, day in enumerate(days)
+    ]
+    svg = chart(post(client, codes).get_data(as_text=True))
+    labels = svg.findall(f".//{SVG}text[@class='date']")
+    moments = [START + timedelta(days=day) for day in days]
+    assert [label.text for label in labels] == [f"{m.day} {m:%b} {m.year}" for m in moments]
+    xs = [float(re.match(r"translate\(([\d.]+)", label.get("transform"))[1]) for label in labels]
+    assert all(b - a >= 11.9 for a, b in pairwise(xs))  # written upwards, 10 units high
+    assert SVG_BOX.left <= xs[0] and xs[-1] <= SVG_BOX.right
+    # The total above the first point (two digits, bold, centred) stays right of the tick labels,
+    # which end 6 units left of the axis.
+    first = svg.find(f".//{SVG}g[@data-total]")
+    x = float(re.fullmatch(r"translate\(([\d.]+) [\d.]+\)", first.get("transform"))[1])
+    assert x - 8 > SVG_BOX.left - 6
+
+
+def test_every_date_is_on_the_series_pdf_and_total_is_not_broken(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [5, 9, 12, 14])
+    text = pdf_text(post(client, codes, "/intake/series.pdf?lang=uk").data, tmp_path)
+    assert "Разом" in text and "Разо м" not in text
+    en = pdf_text(post(client, codes, "/intake/series.pdf?lang=en").data, tmp_path)
+    for index in range(4):
+        day = START + timedelta(days=14 * index)
+        assert en.count(f"{day.day} {day:%b} {day.year}") >= 2  # the chart and the table
+
+
+def test_screenings_less_than_two_weeks_apart_are_read_with_care(client, app, epds, tmp_path):
+    codes = [
+        code_for(app, answers_for_total(epds, total), START + timedelta(days=day))
+        for total, day in ((14, 0), (9, 5), (10, 19))
+    ]
+    page = post(client, codes).get_data(as_text=True)
+    assert page.count('class="hint close-together"') == 1
+    assert "Less than 2 weeks apart: 1 Jun 2026 to 6 Jun 2026 (5 days)." in page
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert "Less than 2 weeks apart: 1 Jun 2026 to 6 Jun 2026 (5 days)." in text
+
+
+def test_the_epds_3a_column_names_its_research_cut_off(client, app, epds, tmp_path):
+    codes = series_codes(app, epds, [5, 9])
+    assert "EPDS-3A (research cut-off 5)" in post(client, codes).get_data(as_text=True)
+    text = pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path)
+    # The header cell wraps, and pdftotext interleaves the columns' lines.
+    header = text[text.index("Completed") : text.index("Completed") + 400]
+    assert "EPDS-3A" in header and "(research" in header and "cut-off 5)" in header

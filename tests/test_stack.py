@@ -27,7 +27,7 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of
+from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of, health_ok
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -35,6 +35,11 @@ FALLBACK_WARNING = "falling back to in-memory storage"
 HEALTH_INTERVAL_SECONDS = 1  # health_interval and health_timeout in deploy/Caddyfile
 HEALTH_TIMEOUT_SECONDS = 15
 RESTART_SECONDS = 1  # RestartSec in deploy/systemd/screening@.service
+# Requests that must come back after a fault (a kill, a reload), waited for however long a busy
+# machine takes to serve them: the tests assert what must hold, not how fast the machine is.
+AFTER_THE_FAULT = 60
+# The longest a fault test's load may run: the wait for AFTER_THE_FAULT ends the load sooner.
+LOAD_SECONDS = 120
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -127,8 +132,8 @@ def marked_down(stack: Stack, index: int) -> bool:
 
 
 def test_an_instance_killed_under_load_fails_no_request_sent_after_the_kill(stack):
-    load = mixed_load(stack.ports.https, clients=4, seconds=25, max_screenings=200)
-    load.wait_for(12, timeout=12)
+    load = mixed_load(stack.ports.https, clients=4, seconds=LOAD_SECONDS, max_screenings=200)
+    load.wait_for(12, timeout=30)
     killed_at = time.monotonic()
     stack.kill("app-1", signal.SIGKILL)
     # Started again a second later, as systemd (RestartSec=1) and make serve do; meanwhile its
@@ -136,6 +141,7 @@ def test_an_instance_killed_under_load_fails_no_request_sent_after_the_kill(stac
     time.sleep(RESTART_SECONDS)
     restarted_hits = app_hits(stack, "app-1")
     stack.start_app(0)
+    load.wait_for_after(killed_at, AFTER_THE_FAULT, timeout=LOAD_SECONDS)
     outcomes = load.finish()
     after_the_kill = [outcome for outcome in outcomes if outcome.started >= killed_at]
     print(
@@ -143,7 +149,7 @@ def test_an_instance_killed_under_load_fails_no_request_sent_after_the_kill(stac
         f"failed: {len(failures(outcomes, 'GET'))} GETs, {len(failures(outcomes, 'POST'))} POSTs "
         f"({len(failures(outcomes, 'POST', killed_at))} sent after the kill)"
     )
-    assert len(after_the_kill) > 100
+    assert len(after_the_kill) >= AFTER_THE_FAULT
     assert failures(outcomes, "GET") == []
     # Only a POST that one of the dead instance's workers was answering may fail.
     assert failures(outcomes, "POST", after=killed_at) == []
@@ -241,19 +247,59 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
 
 
 def test_hup_reload_during_load_drops_no_request(stack):
-    load = mixed_load(stack.ports.https, clients=4, seconds=20, max_screenings=200)
-    load.wait_for(12, timeout=12)
+    load = mixed_load(stack.ports.https, clients=4, seconds=LOAD_SECONDS, max_screenings=200)
+    load.wait_for(12, timeout=30)
     os.kill(stack.pid("app-1"), signal.SIGHUP)
     time.sleep(1)
     os.kill(stack.pid("app-2"), signal.SIGHUP)
     reloaded_at = time.monotonic()
+    load.wait_for_after(reloaded_at, AFTER_THE_FAULT, timeout=LOAD_SECONDS)
     outcomes = load.finish()
     print(f"HUP reload: {len(outcomes)} requests, {len(failures(outcomes, 'GET'))} failed GETs")
-    # Load went on across both reloads (a busy shared machine serves fewer, so no fixed count).
+    # Load went on across both reloads, and as many requests as asked for came after them.
     assert any(outcome.started < reloaded_at - 1 for outcome in outcomes)
-    assert any(outcome.started > reloaded_at for outcome in outcomes)
+    assert sum(outcome.started >= reloaded_at for outcome in outcomes) >= AFTER_THE_FAULT
     assert failures(outcomes, "GET") == []
     assert failures(outcomes, "POST") == []
+
+
+def new_workers(stack: Stack, name: str, old: set[int], timeout: float) -> float:
+    """When (time.monotonic) every worker of instance ``name`` was one started after ``old``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = set(children_of(stack.pid(name)))
+        if workers and not workers & old:
+            return time.monotonic()
+        time.sleep(0.05)
+    raise AssertionError(f"{name} still had old workers after {timeout} s")
+
+
+def test_hup_of_both_instances_at_once_under_load_gives_no_5xx_and_new_workers_answer_at_once(
+    stack,
+):
+    """Workers fork with the size budgets built in the master (screening/size_policy.py), so a
+    new worker's first PDF costs what its second does: health within 2 s of the new workers,
+    and no request sent across the reload fails, PDFs included."""
+    load = mixed_load(stack.ports.https, clients=4, seconds=LOAD_SECONDS, max_screenings=200)
+    load.wait_for(12, timeout=30)
+    old = {name: set(children_of(stack.pid(name))) for name in ("app-1", "app-2")}
+    reloaded_at = time.monotonic()
+    for name in old:
+        os.kill(stack.pid(name), signal.SIGHUP)
+    for index, name in enumerate(old):
+        started = new_workers(stack, name, old[name], timeout=30)
+        assert health_ok(stack.app_url(index))
+        answered = time.monotonic() - started
+        print(f"{name}: /health answered {answered:.2f} s after its new workers took over")
+        assert answered < 2, f"{name}'s new workers answered /health late"
+    load.wait_for_after(reloaded_at, AFTER_THE_FAULT, timeout=LOAD_SECONDS)
+    outcomes = load.finish()
+    after = [outcome for outcome in outcomes if outcome.started >= reloaded_at]
+    statuses = sorted({outcome.status for outcome in after})
+    print(f"HUP of both: {len(after)} requests after it, statuses {statuses}")
+    assert len(after) >= AFTER_THE_FAULT
+    assert [outcome for outcome in outcomes if outcome.status >= 500] == []
+    assert failures(outcomes, "GET") == [] and failures(outcomes, "POST") == []
 
 
 # 6. HTTPS as a browser sees it (the Chromium part: tests/browser/test_stack_https.py)

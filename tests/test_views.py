@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
+from screening.pages import _questionnaire_html
 from screening.result_code import ALPHABET
 from tests.helpers import (
     all_first_options,
@@ -308,3 +309,35 @@ def test_the_readme_says_the_maximum_age_holds_on_the_re_posts_too():
     assert "not limited" not in paragraph
     for route in ("intake", "the PDF", "FHIR", "language"):
         assert route in paragraph, route
+
+
+# The blank questionnaire is rendered once per language; only its token and open-now line vary.
+
+
+def token_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]*)"', page)[1]
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_the_blank_questionnaire_is_a_fresh_render_but_for_its_own_token(make_app, language):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = app.test_client(), app.test_client()
+    pages_served = [
+        client.get(f"/?lang={language}").get_data(as_text=True) for client in (first, second)
+    ]
+    with app.test_request_context(f"/?lang={language}"):
+        fresh = _questionnaire_html({})
+    assert token_of(pages_served[0]) != token_of(pages_served[1])
+    assert {page.replace(token_of(page), "") for page in pages_served} == {
+        fresh.replace(token_of(fresh), "")
+    }
+
+
+def test_the_blank_questionnaire_says_whether_the_clinic_is_open_now(make_app):
+    now = [datetime(2026, 11, 23, 12, 0, tzinfo=UTC)]  # a Monday, 14:00 in Kyiv
+    client = make_app(CLOCK=lambda: now[0]).test_client()
+    open_page = client.get("/?lang=en").get_data(as_text=True)
+    now[0] = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 22:00 in Kyiv
+    closed_page = client.get("/?lang=en").get_data(as_text=True)
+    assert "The clinic is open now" in open_page
+    assert "The clinic is closed now" in closed_page and "@@" not in closed_page
