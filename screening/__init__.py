@@ -33,12 +33,13 @@ from screening.forms import (
 )
 from screening.hours import describe
 from screening.i18n import LANGUAGES, register_languages, select_locale
-from screening.instrument_file import load_instrument, load_translations
+from screening.instrument_file import load_instrument, load_translations, log_installed_texts
 from screening.pdf import require_fonts, styles
 from screening.result_code import derive_key
 from screening.security import register_security
 from screening.staff_session import sign_in_required
 from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
+from screening.translation_cli import translation_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,15 +80,19 @@ def register_state(app: Flask) -> None:
     styles()
     instrument = load_instrument()
     clinic = clinic_from_config(app.config)
+    clock = app.config.get("CLOCK") or now_utc
+    today = clock().astimezone(clinic.timezone).date()
+    translations = load_translations(instrument, Path(app.instance_path) / "instruments", today)
+    log_installed_texts(instrument, translations)
     ScreeningState(
-        translations=load_translations(instrument, Path(app.instance_path) / "instruments"),
+        translations=translations,
         instrument=instrument,
         clinic=clinic,
         clinics=clinics_by_language(app.config, clinic, LANGUAGES),
         about_texts=load_clinic_texts(Path(app.instance_path)),
         questionnaire_form_class=build_questionnaire_form(instrument),
         result_code_key=derive_key(app.config["SECRET_KEY"]),
-        clock=app.config.get("CLOCK") or now_utc,
+        clock=clock,
     ).install(app)
 
 
@@ -119,6 +124,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(callback.bp)
     callback.install(app)
     staff.install(app)
+    app.cli.add_command(translation_cli)
 
 
 def phone_link(uri: str, number: str) -> Markup:

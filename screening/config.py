@@ -52,6 +52,9 @@ DEFAULTS: dict[str, object] = {
     # The clinic's written permission from the Royal College of Psychiatrists to reproduce the
     # EPDS online (e.g. its reference number): production refuses to start without it.
     "EPDS_PERMISSION": "",
+    # Whether the clinician is also shown the cut-offs an installed translation's own validation
+    # gives (its provenance.local_cut_offs). Off: only the scale's published cut-offs are used.
+    "LOCAL_CUT_OFFS": False,
     # Set to require the code the clinic gives each patient before the questionnaire opens.
     "ACCESS_CODE": "",
     "ACCESS_CODE_RATE_LIMIT": "5 per minute; 20 per hour",
@@ -152,6 +155,7 @@ def load_config(app: Flask, test_config: dict[str, object] | None) -> None:
     else:
         app.config.from_mapping(test_config)
     app.config["DEVELOPMENT"] = flag(app.config, "DEVELOPMENT")
+    app.config["LOCAL_CUT_OFFS"] = flag(app.config, "LOCAL_CUT_OFFS")
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = flag(
         app.config, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"
     )

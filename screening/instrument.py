@@ -8,8 +8,15 @@ checking the file (its JSON Schema, the translation overlay) is ``screening/inst
 
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from pathlib import Path
+
+from screening.marks import N_
 
 INSTRUMENTS_DIR = Path(__file__).parent / "instruments"
 
@@ -105,6 +112,74 @@ class Example:
     explanation: str
 
 
+# A translation's status, as its source reports it: only a validation study gives "validated".
+# Marked for translation where a clinician reads them (the schema lists the same three).
+TRANSLATION_STATUSES = (
+    N_("validated"),
+    N_("linguistically validated"),
+    N_("not validated"),
+)
+
+
+@dataclass(frozen=True)
+class TranslationSource:
+    """Where a translation's words come from: a citation, how to find it, its own version."""
+
+    citation: str
+    version: str
+    doi: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The written permission to reproduce the translation: who granted it, their reference,
+    when, and until when (``None``: no end date)."""
+
+    holder: str
+    reference: str
+    granted: date
+    expires: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.expires is None or day <= self.expires
+
+    def days_left(self, day: date) -> int | None:
+        """Days until the permission ends (0 on its last day), or None without an end date."""
+        return None if self.expires is None else (self.expires - day).days
+
+
+@dataclass(frozen=True)
+class LocalCutOff:
+    """A cut-off validated for the translation's population: a total at or above ``min_total``
+    means ``meaning``, according to ``source``. Shown to the clinician only, and only when the
+    clinic turns local cut-offs on; the patient's band always comes from the instrument."""
+
+    min_total: int
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a clinician needs to trust an installed translation: its source, the permission,
+    how it was made (``method``: e.g. forward and back translation, cognitive interviews, a
+    validation study) and its ``status``, one of TRANSLATION_STATUSES."""
+
+    source: TranslationSource
+    permission: Permission
+    method: tuple[str, ...]
+    status: str
+    local_cut_offs: tuple[LocalCutOff, ...] = ()
+
+
+def normalised(text: str) -> str:
+    """A text as the fingerprint reads it: Unicode NFC, every run of whitespace (spaces, tabs,
+    line breaks, no-break spaces) folded to one space, none at either end. So re-saving a file
+    in another editor leaves the fingerprint as it was; changing one letter changes it."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 @dataclass(frozen=True)
 class Instrument:
     id: str
@@ -125,8 +200,33 @@ class Instrument:
     interpretation_sources: tuple[str, ...]
     notice: str
     citation: str
-    # For a translation: the published, validated source it comes from, as a citation.
-    validated_source: str = ""
+    # For a translation: where it comes from, its permission and status. None for the original.
+    provenance: Provenance | None = None
+
+    @property
+    def validated_source(self) -> str:
+        """For a translation, the citation of its published source; "" for the original."""
+        return self.provenance.source.citation if self.provenance else ""
+
+    @property
+    def fingerprinted_texts(self) -> tuple[str, ...]:
+        """The words a person reads to answer, in reading order: the preamble, the example
+        (intro, stem, options, explanation), the lead-in, then each item and its options.
+        The title and the copyright notice are not answered, so they are left out."""
+        example = self.example
+        texts = [self.preamble, example.intro, example.stem, *example.options]
+        texts += [example.explanation, self.lead_in]
+        for item in self.items:
+            texts += [item.text, *(option.label for option in item.options)]
+        return tuple(texts)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of the normalised texts, as one compact JSON array in UTF-8. It tells
+        installed texts apart, the English included; scores are not part of it."""
+        texts = [normalised(text) for text in self.fingerprinted_texts]
+        encoded = json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return hashlib.sha256(encoded).hexdigest()
 
     @property
     def max_total(self) -> int:

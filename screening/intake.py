@@ -19,6 +19,7 @@ from screening.dates import for_file_name, now_utc
 from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
 from screening.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
+from screening.paper import blank_form
 from screening.result_code import code_pattern
 from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
 from screening.state import current_instrument, screening_state
@@ -26,6 +27,8 @@ from screening.timing import held_to_minimum_time
 from screening.trend import Series
 
 bp = Blueprint("intake", __name__)
+# The printable blank form is the clinician's to hand out, so it sits with the intake pages.
+bp.add_url_rule("/intake/blank-form.pdf", view_func=blank_form, methods=["GET"])
 # Room for twelve codes typed with spaces, one a line.
 MAX_LENGTH = 40 * MAX_CODES
 

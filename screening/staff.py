@@ -2,9 +2,10 @@
 sign-in page instead of anything clinician-only to a browser that is not signed in.
 
 Clinician-only: the intake page and what it restores (one result with its clinician notes, a
-series and its PDF) and the FHIR export. The password is checked against STAFF_PASSWORD_HASH, a
-scrypt hash (werkzeug.security, Flask's own dependency); attempts are limited per client network.
-``python -m screening.staff`` prints the hash of a password typed twice.
+series and its PDF), the FHIR export and the blank paper form staff print. The password is
+checked against STAFF_PASSWORD_HASH, a scrypt hash (werkzeug.security, Flask's own dependency);
+attempts are limited per client network. ``python -m screening.staff`` prints the hash of a
+password typed twice.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from screening.staff_session import end_staff, grant_staff, is_staff, sign_in_re
 bp = Blueprint("staff", __name__)
 
 STAFF_ENDPOINTS = frozenset(
-    {"intake.start", "intake.restore", "intake.restore_series_pdf", "screening.result_fhir"}
+    {
+        "intake.start",
+        "intake.restore",
+        "intake.restore_series_pdf",
+        "intake.blank_form",
+        "screening.result_fhir",
+    }
 )
 PASSWORD_MAX_LENGTH = 200
 MIN_PASSWORD_LENGTH = 12

@@ -35,7 +35,15 @@ class ScreeningState:
     clock: Callable[[], datetime] = now_utc
 
     def instrument_for(self, language: str) -> Instrument:
-        return self.translations.get(language, self.instrument)
+        """The translation for ``language`` while its permission is in force (a server may
+        run past the day it ends), else the instrument as published."""
+        translated = self.translations.get(language)
+        if translated is None or translated.provenance is None:
+            return self.instrument
+        today = self.clock().astimezone(self.clinic.timezone).date()
+        return (
+            translated if translated.provenance.permission.in_force_on(today) else self.instrument
+        )
 
     def clinic_for(self, language: str) -> Clinic:
         return self.clinics.get(language, self.clinic)

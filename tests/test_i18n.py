@@ -26,6 +26,7 @@ from tests.helpers import (
     pdf_info,
     pdf_text,
 )
+from tests.pseudo_translation import PSEUDO_PROVENANCE
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOGUES = PROJECT / "screening" / "translations"
@@ -167,7 +168,7 @@ def test_items_stay_in_english_with_a_notice_when_no_validated_translation(clien
 SYNTHETIC_TRANSLATION = {
     # Obviously synthetic test text, standing in for a licensed, validated translation.
     "language": "uk",
-    "validated_source": "Test fixture, not a real translation",
+    "provenance": PSEUDO_PROVENANCE,
     "title": "TEST title",
     "preamble": "TEST preamble",
     "example": {

@@ -11,6 +11,7 @@ import pytest
 
 from screening.instrument import INSTRUMENTS_DIR, InstrumentError
 from screening.instrument_file import load_instrument, overlay, parse_instrument
+from tests.pseudo_translation import PSEUDO_PROVENANCE
 
 # Copied from shared/reference/epds.md, section 1b (version A), options top to bottom with scores.
 REFERENCE_ITEMS = [
@@ -159,7 +160,7 @@ def test_the_error_names_the_file(tmp_path):
 def translation(change) -> dict:
     data = {
         "language": "uk",
-        "validated_source": "Test fixture, not a real translation",
+        "provenance": copy.deepcopy(PSEUDO_PROVENANCE),
         "title": "T",
         "preamble": "T",
         "example": {"intro": "T", "stem": "T", "options": ["0", "1", "2", "3"], "explanation": "T"},
@@ -176,7 +177,7 @@ def translation(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.pop("validated_source"), r"top level: 'validated_source' is a required"),
+        (lambda d: d.pop("provenance"), r"provenance\.permission\.reference: no permission"),
         (lambda d: d["items"].pop(), r"items: has 9 items, the instrument has 10"),
         (lambda d: d["items"][3]["options"].pop(), r"items\[3\]: must be item 4 with 4 option"),
         (lambda d: d["items"][3].update(number=5), r"items\[3\]: must be item 4"),
@@ -184,7 +185,11 @@ def translation(change) -> dict:
         (lambda d: d["example"]["options"].pop(), r"example\.options: must be 4 texts"),
         (
             lambda d: d["items"][0].update(options=[{"label": "a", "score": 3}] * 4),
-            r"items\[0\]\.options\[\d\]: .*not of type 'string'",
+            r"items\[0\]\.options\[0\]\.score: is 3, but option 1 of item 1 scores 0",
+        ),
+        (
+            lambda d: d["items"][0].update(options=[{"label": "a"}] * 4),
+            r"items\[0\]\.options\[\d\]: 'score' is a required",
         ),
         (lambda d: d.update(language="Ukrainian"), r"language: 'Ukrainian' does not match"),
     ],

@@ -14,9 +14,11 @@ from screening.clinic import clinic_from_config
 from screening.config import DEFAULTS
 from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.i18n import LANGUAGES
+from screening.instrument_file import overlay
 from screening.pdf import Printout, build_story, render_pdf
 from screening.scoring import score
 from tests.helpers import indexes_for_scores, pdf_info, pdf_text, result_code_form
+from tests.pseudo_translation import pseudo_translation
 
 COMPLETED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 CODE = "EPDS-0000-0000-0000-0000"  # any text: the PDF prints it and its QR
@@ -224,7 +226,9 @@ def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_sour
     result = result_for(epds, HIGH)
     text = pdf_text(render_pdf(Printout(result, clinic, COMPLETED_AT, CODE)), tmp_path)
     assert "doi:10.1192/bjp.150.6.782" in text
-    translated = replace(result, instrument=replace(epds, validated_source="Validated ZZ source"))
+    data = pseudo_translation(epds)
+    data["provenance"]["source"]["citation"] = "Validated ZZ source"
+    translated = replace(result, instrument=overlay(epds, data, "translation epds.uk.json"))
     text = pdf_text(render_pdf(Printout(translated, clinic, COMPLETED_AT, CODE)), tmp_path)
     assert "Validated ZZ source" in text
 

@@ -73,8 +73,8 @@ def catalog_entry(pdf: Path, key: str) -> str:
 
 
 def served_pdfs(client: FlaskClient) -> dict[str, bytes]:
-    """Every kind of PDF: a result in each language, with and without the safety flag, and a
-    series of three in each language."""
+    """Every kind of PDF: a result in each language, with and without the safety flag, a
+    series of three and the blank paper form in each language."""
     pdfs = {}
     for language in LANGUAGES:
         for name, answers in (("result", UNFLAGGED), ("flagged", FLAGGED)):
@@ -87,6 +87,7 @@ def served_pdfs(client: FlaskClient) -> dict[str, bytes]:
         pdfs[f"series-{language}"] = client.post(
             f"/intake/series.pdf?lang={language}", data={"code": "\n".join(codes)}
         )
+        pdfs[f"blank-{language}"] = client.get(f"/intake/blank-form.pdf?lang={language}")
     for name, response in pdfs.items():
         assert response.status_code == 200 and response.mimetype == "application/pdf", name
     return {name: response.data for name, response in pdfs.items()}
@@ -94,7 +95,7 @@ def served_pdfs(client: FlaskClient) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def pdf_files(tmp_path_factory) -> dict[str, Path]:
-    """Made once for the module: nine PDFs, each checked by several tools."""
+    """Made once for the module: twelve PDFs, each checked by several tools."""
     folder = tmp_path_factory.mktemp("pdfs")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(folder / "instance"))
@@ -107,7 +108,11 @@ def pdf_files(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
-KINDS = [f"{kind}-{language}" for kind in ("result", "flagged", "series") for language in LANGUAGES]
+KINDS = [
+    f"{kind}-{language}"
+    for kind in ("result", "flagged", "series", "blank")
+    for language in LANGUAGES
+]
 
 
 @pytest.mark.parametrize("name", KINDS)
