@@ -25,20 +25,21 @@ from screening.series import MAX_CODES
 from screening.state import screening_state_of
 
 
-def _series_kinds(count: int) -> list[SizedKind]:
-    return [
-        SizedKind(
-            f"series:{count}",
-            pages.worst_series_pages(count),
-            partial(series_padded_length, kind="series", count=count),
-        ),
-        SizedKind(
-            f"series-pdf:{count}",
-            pages.worst_series_pdfs(count),
-            partial(series_padded_length, kind="series-pdf", count=count),
-            pdf=True,
-        ),
-    ]
+def _series_page_kind(count: int) -> SizedKind:
+    return SizedKind(
+        f"series:{count}",
+        pages.worst_series_pages(count),
+        partial(series_padded_length, kind="series", count=count),
+    )
+
+
+def _series_pdf_kind(count: int) -> SizedKind:
+    return SizedKind(
+        f"series-pdf:{count}",
+        pages.worst_series_pdfs(count),
+        partial(series_padded_length, kind="series-pdf", count=count),
+        pdf=True,
+    )
 
 
 KINDS: tuple[SizedKind, ...] = (
@@ -54,9 +55,11 @@ KINDS: tuple[SizedKind, ...] = (
     ),
     SizedKind("access", access.worst_access_pages, partial(padded_length, kind="access")),
     SizedKind("callback-sent", callback.worst_sent_pages, partial(padded_length, kind="page")),
-    # Clinician side: a restored result, and a series of 2 to MAX_CODES codes and its PDF.
+    # Clinician side: a restored result, the series page of 2 to MAX_CODES codes, and the series
+    # PDF from one screening on (one code, or the same code twice, prints a series of one).
     SizedKind("restored", pages.worst_results("restored"), partial(padded_length, kind="page")),
-    *(kind for count in range(2, MAX_CODES + 1) for kind in _series_kinds(count)),
+    *(_series_page_kind(count) for count in range(2, MAX_CODES + 1)),
+    *(_series_pdf_kind(count) for count in range(1, MAX_CODES + 1)),
 )
 
 

@@ -93,6 +93,19 @@ def test_the_series_is_ordered_by_completion_date_whatever_the_order_given(clien
     ]
 
 
+def test_the_series_pdf_of_one_code_given_twice_is_a_padded_pdf_not_an_error(client, app, epds):
+    """The intake page's series PDF button posts whatever was typed: one code (or the same code
+    twice) is a series of one screening, padded like every other series PDF."""
+    code = series_codes(app, epds, [11])[0]
+    responses = [
+        client.post("/intake/series.pdf", data={"code": typed})
+        for typed in (code, f"{code}\n{code}", f"{code}\n{code.lower()}")
+    ]
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert {response.mimetype for response in responses} == {"application/pdf"}
+    assert len({len(response.data) for response in responses}) == 1
+
+
 def test_a_duplicate_code_counts_once_and_one_code_keeps_the_single_result_page(client, app, epds):
     code = series_codes(app, epds, [11])[0]
     page = post(client, [code, code.lower(), code.replace("-", " ")]).get_data(as_text=True)

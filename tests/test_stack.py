@@ -33,7 +33,7 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of, health_ok
+from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of, unix_health_ok
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -300,7 +300,7 @@ def test_hup_of_both_instances_at_once_under_load_gives_no_5xx_and_new_workers_a
         os.kill(stack.pid(name), signal.SIGHUP)
     for index, name in enumerate(old):
         started = new_workers(stack, name, old[name], timeout=30)
-        assert health_ok(stack.app_url(index))
+        assert unix_health_ok(stack.app_socket(index))
         answered = time.monotonic() - started
         print(f"{name}: /health answered {answered:.2f} s after its new workers took over")
         assert answered < 2, f"{name}'s new workers answered /health late"

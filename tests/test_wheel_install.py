@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import STAFF_PASSWORD_HASH
 from tests.servers import PROJECT_ROOT, gunicorn_server
 
 pytestmark = pytest.mark.server
@@ -102,6 +103,7 @@ def test_gunicorn_from_the_installed_wheel_serves_a_page_and_a_static_file(insta
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),
         "SCREENING_SECRET_KEY": "wheel-install-test-secret-key-0123456789abcdef",
         "SCREENING_EPDS_PERMISSION": "test permission",
+        "SCREENING_STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH,
     }
     with gunicorn_server(
         env, python=str(installed), app="screening:create_app()", cwd=tmp_path, inherit_env=False
