@@ -215,8 +215,10 @@ def _error_links(form: CallbackForm) -> list[ErrorLink]:
     return links
 
 
-def _page(form: CallbackForm, status: int, failed: bool = False) -> Page:
-    return form_page("callback.html", form, status, failed=failed, errors=_error_links(form))
+def _page(form: CallbackForm, status: int, failed: bool = False, limited: bool = False) -> Page:
+    return form_page(
+        "callback.html", form, status, failed=failed, limited=limited, errors=_error_links(form)
+    )
 
 
 def _verified_result(code: str) -> ScreeningResult | None:
@@ -322,8 +324,20 @@ def _cap_reached(limit: RequestLimit) -> Response:
     return make_response(_page(new_form(posted=True), 503, failed=True))
 
 
+def _network_limit_reached(limit: RequestLimit) -> Response:
+    """This network sent CALLBACK_RATE_LIMIT requests: the numbers that answer now first, and
+    the form with what the person typed, as after a mail failure."""
+    response = make_response(_page(new_form(posted=True), 429, limited=True))
+    response.headers["Retry-After"] = str(limit.limit.get_expiry())
+    return response
+
+
 @bp.post("/call-back")
-@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"), key_func=client_network)
+@limiter.limit(
+    limit_from_setting("CALLBACK_RATE_LIMIT"),
+    key_func=client_network,
+    on_breach=_network_limit_reached,
+)
 @limiter.limit(
     limit_from_setting("CALLBACK_GLOBAL_LIMIT"),
     key_func=lambda: "every client",
