@@ -69,3 +69,40 @@ def test_a_limited_call_back_keeps_what_was_typed_below_help_now(make_app, langu
     body = page.text
     assert body.index('href="tel:116123"') < body.index('name="name"')
     assert 'value="Олена Петренко"' in body and 'value="067 123 45 67"' in body
+
+
+# M2: the access page answering posted answers offers help now above the code field.
+
+ANSWERS_KEPT = {
+    "en": "Your answers will not be lost while this page is open. To get help now you do not "
+    "need a code: call 116 123 day or night, or 999 if you might harm yourself or already have.",
+    "uk": "Ваші відповіді не загубляться, поки відкрита ця сторінка. Щоб отримати допомогу "
+    "зараз, код не потрібен: телефонуйте 116 123 удень чи вночі або 999, якщо можете зашкодити "
+    "собі чи вже зашкодили.",
+    "ru": "Ваши ответы не пропадут, пока открыта эта страница. Чтобы получить помощь сейчас, "
+    "код не нужен: звоните 116 123 днём или ночью или 999, если можете навредить себе или уже "
+    "навредили.",
+}
+NO_CODE = {
+    "en": "If you do not have a code, call us: +380 7373 080 88 (Mon–Fri 10:00–19:00).",
+    "uk": "Якщо у вас немає коду, зателефонуйте нам: +380 7373 080 88 (пн–пт 10:00–19:00).",
+    "ru": "Если у вас нет кода, позвоните нам: +380 7373 080 88 (пн–пт 10:00–19:00).",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_the_access_page_offers_help_now_above_the_code_field(make_app, epds, language):
+    client = make_app(ACCESS_CODE="MAPLE-2026", **OTHER_NUMBERS).test_client()
+    answers = answers_form(indexes_for_scores(epds, dict.fromkeys(range(1, 11), 1)))
+    refused = client.post(f"/?lang={language}", data=answers)
+    assert refused.status_code == 403
+    body = refused.text
+    help_now = body.index('id="help-now"')
+    assert help_now < body.index('name="code"')
+    assert body.index('href="tel:116123"', help_now) < body.index('name="code"')
+    text = one_line(visible_text(body))
+    assert ANSWERS_KEPT[language] in text
+    assert NO_CODE[language] in text
+    # Without answers to carry, no word about keeping them; the help and the number stay.
+    empty = one_line(visible_text(client.get(f"/?lang={language}").text))
+    assert ANSWERS_KEPT[language] not in empty and NO_CODE[language] in empty
