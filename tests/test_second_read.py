@@ -106,3 +106,44 @@ def test_the_access_page_offers_help_now_above_the_code_field(make_app, epds, la
     # Without answers to carry, no word about keeping them; the help and the number stay.
     empty = one_line(visible_text(client.get(f"/?lang={language}").text))
     assert ANSWERS_KEPT[language] not in empty and NO_CODE[language] in empty
+
+
+# S1: a positive item 10 asks for a talk "now", not "today", in the band's heading and advice.
+
+FLAGGED_BANDS = {
+    "en": (
+        "Your answer to question 10 needs attention now",
+        "Because of your answer to question 10, we recommend you talk to someone now, whatever "
+        "your total: please use the numbers at the top of this page.",
+        "Because of your answer to question 10, please do it now: use the numbers",
+        "Because of your answer to question 10, please talk to someone now: use the numbers",
+    ),
+    "uk": (
+        "Ваша відповідь на запитання 10 потребує уваги вже зараз",
+        "Зважаючи на вашу відповідь на запитання 10, радимо поговорити з кимось уже зараз, "
+        "незалежно від загального балу: скористайтеся номерами вгорі цієї сторінки.",
+        "Зважаючи на вашу відповідь на запитання 10, зробіть це вже зараз:",
+        "Зважаючи на вашу відповідь на запитання 10, поговоріть із кимось уже зараз:",
+    ),
+    "ru": (
+        "Ваш ответ на вопрос 10 требует внимания уже сейчас",
+        "С учётом вашего ответа на вопрос 10 советуем поговорить с кем-нибудь уже сейчас, "
+        "независимо от общего балла: воспользуйтесь номерами вверху этой страницы.",
+        "С учётом вашего ответа на вопрос 10 сделайте это уже сейчас:",
+        "С учётом вашего ответа на вопрос 10 поговорите с кем-нибудь уже сейчас:",
+    ),
+}
+def result_text(client, epds, scores: dict[int, int], language: str) -> str:
+    page = client.post(f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores)))
+    return one_line(visible_text(page.text))
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_a_flagged_band_asks_for_a_talk_now_in_every_language(client, epds, language):
+    heading, low, middle, high = FLAGGED_BANDS[language]
+    low_text = result_text(client, epds, dict.fromkeys(range(1, 10), 0) | {10: 1}, language)
+    assert heading in low_text and low in low_text
+    middle_text = result_text(client, epds, dict.fromkeys(range(1, 10), 1) | {10: 1}, language)
+    assert middle in middle_text
+    high_text = result_text(client, epds, dict.fromkeys(range(1, 10), 2) | {10: 1}, language)
+    assert high in high_text
