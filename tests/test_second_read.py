@@ -147,3 +147,20 @@ def test_a_flagged_band_asks_for_a_talk_now_in_every_language(client, epds, lang
     assert middle in middle_text
     high_text = result_text(client, epds, dict.fromkeys(range(1, 10), 2) | {10: 1}, language)
     assert high in high_text
+
+
+# S2: the mania line of the signs of postpartum psychosis names energy and restlessness plainly.
+
+MANIA = {
+    "en": "feeling unusually high or full of energy, unable to sit still, or as if you do not "
+    "need sleep;",
+    "uk": "у вас незвично піднесений настрій, дуже багато енергії, ви не можете всидіти на місці "
+    "або вам здається, що сон вам не потрібен;",
+    "ru": "у вас необычно приподнятое настроение, очень много энергии, вы не можете усидеть на "
+    "месте или вам кажется, что сон вам не нужен;",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_the_mania_sign_in_every_language(client, epds, language):
+    assert MANIA[language] in result_text(client, epds, dict.fromkeys(range(1, 11), 0), language)
