@@ -164,3 +164,29 @@ MANIA = {
 @pytest.mark.parametrize("language", ["en", "uk", "ru"])
 def test_the_mania_sign_in_every_language(client, epds, language):
     assert MANIA[language] in result_text(client, epds, dict.fromkeys(range(1, 11), 0), language)
+
+
+# S3: the emergency tier for thoughts of harming the baby: thoughts one feels one might carry out.
+
+ACT_ON_THOUGHTS = {
+    "uk": (
+        "або якщо у вас є думки зашкодити дитині і ви відчуваєте, що можете їх здійснити.",
+        "у вас є думки заподіяти собі шкоду або є думки зашкодити дитині, і ви відчуваєте, що "
+        "можете їх здійснити;",
+    ),
+    "ru": (
+        "или если у вас есть мысли навредить ребёнку и вы чувствуете, что можете их осуществить.",
+        "у вас есть мысли причинить себе вред или есть мысли навредить ребёнку, и вы чувствуете, "
+        "что можете их осуществить;",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_the_harming_the_baby_tier_speaks_of_carrying_the_thoughts_out(client, epds, language):
+    tier, about_item = ACT_ON_THOUGHTS[language]
+    flagged = dict.fromkeys(range(1, 10), 0) | {10: 1}
+    assert tier in result_text(client, epds, flagged, language)
+    about = one_line(visible_text(client.get(f"/about?lang={language}").text))
+    assert tier in about and about_item in about
+    assert "піддатися" not in about and "поддаться" not in about
