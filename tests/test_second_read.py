@@ -190,3 +190,19 @@ def test_the_harming_the_baby_tier_speaks_of_carrying_the_thoughts_out(client, e
     about = one_line(visible_text(client.get(f"/about?lang={language}").text))
     assert tier in about and about_item in about
     assert "піддатися" not in about and "поддаться" not in about
+
+
+# S4: /about calls the frightening thoughts "unbidden", not "unwanted" (a wish, in uk/ru).
+
+INTRUSIVE = {
+    "uk": ("Непрохані думки, які лякають", "раптові непрохані думки чи образи", "небажан"),
+    "ru": ("Непрошеные пугающие мысли", "внезапные непрошеные мысли или образы", "нежеланн"),
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_about_calls_the_frightening_thoughts_unbidden(client, language):
+    heading, body, old = INTRUSIVE[language]
+    about = one_line(visible_text(client.get(f"/about?lang={language}").text))
+    assert heading in about and body in about
+    assert old not in about.lower()
