@@ -273,7 +273,8 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     when = _chosen_time(form, language)
     name = plain_name(form.name.data or "") or gettext("not given")
     lines = []
-    if result is not None and result.safety_flag:
+    # The results whose page offers crisis support: a positive item 10 or a total of 15 or more.
+    if result is not None and result.needs_crisis_support:
         lines.append(
             gettext(
                 "Priority: their answers call for a conversation with a professional without "

@@ -206,3 +206,25 @@ def test_about_calls_the_frightening_thoughts_unbidden(client, language):
     about = one_line(visible_text(client.get(f"/about?lang={language}").text))
     assert heading in about and body in about
     assert old not in about.lower()
+
+
+# S5: the call-back email puts the priority line first for a total of 15 or more too.
+
+HIGH_UNFLAGGED = dict.fromkeys(range(1, 10), 0) | {1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 10: 0}  # 15
+JUST_BELOW = HIGH_UNFLAGGED | {5: 2}  # 14
+
+
+@pytest.mark.parametrize(("language", "priority"), [("uk", "Терміново"), ("en", "Priority:")])
+def test_a_total_of_15_or_more_is_a_priority_in_the_call_back_email(
+    make_app, epds, language, priority
+):
+    with smtp_server() as mailbox:
+        client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE=language)).test_client()
+        for scores in (HIGH_UNFLAGGED, JUST_BELOW):
+            page = client.post("/", data=answers_form(indexes_for_scores(epds, scores)))
+            code = hidden_fields(page.text)["result_code"]
+            form = {"name": "Олена", "phone": "067 123 45 67", "best_time": "any"}
+            sent = client.post("/call-back", data=form | {"language": "uk", "result_code": code})
+            assert sent.status_code == 200
+        firsts = [message.get_content().splitlines()[0] for message in mailbox.messages]
+    assert [first.startswith(priority) for first in firsts] == [True, False]
