@@ -388,9 +388,17 @@ def _earliest_call(form: CallbackForm, language: str) -> str:
     return slot_label(chosen, today, language, gettext)
 
 
-def _sent_html(phone: str | None, when: str, earliest: str, urgent: bool, loss: bool) -> bytes:
+def _sent_html(
+    phone: str | None, when: str, earliest: str, urgent: bool, loss: bool, open_now: bool
+) -> bytes:
     page = render_template(
-        "callback_sent.html", phone=phone, when=when, earliest=earliest, urgent=urgent, loss=loss
+        "callback_sent.html",
+        phone=phone,
+        when=when,
+        earliest=earliest,
+        urgent=urgent,
+        loss=loss,
+        open_now=open_now,
     )
     return page.encode("utf-8")
 
@@ -400,13 +408,16 @@ def _sent_page(form: CallbackForm, urgent: bool, loss: bool) -> bytes:
     whether help now leads it nor whether it follows a loss."""
     language = str(get_locale())
     when, earliest = _chosen_time(form, language), _earliest_call(form, language)
-    return padded("callback-sent", _sent_html(form.normalised_phone, when, earliest, urgent, loss))
+    open_now = current_clinic().status_at(screening_state().clock()).is_open
+    page = _sent_html(form.normalised_phone, when, earliest, urgent, loss, open_now)
+    return padded("callback-sent", page)
 
 
 def worst_sent_pages() -> list[bytes]:
-    """The confirmation with and without help now at the top, after a loss or not, for the
-    longest number a person may type (formatting adds at most a space per digit) and the
-    longest time this language words, as the chosen and as the earliest time."""
+    """The confirmation with and without help now at the top (and, with it, the clinic open now
+    or not), after a loss or not, for the longest number a person may type (formatting adds at
+    most a space per digit) and the longest time this language words, as the chosen and as the
+    earliest time."""
     state = screening_state()
     clinic, language = state.clinic, str(get_locale())
     today = state.clock().astimezone(clinic.timezone).date()
@@ -416,9 +427,10 @@ def worst_sent_pages() -> list[bytes]:
     when = max(labels, key=lambda label: len(label.encode()))
     phone = "+" + "9" * (2 * MAX_PHONE_LENGTH)
     return [
-        _sent_html(phone, when, when, urgent, loss)
+        _sent_html(phone, when, when, urgent, loss, open_now)
         for urgent in (False, True)
         for loss in (False, True)
+        for open_now in (False, True)
     ]
 
 

@@ -10,6 +10,7 @@ from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_t
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
 from tests.test_crisis_pathway import visible_text
+from tests.test_patient_pathway import FRIDAY_EVENING, LOW, WEEKDAY_AFTERNOON, confirmation
 
 # M1: the "too many attempts" page puts the numbers that answer now first and never says "wait".
 
@@ -228,3 +229,29 @@ def test_a_total_of_15_or_more_is_a_priority_in_the_call_back_email(
             assert sent.status_code == 200
         firsts = [message.get_content().splitlines()[0] for message in mailbox.messages]
     assert [first.startswith(priority) for first in firsts] == [True, False]
+
+
+# S6: a flagged call-back confirmation while the clinic is open invites calling it now as well.
+
+OPEN_NOW = {
+    "en": "The clinic is open now: you can also call us yourself now on +380 7373 080 88.",
+    "uk": "Клініка зараз працює: ви можете й самі зателефонувати нам уже зараз за номером "
+    "+380 7373 080 88.",
+    "ru": "Клиника сейчас работает: вы можете и сами позвонить нам уже сейчас по номеру "
+    "+380 7373 080 88.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_a_flagged_confirmation_while_open_invites_a_call_now(make_app, epds, language):
+    flagged = dict.fromkeys(range(1, 10), 0) | {10: 1}
+    with smtp_server() as mailbox:
+        open_page = confirmation(make_app, epds, mailbox, WEEKDAY_AFTERNOON, flagged, language)
+        closed_page = confirmation(make_app, epds, mailbox, FRIDAY_EVENING, flagged, language)
+        unflagged = confirmation(make_app, epds, mailbox, WEEKDAY_AFTERNOON, LOW, language)
+    alert = open_page[open_page.index('class="safety"') : open_page.index("</section>")]
+    assert OPEN_NOW[language] in one_line(visible_text('<main id="main">' + alert))
+    assert OPEN_NOW[language] not in one_line(visible_text(closed_page))
+    assert OPEN_NOW[language] not in one_line(visible_text(unflagged))
+    # The new variant is among the confirmation's worst cases: one length, open or closed.
+    assert len(open_page.encode()) == len(closed_page.encode()) == len(unflagged.encode())
