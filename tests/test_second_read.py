@@ -10,6 +10,8 @@ from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_t
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
 from tests.test_crisis_pathway import visible_text
+from tests.test_series import post as series_post
+from tests.test_series import series_codes
 from tests.test_patient_pathway import FRIDAY_EVENING, LOW, WEEKDAY_AFTERNOON, confirmation
 
 # M1: the "too many attempts" page puts the numbers that answer now first and never says "wait".
@@ -255,3 +257,43 @@ def test_a_flagged_confirmation_while_open_invites_a_call_now(make_app, epds, la
     assert OPEN_NOW[language] not in one_line(visible_text(unflagged))
     # The new variant is among the confirmation's worst cases: one length, open or closed.
     assert len(open_page.encode()) == len(closed_page.encode()) == len(unflagged.encode())
+
+
+# S7: a series notes every screening with a total of 0, not only the latest, on the page and PDF.
+
+ZERO_NOTE = {
+    "en": "A total of 0 ({date}) may mean that the patient was not comfortable answering fully "
+    "(PIRI); read any change from it with care.",
+    "uk": "Загальний бал 0 ({date}) може означати, що пацієнтці було незручно відповідати "
+    "повністю (PIRI); зміну відносно нього оцінюйте обережно.",
+    "ru": "Общий балл 0 ({date}) может означать, что пациентке было неудобно отвечать полностью "
+    "(PIRI); изменение относительно него оценивайте с осторожностью.",
+}
+# The dates of the first and third screenings of series_codes, as each language writes them.
+ZERO_DATES = {
+    "en": ("1 Jun 2026", "29 Jun 2026"),
+    "uk": ("1 черв. 2026", "29 черв. 2026"),
+    "ru": ("1 июн. 2026", "29 июн. 2026"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_every_total_of_0_in_a_series_is_noted_on_page_and_pdf(
+    client, app, epds, tmp_path, language
+):
+    client.set_cookie("lang", language)
+    codes = series_codes(app, epds, [0, 5, 0, 9])
+    page = series_post(client, codes)
+    text = one_line(visible_text(page.text))
+    printed = one_line(pdf_text(series_post(client, codes, "/intake/series.pdf").data, tmp_path))
+    for date in ZERO_DATES[language]:
+        note = ZERO_NOTE[language].format(date=date)
+        assert note in text
+        assert note in printed
+    assert text.count("(PIRI);") == 2
+    # A series of zeros keeps the length of any other series of as many screenings.
+    zeros, other = series_codes(app, epds, [0, 0, 0, 0]), series_codes(app, epds, [9, 27, 13, 4])
+    for path in ("/intake", "/intake/series.pdf"):
+        assert len(series_post(client, zeros, path).data) == len(
+            series_post(client, other, path).data
+        )
