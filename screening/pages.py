@@ -200,12 +200,18 @@ def _result_html(
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
-        clinician_notes=clinician_notes(outcome, gettext, language, read_in) if restored else (),
+        clinician_notes=(
+            clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
+            if restored
+            else ()
+        ),
         # English items (the caveat names English) read by someone reading the page in another
         # language: they are told their answers may not say what they meant.
         items_in_another_language=outcome.instrument.language == "en" != language,
         clinician_band=band_text(outcome, gettext),
-        clinician_next_steps=next_steps(outcome, gettext) if restored else (),
+        clinician_next_steps=(
+            next_steps(outcome, gettext, context.status is Status.LOSS) if restored else ()
+        ),
     )
 
 
@@ -312,7 +318,9 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
         if kind == "pdf":
             results = _longest_per_outcome("page")[:PDFS_MEASURED]
             by_answers = [render(result, moment, NOT_GIVEN, read_in) for result in results]
-            contexts = sorted(contexts, key=lambda c: len(context_text(c).encode()))[-2:]
+            by_length = sorted(contexts, key=lambda c: len(context_text(c).encode()))
+            # After a loss the clinician's steps have their own words: that context as well.
+            contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status is Status.LOSS]
         else:
             results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]

@@ -6,13 +6,25 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import answers_form, hidden_fields, indexes_for_scores, pdf_text
+from tests.helpers import (
+    answers_form,
+    hidden_fields,
+    indexes_for_scores,
+    pdf_text,
+    result_code_form,
+)
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
 from tests.test_crisis_pathway import visible_text
 from tests.test_series import post as series_post
 from tests.test_series import series_codes
-from tests.test_patient_pathway import FRIDAY_EVENING, LOW, WEEKDAY_AFTERNOON, confirmation
+from tests.test_patient_pathway import (
+    FRIDAY_EVENING,
+    LOSS,
+    LOW,
+    WEEKDAY_AFTERNOON,
+    confirmation,
+)
 
 # M1: the "too many attempts" page puts the numbers that answer now first and never says "wait".
 
@@ -297,3 +309,36 @@ def test_every_total_of_0_in_a_series_is_noted_on_page_and_pdf(
         assert len(series_post(client, zeros, path).data) == len(
             series_post(client, other, path).data
         )
+
+
+# S8: after a pregnancy loss a total of 15 or more asks about the patient and any children.
+
+AFTER_A_LOSS = {
+    "en": "Total of 15 or more: assess the patient's safety (and that of any children in the "
+    "family) and the need for crisis support.",
+    "uk": "Загальний бал 15 або більше: оцініть безпеку пацієнтки (і дітей у родині, якщо вони "
+    "є) та потребу в кризовій підтримці.",
+    "ru": "Общий балл 15 или больше: оцените безопасность пациентки (и детей в семье, если они "
+    "есть) и потребность в кризисной поддержке.",
+}
+MOTHER_AND_INFANT = {"en": "mother and infant", "uk": "матері й немовляти", "ru": "матери и младенца"}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
+    app, client, epds, tmp_path, language
+):
+    high = indexes_for_scores(epds, HIGH_UNFLAGGED)
+    posted = result_code_form(app, high, context=LOSS)
+    intake = client.post(f"/intake?lang={language}", data={"code": posted["result_code"]})
+    text = one_line(visible_text(intake.text))
+    printed = one_line(
+        pdf_text(client.post(f"/result.pdf?lang={language}", data=posted).data, tmp_path)
+    )
+    for words in (text, printed):
+        assert AFTER_A_LOSS[language] in words
+        assert MOTHER_AND_INFANT[language] not in words
+    # Without a loss the steps still name mother and infant.
+    other = result_code_form(app, high)
+    kept = client.post(f"/intake?lang={language}", data={"code": other["result_code"]})
+    assert MOTHER_AND_INFANT[language] in one_line(visible_text(kept.text))
