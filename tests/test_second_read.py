@@ -148,6 +148,8 @@ FLAGGED_BANDS = {
         "С учётом вашего ответа на вопрос 10 поговорите с кем-нибудь уже сейчас:",
     ),
 }
+
+
 def result_text(client, epds, scores: dict[int, int], language: str) -> str:
     page = client.post(f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores)))
     return one_line(visible_text(page.text))
@@ -321,7 +323,11 @@ AFTER_A_LOSS = {
     "ru": "Общий балл 15 или больше: оцените безопасность пациентки (и детей в семье, если они "
     "есть) и потребность в кризисной поддержке.",
 }
-MOTHER_AND_INFANT = {"en": "mother and infant", "uk": "матері й немовляти", "ru": "матери и младенца"}
+MOTHER_AND_INFANT = {
+    "en": "mother and infant",
+    "uk": "матері й немовляти",
+    "ru": "матери и младенца",
+}
 
 
 @pytest.mark.parametrize("language", ["en", "uk", "ru"])
@@ -342,3 +348,22 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     other = result_code_form(app, high)
     kept = client.post(f"/intake?lang={language}", data={"code": other["result_code"]})
     assert MOTHER_AND_INFANT[language] in one_line(visible_text(kept.text))
+
+
+# S9: the clinician's next step for the lowest band, in Ukrainian, says "concern", not "alarm".
+
+LOWEST_STEP = (
+    "Сам собою загальний бал не потребує подальшого спостереження; за будь-якого клінічного "
+    "занепокоєння дійте відповідно, а в сумнівних випадках повторіть скринінг."
+)
+
+
+def test_the_lowest_bands_next_step_in_ukrainian_says_concern(app, client, epds, tmp_path):
+    posted = result_code_form(app, indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0)))
+    intake = one_line(
+        visible_text(client.post("/intake?lang=uk", data={"code": posted["result_code"]}).text)
+    )
+    printed = one_line(pdf_text(client.post("/result.pdf?lang=uk", data=posted).data, tmp_path))
+    for words in (intake, printed):
+        assert LOWEST_STEP in words
+        assert "тривог" not in words
