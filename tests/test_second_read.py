@@ -367,3 +367,17 @@ def test_the_lowest_bands_next_step_in_ukrainian_says_concern(app, client, epds,
     for words in (intake, printed):
         assert LOWEST_STEP in words
         assert "тривог" not in words
+
+
+# Nit: no comma before «або» / «или» in the help prompt.
+
+HELP_PROMPT = {
+    "uk": "що можете зараз зашкодити собі або вже зашкодили собі, телефонуйте",
+    "ru": "что можете сейчас навредить себе или уже навредили себе, звоните",
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_the_help_prompt_has_no_comma_before_or(client, language):
+    text = one_line(visible_text(client.get(f"/?lang={language}").text))
+    assert HELP_PROMPT[language] in text
