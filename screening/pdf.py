@@ -188,7 +188,8 @@ def _safety_box(printout: Printout) -> Table:
     )
     advice = _(ASSESS_TODAY)
     text = (
-        f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
+        f"<b>{escape(headline)}</b> {escape(advice)} "
+        f"{escape(_(result.instrument.safety_rule.source))}"
     )
     box = Table(
         [[markup(text, "Alert")], [paragraph(_crisis_numbers(printout), "Cell")]],

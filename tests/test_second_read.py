@@ -381,3 +381,26 @@ HELP_PROMPT = {
 def test_the_help_prompt_has_no_comma_before_or(client, language):
     text = one_line(visible_text(client.get(f"/?lang={language}").text))
     assert HELP_PROMPT[language] in text
+
+
+# Nit: the clinician PDF's line on item 10 from the RCPsych manual is in the PDF's language.
+
+ITEM_10_RULE = {
+    "uk": "Будь-який бал вище 0 за пунктом 10 завжди потребує подальшої оцінки (RCPsych EPDS "
+    "manual, 2014).",
+    "ru": "Любой балл выше 0 по пункту 10 всегда требует дальнейшей оценки (RCPsych EPDS "
+    "manual, 2014).",
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_the_item_10_rule_is_in_the_pdfs_language(app, client, epds, tmp_path, language):
+    flagged = indexes_for_scores(epds, dict.fromkeys(range(1, 10), 0) | {10: 1})
+    posted = result_code_form(app, flagged)
+    printed = one_line(
+        pdf_text(client.post(f"/result.pdf?lang={language}", data=posted).data, tmp_path)
+    )
+    assert ITEM_10_RULE[language] in printed
+    assert "Any score above 0 on item 10" not in printed
+    intake = client.post(f"/intake?lang={language}", data={"code": posted["result_code"]})
+    assert ITEM_10_RULE[language] in one_line(visible_text(intake.text))
