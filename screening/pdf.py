@@ -355,9 +355,7 @@ def _for_the_clinician(printout: Printout) -> Table:
     instrument = result.instrument
     lines = [paragraph(_("For the clinician"), "CellBold")]
     loss = printout.context.status is Status.LOSS
-    notes = clinician_notes(
-        result, printout.translate, printout.language, printout.read_in, loss
-    )
+    notes = clinician_notes(result, printout.translate, printout.language, printout.read_in, loss)
     lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands

@@ -329,6 +329,7 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
+
     def date(moment: datetime) -> str:
         return short_date(moment, clinic.timezone, printout.language)
 

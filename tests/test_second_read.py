@@ -4,8 +4,12 @@ reads (the Flask test client, text from the rendered PDF)."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from babel.support import Translations
+
+from screening.result_code import WRONG_LENGTH, ResultCodeError
 from tests.helpers import (
     answers_form,
     hidden_fields,
@@ -16,8 +20,6 @@ from tests.helpers import (
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
 from tests.test_crisis_pathway import visible_text
-from tests.test_series import post as series_post
-from tests.test_series import series_codes
 from tests.test_patient_pathway import (
     FRIDAY_EVENING,
     LOSS,
@@ -25,6 +27,10 @@ from tests.test_patient_pathway import (
     WEEKDAY_AFTERNOON,
     confirmation,
 )
+from tests.test_series import post as series_post
+from tests.test_series import series_codes
+
+CATALOGUES = Path(__file__).parent.parent / "screening" / "translations"
 
 # M1: the "too many attempts" page puts the numbers that answer now first and never says "wait".
 
@@ -369,7 +375,7 @@ def test_the_lowest_bands_next_step_in_ukrainian_says_concern(app, client, epds,
         assert "тривог" not in words
 
 
-# Nit: no comma before «або» / «или» in the help prompt.
+# Nit: no comma before "or" in the Ukrainian and Russian help prompt.
 
 HELP_PROMPT = {
     "uk": "що можете зараз зашкодити собі або вже зашкодили собі, телефонуйте",
@@ -404,3 +410,40 @@ def test_the_item_10_rule_is_in_the_pdfs_language(app, client, epds, tmp_path, l
     assert "Any score above 0 on item 10" not in printed
     intake = client.post(f"/intake?lang={language}", data={"code": posted["result_code"]})
     assert ITEM_10_RULE[language] in one_line(visible_text(intake.text))
+
+
+# Nit: the wrong-length message at intake says what comes after the prefix, in the plural form
+# its count calls for.
+
+WRONG_LENGTH_WORDS = {
+    "en": "After “EPDS-” a result code has 22 letters and digits.",
+    "uk": "Після «EPDS-» у коді результату має бути 22 літери й цифри.",
+    "ru": "После «EPDS-» в коде результата должно быть 22 буквы и цифры.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_a_code_of_the_wrong_length_is_told_the_length_in_words(client, language):
+    page = client.post(f"/intake?lang={language}", data={"code": "EPDS-1234-5678"})
+    assert page.status_code == 400
+    assert WRONG_LENGTH_WORDS[language] in one_line(visible_text(page.text))
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "words"),
+    [
+        ("uk", 21, "21 літера чи цифра"),
+        ("uk", 22, "22 літери й цифри"),
+        ("uk", 25, "25 літер і цифр"),
+        ("ru", 21, "должна быть 21 буква или цифра"),
+        ("ru", 22, "должно быть 22 буквы и цифры"),
+        ("ru", 25, "должно быть 25 букв и цифр"),
+    ],
+)
+def test_the_wrong_length_message_follows_the_count(language, count, words):
+    catalogues = Translations.load(str(CATALOGUES), [language])
+    error = ResultCodeError(*WRONG_LENGTH, count=count, prefix="EPDS")
+    assert words in error.in_words(
+        lambda text, **params: catalogues.gettext(text) % params,
+        lambda one, many, n, **params: catalogues.ngettext(one, many, n) % params,
+    )
