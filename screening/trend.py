@@ -149,11 +149,12 @@ class Series:
     @property
     def overall_changes(self) -> tuple[tuple[str, Screening, Change], ...]:
         """The untranslated title, the screening compared with the latest, and the change, for
-        first-to-latest and lowest-to-latest."""
-        return (
-            (FIRST_TO_LATEST, self.screenings[0], self.overall),
-            (LOWEST_TO_LATEST, self.lowest, self.from_lowest),
-        )
+        first-to-latest and lowest-to-latest; the latter only when the lowest is an earlier
+        screening (the latest compared with itself says nothing)."""
+        first = (FIRST_TO_LATEST, self.screenings[0], self.overall)
+        if self.lowest is self.latest:
+            return (first,)
+        return (first, (LOWEST_TO_LATEST, self.lowest, self.from_lowest))
 
     @property
     def close_together(self) -> tuple[tuple[Screening, Screening, int], ...]:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
+from flask_babel import gettext
 
 from screening.result_code import WRONG_LENGTH, ResultCodeError
+from screening.trend import LOWEST_TO_LATEST
 from tests.helpers import (
     answers_form,
     hidden_fields,
@@ -447,3 +449,21 @@ def test_the_wrong_length_message_follows_the_count(language, count, words):
         lambda text, **params: catalogues.gettext(text) % params,
         lambda one, many, n, **params: catalogues.ngettext(one, many, n) % params,
     )
+
+
+# Nit: no "lowest total to the latest" line when the latest screening is the lowest.
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_no_lowest_to_latest_line_when_the_latest_is_the_lowest(
+    client, app, epds, tmp_path, language
+):
+    client.set_cookie("lang", language)
+    with app.test_request_context(f"/?lang={language}"):
+        lowest_line = gettext(LOWEST_TO_LATEST)
+    falling = series_codes(app, epds, [14, 9, 3])
+    page = one_line(visible_text(series_post(client, falling).text))
+    printed = one_line(pdf_text(series_post(client, falling, "/intake/series.pdf").data, tmp_path))
+    assert lowest_line not in page and lowest_line not in printed
+    rising = series_post(client, series_codes(app, epds, [14, 3, 9]))
+    assert lowest_line in one_line(visible_text(rising.text))
