@@ -467,3 +467,15 @@ def test_no_lowest_to_latest_line_when_the_latest_is_the_lowest(
     assert lowest_line not in page and lowest_line not in printed
     rising = series_post(client, series_codes(app, epds, [14, 3, 9]))
     assert lowest_line in one_line(visible_text(rising.text))
+
+
+# Nit: the PDF's risk-assessment line, beside «Ризик оцінено», asks for a conclusion.
+
+
+@pytest.mark.parametrize(("language", "label"), [("uk", "Висновок:"), ("ru", "Заключение:")])
+def test_the_risk_assessment_asks_for_a_conclusion(app, client, epds, tmp_path, language, label):
+    flagged = indexes_for_scores(epds, dict.fromkeys(range(1, 10), 0) | {10: 1})
+    posted = result_code_form(app, flagged)
+    printed = pdf_text(client.post(f"/result.pdf?lang={language}", data=posted).data, tmp_path)
+    assert label in printed
+    assert "Результат:" not in printed
