@@ -1,8 +1,8 @@
 """A Babel extractor for the instrument file: our own words in it go into the catalogues.
 
-Band labels and advice, subscale texts and the version note are interface text we wrote, so
-they are translated like any other. The instrument's own text (items, options, instructions,
-notice) is not: it changes only with a validated translation file.
+Band labels and advice, subscale texts, the safety rule's source and the version note are
+interface text we wrote, so they are translated like any other. The instrument's own text (items,
+options, instructions, notice) is not: it changes only with a validated translation file.
 """
 
 from __future__ import annotations
@@ -28,3 +28,5 @@ def extract_instrument(
             for field in fields:
                 if field in entry:
                     yield 0, None, entry[field], [f"Instrument file: {section} {field}"]
+    # The safety rule's source is our summary of the manual: the clinician reads it translated.
+    yield 0, None, data["safety_rule"]["source"], ["Instrument file: safety_rule source"]

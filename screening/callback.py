@@ -215,8 +215,10 @@ def _error_links(form: CallbackForm) -> list[ErrorLink]:
     return links
 
 
-def _page(form: CallbackForm, status: int, failed: bool = False) -> Page:
-    return form_page("callback.html", form, status, failed=failed, errors=_error_links(form))
+def _page(form: CallbackForm, status: int, failed: bool = False, limited: bool = False) -> Page:
+    return form_page(
+        "callback.html", form, status, failed=failed, limited=limited, errors=_error_links(form)
+    )
 
 
 def _verified_result(code: str) -> ScreeningResult | None:
@@ -271,7 +273,8 @@ def _email_body(form: CallbackForm, result: ScreeningResult | None, language: st
     when = _chosen_time(form, language)
     name = plain_name(form.name.data or "") or gettext("not given")
     lines = []
-    if result is not None and result.safety_flag:
+    # The results whose page offers crisis support: a positive item 10 or a total of 15 or more.
+    if result is not None and result.needs_crisis_support:
         lines.append(
             gettext(
                 "Priority: their answers call for a conversation with a professional without "
@@ -322,8 +325,20 @@ def _cap_reached(limit: RequestLimit) -> Response:
     return make_response(_page(new_form(posted=True), 503, failed=True))
 
 
+def _network_limit_reached(limit: RequestLimit) -> Response:
+    """This network sent CALLBACK_RATE_LIMIT requests: the numbers that answer now first, and
+    the form with what the person typed, as after a mail failure."""
+    response = make_response(_page(new_form(posted=True), 429, limited=True))
+    response.headers["Retry-After"] = str(limit.limit.get_expiry())
+    return response
+
+
 @bp.post("/call-back")
-@limiter.limit(limit_from_setting("CALLBACK_RATE_LIMIT"), key_func=client_network)
+@limiter.limit(
+    limit_from_setting("CALLBACK_RATE_LIMIT"),
+    key_func=client_network,
+    on_breach=_network_limit_reached,
+)
 @limiter.limit(
     limit_from_setting("CALLBACK_GLOBAL_LIMIT"),
     key_func=lambda: "every client",
@@ -373,9 +388,17 @@ def _earliest_call(form: CallbackForm, language: str) -> str:
     return slot_label(chosen, today, language, gettext)
 
 
-def _sent_html(phone: str | None, when: str, earliest: str, urgent: bool, loss: bool) -> bytes:
+def _sent_html(
+    phone: str | None, when: str, earliest: str, urgent: bool, loss: bool, open_now: bool
+) -> bytes:
     page = render_template(
-        "callback_sent.html", phone=phone, when=when, earliest=earliest, urgent=urgent, loss=loss
+        "callback_sent.html",
+        phone=phone,
+        when=when,
+        earliest=earliest,
+        urgent=urgent,
+        loss=loss,
+        open_now=open_now,
     )
     return page.encode("utf-8")
 
@@ -385,13 +408,16 @@ def _sent_page(form: CallbackForm, urgent: bool, loss: bool) -> bytes:
     whether help now leads it nor whether it follows a loss."""
     language = str(get_locale())
     when, earliest = _chosen_time(form, language), _earliest_call(form, language)
-    return padded("callback-sent", _sent_html(form.normalised_phone, when, earliest, urgent, loss))
+    open_now = current_clinic().status_at(screening_state().clock()).is_open
+    page = _sent_html(form.normalised_phone, when, earliest, urgent, loss, open_now)
+    return padded("callback-sent", page)
 
 
 def worst_sent_pages() -> list[bytes]:
-    """The confirmation with and without help now at the top, after a loss or not, for the
-    longest number a person may type (formatting adds at most a space per digit) and the
-    longest time this language words, as the chosen and as the earliest time."""
+    """The confirmation with and without help now at the top (and, with it, the clinic open now
+    or not), after a loss or not, for the longest number a person may type (formatting adds at
+    most a space per digit) and the longest time this language words, as the chosen and as the
+    earliest time."""
     state = screening_state()
     clinic, language = state.clinic, str(get_locale())
     today = state.clock().astimezone(clinic.timezone).date()
@@ -401,9 +427,10 @@ def worst_sent_pages() -> list[bytes]:
     when = max(labels, key=lambda label: len(label.encode()))
     phone = "+" + "9" * (2 * MAX_PHONE_LENGTH)
     return [
-        _sent_html(phone, when, when, urgent, loss)
+        _sent_html(phone, when, when, urgent, loss, open_now)
         for urgent in (False, True)
         for loss in (False, True)
+        for open_now in (False, True)
     ]
 
 

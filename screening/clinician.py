@@ -36,6 +36,15 @@ NEXT_STEP_LOWEST = N_(
     "The total alone does not call for follow-up; act on any clinical concern, and repeat the "
     "screening if in doubt."
 )
+# After a pregnancy loss or a baby's death there may be no infant: the patient, and any children.
+CRISIS_ACTION_AFTER_LOSS = N_(
+    "Total of %(threshold)s or more: also assess the patient's safety (and that of any children "
+    "in the family) and the need for crisis support (PIRI, Further assessment of depression)."
+)
+NEXT_STEP_CRISIS_AFTER_LOSS = N_(
+    "Total of %(threshold)s or more: assess the patient's safety (and that of any children in "
+    "the family) and the need for crisis support."
+)
 NEXT_STEP_MIDDLE = N_("Monitor, and repeat the EPDS in 2\u20134 weeks (NSW Health).")
 NEXT_STEP_TOP = N_("Arrange a clinical assessment for depression.")
 NEXT_STEP_CRISIS = N_(
@@ -96,10 +105,15 @@ def language_note(
 
 
 def clinician_notes(
-    result: ScreeningResult, translate: Translate, interface_language: str, read_in: str | None
+    result: ScreeningResult,
+    translate: Translate,
+    interface_language: str,
+    read_in: str | None,
+    loss: bool = False,
 ) -> tuple[Note, ...]:
     """What the clinician should see besides the scores, most urgent first; ``read_in`` is the
-    interface language the patient answered in, if the result code records it."""
+    interface language the patient answered in, if the result code records it; ``loss``, that
+    the code records a pregnancy that ended or a baby who died."""
     _ = translate
     instrument = result.instrument
     notes = []
@@ -117,7 +131,8 @@ def clinician_notes(
         )
     if result.total >= instrument.crisis_support.min_total:
         threshold = instrument.crisis_support.min_total
-        notes.append(Note(_("Crisis support:"), _(CRISIS_ACTION, threshold=threshold)))
+        action = CRISIS_ACTION_AFTER_LOSS if loss else CRISIS_ACTION
+        notes.append(Note(_("Crisis support:"), _(action, threshold=threshold)))
     if result.total == 0:
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
     notes.append(language_note(result, translate, interface_language, read_in))
@@ -139,15 +154,18 @@ def band_text(result: ScreeningResult, translate: Translate) -> str:
     return f"{_(band.label)} ({band.min}\u2013{band.max})"
 
 
-def next_steps(result: ScreeningResult, translate: Translate) -> tuple[str, ...]:
+def next_steps(
+    result: ScreeningResult, translate: Translate, loss: bool = False
+) -> tuple[str, ...]:
     """What the clinician does next, most urgent first: the safety item, a total high enough
-    for crisis support, then the band's own step."""
+    for crisis support (worded for a loss when ``loss``), then the band's own step."""
     _, instrument = translate, result.instrument
     steps = []
     if result.safety_flag:
         steps.append(_(NEXT_STEP_FLAGGED, number=instrument.safety_rule.item))
     if result.total >= instrument.crisis_support.min_total:
-        steps.append(_(NEXT_STEP_CRISIS, threshold=instrument.crisis_support.min_total))
+        crisis = NEXT_STEP_CRISIS_AFTER_LOSS if loss else NEXT_STEP_CRISIS
+        steps.append(_(crisis, threshold=instrument.crisis_support.min_total))
     if result.band == instrument.bands[-1]:
         steps.append(_(NEXT_STEP_TOP))
     elif result.band != instrument.bands[0]:

@@ -44,13 +44,9 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Too much was sent"),
         _l("What was sent was too large to accept. Please go back to the questionnaire."),
     ),
-    429: (
-        _l("Too many attempts"),
-        _l(
-            "There have been too many attempts. "
-            "Please wait a few minutes and try again, or call us."
-        ),
-    ),
+    # The page words it itself, numbers first (the too_many_attempts macro): a person at risk
+    # must not read "wait" or "call us" while the clinic may be closed.
+    429: (_l("Too many attempts"), _l("You can try again in a few minutes.")),
     500: (
         _l("Something went wrong"),
         _l("Something went wrong on our side. Your answers were not stored anywhere."),
@@ -69,7 +65,9 @@ def error_page(code: int, fallback: HTTPException | None = None) -> str:
     """The page for HTTP status ``code`` in the request's language."""
     default = (fallback.name, fallback.description) if fallback else ERROR_PAGES[500]
     title, message = ERROR_PAGES.get(code, default)
-    return render_template("errors.html", title=title, message=message)
+    return render_template(
+        "errors.html", title=title, message=message, too_many_attempts=code == 429
+    )
 
 
 def protocol_headers(error: HTTPException) -> dict[str, str]:

@@ -10,7 +10,7 @@ as one attempt against the rate limit, so a list of codes is no faster way to gu
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -20,8 +20,15 @@ from screening.extensions import limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
 from screening.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
 from screening.paper import blank_form
-from screening.result_code import code_pattern
-from screening.series import MAX_CODES, TOO_MANY, Restored, restore_series, split_codes
+from screening.result_code import code_pattern, reason_in_words
+from screening.series import (
+    MAX_CODES,
+    TOO_MANY,
+    CodeProblem,
+    Restored,
+    restore_series,
+    split_codes,
+)
 from screening.state import current_instrument, screening_state
 from screening.timing import held_to_minimum_time
 from screening.trend import Series
@@ -87,14 +94,18 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
         current_app.config["RESULT_CODE_V1_UNTIL"],
     )
+
+    def why(problem: CodeProblem) -> str:
+        return reason_in_words(problem.reason, problem.plural, problem.params, gettext, ngettext)
+
     if len(codes) == 1:
-        return [gettext(p.reason, **p.params) for p in restored.problems] or restored
+        return [why(problem) for problem in restored.problems] or restored
     return [
         gettext(
             "Code %(position)s (%(code)s): %(reason)s",
             position=problem.position,
             code=problem.typed.strip()[:40],
-            reason=gettext(problem.reason, **problem.params),
+            reason=why(problem),
         )
         for problem in restored.problems
     ] or restored

@@ -79,6 +79,7 @@ from screening.trend import (
     Screening,
     Series,
     close_together_text,
+    zero_total_texts,
 )
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
@@ -199,12 +200,18 @@ def _result_html(
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
-        clinician_notes=clinician_notes(outcome, gettext, language, read_in) if restored else (),
+        clinician_notes=(
+            clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
+            if restored
+            else ()
+        ),
         # English items (the caveat names English) read by someone reading the page in another
         # language: they are told their answers may not say what they meant.
         items_in_another_language=outcome.instrument.language == "en" != language,
         clinician_band=band_text(outcome, gettext),
-        clinician_next_steps=next_steps(outcome, gettext) if restored else (),
+        clinician_next_steps=(
+            next_steps(outcome, gettext, context.status is Status.LOSS) if restored else ()
+        ),
     )
 
 
@@ -311,7 +318,9 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
         if kind == "pdf":
             results = _longest_per_outcome("page")[:PDFS_MEASURED]
             by_answers = [render(result, moment, NOT_GIVEN, read_in) for result in results]
-            contexts = sorted(contexts, key=lambda c: len(context_text(c).encode()))[-2:]
+            by_length = sorted(contexts, key=lambda c: len(context_text(c).encode()))
+            # After a loss the clinician's steps have their own words: that context as well.
+            contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status is Status.LOSS]
         else:
             results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]
@@ -470,6 +479,9 @@ def _series_html(series: Series) -> str:
         close_together=close_together_text(
             series, gettext, ngettext, lambda moment: short_date(moment, zone, language)
         ),
+        zero_totals=zero_total_texts(
+            series, gettext, lambda moment: short_date(moment, zone, language)
+        ),
         assess_today=ASSESS_TODAY,
         past_flag_advice=PAST_FLAG_ADVICE,
         change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
@@ -516,9 +528,30 @@ def worst_series_pages(count: int) -> Callable[[], list[bytes]]:
         row, last = _longest_series_rows()
         uniform = _series_page_bytes([row] * count)
         longest = max(uniform, _series_page_bytes([row] * (count - 1) + [last]), key=len)
-        return [uniform, longest + b" " * extra]
+        return [uniform, longest + b" " * (extra + _zero_total_notes_length(count))]
 
     return bodies
+
+
+def _zero_answers() -> dict[int, int]:
+    """The answers of a total of 0: each item's option that scores 0."""
+    return {
+        item.number: next(i for i, option in enumerate(item.options) if option.score == 0)
+        for item in current_instrument().items
+    }
+
+
+def _zero_total_notes_length(count: int) -> int:
+    """The bytes the page's notes on totals of 0 take when every screening has one (the
+    template's markup around each note, as series.html writes it)."""
+    zone, language = screening_state().clinic.timezone, str(get_locale())
+    series = _measured_series([_zero_answers()] * count)
+    notes = zero_total_texts(series, gettext, lambda moment: short_date(moment, zone, language))
+    return sum(len(ZERO_TOTAL_MARKUP.format(escape(note)).encode()) for note in notes)
+
+
+# One note on a total of 0 as series.html writes it.
+ZERO_TOTAL_MARKUP = '<p class="hint zero-total">{}</p>\n'
 
 
 def _series_page_bytes(answer_sets: list[dict[int, int]]) -> bytes:
@@ -548,7 +581,9 @@ def worst_series_pdfs(count: int) -> Callable[[], list[bytes]]:
     the margin covers the rest)."""
 
     def bodies() -> list[bytes]:
-        return [_series_pdf(_measured_series([a] * count)) for a in _longest_series_pdf_rows()]
+        # Every screening with a total of 0 adds its note: that series too.
+        answer_sets = [*_longest_series_pdf_rows(), _zero_answers()]
+        return [_series_pdf(_measured_series([a] * count)) for a in answer_sets]
 
     return bodies
 

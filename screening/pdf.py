@@ -40,7 +40,7 @@ from reportlab.platypus import (
 from screening.clinic import Clinic
 from screening.clinician import ASSESS_TODAY, band_text, clinician_notes, next_steps
 from screening.context import LABEL as CONTEXT_LABEL
-from screening.context import NOT_GIVEN, Context, TranslatePlural, describe
+from screening.context import NOT_GIVEN, Context, Status, TranslatePlural, describe
 from screening.dates import for_people
 from screening.marks import N_, NP_, english, english_plural
 from screening.qr import QrFlowable
@@ -188,7 +188,8 @@ def _safety_box(printout: Printout) -> Table:
     )
     advice = _(ASSESS_TODAY)
     text = (
-        f"<b>{escape(headline)}</b> {escape(advice)} {escape(result.instrument.safety_rule.source)}"
+        f"<b>{escape(headline)}</b> {escape(advice)} "
+        f"{escape(_(result.instrument.safety_rule.source))}"
     )
     box = Table(
         [[markup(text, "Alert")], [paragraph(_crisis_numbers(printout), "Cell")]],
@@ -226,7 +227,8 @@ def _summary(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     out_of = _("%(score)s out of %(maximum)s", score=result.total, maximum=result.max_total)
     band = band_text(result, printout.translate)
-    steps = " ".join(next_steps(result, printout.translate))
+    loss = printout.context.status is Status.LOSS
+    steps = " ".join(next_steps(result, printout.translate, loss))
     rows = [
         [paragraph(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
         [paragraph(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
@@ -352,10 +354,9 @@ def _for_the_clinician(printout: Printout) -> Table:
     _, result = printout.translate, printout.result
     instrument = result.instrument
     lines = [paragraph(_("For the clinician"), "CellBold")]
-    lines += [
-        markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell")
-        for note in clinician_notes(result, printout.translate, printout.language, printout.read_in)
-    ]
+    loss = printout.context.status is Status.LOSS
+    notes = clinician_notes(result, printout.translate, printout.language, printout.read_in, loss)
+    lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )

@@ -70,13 +70,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from screening.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.instrument import Instrument
-from screening.marks import N_
+from screening.marks import N_, NP_
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 VALUES = {symbol: value for value, symbol in enumerate(ALPHABET)}
@@ -113,12 +113,37 @@ CONTEXT_BASE = {
 
 class ResultCodeError(ValueError):
     """A code that cannot be restored. ``reason`` says why in words for the person typing it,
-    with %(name)s placeholders filled from ``params``."""
+    with %(name)s placeholders filled from ``params``; with ``plural``, a message whose words
+    follow ``params["count"]`` (Ukrainian and Russian have three forms)."""
 
-    def __init__(self, reason: str, **params: object) -> None:
+    def __init__(self, reason: str, plural: str | None = None, **params: object) -> None:
         self.reason = reason
+        self.plural = plural
         self.params = params
-        super().__init__(reason % params if params else reason)
+        english = plural if plural is not None and params.get("count") != 1 else reason
+        super().__init__(english % params if params else english)
+
+    def in_words(self, translate: Callable[..., str], translate_plural: Callable[..., str]) -> str:
+        return reason_in_words(self.reason, self.plural, self.params, translate, translate_plural)
+
+
+def reason_in_words(
+    reason: str,
+    plural: str | None,
+    params: Mapping[str, object],
+    translate: Callable[..., str],
+    translate_plural: Callable[..., str],
+) -> str:
+    """A refusal's reason translated, in the plural form its count calls for if it has one."""
+    if plural is None:
+        return translate(reason, **params)
+    return translate_plural(reason, plural, params["count"], **params)
+
+
+WRONG_LENGTH = NP_(
+    "After \u201c%(prefix)s-\u201d a result code has %(count)s letter or digit.",
+    "After \u201c%(prefix)s-\u201d a result code has %(count)s letters and digits.",
+)
 
 
 ALTERED = N_(
@@ -444,14 +469,7 @@ def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
     if not compact:
         raise ResultCodeError(N_("Please type or scan the result code."))
     if len(compact) not in lengths or any(symbol not in VALUES for symbol in compact):
-        raise ResultCodeError(
-            N_(
-                "A result code has %(count)s letters and digits after \u201c%(prefix)s-\u201d. "
-                "Please check it and try again."
-            ),
-            count=max(lengths),
-            prefix=instrument.id.upper(),
-        )
+        raise ResultCodeError(*WRONG_LENGTH, count=max(lengths), prefix=instrument.id.upper())
     if not check_symbol_matches(compact):
         raise ResultCodeError(
             N_(

@@ -44,6 +44,7 @@ class CodeProblem:
     typed: str
     reason: str
     params: dict[str, object] = field(default_factory=dict)
+    plural: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def restore_series(
             restored = decode(typed, instrument, keys)
             check_age(restored, now, max_age_days, v1_until)
         except ResultCodeError as error:
-            problems.append(CodeProblem(position, typed, error.reason, error.params))
+            problems.append(CodeProblem(position, typed, error.reason, error.params, error.plural))
             continue
         answers = tuple(restored.answers.values())
         # The same screening given as codes of two versions counts once.

@@ -9,6 +9,7 @@ screenings, two at most for twelve. No Flask.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
@@ -56,6 +57,7 @@ from screening.trend import (
     Screening,
     Series,
     close_together_text,
+    zero_total_texts,
 )
 
 CHART_WIDTH, CHART_HEIGHT = 180 * mm, 55 * mm
@@ -327,14 +329,14 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
         )
     )
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
-    close = close_together_text(
-        series,
-        printout.translate,
-        printout.translate_plural,
-        lambda moment: short_date(moment, clinic.timezone, printout.language),
-    )
+
+    def date(moment: datetime) -> str:
+        return short_date(moment, clinic.timezone, printout.language)
+
+    close = close_together_text(series, printout.translate, printout.translate_plural, date)
     if close:
         story.append(paragraph(close, "Cell"))
+    story += [paragraph(text, "Cell") for text in zero_total_texts(series, _, date)]
     cut_off = instrument.bands[-1].min
     rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
     story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))

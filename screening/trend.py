@@ -29,6 +29,12 @@ CLOSE_TOGETHER = N_(
 # One pair of close screenings in that list, e.g. "1 Jun 2026 to 6 Jun 2026 (5 days)".
 CLOSE_PAIR = N_("%(first)s to %(second)s (%(days)s)")
 DAYS = NP_("%(num)s day", "%(num)s days")
+# Every screening of the series whose total is 0, not only the latest: a later rise from it may
+# be a first full answer rather than a worsening.
+ZERO_TOTAL_IN_SERIES = N_(
+    "A total of 0 (%(date)s) may mean that the patient was not comfortable answering fully "
+    "(PIRI); read any change from it with care."
+)
 CHANGE_SOURCE = (
     "Matthey S., Calculating clinically significant change in postnatal depression studies "
     "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
@@ -143,11 +149,12 @@ class Series:
     @property
     def overall_changes(self) -> tuple[tuple[str, Screening, Change], ...]:
         """The untranslated title, the screening compared with the latest, and the change, for
-        first-to-latest and lowest-to-latest."""
-        return (
-            (FIRST_TO_LATEST, self.screenings[0], self.overall),
-            (LOWEST_TO_LATEST, self.lowest, self.from_lowest),
-        )
+        first-to-latest and lowest-to-latest; the latter only when the lowest is an earlier
+        screening (the latest compared with itself says nothing)."""
+        first = (FIRST_TO_LATEST, self.screenings[0], self.overall)
+        if self.lowest is self.latest:
+            return (first,)
+        return (first, (LOWEST_TO_LATEST, self.lowest, self.from_lowest))
 
     @property
     def close_together(self) -> tuple[tuple[Screening, Screening, int], ...]:
@@ -185,3 +192,14 @@ def close_together_text(
         for before, after, days in series.close_together
     ]
     return translate(CLOSE_TOGETHER, pairs="; ".join(pairs)) if pairs else ""
+
+
+def zero_total_texts(
+    series: Series, translate: Translate, date: Callable[[datetime], str]
+) -> list[str]:
+    """A note for each screening whose total is 0, oldest first."""
+    return [
+        translate(ZERO_TOTAL_IN_SERIES, date=date(screening.completed_at))
+        for screening in series.screenings
+        if screening.result.total == 0
+    ]

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 
 from screening import pages
@@ -101,7 +101,7 @@ def refused_code(error: ResultCodeError) -> Page:
     page = render_template(
         "errors.html",
         title=gettext("This result code was not accepted"),
-        message=gettext(error.reason, **error.params),
+        message=error.in_words(gettext, ngettext),
     )
     return page, 400, NO_STORE
 

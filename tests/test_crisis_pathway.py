@@ -138,8 +138,8 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
 def test_a_flagged_low_total_says_to_talk_to_a_professional_today(at, make_app, epds):
     text = visible_text(result_page(at(make_app, WEEKDAY_AFTERNOON), epds, LOW_FLAGGED))
     assert "Please talk to a professional today" in text
-    assert "Your answer to question 10 needs attention today" in text
-    assert "we recommend you speak with a professional today, whatever your total" in text
+    assert "Your answer to question 10 needs attention now" in text
+    assert "we recommend you talk to someone now, whatever your total" in text
     assert "Below the usual screening threshold" not in text
     assert "please still talk to someone" not in text
 

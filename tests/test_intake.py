@@ -67,7 +67,7 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "A result code has 22 letters and digits"),
+        ("EPDS-1234-5678", "After “EPDS-” a result code has 22 letters and digits"),
         ("x" * 481, "That is longer than 12 result codes."),
     ],
 )

@@ -248,7 +248,7 @@ def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, pat
 def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
     scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
     text = page_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
-    assert "Your answer to question 10 needs attention today" in text
+    assert "Your answer to question 10 needs attention now" in text
     assert "Below the usual screening threshold" not in text
     assert "your answer to question 10 matters most" in text
     calm = page_text(
