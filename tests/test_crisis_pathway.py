@@ -135,9 +135,11 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
     assert not [sentence for sentence in reassuring if sentence in re.sub(r"\s+", " ", printed)]
 
 
-def test_a_flagged_low_total_says_to_talk_to_a_professional_today(at, make_app, epds):
+def test_a_flagged_low_total_says_to_talk_to_someone_now_even_while_open(at, make_app, epds):
+    """Never "today", even while the clinic is open: "today" lets a person at risk wait."""
     text = visible_text(result_page(at(make_app, WEEKDAY_AFTERNOON), epds, LOW_FLAGGED))
-    assert "Please talk to a professional today" in text
+    assert "Please talk to someone now" in text
+    assert "today" not in text.split("What this result means")[0]
     assert "Your answer to question 10 needs attention now" in text
     assert "we recommend you talk to someone now, whatever your total" in text
     assert "Below the usual screening threshold" not in text
@@ -236,10 +238,10 @@ def test_the_crisis_line_tier_answers_now_with_a_fallback_in_every_language(clie
         (kyiv(2026, 12, 4, 19, 30), "Please talk to someone now"),  # Friday evening
         (kyiv(2026, 12, 6, 11, 0), "Please talk to someone now"),  # Sunday
         (kyiv(2026, 12, 2, 23, 30), "Please talk to someone now"),  # a weekday night
-        (kyiv(2026, 12, 2, 14, 0), "Please talk to a professional today"),  # open
+        (kyiv(2026, 12, 2, 14, 0), "Please talk to someone now"),  # open: "now" too
     ],
 )
-def test_the_safety_heading_says_now_when_the_clinic_is_closed(at, make_app, epds, moment, heading):
+def test_the_safety_heading_says_now_at_every_hour(at, make_app, epds, moment, heading):
     top = visible_text(first_section(result_page(at(make_app, moment), epds, LOW_FLAGGED)))
     assert heading in top
 

@@ -479,3 +479,44 @@ def test_the_risk_assessment_asks_for_a_conclusion(app, client, epds, tmp_path, 
     printed = pdf_text(client.post(f"/result.pdf?lang={language}", data=posted).data, tmp_path)
     assert label in printed
     assert "Результат:" not in printed
+
+
+# Re-read: a call-back that did not go through, while the clinic is closed, points to the crisis
+# line first; the clinic's own number (which nobody answers then) only while it is open.
+
+NOT_SENT_CLOSED = {
+    "en": "If you need help now, call 7333 (",
+    "uk": "Якщо допомога потрібна зараз, телефонуйте 7333 (",
+    "ru": "Если помощь нужна сейчас, звоните 7333 (",
+}
+CALL_THE_CLINIC = {
+    "en": "Please call the clinic yourself",
+    "uk": "зателефонуйте до клініки самі",
+    "ru": "позвоните в клинику сами",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_a_call_back_not_sent_while_closed_points_to_the_crisis_line_not_the_clinic(
+    make_app, language
+):
+    from datetime import UTC, datetime
+
+    from tests.servers import free_port
+
+    pages = {}
+    for label, moment in (
+        ("closed", datetime(2026, 12, 4, 17, 30, tzinfo=UTC)),  # Friday 19:30 in Kyiv
+        ("open", datetime(2026, 12, 2, 12, 0, tzinfo=UTC)),  # Wednesday 14:00 in Kyiv
+    ):
+        settings = mail_settings(free_port(), SMTP_TIMEOUT=1) | {"CLOCK": lambda m=moment: m}
+        client = make_app(**settings).test_client()
+        response = client.post(
+            f"/call-back?lang={language}",
+            data={"best_time": "any", "language": "uk", "name": "Олена", "phone": "067 123 45 67"},
+        )
+        assert response.status_code == 503
+        pages[label] = one_line(visible_text(response.text))
+    assert NOT_SENT_CLOSED[language] in pages["closed"]
+    assert CALL_THE_CLINIC[language] not in pages["closed"]
+    assert CALL_THE_CLINIC[language] in pages["open"]

@@ -146,7 +146,7 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(make_app, epd
         '<section class="safety" role="alert" aria-labelledby="safety-title">'
     )
     text = page_text(response)
-    assert "Please talk to a professional today" in text
+    assert "Please talk to someone now" in text
     assert 'href="tel:+380737308088"' in body
     assert "Call 103 or 112 now" in text
     assert "Call 7333 (Lifeline Ukraine) to talk to someone now, day or night" in text
