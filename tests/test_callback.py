@@ -23,7 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.call_request import PhoneRefused, call_slots, normalised_phone, plain_name
+from screening.call_request import (
+    PhoneRefused,
+    call_slots,
+    is_only_a_name,
+    normalised_phone,
+    plain_name,
+)
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
 from screening.i18n import LANGUAGES
@@ -420,6 +426,21 @@ def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_ap
 def test_names_are_still_names(make_app, mailbox, name):
     client = make_app(**mail_settings(mailbox.port)).test_client()
     assert client.post("/call-back", data=request_form(name=name)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evil\uff0ecom/login",  # fullwidth full stop
+        "evil\uff61com",  # halfwidth ideographic full stop
+        "evil\u3002com\u2215login",  # ideographic full stop, division slash
+        "evil\u2024com",  # one dot leader
+        "a\uff20evil",  # fullwidth commercial at
+        "Code \uff14\uff17\uff11\uff11",  # fullwidth digits
+    ],
+)
+def test_a_link_in_look_alike_characters_is_not_a_name(name):
+    assert not is_only_a_name(name)
 
 
 def test_names_cannot_break_a_line():
