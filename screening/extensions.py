@@ -52,6 +52,16 @@ def document_limit() -> Callable:
     return limiter.shared_limit(limit_from_setting("DOCUMENT_RATE_LIMIT"), scope="documents")
 
 
+# The second line of /health while this worker's limits count in its own memory.
+HEALTH_ON_MEMORY_FALLBACK = "storage: memory-fallback"
+
+
+def limits_on_memory_fallback() -> bool:
+    """Whether this worker last found the shared rate-limit store unreachable and counts in its
+    own memory (flask-limiter's flag: nothing is asked of the store here)."""
+    return limiter._storage_dead
+
+
 FALLBACK_EXPLAINED = (
     "Rate limits now count in each worker's own memory until the shared store is back: a client "
     "can get up to as many times each limit as there are workers, and counts start again from "

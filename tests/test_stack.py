@@ -241,6 +241,14 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
     # The line says what it means for the limits, where the operator reads it.
     logs = stack.log("app-1").read_text() + stack.log("app-2").read_text()
     assert logs.count(FALLBACK_EXPLAINED) == warnings
+    # /health through Caddy says so; Caddy's checks, which have seen it since the fallback,
+    # still send patients to both instances.
+    with Visitor(stack.ports.https) as visitor:
+        assert any(
+            visitor.request("GET", "/health").body == b"ok\nstorage: memory-fallback"
+            for _ in range(20)
+        )
+    assert screening_ok(stack.ports.https)
 
     stack.start_redis()
     store = redis.Redis(unix_socket_path=str(stack.redis_socket), socket_timeout=2)
@@ -623,6 +631,15 @@ def connect_as_nobody(path: Path) -> str:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another local user")
+def test_the_stacks_logs_are_for_their_owner_only(stack):
+    # make serve left them 0644 in a 0755 folder: any local user read the masked networks.
+    logs = stack.log("caddy").parent
+    assert logs.stat().st_mode & 0o777 == 0o700
+    names = sorted(path.name for path in logs.iterdir())
+    assert names == ["app-1.log", "app-2.log", "caddy.log", "redis.log"]
+    assert {path.stat().st_mode & 0o777 for path in logs.iterdir()} == {0o600}
+
+
 def test_another_local_user_cannot_reach_an_instance_or_redis(stack):
     pids = [stack.pid("redis")]
     for name in ("app-1", "app-2"):
