@@ -35,7 +35,14 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of, health_ok
+from tools.stack import (
+    LOOPBACK,
+    PLACEHOLDER_STAFF_PASSWORD,
+    Stack,
+    children_of,
+    health_ok,
+    unix_get,
+)
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -631,6 +638,14 @@ def connect_as_nobody(path: Path) -> str:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another local user")
+def test_a_foreign_host_is_refused_by_caddy_and_by_the_instances(stack):
+    # Caddy answers another Host with 421 (above); an instance, as production sets it up, would
+    # refuse one that reached it all the same, so no link is ever built on a forged name.
+    assert unix_get(stack.app_socket(0), "/", {"Host": "evil.example"})[0] == 400
+    assert unix_get(stack.app_socket(0), "/", {"Host": "localhost"})[0] == 200
+    assert screening_ok(stack.ports.https)
+
+
 def test_the_stacks_logs_are_for_their_owner_only(stack):
     # make serve left them 0644 in a 0755 folder: any local user read the masked networks.
     logs = stack.log("caddy").parent

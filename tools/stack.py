@@ -207,6 +207,8 @@ class Stack:
             "SCREENING_TRUSTED_PROXIES": "1",
             # Only Caddy can open the instances' sockets, so only it is believed.
             "SCREENING_PROXY_ADDRESSES": "unix",
+            # The site's one name, as in production: any other Host gets 400 from the app too.
+            "SCREENING_TRUSTED_HOSTS": "localhost",
             "SCREENING_RATELIMIT_STORAGE_URI": f"redis+unix://{self.redis_socket}?db=0",
             "SCREENING_INSTANCE_PATH": str(self.workdir / "instance"),
             "GUNICORN_WORKERS": str(self.workers),
