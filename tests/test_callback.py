@@ -493,12 +493,13 @@ def post_from(client, address: str, **form: str):
     ("same_network", "other_network"),
     [
         (["198.51.100.7", "198.51.100.8", "198.51.100.250"], "198.51.101.7"),  # IPv4 /24
-        (["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff::9"], "2001:db8:0:2::1"),
+        # IPv6 /56: a subscriber's 256 /64s, each with 2^64 addresses
+        (["2001:db8:0:1::1", "2001:db8:0:2::2", "2001:db8:0:ff:ffff::9"], "2001:db8:0:100::1"),
     ],
 )
 def test_rate_limited_per_network_not_per_address(make_app, mailbox, same_network, other_network):
-    """Hopping between the addresses of one /24 or one /64 (an IPv6 client has 2^64 of them)
-    gains nothing; another network has its own count."""
+    """Hopping between the addresses of one /24 or one IPv6 /56 gains nothing; another network
+    has its own count."""
     app = make_app(**mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="2 per minute"))
     client = app.test_client()
     assert [post_from(client, address).status_code for address in same_network] == [200, 200, 429]
