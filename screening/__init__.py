@@ -98,6 +98,9 @@ def register_state(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
+    # init_app gives the one limiter a new store, presumed reachable until a request finds it
+    # is not; a store found dead by an earlier app (a test's) says nothing about this one.
+    limiter._storage_dead = False
     # One line in the server's log when the rate-limit store goes away, and one when it is back.
     limiter_log = logging.getLogger("flask-limiter")
     limiter_log.setLevel(logging.INFO)

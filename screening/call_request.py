@@ -148,9 +148,19 @@ WEB_ADDRESS = re.compile(r"://|\bwww\.|@|[^\W_]\.[^\W\d_]{2,}(?![^\W_])", re.IGN
 DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]*\d){2,}")
 
 
+# Dots and slashes that NFKC leaves as they are but a mail client or browser may read as "." and
+# "/" (U+3002 ideographic full stop, U+2215 division slash); NFKC itself folds the fullwidth,
+# halfwidth and leader forms (U+FF0E, U+FF61 to U+3002, U+2024, the fullwidth "@" and digits).
+LOOKALIKE_PUNCTUATION = str.maketrans(
+    {"\u3002": ".", "\uff61": ".", "\ufe52": ".", "\u2215": "/", "\u2044": "/", "\u29f8": "/"}
+)
+
+
 def is_only_a_name(text: str) -> bool:
-    """False when the name holds a web address or a run of digits."""
-    return not (WEB_ADDRESS.search(text) or DIGIT_RUN.search(text))
+    """False when the name holds a web address or a run of digits, in ASCII or in look-alike
+    characters."""
+    folded = unicodedata.normalize("NFKC", text).translate(LOOKALIKE_PUNCTUATION)
+    return not (WEB_ADDRESS.search(folded) or DIGIT_RUN.search(folded))
 
 
 def plain_name(text: str) -> str:

@@ -50,7 +50,7 @@ from screening.call_request import (
 )
 from screening.context import Status
 from screening.dates import for_people
-from screening.extensions import client_network, document_limit, limit_from_setting, limiter
+from screening.extensions import client_subscriber, document_limit, limit_from_setting, limiter
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -336,7 +336,7 @@ def _network_limit_reached(limit: RequestLimit) -> Response:
 @bp.post("/call-back")
 @limiter.limit(
     limit_from_setting("CALLBACK_RATE_LIMIT"),
-    key_func=client_network,
+    key_func=client_subscriber,
     on_breach=_network_limit_reached,
 )
 @limiter.limit(

@@ -86,9 +86,12 @@ DEFAULTS: dict[str, object] = {
     "STAFF_PASSWORD_HASH": "",
     # How long a staff sign-in lasts in that browser: a working day.
     "STAFF_SIGN_IN_HOURS": 10,
-    # Sign-in attempts per client network (an IPv4 /24, an IPv6 /64): enough for typos, and
+    # Sign-in attempts per client network (an IPv4 /24, an IPv6 /56): enough for typos, and
     # with a scrypt hash and a password of 12 characters or more, guessing is out of reach.
     "STAFF_SIGN_IN_RATE_LIMIT": "5 per minute; 20 per hour",
+    # Wrong passwords from every client together (in RATELIMIT_STORAGE_URI, shared by every
+    # worker with Redis): guessing from many networks at once stops there, with a log line.
+    "STAFF_SIGN_IN_GLOBAL_LIMIT": "30 per minute; 200 per hour",
     # "Ask the clinic to call me": the address that receives call-back requests by email.
     # Empty: no call-back form is shown. The recipient is never taken from a request.
     "CLINIC_INTAKE_EMAIL": "",
@@ -113,7 +116,7 @@ DEFAULTS: dict[str, object] = {
     # submission server answers a whole conversation in about a second; a worker held longer
     # than that is one fewer for every patient.
     "SMTP_TIMEOUT": 5,
-    # Call-back posts per client network (an IPv4 /24, an IPv6 /64): enough to correct a typo,
+    # Call-back posts per client network (an IPv4 /24, an IPv6 /56): enough to correct a typo,
     # too few to flood a mailbox.
     "CALLBACK_RATE_LIMIT": "5 per 10 minutes; 20 per day",
     # Call-back emails sent from every client together (counted in RATELIMIT_STORAGE_URI, so

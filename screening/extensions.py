@@ -21,11 +21,25 @@ limiter = Limiter(get_remote_address)
 # own addresses in it at will, so a count per address would not count anything).
 IPV4_NETWORK_BITS = 24
 IPV6_NETWORK_BITS = 64
+# What a provider most often delegates to one IPv6 subscriber: 256 /64s, each theirs to pick
+# at will, so a guesser of passwords or sender of call-backs counts once per /56.
+IPV6_SUBSCRIBER_BITS = 56
 
 
 def client_network() -> str:
     """The rate-limit key for the client's network rather than its one address, e.g.
     ``203.0.113.0/24`` or ``2001:db8:1:2::/64``: changing addresses within it gains nothing."""
+    return _network_of_client(IPV6_NETWORK_BITS)
+
+
+def client_subscriber() -> str:
+    """As client_network(), but an IPv6 client's whole /56 (``2001:db8:1::/56``): the key for
+    the limits an attacker gains most by spreading over a subscriber's many /64s (staff
+    sign-in, call-backs)."""
+    return _network_of_client(IPV6_SUBSCRIBER_BITS)
+
+
+def _network_of_client(ipv6_bits: int) -> str:
     address = get_remote_address()
     try:
         ip = ipaddress.ip_address(address)
@@ -33,7 +47,7 @@ def client_network() -> str:
         return address
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    bits = IPV4_NETWORK_BITS if ip.version == 4 else IPV6_NETWORK_BITS
+    bits = IPV4_NETWORK_BITS if ip.version == 4 else ipv6_bits
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 
 
@@ -50,6 +64,16 @@ def limit_from_setting(key: str) -> Callable[[], str]:
 def document_limit() -> Callable:
     """One limit shared by every download (PDF, FHIR, calendar) from a client address."""
     return limiter.shared_limit(limit_from_setting("DOCUMENT_RATE_LIMIT"), scope="documents")
+
+
+# The second line of /health while this worker's limits count in its own memory.
+HEALTH_ON_MEMORY_FALLBACK = "storage: memory-fallback"
+
+
+def limits_on_memory_fallback() -> bool:
+    """Whether this worker last found the shared rate-limit store unreachable and counts in its
+    own memory (flask-limiter's flag: nothing is asked of the store here)."""
+    return limiter._storage_dead
 
 
 FALLBACK_EXPLAINED = (

@@ -4,30 +4,33 @@ sign-in page instead of anything clinician-only to a browser that is not signed 
 Clinician-only: the intake page and what it restores (one result with its clinician notes, a
 series and its PDF), the FHIR export and the blank paper form staff print. The password is
 checked against STAFF_PASSWORD_HASH, a scrypt hash (werkzeug.security, Flask's own dependency);
-attempts are limited per client network. ``python -m screening.staff`` prints the hash of a
-password typed twice.
+attempts are limited per client network, and failures from all clients together.
+``python -m screening.staff`` prints the hash of a password typed twice.
 """
 
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
 from screening.config import require_staff_password
-from screening.extensions import client_network, limit_from_setting, limiter
+from screening.extensions import client_subscriber, limit_from_setting, limiter
 from screening.forms import PostedForm, csrf_message
 from screening.pages import Page, form_page
 from screening.staff_session import end_staff, grant_staff, is_staff, sign_in_required
 
 bp = Blueprint("staff", __name__)
+logger = logging.getLogger(__name__)
 
 STAFF_ENDPOINTS = frozenset(
     {
@@ -75,8 +78,26 @@ def sign_in_page() -> Response | Page:
     return _page(SignInForm(formdata=None), 200)
 
 
+def _failures_cap_reached(limit: RequestLimit) -> None:
+    """Every client together has failed STAFF_SIGN_IN_GLOBAL_LIMIT times: staff too get the
+    429 page until it passes, so the operator reads why (None: flask-limiter's 429 follows)."""
+    logger.warning(
+        "staff sign-in refused: STAFF_SIGN_IN_GLOBAL_LIMIT (%s) of failed attempts reached by "
+        "all clients together; someone is guessing the password from many networks",
+        limit.limit,
+    )
+
+
 @bp.post("/staff/sign-in")
-@limiter.limit(limit_from_setting("STAFF_SIGN_IN_RATE_LIMIT"), key_func=client_network)
+@limiter.limit(limit_from_setting("STAFF_SIGN_IN_RATE_LIMIT"), key_func=client_subscriber)
+@limiter.limit(
+    limit_from_setting("STAFF_SIGN_IN_GLOBAL_LIMIT"),
+    key_func=lambda: "every client",
+    scope="staff-sign-in-every-client",
+    # Wrong passwords count, not sign-ins: a working clinic never reaches it.
+    deduct_when=lambda response: response.status_code == 403,
+    on_breach=_failures_cap_reached,
+)
 def sign_in() -> Response | Page:
     if not sign_in_required():
         return redirect(url_for("intake.start"), 303)

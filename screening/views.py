@@ -40,7 +40,11 @@ from screening import pages
 from screening.about import clinic_paragraphs
 from screening.context import Context
 from screening.dates import for_file_name, now_utc
-from screening.extensions import document_limit
+from screening.extensions import (
+    HEALTH_ON_MEMORY_FALLBACK,
+    document_limit,
+    limits_on_memory_fallback,
+)
 from screening.forms import (
     ResultForm,
     context_entry,
@@ -217,5 +221,8 @@ def about() -> Page:
 
 @bp.get("/health")
 def health() -> tuple[str, int, dict[str, str]]:
-    """``ok`` for load balancers; it touches nothing that could fail."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    """``ok`` for load balancers; it touches nothing that could fail. A second line says when
+    this worker's rate limits have fallen back to its own memory: patients are still served
+    (200), but monitoring should see that the limits are weaker."""
+    body = f"ok\n{HEALTH_ON_MEMORY_FALLBACK}" if limits_on_memory_fallback() else "ok"
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}

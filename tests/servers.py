@@ -35,7 +35,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float)
             contextlib.suppress(OSError),
             urllib.request.urlopen(f"{base_url}/health", timeout=1) as response,
         ):
-            if response.read() == b"ok":
+            if response.read().split(b"\n")[0] == b"ok":
                 return
         time.sleep(0.1)
     raise RuntimeError(f"server at {base_url} did not answer /health within {timeout} s")

@@ -23,7 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.call_request import PhoneRefused, call_slots, normalised_phone, plain_name
+from screening.call_request import (
+    PhoneRefused,
+    call_slots,
+    is_only_a_name,
+    normalised_phone,
+    plain_name,
+)
 from screening.errors import ConfigError
 from screening.hours import parse_schedule
 from screening.i18n import LANGUAGES
@@ -422,6 +428,21 @@ def test_names_are_still_names(make_app, mailbox, name):
     assert client.post("/call-back", data=request_form(name=name)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evil\uff0ecom/login",  # fullwidth full stop
+        "evil\uff61com",  # halfwidth ideographic full stop
+        "evil\u3002com\u2215login",  # ideographic full stop, division slash
+        "evil\u2024com",  # one dot leader
+        "a\uff20evil",  # fullwidth commercial at
+        "Code \uff14\uff17\uff11\uff11",  # fullwidth digits
+    ],
+)
+def test_a_link_in_look_alike_characters_is_not_a_name(name):
+    assert not is_only_a_name(name)
+
+
 def test_names_cannot_break_a_line():
     assert plain_name("Olena\r\nBcc: x@example.com\u2028\x00") == "Olena Bcc: x@example.com"
     assert len(plain_name("я" * 500)) == 60
@@ -472,12 +493,13 @@ def post_from(client, address: str, **form: str):
     ("same_network", "other_network"),
     [
         (["198.51.100.7", "198.51.100.8", "198.51.100.250"], "198.51.101.7"),  # IPv4 /24
-        (["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff::9"], "2001:db8:0:2::1"),
+        # IPv6 /56: a subscriber's 256 /64s, each with 2^64 addresses
+        (["2001:db8:0:1::1", "2001:db8:0:2::2", "2001:db8:0:ff:ffff::9"], "2001:db8:0:100::1"),
     ],
 )
 def test_rate_limited_per_network_not_per_address(make_app, mailbox, same_network, other_network):
-    """Hopping between the addresses of one /24 or one /64 (an IPv6 client has 2^64 of them)
-    gains nothing; another network has its own count."""
+    """Hopping between the addresses of one /24 or one IPv6 /56 gains nothing; another network
+    has its own count."""
     app = make_app(**mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="2 per minute"))
     client = app.test_client()
     assert [post_from(client, address).status_code for address in same_network] == [200, 200, 429]

@@ -76,6 +76,11 @@ def test_make_serve_serves_restarts_an_instance_and_stops_everything_on_sigterm(
         with Visitor(https) as visitor:
             statuses = [response.status for _, response in visitor.screening()]
         assert statuses == [200, 200, 200]
+        # Logs, Caddy's CA key, the error pages: nothing make serve wrote is open to others.
+        open_to_others = [
+            path for path in [tmp_path, *tmp_path.rglob("*")] if path.lstat().st_mode & 0o077
+        ]
+        assert open_to_others == []
 
         started = descendants(serve.pid)
         gunicorn_masters = [pid for pid in children_of(serve.pid) if children_of(pid)]

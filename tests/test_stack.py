@@ -8,10 +8,12 @@ on a developer's machine and fail under CI (CI=true), where .ci/run and make tes
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -33,7 +35,14 @@ from tests.stack_clients import (
     stack_fixture,  # noqa: F401 (the stack fixture)
     tls_socket,
 )
-from tools.stack import LOOPBACK, PLACEHOLDER_STAFF_PASSWORD, Stack, children_of, unix_health_ok
+from tools.stack import (
+    LOOPBACK,
+    PLACEHOLDER_STAFF_PASSWORD,
+    Stack,
+    children_of,
+    unix_get,
+    unix_health_ok,
+)
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"
@@ -239,6 +248,14 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
     # The line says what it means for the limits, where the operator reads it.
     logs = stack.log("app-1").read_text() + stack.log("app-2").read_text()
     assert logs.count(FALLBACK_EXPLAINED) == warnings
+    # /health through Caddy says so; Caddy's checks, which have seen it since the fallback,
+    # still send patients to both instances.
+    with Visitor(stack.ports.https) as visitor:
+        assert any(
+            visitor.request("GET", "/health").body == b"ok\nstorage: memory-fallback"
+            for _ in range(20)
+        )
+    assert screening_ok(stack.ports.https)
 
     stack.start_redis()
     store = redis.Redis(unix_socket_path=str(stack.redis_socket), socket_timeout=2)
@@ -440,6 +457,82 @@ def test_instances_that_do_not_answer_get_the_apps_page_from_caddy(stack):
     assert_the_apps_page(reply, reply.status, "Сейчас недоступно")
 
 
+def answer_cut_short(listener: socket.socket, stop: threading.Event) -> None:
+    """Stand in for a dying instance on its socket: health checks get "ok", every other request
+    a response that ends before its Content-Length, as a worker killed mid-response leaves."""
+    listener.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            head = connection.recv(65536)
+            if head.startswith(b"GET /health "):
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<html>")
+
+
+def test_caddys_log_of_a_response_cut_short_keeps_no_client_address_and_no_duration(stack):
+    # Caddy logs "aborting with incomplete response" with the request's fields: both address
+    # fields masked as the access log's, and no duration (it can tell a PDF from a page).
+    stop = threading.Event()
+    for name in ("app-1", "app-2"):
+        stack.kill(name)  # their sockets stay open, held by the stack
+    threads = [
+        threading.Thread(target=answer_cut_short, args=(listener, stop), daemon=True)
+        for listener in stack.listeners.values()
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        with (
+            contextlib.suppress(OSError, http.client.HTTPException),
+            Visitor(stack.ports.https) as visitor,
+        ):
+            visitor.request("GET", "/about")
+        deadline = time.monotonic() + 5
+        while "incomplete response" not in (log := stack.log("caddy").read_text()):
+            assert time.monotonic() < deadline, "Caddy logged no response cut short"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    lines = [line for line in log.splitlines() if '"request":' in line]
+    assert any("incomplete response" in line for line in lines)
+    for line in lines:
+        assert '"client_ip":"127.0.0.0"' in line and '"remote_ip":"127.0.0.0"' in line, line
+        assert "127.0.0.1" not in line and '"duration"' not in line, line
+
+
+def test_a_method_other_than_get_head_post_gets_405_the_apps_page_and_allow(stack):
+    # 40 characters got a 500, 25 gunicorn's raw 400, from before Caddy refused them itself.
+    for method in ("M" * 40, "M" * 25, "PUT", "OPTIONS"):
+        head = f"{method} /?lang=uk HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        reply = raw_exchange(stack.ports.https, head.encode())
+        assert_the_apps_page(reply, 405, "Сторінку не можна відкрити в такий спосіб")
+        assert reply.headers is not None and reply.headers["Allow"] == "GET, HEAD, POST"
+    assert screening_ok(stack.ports.https)
+
+
+def test_malformed_heads_get_a_4xx_never_cached(stack):
+    # Past Caddy's max_header_size Go answers 431 itself; a request line past gunicorn's 4094
+    # bytes (but within Caddy's limit) gets gunicorn's raw 400, which must not be cached.
+    huge_header = b"X-Big: " + b"a" * 20_000
+    long_line = b"/" + b"a" * 5000
+    for head in (
+        b"GET / HTTP/1.1\r\nHost: localhost\r\n" + huge_header + b"\r\nConnection: close\r\n\r\n",
+        b"GET " + long_line + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    ):
+        reply = raw_exchange(stack.ports.https, head)
+        assert 400 <= reply.status < 500, reply.status
+        if reply.status != 431:  # Go's own plain-text answer, before any handler
+            assert reply.headers is not None
+            assert reply.headers["Cache-Control"].startswith("no-store"), reply.headers
+
+
 def test_a_body_slower_than_caddys_limit_never_reaches_a_worker(stack):
     # Go's server cancels a request whose body outlasts read_body (30 s); Caddy then answers
     # 499, with the security headers and no page, and the connection closes. No worker waited.
@@ -545,6 +638,23 @@ def connect_as_nobody(path: Path) -> str:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another local user")
+def test_a_foreign_host_is_refused_by_caddy_and_by_the_instances(stack):
+    # Caddy answers another Host with 421 (above); an instance, as production sets it up, would
+    # refuse one that reached it all the same, so no link is ever built on a forged name.
+    assert unix_get(stack.app_socket(0), "/", {"Host": "evil.example"})[0] == 400
+    assert unix_get(stack.app_socket(0), "/", {"Host": "localhost"})[0] == 200
+    assert screening_ok(stack.ports.https)
+
+
+def test_the_stacks_logs_are_for_their_owner_only(stack):
+    # make serve left them 0644 in a 0755 folder: any local user read the masked networks.
+    logs = stack.log("caddy").parent
+    assert logs.stat().st_mode & 0o777 == 0o700
+    names = sorted(path.name for path in logs.iterdir())
+    assert names == ["app-1.log", "app-2.log", "caddy.log", "redis.log"]
+    assert {path.stat().st_mode & 0o777 for path in logs.iterdir()} == {0o600}
+
+
 def test_another_local_user_cannot_reach_an_instance_or_redis(stack):
     pids = [stack.pid("redis")]
     for name in ("app-1", "app-2"):

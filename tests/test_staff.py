@@ -160,6 +160,35 @@ def test_sign_in_attempts_are_limited_per_network(make_app):
     assert sign_in(app.test_client(), STAFF_PASSWORD, "198.51.100.1").status_code == 303
 
 
+def test_an_ipv6_subscribers_whole_56_counts_as_one_client(make_app):
+    """A /56 holds 256 /64s, each the subscriber's to pick: hopping between them gains nothing."""
+    app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="3 per hour")
+    client = app.test_client()
+    wrong = [sign_in(client, "guess", f"2001:db8:1:{n:x}::1").status_code for n in (0, 1, 0xFF)]
+    assert wrong == [403, 403, 403]
+    assert sign_in(client, STAFF_PASSWORD, "2001:db8:1:80::5").status_code == 429
+    assert sign_in(app.test_client(), STAFF_PASSWORD, "2001:db8:1:100::1").status_code == 303
+
+
+def test_failed_sign_ins_from_every_network_together_are_capped_with_a_log_line(make_app, caplog):
+    """Guessing from many networks at once: past STAFF_SIGN_IN_GLOBAL_LIMIT wrong passwords
+    in all, every sign-in waits, and the operator reads why; right passwords do not count."""
+    app = make_app(
+        STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH,
+        STAFF_SIGN_IN_RATE_LIMIT="100 per minute",
+        STAFF_SIGN_IN_GLOBAL_LIMIT="3 per hour",
+    )
+    rights = [
+        sign_in(app.test_client(), STAFF_PASSWORD, f"192.0.2.{n}").status_code for n in (1, 2, 3, 4)
+    ]
+    assert rights == [303] * 4
+    wrong = [sign_in(app.test_client(), "guess", f"203.0.{n}.1").status_code for n in range(3)]
+    assert wrong == [403, 403, 403]
+    caplog.set_level("WARNING")
+    assert sign_in(app.test_client(), STAFF_PASSWORD, "198.51.100.1").status_code == 429
+    assert any("STAFF_SIGN_IN_GLOBAL_LIMIT" in record.getMessage() for record in caplog.records)
+
+
 # What the patient's own pages may still re-post without a sign-in.
 
 

@@ -233,6 +233,20 @@ def test_health(client):
     assert (response.status_code, response.data) == (200, b"ok")
 
 
+def test_health_says_when_the_limits_fell_back_to_memory_and_still_answers_200(make_app):
+    app = make_app(
+        RATELIMIT_STORAGE_URI="redis+unix:///nonexistent/redis.sock",
+        INTAKE_RATE_LIMIT="5 per minute",
+    )
+    client = app.test_client()
+    assert client.get("/health").data == b"ok"
+    assert client.post("/intake", data={"code": "EPDS-0000"}).status_code == 400  # finds it dead
+    response = client.get("/health")
+    assert (response.status_code, response.data) == (200, b"ok\nstorage: memory-fallback")
+    # The next app's store is its own: it starts as reachable.
+    assert make_app().test_client().get("/health").data == b"ok"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [("get", "/nowhere", 404), ("get", "/result.pdf", 405), ("put", "/", 405)],

@@ -54,6 +54,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     die_with_parent()
 
+    # Everything the stack writes (logs, Caddy's CA key, Redis's folder) for this user only.
+    os.umask(0o077)
     ports = Ports(https=arguments.https_port, http=arguments.http_port)
     # A fresh folder each time: logs of this run only, and no instance data to carry over.
     workdir = arguments.workdir

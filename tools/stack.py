@@ -119,7 +119,7 @@ def wait_for(ready: Callable[[], bool], process: subprocess.Popen, what: str) ->
 
 def health_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
     with urllib.request.urlopen(f"{url}/health", timeout=2, context=context) as response:
-        return response.read() == b"ok"
+        return response.read().split(b"\n")[0] == b"ok"
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -147,7 +147,8 @@ def unix_get(path: Path, target: str, headers: dict[str, str] | None = None) -> 
 
 
 def unix_health_ok(path: Path) -> bool:
-    return unix_get(path, "/health") == (200, b"ok")
+    status, body = unix_get(path, "/health")
+    return status == 200 and body.split(b"\n")[0] == b"ok"
 
 
 def redis_ok(path: Path) -> bool:
@@ -206,6 +207,8 @@ class Stack:
             "SCREENING_TRUSTED_PROXIES": "1",
             # Only Caddy can open the instances' sockets, so only it is believed.
             "SCREENING_PROXY_ADDRESSES": "unix",
+            # The site's one name, as in production: any other Host gets 400 from the app too.
+            "SCREENING_TRUSTED_HOSTS": "localhost",
             "SCREENING_RATELIMIT_STORAGE_URI": f"redis+unix://{self.redis_socket}?db=0",
             "SCREENING_INSTANCE_PATH": str(self.workdir / "instance"),
             "GUNICORN_WORKERS": str(self.workers),
@@ -226,8 +229,14 @@ class Stack:
     def _spawn(
         self, name: str, command: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()
     ) -> subprocess.Popen:
-        self.log(name).parent.mkdir(parents=True, exist_ok=True)
-        with self.log(name).open("ab") as log:
+        # The logs hold the masked networks of patients' requests: for the owner only (0700,
+        # 0600), whatever the umask, as the stack's sockets are.
+        self.log(name).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.log(name).parent.chmod(0o700)
+        with open(
+            os.open(self.log(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
+        ) as log:
+            os.fchmod(log.fileno(), 0o600)
             process = subprocess.Popen(
                 command,
                 cwd=PROJECT_ROOT,
