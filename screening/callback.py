@@ -50,7 +50,13 @@ from screening.call_request import (
 )
 from screening.context import Status
 from screening.dates import for_people
-from screening.extensions import client_subscriber, document_limit, limit_from_setting, limiter
+from screening.extensions import (
+    client_subscriber,
+    document_limit,
+    limit_for_every_client,
+    limit_from_setting,
+    limiter,
+)
 from screening.forms import ErrorLink, PostedForm
 from screening.i18n import LANGUAGES
 from screening.mail import (
@@ -339,12 +345,11 @@ def _network_limit_reached(limit: RequestLimit) -> Response:
     key_func=client_subscriber,
     on_breach=_network_limit_reached,
 )
-@limiter.limit(
-    limit_from_setting("CALLBACK_GLOBAL_LIMIT"),
-    key_func=lambda: "every client",
-    scope="callback-every-client",
-    # Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
-    deduct_when=lambda response: response.status_code == 200,
+# Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
+@limit_for_every_client(
+    "CALLBACK_GLOBAL_LIMIT",
+    "callback-every-client",
+    counts=lambda response: response.status_code == 200,
     on_breach=_cap_reached,
 )
 def request_call() -> Page:

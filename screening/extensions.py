@@ -6,9 +6,9 @@ import ipaddress
 import logging
 from collections.abc import Callable
 
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import Babel
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 # Limits only what is declared per view (access-code and intake attempts, documents); storage
@@ -59,6 +59,24 @@ def limit_from_setting(key: str) -> Callable[[], str]:
         return str(current_app.config[key])
 
     return limit
+
+
+def limit_for_every_client(
+    key: str,
+    scope: str,
+    counts: Callable[[Response], bool],
+    on_breach: Callable[[RequestLimit], Response | None],
+) -> Callable:
+    """One limit shared by all clients together (in the shared store, so by every worker and
+    server with Redis), read from the setting ``key``; only responses that ``counts`` accepts use
+    it up, and ``on_breach`` answers past it (and tells the operator)."""
+    return limiter.limit(
+        limit_from_setting(key),
+        key_func=lambda: "every client",
+        scope=scope,
+        deduct_when=counts,
+        on_breach=on_breach,
+    )
 
 
 def document_limit() -> Callable:

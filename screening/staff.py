@@ -24,7 +24,12 @@ from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
 from screening.config import require_staff_password
-from screening.extensions import client_subscriber, limit_from_setting, limiter
+from screening.extensions import (
+    client_subscriber,
+    limit_for_every_client,
+    limit_from_setting,
+    limiter,
+)
 from screening.forms import PostedForm, csrf_message
 from screening.pages import Page, form_page
 from screening.staff_session import end_staff, grant_staff, is_staff, sign_in_required
@@ -90,12 +95,11 @@ def _failures_cap_reached(limit: RequestLimit) -> None:
 
 @bp.post("/staff/sign-in")
 @limiter.limit(limit_from_setting("STAFF_SIGN_IN_RATE_LIMIT"), key_func=client_subscriber)
-@limiter.limit(
-    limit_from_setting("STAFF_SIGN_IN_GLOBAL_LIMIT"),
-    key_func=lambda: "every client",
-    scope="staff-sign-in-every-client",
-    # Wrong passwords count, not sign-ins: a working clinic never reaches it.
-    deduct_when=lambda response: response.status_code == 403,
+# Wrong passwords count, not sign-ins: a working clinic never reaches it.
+@limit_for_every_client(
+    "STAFF_SIGN_IN_GLOBAL_LIMIT",
+    "staff-sign-in-every-client",
+    counts=lambda response: response.status_code == 403,
     on_breach=_failures_cap_reached,
 )
 def sign_in() -> Response | Page:
