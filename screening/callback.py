@@ -72,7 +72,7 @@ from screening.marks import N_
 from screening.pages import NO_STORE, Page, form_page
 from screening.reminder import Reminder, ics, interval_days, reminder_start
 from screening.response_sizes import padded
-from screening.result_code import ResultCodeError, decode, encode
+from screening.result_code import RestoredResult, ResultCodeError, decode, encode
 from screening.scoring import ScreeningResult, score
 from screening.staff_session import check_reposted_code
 from screening.state import current_clinic, screening_state
@@ -227,9 +227,9 @@ def _page(form: CallbackForm, status: int, failed: bool = False, limited: bool =
     )
 
 
-def _verified_result(code: str) -> ScreeningResult | None:
-    """The result a posted result code holds, checked by its tag; None when no code was posted.
-    Only sealed codes (versions 2 and 3, the ones result pages issue) are accepted."""
+def _verified_code(code: str) -> RestoredResult | None:
+    """What a posted result code holds, checked by its tag; None when no code was posted.
+    Only sealed codes (versions 2 to 4, the ones result pages issue) are accepted."""
     if not code.strip():
         return None
     state = screening_state()
@@ -238,7 +238,13 @@ def _verified_result(code: str) -> ScreeningResult | None:
         check_reposted_code(restored)
     except ResultCodeError:
         abort(400)
-    return score(state.instrument, restored.answers)
+    return restored
+
+
+def _verified_result(code: str) -> ScreeningResult | None:
+    """The result a posted result code holds (see ``_verified_code``)."""
+    restored = _verified_code(code)
+    return None if restored is None else score(screening_state().instrument, restored.answers)
 
 
 def _canonical_code(code: str) -> str:
@@ -359,7 +365,8 @@ def request_call() -> Page:
     form = new_form(posted=True)
     if not form.validate():
         return _page(form, 400)
-    result = _verified_result(form.result_code.data or "")
+    restored = _verified_code(form.result_code.data or "")
+    result = None if restored is None else score(screening_state().instrument, restored.answers)
     with force_locale(mail.language):
         subject = gettext(SUBJECT)
         body = _email_body(form, result, mail.language)
@@ -372,16 +379,9 @@ def request_call() -> Page:
     logger.info("call-back request sent")
     # Help now leads the confirmation for the results whose page offers crisis support.
     urgent = result is not None and result.needs_crisis_support
-    return _sent_page(form, urgent, _after_a_loss(form.result_code.data or "")), 200, NO_STORE
-
-
-def _after_a_loss(code: str) -> bool:
-    """Whether a verified code records a pregnancy that ended or a baby who died."""
-    if not code.strip():
-        return False
-    state = screening_state()
-    restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
-    return restored.context.status is Status.LOSS
+    # After a pregnancy that ended or a baby who died, the confirmation never says "your baby".
+    loss = restored is not None and restored.context.status is Status.LOSS
+    return _sent_page(form, urgent, loss), 200, NO_STORE
 
 
 def _earliest_call(form: CallbackForm, language: str) -> str:
