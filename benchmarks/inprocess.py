@@ -13,15 +13,15 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from benchmarks.figures import Figure, interleaved, median, p95, timings
 from screening import create_app
-from screening.clinic import clinic_from_config
-from screening.config import DEFAULTS
-from screening.instrument_file import load_instrument
-from screening.scoring import score
+from screening.core.clinic import clinic_from_config
+from screening.core.instrument_file import load_instrument
+from screening.core.scoring import score
+from screening.web.config import DEFAULTS
 from tests.helpers import TEST_SECRET, answers_form
 from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 # A production configuration needs the RCPsych permission reference and a staff password
-# (screening/config.py).
+# (screening/web/config.py).
 SECRET = {
     "SECRET_KEY": "bench",
     "HTTPS": False,
@@ -41,7 +41,7 @@ def same_font_pdf() -> bytes:
     Sans Condensed, regular and bold): the floor a PDF route can be held to."""
     from reportlab.lib.styles import ParagraphStyle
 
-    from screening.pdf import fonts
+    from screening.documents.pdf import fonts
 
     regular, bold = fonts()
     buffer = io.BytesIO()
@@ -79,8 +79,8 @@ def pdf_route_figures() -> list[Figure]:
 
 
 def pdf_figures() -> list[Figure]:
-    from screening.pdf import Printout, render_pdf
-    from screening.qr import qr_runs
+    from screening.documents.pdf import Printout, render_pdf
+    from screening.documents.qr import qr_runs
 
     epds = load_instrument()
     clinic = clinic_from_config(DEFAULTS)
@@ -142,8 +142,8 @@ def scoring_and_validation_figures() -> list[Figure]:
 def code_figures() -> list[Figure]:
     """Result codes: version 3 (with the question before the items sealed) against version 2,
     interleaved in one run, so that answering nothing is seen to cost what it did before."""
-    from screening.context import NOT_GIVEN, Context, Status
-    from screening.result_code import decode, derive_key, encode, encode_v2
+    from screening.codes.result_code import decode, derive_key, encode, encode_v2
+    from screening.core.context import NOT_GIVEN, Context, Status
 
     epds = load_instrument()
     keys = derive_key("bench")
@@ -188,7 +188,7 @@ def code_figures() -> list[Figure]:
 def page_figures() -> list[Figure]:
     """Whole requests through Flask's test client: routing, form handling and the template
     render, without a server or network in the way."""
-    from screening.context import Context, Status
+    from screening.core.context import Context, Status
     from tests.helpers import context_form
 
     client = create_app(SECRET | {"WTF_CSRF_ENABLED": False}).test_client()
@@ -225,10 +225,10 @@ def page_figures() -> list[Figure]:
 def series_figures() -> list[Figure]:
     """Twelve result codes at intake: the series page and its PDF, against the single result's
     PDF measured in the same run."""
-    from screening.pages import series_page
-    from screening.pdf import Printout, render_pdf
-    from screening.series import restore_series
-    from screening.series_pdf import SeriesPrintout, render_series_pdf
+    from screening.codes.series import restore_series
+    from screening.documents.pdf import Printout, render_pdf
+    from screening.documents.series_pdf import SeriesPrintout, render_series_pdf
+    from screening.web.pages import series_page
     from tests.helpers import codes_for_series
 
     app = create_app(

@@ -13,15 +13,19 @@ from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from screening.about import load_clinic_texts
-from screening.bodies import register_bodies
-from screening.clinic import clinic_from_config, clinics_by_language, phone_uri
-from screening.config import load_config
-from screening.context import WEEKS
-from screening.dates import now_utc
-from screening.error_pages import register_error_pages
-from screening.extensions import ExplainFallback, babel, limiter
-from screening.forms import (
+from screening.codes.result_code import derive_key
+from screening.core.about import load_clinic_texts
+from screening.core.clinic import clinic_from_config, clinics_by_language, phone_uri
+from screening.core.context import WEEKS
+from screening.core.dates import now_utc
+from screening.core.hours import describe
+from screening.core.instrument_file import load_instrument, load_translations, log_installed_texts
+from screening.documents.pdf import require_fonts, styles
+from screening.web.bodies import register_bodies
+from screening.web.config import load_config
+from screening.web.error_pages import register_error_pages
+from screening.web.extensions import ExplainFallback, babel, limiter
+from screening.web.forms import (
     CONTEXT_CHOICES,
     CONTEXT_FIELD,
     NOT_ANSWERED_CHOICE,
@@ -31,15 +35,11 @@ from screening.forms import (
     field_name,
     week_number,
 )
-from screening.hours import describe
-from screening.i18n import LANGUAGES, register_languages, select_locale
-from screening.instrument_file import load_instrument, load_translations, log_installed_texts
-from screening.pdf import require_fonts, styles
-from screening.result_code import derive_key
-from screening.security import register_security
-from screening.staff_session import sign_in_required
-from screening.state import ScreeningState, current_clinic, current_instrument, screening_state
-from screening.translation_cli import translation_cli
+from screening.web.i18n import LANGUAGES, register_languages, select_locale
+from screening.web.security import register_security
+from screening.web.staff_session import sign_in_required
+from screening.web.state import ScreeningState, current_clinic, current_instrument, screening_state
+from screening.web.translation_cli import translation_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,10 +49,10 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("SCREENING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
         instance_relative_config=True,
-        # Inside the package (screening/templates, screening/static), so a wheel installed
+        # Inside the package (screening/web/templates, screening/web/static), so a wheel installed
         # anywhere carries them; Flask resolves both against the package's folder.
-        template_folder="templates",
-        static_folder="static",
+        template_folder="web/templates",
+        static_folder="web/static",
     )
     load_config(app, test_config)
     register_bodies(app)
@@ -68,7 +68,7 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
 
 def register_response_sizes(app: Flask) -> None:
     # Last: the budgets are measured on pages rendered as a request would render them.
-    from screening import size_policy
+    from screening.web import size_policy
 
     size_policy.install(app)
 
@@ -116,7 +116,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_views(app: Flask) -> None:
-    from screening import access, callback, intake, staff, views
+    from screening.web import access, callback, intake, staff, views
 
     app.before_request(access.guard)
     app.before_request(staff.guard)

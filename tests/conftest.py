@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 
 from screening import create_app
-from screening.instrument import Instrument
-from screening.instrument_file import load_instrument
+from screening.core.instrument import Instrument
+from screening.core.instrument_file import load_instrument
 from tests.helpers import STAFF_PASSWORD_HASH, TEST_APP_SETTINGS
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"

@@ -21,10 +21,10 @@ from reportlab.pdfgen.canvas import Canvas
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
-from screening.context import NOT_GIVEN, Context
-from screening.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
-from screening.instrument import Instrument
-from screening.result_code import derive_key, encode
+from screening.codes.result_code import derive_key, encode
+from screening.core.context import NOT_GIVEN, Context
+from screening.core.instrument import Instrument
+from screening.web.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
 from tests.html_checker import record_pages
 
 TEST_SECRET = "test-secret-key-not-for-production"

@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = PROJECT_ROOT / "tools/validators/node_modules/vnu-jar/build/dist/vnu.jar"
-STYLESHEET = PROJECT_ROOT / "screening/static/style.css"
+STYLESHEET = PROJECT_ROOT / "screening/web/static/style.css"
 TIMEOUT_SECONDS = 300
 
 # sha256 of the body -> (what was asked for, the body), in the order first seen.

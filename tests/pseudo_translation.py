@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from screening.instrument import Instrument
+from screening.core.instrument import Instrument
 
 PSEUDO_PROVENANCE: dict[str, Any] = {
     "source": {

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from screening import create_app
-from screening.instrument import InstrumentError
-from screening.textfiles import InstanceFileError
+from screening.core.instrument import InstrumentError
+from screening.core.textfiles import InstanceFileError
 from tests.helpers import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')

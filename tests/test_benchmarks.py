@@ -12,7 +12,7 @@ from limits import parse_many
 
 from benchmarks import http
 from benchmarks.run import SECTIONS
-from screening.config import DEFAULTS
+from screening.web.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

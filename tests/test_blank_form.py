@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from flask_babel import force_locale, gettext
 
-from screening.blank_form import build_blank_story
-from screening.i18n import LANGUAGES
-from screening.pdf import build_document
+from screening.documents.blank_form import build_blank_story
+from screening.documents.pdf import build_document
+from screening.web.i18n import LANGUAGES
 from tests.helpers import STAFF_PASSWORD, STAFF_PASSWORD_HASH, pdf_info
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
 

@@ -23,16 +23,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.call_request import (
+from screening.core.call_request import (
     PhoneRefused,
     call_slots,
     is_only_a_name,
     normalised_phone,
     plain_name,
 )
-from screening.errors import ConfigError
-from screening.hours import parse_schedule
-from screening.i18n import LANGUAGES
+from screening.core.errors import ConfigError
+from screening.core.hours import parse_schedule
+from screening.web.i18n import LANGUAGES
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
 from tests.mailbox import Mailbox, smtp_server
 from tests.servers import free_port
@@ -644,7 +644,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
     assert "+48 512 345 678" in mailbox.messages[0].get_content()
 
 
-# The padded result page (screening/padding.py) keeps one length with the form on it.
+# The padded result page (screening/documents/padding.py) keeps one length with the form on it.
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -661,7 +661,7 @@ def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog,
         datetime(2026, 9, 24, 11, 0, tzinfo=KYIV),  # long month names
     ]
     lengths = set()
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         for moment in moments:
             now[0] = moment
             for scores in (TOTAL_14, FLAGGED, dict.fromkeys(range(1, 11), 0)):

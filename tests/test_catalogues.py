@@ -10,8 +10,8 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po, write_po
 
-from screening.clinic import ConfigError
-from screening.i18n import (
+from screening.core.clinic import ConfigError
+from screening.web.i18n import (
     LANGUAGES,
     catalogue_source,
     check_catalogues,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from screening import create_app
-from screening.clinic import clinic_from_config, hours_in, phone_uri
-from screening.config import DEFAULTS
-from screening.errors import ConfigError
+from screening.core.clinic import clinic_from_config, hours_in, phone_uri
+from screening.core.errors import ConfigError
+from screening.web.config import DEFAULTS
 from tests.helpers import answers_form, hidden_fields, pdf_text
 
 

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening import pages, response_sizes
-from screening.context import NOT_GIVEN, Context, Status, every_context
-from screening.i18n import LANGUAGES
-from screening.padding import GRANULE, MARGIN, PaddingOverflow, pad_pdf, pad_text
-from screening.response_sizes import BudgetError
-from screening.result_code import encode_v2
-from screening.size_policy import KINDS
+from screening.codes.result_code import encode_v2
+from screening.core.context import NOT_GIVEN, Context, Status, every_context
+from screening.documents.padding import GRANULE, MARGIN, PaddingOverflow, pad_pdf, pad_text
+from screening.web import pages, response_sizes
+from screening.web.i18n import LANGUAGES
+from screening.web.response_sizes import BudgetError
+from screening.web.size_policy import KINDS
 from tests.helpers import (
     answers_form,
     codes_for_series,
@@ -59,7 +59,7 @@ def code_of(page: bytes) -> str:
 def test_result_page_pdf_fhir_and_restored_page_have_one_length_per_language(
     client, caplog, lengths, answers, language, context
 ):
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         data = answers_form(answers) | context_form(context)
         page = client.post(f"/?lang={language}", data=data)
         fields = hidden_fields(page.get_data(as_text=True))
@@ -94,7 +94,7 @@ def test_a_questionnaire_with_errors_has_one_length_per_language(
         "context_weeks_pregnant": pregnant,
         "context_weeks_postpartum": postpartum,
     }
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         response = client.post(f"/?lang={language}", data=answers_form(answered) | context)
     assert not caplog.records
     assert response.status_code == 400
@@ -168,7 +168,7 @@ def test_series_have_one_length_per_language_whatever_the_context(client, caplog
     keys = client.application.extensions["screening"].result_code_key
     older = encode_v2(epds, answer_sets[0], first - timedelta(days=30), keys)
     series.append([older, *series[1][1:]])
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         pages = [
             client.post(f"/intake?lang={language}", data={"code": "\n".join(codes)})
             for codes in series
@@ -198,7 +198,7 @@ def test_the_access_page_carrying_answers_has_one_length_per_language(
     client = make_app(ACCESS_CODE="BIRCH-2027", ACCESS_CODE_RATE_LIMIT="10000 per minute")
     client = client.test_client()
     posted = answers_form(answers) | context_form(context)
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         refused = client.post(f"/?lang={language}", data=posted)
         wrong = client.post(f"/access?lang={language}", data=posted | {"code": wrong_code})
     assert not caplog.records
@@ -214,7 +214,7 @@ def test_the_access_page_carrying_answers_has_one_length_per_language(
 ACCESS_LENGTHS: dict[str, set[int]] = {}
 
 
-# The size policy (screening/size_policy.py): budgets are computed when the app is built, from
+# The size policy (screening/web/size_policy.py): budgets are computed when the app is built, from
 # worst cases, for every declared kind and language; a request only pads.
 
 
@@ -248,7 +248,7 @@ def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(make_
     long_name = make_app(CLINIC_NAME="Clinic " + "of very long names " * 10)
     longer = long_name.extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
     assert longer > usual
-    with caplog.at_level(logging.ERROR, logger="screening.response_sizes"):
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
         page = long_name.test_client().post("/", data=answers_form(dict.fromkeys(range(1, 11), 3)))
     assert not caplog.records
     assert len(page.data) == longer

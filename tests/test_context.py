@@ -14,7 +14,8 @@ from fhir.resources.R4B.bundle import Bundle
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as babel_gettext
 
-from screening.context import (
+from screening.codes.result_code import decode, encode, encode_v2
+from screening.core.context import (
     NOT_ASKED,
     NOT_GIVEN,
     WEEKS,
@@ -23,11 +24,10 @@ from screening.context import (
     describe,
     every_context,
 )
-from screening.forms import WEEKS_FIELDS, weeks_value
-from screening.i18n import LANGUAGES
-from screening.marks import english, english_plural
-from screening.qr import QUIET_ZONE, qr_runs
-from screening.result_code import decode, encode, encode_v2
+from screening.core.marks import english, english_plural
+from screening.documents.qr import QUIET_ZONE, qr_runs
+from screening.web.forms import WEEKS_FIELDS, weeks_value
+from screening.web.i18n import LANGUAGES
 from tests.helpers import (
     answers_form,
     codes_for_series,

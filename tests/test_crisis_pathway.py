@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.errors import ConfigError
-from screening.hours import OpeningStatus, describe, parse_schedule, status_at
-from screening.i18n import LANGUAGES
-from screening.result_code import encode_v3
+from screening.codes.result_code import encode_v3
+from screening.core.errors import ConfigError
+from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
+from screening.web.i18n import LANGUAGES
 from tests.helpers import (
     MANY_DOCUMENTS,
     answers_form,

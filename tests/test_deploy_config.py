@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from screening.clinic import ConfigError
-from screening.error_pages import ERROR_PAGES
-from screening.extensions import FALLBACK_EXPLAINED
-from screening.security import HSTS, SECURITY_HEADERS
+from screening.core.clinic import ConfigError
+from screening.web.error_pages import ERROR_PAGES
+from screening.web.extensions import FALLBACK_EXPLAINED
+from screening.web.security import HSTS, SECURITY_HEADERS
 from tools.caddy_error_pages import WORDING_FOR_STATUS, render_pages
 from tools.stack import DEPLOY, PROJECT_ROOT
 

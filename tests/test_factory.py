@@ -11,10 +11,10 @@ import pytest
 from flask import Flask, abort
 
 from screening import create_app
-from screening.config import DEFAULTS
-from screening.error_pages import ERROR_PAGES
-from screening.extensions import babel, limiter
-from screening.state import ScreeningState
+from screening.web.config import DEFAULTS
+from screening.web.error_pages import ERROR_PAGES
+from screening.web.extensions import babel, limiter
+from screening.web.state import ScreeningState
 from tests.helpers import TEST_SECRET
 
 # 1. Configuration: defaults < instance/config.py < FLASK_* < SCREENING_*; test_config alone.
@@ -166,7 +166,7 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     )
     for name in globals_:
         assert name in app.jinja_env.globals, name
-    assert app.template_folder == "templates"
+    assert app.template_folder == "web/templates"
     assert Path(app.root_path, app.template_folder, "base.html").is_file()
 
 

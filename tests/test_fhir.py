@@ -10,11 +10,11 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from screening.clinic import clinic_from_config
-from screening.config import DEFAULTS
-from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
-from screening.fhir import build_bundle
-from screening.scoring import score
+from screening.core.clinic import clinic_from_config
+from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status
+from screening.core.scoring import score
+from screening.documents.fhir import build_bundle
+from screening.web.config import DEFAULTS
 from tests.helpers import answers_form, hidden_fields, indexes_for_scores, result_code_form
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}

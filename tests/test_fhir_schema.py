@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft6Validator
 
-from screening.clinic import clinic_from_config
-from screening.config import DEFAULTS
-from screening.context import NOT_ASKED, Context, every_context
-from screening.fhir import build_bundle
-from screening.scoring import score
+from screening.core.clinic import clinic_from_config
+from screening.core.context import NOT_ASKED, Context, every_context
+from screening.core.scoring import score
+from screening.documents.fhir import build_bundle
+from screening.web.config import DEFAULTS
 from tests.helpers import answers_form, hidden_fields
 
 SCHEMA = (

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from screening import create_app
-from screening.scoring import score
+from screening.core.scoring import score
 from tests.helpers import (
     TEST_SECRET,
     all_first_options,

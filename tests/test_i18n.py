@@ -15,9 +15,10 @@ from babel.support import Translations
 from flask_babel import force_locale, gettext
 from wtforms.i18n import messages_path
 
-from screening import create_app, forms
-from screening.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from screening.scoring import score
+from screening import create_app
+from screening.core.scoring import score
+from screening.web import forms
+from screening.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from tests.helpers import (
     TEST_SECRET,
     all_first_options,

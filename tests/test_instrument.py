@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.instrument import INSTRUMENTS_DIR, InstrumentError
-from screening.instrument_file import load_instrument, overlay, parse_instrument
+from screening.core.instrument import INSTRUMENTS_DIR, InstrumentError
+from screening.core.instrument_file import load_instrument, overlay, parse_instrument
 from tests.pseudo_translation import PSEUDO_PROVENANCE
 
 # Copied from shared/reference/epds.md, section 1b (version A), options top to bottom with scores.

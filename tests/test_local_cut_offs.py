@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from screening.config import DEFAULTS
-from screening.instrument_file import overlay
-from screening.local_cut_offs import applied_local_cut_offs, local_cut_off_notes
-from screening.marks import english
-from screening.scoring import score
+from screening.core.instrument_file import overlay
+from screening.core.local_cut_offs import applied_local_cut_offs, local_cut_off_notes
+from screening.core.marks import english
+from screening.core.scoring import score
+from screening.web.config import DEFAULTS
 from tests.helpers import indexes_for_scores
 from tests.pseudo_translation import pseudo_translation
 

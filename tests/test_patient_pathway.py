@@ -18,10 +18,10 @@ import icalendar
 import pytest
 from babel.messages.pofile import read_po
 
-from screening.context import WEEKS, Context, Status, every_context
-from screening.errors import ConfigError
-from screening.forms import POSTED_CHOICE, WEEKS_FIELDS, WEEKS_NOT_GIVEN, weeks_value
-from screening.result_code import decode
+from screening.codes.result_code import decode
+from screening.core.context import WEEKS, Context, Status, every_context
+from screening.core.errors import ConfigError
+from screening.web.forms import POSTED_CHOICE, WEEKS_FIELDS, WEEKS_NOT_GIVEN, weeks_value
 from tests.helpers import (
     answers_form,
     context_form,

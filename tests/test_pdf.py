@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from reportlab.platypus import Paragraph, Table
 
-from screening.clinic import clinic_from_config
-from screening.config import DEFAULTS
-from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status
-from screening.i18n import LANGUAGES
-from screening.instrument_file import overlay
-from screening.pdf import Printout, build_story, render_pdf
-from screening.scoring import score
+from screening.core.clinic import clinic_from_config
+from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status
+from screening.core.instrument_file import overlay
+from screening.core.scoring import score
+from screening.documents.pdf import Printout, build_story, render_pdf
+from screening.web.config import DEFAULTS
+from screening.web.i18n import LANGUAGES
 from tests.helpers import indexes_for_scores, pdf_info, pdf_text, result_code_form
 from tests.pseudo_translation import pseudo_translation
 
@@ -236,7 +236,7 @@ def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_sour
 def test_start_up_stops_with_a_clear_message_when_a_pdf_font_is_missing(
     make_app, monkeypatch, tmp_path
 ):
-    from screening import pdf
+    from screening.documents import pdf
 
     monkeypatch.setattr(pdf, "FONT_DIRECTORY", tmp_path / "no-fonts")
     pdf.fonts.cache_clear()

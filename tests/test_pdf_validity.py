@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from screening import create_app
-from screening.instrument_file import load_instrument
-from screening.padding import pad_pdf
+from screening.core.instrument_file import load_instrument
+from screening.documents.padding import pad_pdf
 from tests.helpers import (
     TEST_APP_SETTINGS,
     answers_form,

@@ -11,7 +11,7 @@ import icalendar
 import pytest
 import vobject
 
-from screening.reminder import LINE_OCTETS, Reminder, ics
+from screening.documents.reminder import LINE_OCTETS, Reminder, ics
 from tests.helpers import answers_form, hidden_fields, indexes_for_scores
 
 KYIV = ZoneInfo("Europe/Kyiv")

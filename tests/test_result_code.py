@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_context
-from screening.result_code import (
+from screening.codes.result_code import (
     ALPHABET,
     CONTEXT_BITS,
     LANGUAGE_BITS,
@@ -39,6 +38,7 @@ from screening.result_code import (
     luhn_check_symbol,
     normalise,
 )
+from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_context
 
 KEY = derive_key("one secret")
 OTHER_KEY = derive_key("another secret")
@@ -71,7 +71,7 @@ def test_every_valid_vector_round_trips(epds, answers, completed_at, context, re
 
 
 def test_every_interface_language_has_a_number_and_codes_of_one_length():
-    from screening.i18n import LANGUAGES
+    from screening.web.i18n import LANGUAGES
 
     assert set(LANGUAGES) <= set(LANGUAGE_NUMBERS)
     assert len(set(LANGUAGE_NUMBERS.values())) == len(LANGUAGE_NUMBERS)

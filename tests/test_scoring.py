@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screening.scoring import IncompleteAnswers, InvalidAnswer, score
+from screening.core.scoring import IncompleteAnswers, InvalidAnswer, score
 from tests.helpers import indexes_for_scores
 
 # The published scoring key (reference 1b): for each item, the score of each option top to bottom.

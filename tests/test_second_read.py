@@ -10,8 +10,8 @@ import pytest
 from babel.support import Translations
 from flask_babel import gettext
 
-from screening.result_code import WRONG_LENGTH, ResultCodeError
-from screening.trend import LOWEST_TO_LATEST
+from screening.codes.result_code import WRONG_LENGTH, ResultCodeError
+from screening.core.trend import LOWEST_TO_LATEST
 from tests.helpers import (
     answers_form,
     hidden_fields,

@@ -12,7 +12,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
-from screening.errors import ConfigError
+from screening.core.errors import ConfigError
 from tests.helpers import (
     MANY_DOCUMENTS,
     TEST_SECRET,
@@ -28,7 +28,7 @@ REQUIRED_CSP = [
     "form-action 'self'",
     "base-uri 'none'",
 ]
-TEMPLATES = Path(__file__).resolve().parent.parent / "screening" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "screening" / "web" / "templates"
 
 
 def make_client(tmp_path, monkeypatch, **config):
@@ -287,12 +287,12 @@ class TestAccessCode:
         assert "too many attempts" in blocked.text
 
     def test_code_is_compared_in_constant_time(self, monkeypatch, guarded):
-        import screening.access
+        import screening.web.access
 
         calls = []
-        real = screening.access.hmac.compare_digest
+        real = screening.web.access.hmac.compare_digest
         monkeypatch.setattr(
-            screening.access.hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b)
+            screening.web.access.hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b)
         )
         guarded.post("/access", data={"code": "nope"})
         assert calls == [1]

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening.chart import SVG_BOX
-from screening.instrument import INSTRUMENTS_DIR
-from screening.instrument_file import load_instrument, parse_instrument
-from screening.result_code import derive_key, encode, encode_v1, encode_v2, normalise
-from screening.scoring import score
-from screening.series import MAX_CODES, restore_series, split_codes
-from screening.trend import change
+from screening.codes.result_code import derive_key, encode, encode_v1, encode_v2, normalise
+from screening.codes.series import MAX_CODES, restore_series, split_codes
+from screening.core.instrument import INSTRUMENTS_DIR
+from screening.core.instrument_file import load_instrument, parse_instrument
+from screening.core.scoring import score
+from screening.core.trend import change
+from screening.documents.chart import SVG_BOX
 from tests.helpers import all_first_options, indexes_for_scores, pdf_text
 
 START = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Every setting in screening/config.py's DEFAULTS has a row in README's settings table that
+"""Every setting in screening/web/config.py's DEFAULTS has a row in README's settings table that
 names it and gives its default, so that the table cannot fall behind the code again."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from screening.config import DEFAULTS
+from screening.web.config import DEFAULTS
 from tests.servers import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

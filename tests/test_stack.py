@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from screening.extensions import FALLBACK_EXPLAINED
-from screening.security import HSTS, SECURITY_HEADERS
+from screening.web.extensions import FALLBACK_EXPLAINED
+from screening.web.security import HSTS, SECURITY_HEADERS
 from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.stack_clients import (
     Response,
@@ -306,7 +306,7 @@ def new_workers(stack: Stack, name: str, old: set[int], timeout: float) -> float
 def test_hup_of_both_instances_at_once_under_load_gives_no_5xx_and_new_workers_answer_at_once(
     stack,
 ):
-    """Workers fork with the size budgets built in the master (screening/size_policy.py), so a
+    """Workers fork with the size budgets built in the master (screening/web/size_policy.py), so a
     new worker's first PDF costs what its second does: health within 2 s of the new workers,
     and no request sent across the reload fails, PDFs included."""
     load = mixed_load(stack.ports.https, clients=4, seconds=LOAD_SECONDS, max_screenings=200)

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from screening import create_app
-from screening.config import DEFAULTS
-from screening.errors import ConfigError
-from screening.result_code import encode_v1
-from screening.staff import main as make_hash
+from screening.codes.result_code import encode_v1
+from screening.core.errors import ConfigError
+from screening.web.config import DEFAULTS
+from screening.web.staff import main as make_hash
 from tests.helpers import (
     STAFF_PASSWORD,
     STAFF_PASSWORD_HASH,
@@ -146,7 +146,7 @@ def test_a_sign_in_ends_after_its_hours(staff_app, monkeypatch):
     assert sign_in(client).status_code == 303
     hours = staff_app.config["STAFF_SIGN_IN_HOURS"]
     later = datetime.now(UTC).timestamp() + hours * 3600 + 1
-    monkeypatch.setattr("screening.staff_session.time.time", lambda: later)
+    monkeypatch.setattr("screening.web.staff_session.time.time", lambda: later)
     assert 'id="password"' in client.get("/intake").text
 
 

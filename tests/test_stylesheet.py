@@ -7,7 +7,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-CSS = (Path(__file__).parents[1] / "screening" / "static" / "style.css").read_text(encoding="utf-8")
+CSS = (Path(__file__).parents[1] / "screening" / "web" / "static" / "style.css").read_text(
+    encoding="utf-8"
+)
 WITHOUT_COMMENTS = re.sub(r"/\*.*?\*/", "", CSS, flags=re.S)
 ROOT = re.search(r":root\s*\{(.*?)\}", WITHOUT_COMMENTS, flags=re.S)[1]
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|(?<![-\w])(?:white|black)(?![-\w])")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from screening.config import DEFAULTS
+from screening.web.config import DEFAULTS
 from tests.helpers import codes_for_series, result_code_form
 
 FLAGGED = dict.fromkeys(range(1, 11), 1)  # item 10 "Hardly ever" (option 2): flagged

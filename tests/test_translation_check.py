@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from screening.instrument_file import overlay
+from screening.core.instrument_file import overlay
 from tests.pseudo_translation import (
     cyrillic_pseudo_translation,
     pseudo_translation,

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from screening.instrument import InstrumentError, normalised
-from screening.instrument_file import overlay
+from screening.core.instrument import InstrumentError, normalised
+from screening.core.instrument_file import overlay
 from tests.pseudo_translation import pseudo_translation, write_translation
 
 GRANTED_UNTIL = "2027-03-31"
@@ -100,7 +100,7 @@ def test_the_log_warns_within_30_days_of_the_permission_ending(
     data = pseudo_translation(epds)
     data["provenance"]["permission"]["expires"] = GRANTED_UNTIL
     write_translation(instruments, data)
-    with caplog.at_level(logging.WARNING, logger="screening.instrument_file"):
+    with caplog.at_level(logging.WARNING, logger="screening.core.instrument_file"):
         state = make_app(CLOCK=clock_at(today)).extensions["screening"]
     assert state.instrument_for("uk").item(1).text.startswith("[xx] ")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -115,7 +115,7 @@ def test_after_the_permission_ends_the_translation_is_not_installed_and_the_log_
     data = pseudo_translation(epds)
     data["provenance"]["permission"]["expires"] = GRANTED_UNTIL
     write_translation(instruments, data)
-    with caplog.at_level(logging.ERROR, logger="screening.instrument_file"):
+    with caplog.at_level(logging.ERROR, logger="screening.core.instrument_file"):
         app = make_app(CLOCK=clock_at("2027-04-01"))
     assert (
         app.extensions["screening"].instrument_for("uk") is app.extensions["screening"].instrument
@@ -142,7 +142,7 @@ def test_every_installed_text_has_a_fingerprint_logged_at_start_up(
     make_app, instruments, epds, caplog
 ):
     write_translation(instruments, pseudo_translation(epds))
-    with caplog.at_level(logging.INFO, logger="screening.instrument_file"):
+    with caplog.at_level(logging.INFO, logger="screening.core.instrument_file"):
         state = make_app().extensions["screening"]
     english, translated = state.instrument, state.instrument_for("uk")
     assert re.fullmatch(r"[0-9a-f]{64}", english.fingerprint)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from screening.pages import _questionnaire_html
-from screening.result_code import ALPHABET
+from screening.codes.result_code import ALPHABET
+from screening.web.pages import _questionnaire_html
 from tests.helpers import (
     all_first_options,
     answers_form,

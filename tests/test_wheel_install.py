@@ -49,7 +49,14 @@ def test_the_wheel_carries_every_file_the_app_reads(built_wheel):
     names = set(zipfile.ZipFile(built_wheel).namelist())
     packaged = [
         path.relative_to(PROJECT_ROOT).as_posix()
-        for folder in ("templates", "static", "fonts", "instruments", "schemas", "translations")
+        for folder in (
+            "web/templates",
+            "web/static",
+            "documents/fonts",
+            "core/instruments",
+            "core/schemas",
+            "translations",
+        )
         for path in (PROJECT_ROOT / "screening" / folder).rglob("*")
         if path.is_file() and path.suffix != ".pot"
     ]

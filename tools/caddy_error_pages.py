@@ -4,7 +4,7 @@ Caddy answers some requests itself, before or instead of an instance: a method o
 GET, HEAD and POST (405), a body slower than its read timeout (408), larger than its limit
 (413) or with broken chunked framing (400), a host it does not serve (421), an instance that
 does not answer (502, 503, 504). Those answers are the
-app's own error page (templates/errors.html, the wording of screening/error_pages.py) in each
+app's own error page (templates/errors.html, the wording of screening/web/error_pages.py) in each
 interface language, rendered here ahead of time as ``<status>.<language>.html`` and served by
 deploy/Caddyfile's ``handle_errors`` from the folder in ``ERROR_PAGES``.
 
@@ -21,8 +21,8 @@ from pathlib import Path
 from flask import Flask
 
 from screening import create_app
-from screening.error_pages import error_page
-from screening.i18n import LANGUAGES
+from screening.web.error_pages import error_page
+from screening.web.i18n import LANGUAGES
 
 # Each status Caddy may answer with itself, and the app's wording it gets.
 WORDING_FOR_STATUS = {

@@ -47,7 +47,7 @@ PLACEHOLDER_PERMISSION = (
     "PLACEHOLDER: no RCPsych permission recorded (local test stack, not for patients)"
 )
 # The local stack's staff sign-in (production requires one): a password everybody knows, so the
-# stack is for testing only; a deployment makes its own with `python -m screening.staff`.
+# stack is for testing only; a deployment makes its own with `python -m screening.web.staff`.
 PLACEHOLDER_STAFF_PASSWORD = "local stack staff password"
 PLACEHOLDER_STAFF_PASSWORD_HASH = (
     "scrypt:32768:8:1$ovrODZv0A6rUmydj$d1700a394293650d745818e25f3c5f404b6d12937a47d4b8f3f117cd9"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from screening.scoring import score
+from screening.core.scoring import score
 from tests.helpers import (
     codes_for_series,
     indexes_for_scores,

@@ -1,0 +1,175 @@
+"""Notes for the clinician about one result, shared by the PDF and the intake view. Pure; no Flask.
+
+These are the clinician's side of the product: the safety item's answer verbatim, what a total
+of 0 or a very high total asks of the clinician, the band and the next step, and which language
+the items were in and which the patient read the page in. Patients' pages never show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from babel import Locale
+
+from screening.core.instrument import Subscale
+from screening.core.marks import N_
+from screening.core.scoring import ScreeningResult
+
+Translate = Callable[..., str]
+
+ZERO_TOTAL = N_(
+    "A total of 0 may mean that the person was not comfortable answering fully (PIRI, Further "
+    "assessment of depression)."
+)
+CRISIS_ACTION = N_(
+    "Total of %(threshold)s or more: also assess the safety of mother and infant and the need "
+    "for crisis support (PIRI, Further assessment of depression)."
+)
+FLAGGED_BAND = N_(
+    "Total in the %(low)s\u2013%(high)s range; item %(number)s is positive: assess today, "
+    "whatever the total"
+)
+# The next step for each band, by the band's place among the instrument's bands (cut-offs in the
+# instrument file): the lowest band, which reassures, the ones between, and the top one.
+NEXT_STEP_LOWEST = N_(
+    "The total alone does not call for follow-up; act on any clinical concern, and repeat the "
+    "screening if in doubt."
+)
+# After a pregnancy loss or a baby's death there may be no infant: the patient, and any children.
+CRISIS_ACTION_AFTER_LOSS = N_(
+    "Total of %(threshold)s or more: also assess the patient's safety (and that of any children "
+    "in the family) and the need for crisis support (PIRI, Further assessment of depression)."
+)
+NEXT_STEP_CRISIS_AFTER_LOSS = N_(
+    "Total of %(threshold)s or more: assess the patient's safety (and that of any children in "
+    "the family) and the need for crisis support."
+)
+NEXT_STEP_MIDDLE = N_("Monitor, and repeat the EPDS in 2\u20134 weeks (NSW Health).")
+NEXT_STEP_TOP = N_("Arrange a clinical assessment for depression.")
+NEXT_STEP_CRISIS = N_(
+    "Total of %(threshold)s or more: assess the safety of mother and infant and the need for "
+    "crisis support."
+)
+NEXT_STEP_FLAGGED = N_(
+    "Item %(number)s is positive: assess risk today, whatever the total, and record the outcome "
+    "and the plan below."
+)
+SUBSCALE_HEADING = N_("%(name)s (research cut-off %(threshold)s)")
+ITEMS_AND_INTERFACE = N_("Items read in %(items)s; interface in %(interface)s.")
+CONFIRM_VERBALLY = N_("Confirm the answer to item %(number)s verbally.")
+LANGUAGE_UNRECORDED = N_(
+    "The result code does not record the language the patient read the page in. If they may not "
+    "read %(items)s well, confirm the answer to item %(number)s verbally."
+)
+
+# A series of screenings: each one whose safety item was above 0, and what to do about it.
+FLAGGED_SCREENING = N_(
+    "%(date)s: item %(number)s answered \u201c%(answer)s\u201d (score %(score)s)"
+)
+ASSESS_TODAY = N_(
+    "Assess risk today, whatever the total score; if the patient is not with you, contact the "
+    "patient today."
+)
+PAST_FLAG_ADVICE = N_(
+    "Check that risk was assessed and recorded after that screening, and ask about thoughts of "
+    "self-harm again now, whatever the later totals."
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    label: str
+    text: str
+
+
+def language_name(code: str, in_language: str) -> str:
+    """E.g. 'English', 'англійська': a language's name as the interface language writes it."""
+    return Locale.parse(code).get_display_name(in_language) or code
+
+
+def language_note(
+    result: ScreeningResult, translate: Translate, interface_language: str, read_in: str | None
+) -> Note:
+    """Which language the items were in and which the patient read the page in (``read_in``,
+    None when the result code does not record it), names written in ``interface_language``."""
+    _, instrument = translate, result.instrument
+    items = language_name(instrument.language, interface_language)
+    number = instrument.safety_rule.item
+    if read_in is None:
+        return Note("", _(LANGUAGE_UNRECORDED, items=items, number=number))
+    text = _(ITEMS_AND_INTERFACE, items=items, interface=language_name(read_in, interface_language))
+    if read_in != instrument.language:
+        text = f"{text} {_(CONFIRM_VERBALLY, number=number)}"
+    return Note(_("Language:"), text)
+
+
+def clinician_notes(
+    result: ScreeningResult,
+    translate: Translate,
+    interface_language: str,
+    read_in: str | None,
+    loss: bool = False,
+) -> tuple[Note, ...]:
+    """What the clinician should see besides the scores, most urgent first; ``read_in`` is the
+    interface language the patient answered in, if the result code records it; ``loss``, that
+    the code records a pregnancy that ended or a baby who died."""
+    _ = translate
+    instrument = result.instrument
+    notes = []
+    if result.safety_flag:
+        answer = result.safety_answer
+        # Each language has its own quotation marks: “…” in English, «…» in Ukrainian and Russian.
+        item_text = _("\u201c%(text)s\u201d", text=answer.item.text)
+        option_text = _("\u201c%(text)s\u201d", text=answer.option.label)
+        score_text = _("score %(score)s", score=answer.score)
+        notes.append(
+            Note(
+                _("Item %(number)s response, verbatim:", number=answer.item.number),
+                f"{item_text}: {option_text} ({score_text}).",
+            )
+        )
+    if result.total >= instrument.crisis_support.min_total:
+        threshold = instrument.crisis_support.min_total
+        action = CRISIS_ACTION_AFTER_LOSS if loss else CRISIS_ACTION
+        notes.append(Note(_("Crisis support:"), _(action, threshold=threshold)))
+    if result.total == 0:
+        notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
+    notes.append(language_note(result, translate, interface_language, read_in))
+    return tuple(notes)
+
+
+def subscale_heading(subscale: Subscale, translate: Translate) -> str:
+    """E.g. 'EPDS-3A (research cut-off 5)': a subscale's column, its cut-off from the data."""
+    return translate(SUBSCALE_HEADING, name=subscale.name, threshold=subscale.threshold)
+
+
+def band_text(result: ScreeningResult, translate: Translate) -> str:
+    """The band as the clinician reads it, with its range; with a positive safety item, never a
+    band name that could read as reassuring."""
+    _, band = translate, result.band
+    if result.safety_flag and band.reassuring:
+        number = result.instrument.safety_rule.item
+        return _(FLAGGED_BAND, low=band.min, high=band.max, number=number)
+    return f"{_(band.label)} ({band.min}\u2013{band.max})"
+
+
+def next_steps(
+    result: ScreeningResult, translate: Translate, loss: bool = False
+) -> tuple[str, ...]:
+    """What the clinician does next, most urgent first: the safety item, a total high enough
+    for crisis support (worded for a loss when ``loss``), then the band's own step."""
+    _, instrument = translate, result.instrument
+    steps = []
+    if result.safety_flag:
+        steps.append(_(NEXT_STEP_FLAGGED, number=instrument.safety_rule.item))
+    if result.total >= instrument.crisis_support.min_total:
+        crisis = NEXT_STEP_CRISIS_AFTER_LOSS if loss else NEXT_STEP_CRISIS
+        steps.append(_(crisis, threshold=instrument.crisis_support.min_total))
+    if result.band == instrument.bands[-1]:
+        steps.append(_(NEXT_STEP_TOP))
+    elif result.band != instrument.bands[0]:
+        steps.append(_(NEXT_STEP_MIDDLE))
+    elif not result.safety_flag:
+        steps.append(_(NEXT_STEP_LOWEST))
+    return tuple(steps)

@@ -1,0 +1,205 @@
+"""A series of screenings of one person: their results in time order and what changed between
+consecutive ones. Pure; no Flask.
+
+Change between two EPDS totals is read with the Reliable Change Index of Matthey (2004): a
+difference of 4 points or more is a reliable change (95% confidence that it is not measurement
+error); a reliable change that also crosses the 12/13 cut-off is clinically significant
+(Jacobson & Truax's method, same paper). Anything smaller is within measurement error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+from screening.core.context import NOT_GIVEN, Context, Translate, TranslatePlural
+from screening.core.marks import N_, NP_
+from screening.core.scoring import ScreeningResult
+
+RELIABLE_CHANGE = 4
+# Each screening asks about the past 7 days, and a repeat is usually made after 2 weeks: closer
+# screenings' changes are read with care.
+REPEAT_AFTER_DAYS = 14
+CLOSE_TOGETHER = N_(
+    "Less than 2 weeks apart: %(pairs)s. Each screening asks about the past 7 days and a repeat "
+    "is usually made after 2 weeks or more, so read the change between these with care."
+)
+# One pair of close screenings in that list, e.g. "1 Jun 2026 to 6 Jun 2026 (5 days)".
+CLOSE_PAIR = N_("%(first)s to %(second)s (%(days)s)")
+DAYS = NP_("%(num)s day", "%(num)s days")
+# Every screening of the series whose total is 0, not only the latest: a later rise from it may
+# be a first full answer rather than a worsening.
+ZERO_TOTAL_IN_SERIES = N_(
+    "A total of 0 (%(date)s) may mean that the patient was not comfortable answering fully "
+    "(PIRI); read any change from it with care."
+)
+CHANGE_SOURCE = (
+    "Matthey S., Calculating clinically significant change in postnatal depression studies "
+    "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
+    "doi:10.1016/S0165-0327(02)00313-0."
+)
+CHANGE_RULE = N_(
+    "A change of %(points)s points or more is a reliable change; a reliable change that also "
+    "crosses %(below)s/%(above)s is clinically significant; smaller changes are within "
+    "measurement error."
+)
+WITHIN_ERROR = N_("within measurement error")
+RELIABLE_IMPROVED = N_("reliable change: improved")
+RELIABLE_WORSENED = N_("reliable change: worsened")
+SIGNIFICANT_IMPROVED = N_("reliable change: improved; clinically significant")
+SIGNIFICANT_WORSENED = N_("reliable change: worsened; clinically significant")
+FIRST_TO_LATEST = N_("First screening to the latest")
+LOWEST_TO_LATEST = N_("Lowest total to the latest")
+CHANGE_LABELS = (
+    WITHIN_ERROR,
+    RELIABLE_IMPROVED,
+    RELIABLE_WORSENED,
+    SIGNIFICANT_IMPROVED,
+    SIGNIFICANT_WORSENED,
+)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """One restored screening: its scored result, when it was completed, the code it came from,
+    that code's format version, the answer to the question before the items and the interface
+    language the patient answered in (None: the code does not record it)."""
+
+    result: ScreeningResult
+    completed_at: datetime
+    code: str
+    code_version: int = 4
+    context: Context = NOT_GIVEN
+    read_in: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """From one screening's total to the next one's."""
+
+    delta: int
+    reliable: bool
+    clinically_significant: bool
+
+    @property
+    def label(self) -> str:
+        """The untranslated label: one of CHANGE_LABELS."""
+        if not self.reliable:
+            return WITHIN_ERROR
+        if self.clinically_significant:
+            return SIGNIFICANT_IMPROVED if self.delta < 0 else SIGNIFICANT_WORSENED
+        return RELIABLE_IMPROVED if self.delta < 0 else RELIABLE_WORSENED
+
+
+def clinical_cut_off(result: ScreeningResult) -> int:
+    """The lowest total of the top band (13 on the EPDS): a total at or above it is above the
+    12/13 cut-off."""
+    return result.instrument.bands[-1].min
+
+
+def change(before: ScreeningResult, after: ScreeningResult) -> Change:
+    """How the total moved from ``before`` to ``after`` (lower EPDS totals are better)."""
+    delta = after.total - before.total
+    reliable = abs(delta) >= RELIABLE_CHANGE
+    cut_off = clinical_cut_off(before)
+    crosses = (before.total >= cut_off) != (after.total >= cut_off)
+    return Change(delta=delta, reliable=reliable, clinically_significant=reliable and crosses)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Screenings in the order they were completed, oldest first."""
+
+    screenings: tuple[Screening, ...]
+
+    @classmethod
+    def of(cls, screenings: list[Screening]) -> Series:
+        ordered = sorted(screenings, key=lambda screening: screening.completed_at)
+        return cls(tuple(ordered))
+
+    @property
+    def changes(self) -> tuple[Change | None, ...]:
+        """For each screening, the change from the one before it (None for the first)."""
+        results = [screening.result for screening in self.screenings]
+        return (None, *(change(a, b) for a, b in pairwise(results)))
+
+    @property
+    def latest(self) -> Screening:
+        return self.screenings[-1]
+
+    @property
+    def lowest(self) -> Screening:
+        """The screening with the lowest total; of equal ones, the most recent."""
+        return min(reversed(self.screenings), key=lambda screening: screening.result.total)
+
+    @property
+    def overall(self) -> Change:
+        """From the first screening to the latest: a slow rise of 3 points a step is within
+        measurement error at every step and still a reliable change over the whole series."""
+        return change(self.screenings[0].result, self.latest.result)
+
+    @property
+    def from_lowest(self) -> Change:
+        """From the lowest total to the latest: a worsening after an improvement, which the
+        first-to-latest change can hide."""
+        return change(self.lowest.result, self.latest.result)
+
+    @property
+    def overall_changes(self) -> tuple[tuple[str, Screening, Change], ...]:
+        """The untranslated title, the screening compared with the latest, and the change, for
+        first-to-latest and lowest-to-latest; the latter only when the lowest is an earlier
+        screening (the latest compared with itself says nothing)."""
+        first = (FIRST_TO_LATEST, self.screenings[0], self.overall)
+        if self.lowest is self.latest:
+            return (first,)
+        return (first, (LOWEST_TO_LATEST, self.lowest, self.from_lowest))
+
+    @property
+    def close_together(self) -> tuple[tuple[Screening, Screening, int], ...]:
+        """Consecutive screenings less than REPEAT_AFTER_DAYS apart, with the days between."""
+        return tuple(
+            (before, after, days)
+            for before, after in pairwise(self.screenings)
+            if (days := (after.completed_at - before.completed_at).days) < REPEAT_AFTER_DAYS
+        )
+
+    @property
+    def flagged(self) -> tuple[Screening, ...]:
+        """Every screening whose safety item was above 0, oldest first: a positive answer in
+        the past stays in view however the later totals read."""
+        return tuple(screening for screening in self.screenings if screening.result.safety_flag)
+
+    @property
+    def mixes_code_versions(self) -> bool:
+        """Version-1 codes among sealed ones (versions 2 to 4 share one sealed format)."""
+        versions = {screening.code_version for screening in self.screenings}
+        return 1 in versions and len(versions) > 1
+
+
+def close_together_text(
+    series: Series, translate: Translate, plural: TranslatePlural, date: Callable[[datetime], str]
+) -> str:
+    """The screenings less than 2 weeks apart, in one sentence (empty when there are none)."""
+    pairs = [
+        translate(
+            CLOSE_PAIR,
+            first=date(before.completed_at),
+            second=date(after.completed_at),
+            days=plural(*DAYS, days),
+        )
+        for before, after, days in series.close_together
+    ]
+    return translate(CLOSE_TOGETHER, pairs="; ".join(pairs)) if pairs else ""
+
+
+def zero_total_texts(
+    series: Series, translate: Translate, date: Callable[[datetime], str]
+) -> list[str]:
+    """A note for each screening whose total is 0, oldest first."""
+    return [
+        translate(ZERO_TOTAL_IN_SERIES, date=date(screening.completed_at))
+        for screening in series.screenings
+        if screening.result.total == 0
+    ]

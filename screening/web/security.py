@@ -1,0 +1,146 @@
+"""HTTP hardening: security headers on every response, cookie flags, trusting a reverse proxy,
+and the host names the app answers to.
+
+These are a dozen fixed headers, so they are set here rather than through Flask-Talisman: its
+extra machinery (HTTPS redirects, CSP nonces) is not needed behind an HTTPS proxy with no inline
+script, and it does not send Cross-Origin-Opener-Policy, which we need anyway.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from screening.core.errors import ConfigError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# In PROXY_ADDRESSES: connections on a Unix socket, which have no address (gunicorn gives an
+# empty REMOTE_ADDR). Only a process the socket's permissions let in can make one: the proxy.
+UNIX_SOCKET = "unix"
+
+
+class ProxyFixFromProxies:
+    """Werkzeug's ProxyFix, applied only when the request comes from one of the proxies.
+
+    ProxyFix alone believes X-Forwarded-For from whoever connects, so a client that reaches an
+    instance directly (another host on its network, a local process) could name any address
+    and step around the per-client rate limits. Anyone else is taken at their own address.
+    A connection on a Unix socket (no address) is the proxy's only when ``unix_socket`` says so.
+    The port is never taken from a header: X-Forwarded-Host carries it where it differs.
+    """
+
+    def __init__(
+        self,
+        wsgi_app: WSGIApplication,
+        proxies: int,
+        networks: Iterable[Network],
+        unix_socket: bool = False,
+    ) -> None:
+        self.direct = wsgi_app
+        self.forwarded = ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        self.networks = tuple(networks)
+        self.unix_socket = unix_socket
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        address = environ.get("REMOTE_ADDR", "")
+        if not address:
+            from_proxy = self.unix_socket
+        else:
+            try:
+                peer = ipaddress.ip_address(address)
+            except ValueError:
+                return self.direct(environ, start_response)
+            from_proxy = any(peer in network for network in self.networks)
+        return (self.forwarded if from_proxy else self.direct)(environ, start_response)
+
+
+def register_security(app: Flask) -> None:
+    """Send the headers on every response; HSTS and Secure cookies when served over HTTPS."""
+    https = bool(app.config["HTTPS"])
+    app.config["SESSION_COOKIE_SECURE"] = https
+    headers = dict(SECURITY_HEADERS)
+    if https:
+        headers["Strict-Transport-Security"] = HSTS
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        # A cookie is one browser's: a cache must never hand a response setting it to another.
+        if "Set-Cookie" in response.headers and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built
+    # from the Host header, i.e. to whatever host the client named. Such paths simply 404 here.
+    app.url_map.merge_slashes = False
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
+
+    setting = app.config.get("PROXY_ADDRESSES")
+    app.config["PROXY_ADDRESSES"] = proxy_networks(setting)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFixFromProxies(  # type: ignore[method-assign]
+            app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"], UNIX_SOCKET in parts_of(setting)
+        )
+
+
+def parts_of(setting: object) -> list[str]:
+    parts = setting.split(",") if isinstance(setting, str) else setting
+    if not isinstance(parts, list | tuple) or not all(isinstance(part, str) for part in parts):
+        return []
+    return [part.strip() for part in parts if part.strip()]
+
+
+def proxy_networks(setting: object) -> list[Network]:
+    """``PROXY_ADDRESSES``: the proxies' addresses or networks, comma-separated, and ``unix``
+    for connections on a Unix socket (kept out of the list returned)."""
+    parts = parts_of(setting)
+    try:
+        if not parts and setting not in ("", [], ()):
+            raise TypeError
+        return [ipaddress.ip_network(part, strict=False) for part in parts if part != UNIX_SOCKET]
+    except (TypeError, ValueError):
+        raise ConfigError(
+            "PROXY_ADDRESSES must be IP addresses or networks separated by commas, and 'unix' "
+            f"for a Unix socket (e.g. 127.0.0.1, ::1, 10.0.0.0/24), got {setting!r}"
+        ) from None
+
+
+def trusted_hosts(setting: object) -> list[str] | None:
+    """``TRUSTED_HOSTS`` as Flask wants it: a list, from a comma-separated environment variable
+    too; None (any Host accepted) when empty."""
+    if isinstance(setting, str):
+        setting = [host.strip() for host in setting.split(",")]
+    if not setting:
+        return None
+    if not isinstance(setting, list | tuple) or not all(isinstance(h, str) for h in setting):
+        raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {setting!r}")
+    return [host for host in setting if host] or None

@@ -1,0 +1,145 @@
+"""Staff sign-in for the clinician side: the sign-in page, sign-out, and the guard that shows the
+sign-in page instead of anything clinician-only to a browser that is not signed in.
+
+Clinician-only: the intake page and what it restores (one result with its clinician notes, a
+series and its PDF), the FHIR export and the blank paper form staff print. The password is
+checked against STAFF_PASSWORD_HASH, a scrypt hash (werkzeug.security, Flask's own dependency);
+attempts are limited per client network, and failures from all clients together.
+``python -m screening.web.staff`` prints the hash of a password typed twice.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+from wtforms import PasswordField
+from wtforms.validators import InputRequired, Length
+
+from screening.web.config import require_staff_password
+from screening.web.extensions import (
+    client_subscriber,
+    limit_for_every_client,
+    limit_from_setting,
+    limiter,
+)
+from screening.web.forms import PostedForm, csrf_message
+from screening.web.pages import Page, form_page
+from screening.web.staff_session import end_staff, grant_staff, is_staff, sign_in_required
+
+bp = Blueprint("staff", __name__)
+logger = logging.getLogger(__name__)
+
+STAFF_ENDPOINTS = frozenset(
+    {
+        "intake.start",
+        "intake.restore",
+        "intake.restore_series_pdf",
+        "intake.blank_form",
+        "screening.result_fhir",
+    }
+)
+PASSWORD_MAX_LENGTH = 200
+MIN_PASSWORD_LENGTH = 12
+WRONG_PASSWORD = _l("That password is not right. Please try again.")
+SIGN_IN_FIRST = _l("Please sign in first, then type or scan the code again.")
+
+
+class SignInForm(PostedForm):
+    password = PasswordField(
+        _l("Staff password"),
+        validators=[
+            InputRequired(_l("Please type the staff password.")),
+            Length(max=PASSWORD_MAX_LENGTH, message=WRONG_PASSWORD),
+        ],
+    )
+
+
+def _page(form: SignInForm, status: int, message: str | LazyString | None = None) -> Page:
+    return form_page("staff_sign_in.html", form, status, message)
+
+
+def guard() -> Page | None:
+    """Before each request: the sign-in page instead of a clinician-only page (200 for a GET,
+    403 for a post, whose codes are not kept: they are a patient's answers)."""
+    if request.endpoint not in STAFF_ENDPOINTS or is_staff():
+        return None
+    if request.method == "GET":
+        return _page(SignInForm(formdata=None), 200)
+    return _page(SignInForm(formdata=None), 403, SIGN_IN_FIRST)
+
+
+@bp.get("/staff/sign-in")
+def sign_in_page() -> Response | Page:
+    if is_staff():
+        return redirect(url_for("intake.start"), 303)
+    return _page(SignInForm(formdata=None), 200)
+
+
+def _failures_cap_reached(limit: RequestLimit) -> None:
+    """Every client together has failed STAFF_SIGN_IN_GLOBAL_LIMIT times: staff too get the
+    429 page until it passes, so the operator reads why (None: flask-limiter's 429 follows)."""
+    logger.warning(
+        "staff sign-in refused: STAFF_SIGN_IN_GLOBAL_LIMIT (%s) of failed attempts reached by "
+        "all clients together; someone is guessing the password from many networks",
+        limit.limit,
+    )
+
+
+@bp.post("/staff/sign-in")
+@limiter.limit(limit_from_setting("STAFF_SIGN_IN_RATE_LIMIT"), key_func=client_subscriber)
+# Wrong passwords count, not sign-ins: a working clinic never reaches it.
+@limit_for_every_client(
+    "STAFF_SIGN_IN_GLOBAL_LIMIT",
+    "staff-sign-in-every-client",
+    counts=lambda response: response.status_code == 403,
+    on_breach=_failures_cap_reached,
+)
+def sign_in() -> Response | Page:
+    if not sign_in_required():
+        return redirect(url_for("intake.start"), 303)
+    form = SignInForm()
+    if not form.validate():
+        return _page(form, 400, csrf_message(form))
+    if not check_password_hash(current_app.config["STAFF_PASSWORD_HASH"], form.password.data):
+        return _page(SignInForm(formdata=None), 403, WRONG_PASSWORD)
+    grant_staff()
+    return redirect(url_for("intake.start"), 303)
+
+
+@bp.post("/staff/sign-out")
+def sign_out() -> Response:
+    if not PostedForm().validate():
+        abort(400)
+    end_staff()
+    return redirect(url_for("intake.start"), 303)
+
+
+def install(app: Flask) -> None:
+    """Check STAFF_PASSWORD_HASH (a production server without one does not start), once the
+    clinic's own settings have been checked."""
+    require_staff_password(app)
+
+
+def main() -> int:
+    """Print the STAFF_PASSWORD_HASH line for a password typed twice (never echoed)."""
+    password = getpass.getpass("Staff password (12 characters or more): ")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"Too short: use at least {MIN_PASSWORD_LENGTH} characters.", file=sys.stderr)
+        return 1
+    if getpass.getpass("The same again: ") != password:
+        print("The two did not match.", file=sys.stderr)
+        return 1
+    print(generate_password_hash(password, method="scrypt"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Staff sign-in, as a fact about this browser's session: whether it is signed in, and the checks
+that depend on it when a result code is posted back. The blueprint with the sign-in page is
+staff.py; this sits below every blueprint so that each can ask.
+
+A sign-in lives in the signed session cookie (never the password) as a keyed hash of the
+password hash it was given for and the time it was given: a new STAFF_PASSWORD_HASH ends every
+sign-in, and a sign-in ends after STAFF_SIGN_IN_HOURS. With no STAFF_PASSWORD_HASH (development
+and tests only: production refuses to start without it) everyone counts as staff.
+
+A code posted back from the patient's own result page (its PDF, language switch, reminder,
+call-back) opens without signing in only while that page's forms are valid (WTF_CSRF_TIME_LIMIT,
+4 hours): after that a code someone photographed or forwarded opens for staff only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from datetime import datetime, timedelta
+
+from flask import current_app, session
+
+from screening.codes.result_code import RestoredResult, ResultCodeError, check_age
+from screening.core.dates import now_utc
+from screening.core.marks import N_
+
+SESSION_KEY = "staff"
+KEY_PURPOSE = b"screening staff sign-in"
+# Seconds a sign-in may seem to come from the future: servers behind one balancer may disagree.
+CLOCK_SKEW = 300
+PAST_THE_RESULT_PAGE = N_(
+    "This result was completed more than %(hours)s hours ago, so for privacy it can no longer "
+    "be opened here. The clinic can open it from its result code, or you can complete the "
+    "questionnaire again."
+)
+
+
+def sign_in_required() -> bool:
+    return bool(current_app.config["STAFF_PASSWORD_HASH"])
+
+
+def _password_digest() -> str:
+    """A keyed hash of the configured password hash: the cookie, readable by its holder, never
+    holds the hash itself, and a new password makes every earlier sign-in invalid."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = hmac.new(secret, KEY_PURPOSE, "sha256").digest()
+    configured = str(current_app.config["STAFF_PASSWORD_HASH"]).encode()
+    return hmac.new(key, configured, "sha256").hexdigest()[:32]
+
+
+def is_staff() -> bool:
+    """Whether this browser is signed in as staff (always, when no staff password is set)."""
+    if not sign_in_required():
+        return True
+    grant = session.get(SESSION_KEY)
+    if not isinstance(grant, dict):
+        return False
+    given_at = grant.get("at")
+    hours = current_app.config["STAFF_SIGN_IN_HOURS"]
+    return (
+        hmac.compare_digest(str(grant.get("password", "")), _password_digest())
+        and isinstance(given_at, int)
+        and -CLOCK_SKEW <= time.time() - given_at < hours * 3600
+    )
+
+
+def grant_staff() -> None:
+    # A new session for the signed-in browser: nothing from before the sign-in carries on.
+    session.clear()
+    session[SESSION_KEY] = {"password": _password_digest(), "at": int(time.time())}
+
+
+def end_staff() -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def result_page_lifetime() -> timedelta:
+    """How long after completion the patient's result page can post its code back: its forms'
+    CSRF lifetime, and the minute the completion time is rounded down to."""
+    return timedelta(seconds=int(current_app.config["WTF_CSRF_TIME_LIMIT"]), minutes=1)
+
+
+def check_reposted_code(restored: RestoredResult, now: datetime | None = None) -> None:
+    """Raise ResultCodeError for a code this request may not open: past the maximum age, or,
+    unless the browser is signed in as staff, older than the patient's result page can be."""
+    now = now or now_utc()
+    config = current_app.config
+    check_age(restored, now, config["RESULT_CODE_MAX_AGE_DAYS"], config["RESULT_CODE_V1_UNTIL"])
+    if is_staff():
+        return
+    lifetime = result_page_lifetime()
+    if now - restored.completed_at > lifetime:
+        hours = max(1, round(lifetime.total_seconds() / 3600))
+        raise ResultCodeError(PAST_THE_RESULT_PAGE, hours=hours)

@@ -1,0 +1,228 @@
+"""HTTP views: questionnaire, result, PDF, FHIR export and health. Thin: validate, score, render.
+
+Answers live only in the request: the result page is rendered from the POST, and the PDF, the
+FHIR export and the result page's language switch are made from its result code posted again
+from a hidden field. The code is checked like one typed at intake, so a client cannot have the
+server sign answers or a completion time it did not attest itself. Nothing is stored, logged or
+cached.
+
+The path of ``POST /result.pdf``, from the result page's hidden fields to the PDF's bytes (the
+FHIR export and the result page's language switch take the same path to a different last step):
+
+1. ``result.html`` posts two hidden fields, ``result_code`` and ``csrf_token`` (``ResultForm``
+   in ``forms.py``).
+2. ``@on_posted_result`` (below) reads the code and ``result_code.decode()`` checks its seal
+   against this server's key and restores the answers and the completion minute; a code that
+   does not verify gets ``refused_code()`` (400), a failed CSRF token gets the questionnaire
+   back with the code's answers filled in (400).
+3. ``scoring.score()`` scores the restored answers again, in the interface language's
+   instrument (``current_instrument()``), and the decorator calls the view, ``result_pdf()``.
+4. ``pages.result_pdf()`` builds a ``Printout`` (result, clinic in the interface language,
+   completion time, its result code sealed again by ``result_code_for()``), ``pdf.render_pdf()``
+   lays out ``build_story()``, and the bytes are padded to one size per language
+   (``response_sizes.padded``, budgets from ``size_policy``), so a response's length tells
+   nothing about the answers.
+5. ``_download()`` sends them as an attachment named by the completion date, ``no-store``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale, gettext, ngettext
+from flask_wtf import FlaskForm
+
+from screening.codes.result_code import ResultCodeError, decode
+from screening.core.about import clinic_paragraphs
+from screening.core.context import Context
+from screening.core.dates import for_file_name, now_utc
+from screening.core.scoring import ScreeningResult, score
+from screening.web import pages
+from screening.web.extensions import (
+    HEALTH_ON_MEMORY_FALLBACK,
+    document_limit,
+    limits_on_memory_fallback,
+)
+from screening.web.forms import (
+    ResultForm,
+    context_entry,
+    error_links,
+    item_errors,
+    kept_answers,
+    kept_context,
+    posted_answers,
+    posted_context,
+)
+from screening.web.i18n import chosen_language
+from screening.web.pages import NO_STORE, Page, questionnaire_page, result_page
+from screening.web.staff_session import check_reposted_code
+from screening.web.state import current_instrument, screening_state
+from screening.web.timing import held_to_minimum_time
+
+bp = Blueprint("screening", __name__)
+
+T = TypeVar("T")
+
+
+def _questionnaire(form: FlaskForm | None = None, show_errors: bool = True) -> Page:
+    """The questionnaire: blank, or (400) with a failed form's answers and errors, or (200,
+    after a language switch) with the answers given so far and no errors."""
+    instrument = current_instrument()
+    if form is None:
+        return pages.blank_questionnaire_page()
+    return questionnaire_page(
+        kept_answers(form, instrument),
+        item_errors(form, instrument) if show_errors else {},
+        error_links(form, instrument) if show_errors else [],
+        kept_context(form, with_errors=show_errors),
+    )
+
+
+def _download(body: bytes | str, mimetype: str, completed_at: datetime, extension: str) -> Response:
+    date = for_file_name(completed_at, screening_state().clinic.timezone)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="epds-result-{date}.{extension}"',
+            **NO_STORE,
+        },
+    )
+
+
+def _scored(form: FlaskForm) -> ScreeningResult:
+    """A validated form's answers, scored in the interface language's instrument."""
+    instrument = current_instrument()
+    return score(instrument, posted_answers(form, instrument))
+
+
+def refused_code(error: ResultCodeError) -> Page:
+    """A posted result code that does not verify: say why, as intake does (400)."""
+    page = render_template(
+        "errors.html",
+        title=gettext("This result code was not accepted"),
+        message=error.in_words(gettext, ngettext),
+    )
+    return page, 400, NO_STORE
+
+
+def on_posted_result(
+    view: Callable[[ScreeningResult, datetime, Context, str | None], T],
+) -> Callable[[], T | Page]:
+    """Run ``view`` on the result held by the re-posted result code, checked and scored again,
+    with its completion time, the answer to the question before the items and the interface
+    language it was answered in (kept when the page is shown in another language).
+
+    An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
+    back (400) with the code's answers filled in, so nothing is lost.
+    """
+
+    @functools.wraps(view)
+    def from_result_code() -> T | Page:
+        form = ResultForm()
+        if not form.result_code.data:
+            abort(400)
+        instrument = current_instrument()
+        try:
+            # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
+            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
+            # there for the workers' time, the language switch has none.
+            restored = decode(
+                form.result_code.data,
+                instrument,
+                screening_state().result_code_key,
+                accept_v1=False,
+            )
+            check_reposted_code(restored)
+        except ResultCodeError as error:
+            return refused_code(error)
+        if not form.validate():  # only the CSRF token can fail here
+            kept = {number: str(index) for number, index in restored.answers.items()}
+            entry = context_entry(restored.context)
+            return questionnaire_page(kept, {}, error_links(form, instrument), entry)
+        outcome = score(instrument, restored.answers)
+        return view(outcome, restored.completed_at, restored.context, restored.read_in)
+
+    return from_result_code
+
+
+@bp.get("/")
+def questionnaire() -> Page:
+    """The blank questionnaire."""
+    # No form object: a blank page needs only a CSRF token, and building ten fields is most of
+    # the cost of a request.
+    return _questionnaire()
+
+
+@bp.post("/")
+def result() -> Page:
+    """Score the posted answers and show the result; a form with answers missing comes back
+    (400) with an error for each unanswered item."""
+    form = screening_state().questionnaire_form()
+    if not form.validate():
+        return _questionnaire(form)
+    outcome = _scored(form)
+    # Whole minutes: the result code holds the minute, so a restored result shows the same time.
+    moment = now_utc().replace(second=0)
+    # The code seals the language the questionnaire was answered in.
+    return result_page(outcome, moment, posted_context(form), str(get_locale()))
+
+
+@bp.post("/result.pdf")
+@document_limit()
+@held_to_minimum_time
+@on_posted_result
+def result_pdf(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
+    """The one-page PDF of the re-posted result, as a download."""
+    body = pages.result_pdf(outcome, completed_at, context, read_in)
+    return _download(body, "application/pdf", completed_at, "pdf")
+
+
+@bp.post("/result.fhir.json")
+@document_limit()
+@held_to_minimum_time
+@on_posted_result
+def result_fhir(
+    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+) -> Response:
+    """The re-posted result as a FHIR Bundle (clinician side), as a download."""
+    body = pages.result_fhir(outcome, completed_at, context, read_in)
+    return _download(body, "application/fhir+json", completed_at, "fhir.json")
+
+
+@bp.post("/language")
+def switch_language() -> Page:
+    """Show the same page in the chosen language, keeping every answer given so far."""
+    if chosen_language() is None:
+        abort(400)
+    if request.form.get("page") == "result":
+        return on_posted_result(result_page)()
+    form = screening_state().questionnaire_form()
+    form.validate()  # reads the posted answers; a half-finished form shows no errors here
+    if form.meta.csrf and form.csrf_token.errors:
+        return _questionnaire(form)
+    return _questionnaire(form, show_errors=False)
+
+
+@bp.get("/about")
+def about() -> Page:
+    """What the screening is, the clinic's care (its own text if it has one) and where to get
+    help now."""
+    paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
+    # no-store: the page carries a CSRF token of this browser's session (the call-back form).
+    return render_template("about.html", clinic_paragraphs=paragraphs), 200, NO_STORE
+
+
+@bp.get("/health")
+def health() -> tuple[str, int, dict[str, str]]:
+    """``ok`` for load balancers; it touches nothing that could fail. A second line says when
+    this worker's rate limits have fallen back to its own memory: patients are still served
+    (200), but monitoring should see that the limits are weaker."""
+    body = f"ok\n{HEALTH_ON_MEMORY_FALLBACK}" if limits_on_memory_fallback() else "ok"
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
