@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from screening.codes.result_code import encode_v2
 from screening.core.context import NOT_GIVEN, Context, Status, every_context
+from screening.core.scoring import score
 from screening.documents.padding import GRANULE, MARGIN, PaddingOverflow, pad_pdf, pad_text
 from screening.web import pages, response_sizes
 from screening.web.i18n import LANGUAGES
@@ -157,12 +158,19 @@ SERIES_CONTEXTS = [
     [NOT_GIVEN] * 3,
     [Context(Status.POSTPARTUM, 52), Context(Status.PREGNANT, 1), Context(Status.PREGNANT, 42)],
     [Context(Status.PREFER_NOT_TO_SAY), Context(Status.POSTPARTUM, 0), Context(Status.PREGNANT)],
+    # A loss in the series words the latest screening's crisis-support note differently.
+    [Context(Status.POSTPARTUM, 52), Context(Status.PREGNANT, 42), Context(Status.LOSS)],
+    [Context(Status.LOSS), Context(Status.POSTPARTUM, 52), Context(Status.NEITHER)],
 ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_series_have_one_length_per_language_whatever_the_context(client, caplog, epds, language):
-    answer_sets = [dict.fromkeys(range(1, 11), index) for index in range(3)]
+    highest = {
+        item.number: max(range(4), key=lambda i: item.options[i].score) for item in epds.items
+    }
+    answer_sets = [dict.fromkeys(range(1, 11), index) for index in range(2)] + [highest]
+    assert score(epds, answer_sets[-1]).total >= 15  # the latest has the crisis-support note
     first = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
     series = [codes_for_series(epds, answer_sets, first, contexts) for contexts in SERIES_CONTEXTS]
     keys = client.application.extensions["screening"].result_code_key

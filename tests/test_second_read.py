@@ -4,13 +4,15 @@ reads (the Flask test client, text from the rendered PDF)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from babel.support import Translations
 from flask_babel import gettext
 
-from screening.codes.result_code import WRONG_LENGTH, ResultCodeError
+from screening.codes.result_code import WRONG_LENGTH, ResultCodeError, encode
+from screening.core.context import Context, Status
 from screening.core.trend import LOWEST_TO_LATEST
 from tests.helpers import (
     answers_form,
@@ -29,8 +31,8 @@ from tests.test_patient_pathway import (
     WEEKDAY_AFTERNOON,
     confirmation,
 )
+from tests.test_series import START, answers_for_total, series_codes
 from tests.test_series import post as series_post
-from tests.test_series import series_codes
 
 CATALOGUES = Path(__file__).parent.parent / "screening" / "translations"
 
@@ -356,6 +358,56 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     other = result_code_form(app, high)
     kept = client.post(f"/intake?lang={language}", data={"code": other["result_code"]})
     assert MOTHER_AND_INFANT[language] in one_line(visible_text(kept.text))
+
+
+# S8 in a series: the latest screening's notes speak of a loss reported anywhere in the series,
+# unless the latest is of a new pregnancy or a birth (then there is an infant, or one expected).
+
+SERIES_AFTER_A_LOSS = {
+    "en": "also assess the patient's safety (and that of any children in the family)",
+    "uk": "оцініть також безпеку пацієнтки (і дітей у родині, якщо вони є)",
+    "ru": "оцените также безопасность пациентки (и детей в семье, если они есть)",
+}
+PREGNANT = Context(Status.PREGNANT, 20)
+NEITHER = Context(Status.NEITHER)
+
+
+def series_with_contexts(app, epds, contexts: list[Context]) -> list[str]:
+    state = app.extensions["screening"]
+    high = answers_for_total(epds, 16)
+    return [
+        encode(
+            state.instrument,
+            high,
+            START + timedelta(days=14 * index),
+            state.result_code_key,
+            context,
+        )
+        for index, context in enumerate(contexts)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("contexts", "after_loss"),
+    [
+        ([NEITHER, LOSS], True),
+        ([LOSS, NEITHER], True),
+        ([LOSS, PREGNANT], False),
+        ([NEITHER, NEITHER], False),
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_after_a_loss_the_series_asks_about_the_patient_and_any_children(
+    app, client, epds, tmp_path, language, contexts, after_loss
+):
+    codes = series_with_contexts(app, epds, contexts)
+    page = one_line(visible_text(series_post(client, codes, f"/intake?lang={language}").text))
+    printed = one_line(
+        pdf_text(series_post(client, codes, f"/intake/series.pdf?lang={language}").data, tmp_path)
+    )
+    for words in (page, printed):
+        assert (SERIES_AFTER_A_LOSS[language] in words) is after_loss
+        assert (MOTHER_AND_INFANT[language] in words) is not after_loss
 
 
 # S9: the clinician's next step for the lowest band, in Ukrainian, says "concern", not "alarm".

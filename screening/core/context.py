@@ -53,6 +53,9 @@ class Context:
 
 NOT_GIVEN = Context()
 NOT_ASKED = Context(Status.NOT_ASKED)
+LOSS = Context(Status.LOSS)
+# The answers after which there is an infant, or one expected.
+EXPECTING = frozenset({Status.PREGNANT, Status.POSTPARTUM})
 
 
 def every_context() -> Iterator[Context]:

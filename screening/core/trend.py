@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from screening.core.context import NOT_GIVEN, Context, Translate, TranslatePlural
+from screening.core.context import (
+    EXPECTING,
+    NOT_GIVEN,
+    Context,
+    Status,
+    Translate,
+    TranslatePlural,
+)
 from screening.core.marks import N_, NP_
 from screening.core.scoring import ScreeningResult
 
@@ -128,6 +135,14 @@ class Series:
     @property
     def latest(self) -> Screening:
         return self.screenings[-1]
+
+    @property
+    def latest_after_loss(self) -> bool:
+        """Whether the clinician's notes on the latest screening speak of a loss rather than of
+        mother and infant: a loss was reported in this series, and the latest screening is not of
+        a new pregnancy or a birth since (then there is an infant, or one expected, again)."""
+        reported = any(one.context.status is Status.LOSS for one in self.screenings)
+        return reported and self.latest.context.status not in EXPECTING
 
     @property
     def lowest(self) -> Screening:

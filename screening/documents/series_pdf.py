@@ -284,7 +284,9 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
     support, a total of 0, the language."""
     latest = printout.series.latest.result
     read_in = printout.series.latest.read_in
-    notes = clinician_notes(latest, printout.translate, printout.language, read_in)
+    notes = clinician_notes(
+        latest, printout.translate, printout.language, read_in, printout.series.latest_after_loss
+    )
     heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
     return [
         heading,

@@ -34,8 +34,9 @@ from screening.core.clinician import (
     next_steps,
     subscale_heading,
 )
-from screening.core.context import LABEL as CONTEXT_LABEL
 from screening.core.context import (
+    EXPECTING,
+    LOSS,
     NOT_ASKED,
     NOT_GIVEN,
     WEEKS,
@@ -44,6 +45,7 @@ from screening.core.context import (
     describe,
     every_context,
 )
+from screening.core.context import LABEL as CONTEXT_LABEL
 from screening.core.dates import for_people, now_utc, short_date
 from screening.core.scoring import ScreeningResult, score
 from screening.core.trend import (
@@ -486,7 +488,9 @@ def _series_html(series: Series) -> str:
         past_flag_advice=PAST_FLAG_ADVICE,
         change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
         change_source=CHANGE_SOURCE,
-        clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in),
+        clinician_notes=clinician_notes(
+            latest, gettext, language, series.latest.read_in, series.latest_after_loss
+        ),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 
@@ -527,7 +531,9 @@ def worst_series_pages(count: int) -> Callable[[], list[bytes]]:
         extra = (count + 1) * (max(change_words) - min(change_words))
         row, last = _longest_series_rows()
         uniform = _series_page_bytes([row] * count)
-        longest = max(uniform, _series_page_bytes([row] * (count - 1) + [last]), key=len)
+        answers = [row] * (count - 1) + [last]
+        latest_notes = [_series_page_bytes(answers, contexts) for contexts in _loss_contexts(count)]
+        longest = max([uniform, _series_page_bytes(answers), *latest_notes], key=len)
         return [uniform, longest + b" " * (extra + _zero_total_notes_length(count))]
 
     return bodies
@@ -554,8 +560,27 @@ def _zero_total_notes_length(count: int) -> int:
 ZERO_TOTAL_MARKUP = '<p class="hint zero-total">{}</p>\n'
 
 
-def _series_page_bytes(answer_sets: list[dict[int, int]]) -> bytes:
-    return _series_html(_measured_series(answer_sets)).encode("utf-8")
+def _series_page_bytes(
+    answer_sets: list[dict[int, int]], contexts: list[Context] | None = None
+) -> bytes:
+    return _series_html(_measured_series(answer_sets, contexts)).encode("utf-8")
+
+
+def _loss_contexts(count: int) -> list[list[Context]]:
+    """The contexts of the series whose latest notes speak of a loss (``Series.latest_after_loss``)
+    at their longest: the latest screening after a loss with the others worded longest, and a loss
+    first with the latest worded longest of the contexts that keep those notes."""
+    longest = _longest_context()
+    variants = [[longest] * (count - 1) + [LOSS]]
+    if count > 1:
+        keeping = [c for c in _longest_contexts() if c.status not in EXPECTING]
+        latest = max(keeping, key=lambda c: len(context_text(c).encode()))
+        variants.append([LOSS] + [longest] * (count - 2) + [latest])
+    return variants
+
+
+def _longest_context() -> Context:
+    return max(_longest_contexts(), key=lambda c: len(context_text(c).encode()))
 
 
 def _longest_series_rows() -> tuple[dict[int, int], dict[int, int]]:
@@ -583,7 +608,10 @@ def worst_series_pdfs(count: int) -> Callable[[], list[bytes]]:
     def bodies() -> list[bytes]:
         # Every screening with a total of 0 adds its note: that series too.
         answer_sets = [*_longest_series_pdf_rows(), _zero_answers()]
-        return [_series_pdf(_measured_series([a] * count)) for a in answer_sets]
+        series = [_measured_series([a] * count) for a in answer_sets]
+        # After a loss the latest screening's crisis-support note has its own, longer words.
+        series += [_measured_series([answer_sets[0]] * count, c) for c in _loss_contexts(count)]
+        return [_series_pdf(one) for one in series]
 
     return bodies
 
@@ -601,20 +629,23 @@ def _series_answer_sets() -> list[dict[int, int]]:
     return [dict(result.option_indexes) for result in _longest_per_outcome("restored")]
 
 
-def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
+def _measured_series(
+    answer_sets: list[dict[int, int]], contexts: list[Context] | None = None
+) -> Series:
     """A series with these answers, a day apart up to this year's longest written date, the
     first code of version 1 and the rest version 4 (which adds the mixed-versions note), each
-    with the context and the language answered in that this language words longest."""
+    with the context and the language answered in that this language words longest (or the
+    ``contexts`` given, one a screening: a loss words the latest notes differently)."""
     instrument = current_instrument()
     end = _longest_date()
     keys = screening_state().result_code_key
-    context = max(_longest_contexts(), key=lambda c: len(context_text(c).encode()))
+    given = contexts or [_longest_context()] * len(answer_sets)
     read_in = _longest_read_in(score(instrument, answer_sets[-1]))
     screenings = []
     for index, answers in enumerate(answer_sets):
         moment = end.replace(day=1 + index)
-        code = encode(instrument, answers, moment, keys, context, read_in)
+        code = encode(instrument, answers, moment, keys, given[index], read_in)
         outcome = score(instrument, answers)
         version = 4 if index else 1
-        screenings.append(Screening(outcome, moment, code, version, context, read_in))
+        screenings.append(Screening(outcome, moment, code, version, given[index], read_in))
     return Series.of(screenings)
