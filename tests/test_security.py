@@ -251,6 +251,30 @@ class TestAccessCode:
         assert opened.status_code == 200 and "error-summary" not in opened.text
         assert dict(re.findall(r'name="(item_\d+)" value="(\d)" checked', opened.text)) == answers
 
+    def test_too_many_attempts_keep_every_answer_and_put_help_now_first(
+        self, tmp_path, monkeypatch
+    ):
+        """A grant that ended mid-questionnaire, then attempts past ACCESS_CODE_RATE_LIMIT: the
+        429 is the access page again, the numbers that answer now first, every answer and the
+        typed code kept, and the page as long as any other access page carrying answers."""
+        guarded = make_client(
+            tmp_path, monkeypatch, ACCESS_CODE=self.CODE, ACCESS_CODE_RATE_LIMIT="2 per minute"
+        )
+        answers = answers_form({n: n % 4 for n in range(1, 11)})
+        wrong = [guarded.post("/access", data=answers | {"code": "nope"}) for _ in range(2)]
+        limited = guarded.post("/access", data=answers | {"code": "still-nope"})
+        assert [r.status_code for r in wrong] == [403, 403] and limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) > 0
+        assert limited.headers["Cache-Control"] == "no-store, no-transform"
+        kept = {k: v for k, v in hidden_fields(limited.text).items() if k.startswith("item_")}
+        assert kept == answers
+        assert 'value="still-nope"' in limited.text
+        main = limited.text.split("<main", 1)[1]
+        help_now = main.index("If you need help now, do not wait: call")
+        assert help_now < main.index('name="code"')
+        assert "too many attempts" in limited.text and "<title>Error: " in limited.text
+        assert len(limited.data) == len(wrong[0].data)
+
     def test_a_grant_ends_after_access_grant_hours(self, tmp_path, monkeypatch):
         guarded = make_client(tmp_path, monkeypatch, ACCESS_CODE=self.CODE, ACCESS_GRANT_HOURS=2)
         guarded.post("/access", data={"code": self.CODE})

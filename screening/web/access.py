@@ -12,10 +12,12 @@ from __future__ import annotations
 import hmac
 import time
 
+import flask
 from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     request,
     session,
@@ -23,6 +25,7 @@ from flask import (
 )
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -111,9 +114,22 @@ def access_problem() -> str | LazyString | None:
     return _grant_problem()
 
 
-def _page(form: AccessForm, status: int, message: str | LazyString | None = None) -> Page:
+def _page(
+    form: AccessForm,
+    status: int,
+    message: str | LazyString | None = None,
+    too_many_attempts: bool = False,
+) -> Page:
     kept, context = _posted_answers()
-    page = form_page("access.html", form, status, message, kept=kept, context=context)
+    page = form_page(
+        "access.html",
+        form,
+        status,
+        message,
+        kept=kept,
+        context=context,
+        too_many_attempts=too_many_attempts,
+    )
     if not kept and not context.values:
         return page
     return padded_form_page("access", str(page[0]), status)
@@ -133,8 +149,12 @@ def worst_access_pages() -> list[bytes]:
     messages.append(_l(GRANT_ENDED, hours=current_app.config["ACCESS_GRANT_HOURS"]))
     message = max(messages, key=lambda text: len(str(text).encode()))
     form = AccessForm(formdata=None, data={"code": "&" * CODE_MAX_LENGTH})
-    page = form_page("access.html", form, 403, message, kept=kept, context=context)[0]
-    return [str(page).encode()]
+    pages = [
+        form_page("access.html", form, 403, message, kept=kept, context=context)[0],
+        # Too many attempts: the numbers that answer now in place of the message.
+        form_page("access.html", form, 429, kept=kept, context=context, too_many_attempts=True)[0],
+    ]
+    return [str(page).encode() for page in pages]
 
 
 def _posted_answers() -> tuple[dict[int, str], ContextEntry]:
@@ -160,8 +180,17 @@ def guard() -> Page | None:
     return _page(AccessForm(formdata=None), 403, problem)
 
 
+def _too_many_attempts(limit: RequestLimit) -> flask.Response:
+    """Past ACCESS_CODE_RATE_LIMIT: the access page again, the numbers that answer now first and
+    every answer it carried kept (a grant that ended mid-questionnaire loses nothing here
+    either), with what was typed."""
+    response = make_response(_page(AccessForm(), 429, too_many_attempts=True))
+    response.headers["Retry-After"] = str(limit.limit.get_expiry())
+    return response
+
+
 @bp.post("/access")
-@limiter.limit(limit_from_setting("ACCESS_CODE_RATE_LIMIT"))
+@limiter.limit(limit_from_setting("ACCESS_CODE_RATE_LIMIT"), on_breach=_too_many_attempts)
 def enter() -> Response | Page:
     """Check the access code; on success open the questionnaire, with any answers kept."""
     if not current_app.config["ACCESS_CODE"]:
