@@ -28,6 +28,7 @@ from screening.web.extensions import ExplainFallback, babel, limiter
 from screening.web.forms import (
     CONTEXT_CHOICES,
     CONTEXT_FIELD,
+    LOSS_CHOICE,
     NOT_ANSWERED_CHOICE,
     WEEKS_FIELDS,
     WEEKS_NOT_GIVEN,
@@ -178,6 +179,7 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals["weeks_not_given"] = WEEKS_NOT_GIVEN
     app.jinja_env.globals["week_number"] = week_number
     app.jinja_env.globals["context_not_answered"] = NOT_ANSWERED_CHOICE
+    app.jinja_env.globals["context_loss_choice"] = LOSS_CHOICE
 
     @app.context_processor
     def screening_context() -> dict[str, object]:

@@ -169,6 +169,7 @@ POSTED_CHOICE = {
 }
 POSTED_STATUS = {code: status for status, code in POSTED_CHOICE.items()}
 NOT_ANSWERED_CHOICE = POSTED_CHOICE[Status.NOT_GIVEN]
+LOSS_CHOICE = POSTED_CHOICE[Status.LOSS]
 WEEKS_NOT_GIVEN = "--"
 CONTEXT_CHOICES = (
     SelectChoice(POSTED_CHOICE[Status.PREGNANT], _l("Yes, I am pregnant")),

@@ -60,6 +60,26 @@ def test_prompt_shown_again_when_a_kept_answer_comes_back(page: Page, live_serve
     expect(page.locator("#crisis-prompt").get_by_text(PROMPT)).to_be_visible()
 
 
+BABY = "thoughts of harming your baby"
+
+
+def test_after_a_loss_the_prompt_does_not_speak_of_your_baby(page: Page, live_server):
+    """The question before the items answered "my pregnancy ended, or my baby died": the help
+    below item 10 drops "your baby", and it follows that answer if it is changed afterwards."""
+    page.goto(live_server)
+    region = page.locator("#crisis-prompt")
+    page.get_by_label("My pregnancy ended, or my baby died, in the past year").check()
+    page.locator("label[for=item_10-0]").click()
+    expect(region.get_by_text(PROMPT)).to_be_visible()
+    expect(region.locator("a[href='tel:103']").first).to_be_visible()
+    assert BABY not in region.inner_text()
+    page.get_by_label("Yes, I have given birth in the past year").check()
+    expect(region).to_contain_text(BABY)
+    page.get_by_label("My pregnancy ended, or my baby died, in the past year").check()
+    expect(region).not_to_contain_text(BABY)
+    expect(region.get_by_text(PROMPT)).to_be_visible()
+
+
 def test_nothing_changes_without_javascript(browser: Browser, live_server):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
