@@ -42,13 +42,13 @@ from screening.web.staff_session import sign_in_required
 from screening.web.state import ScreeningState, current_clinic, current_instrument, screening_state
 from screening.web.translation_cli import translation_cli
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict[str, object] | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("SCREENING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        # Unset: Flask's own choice, the checkout's instance/ beside the package, or for an
+        # installed wheel <environment>/var/screening-instance (never inside site-packages).
+        instance_path=os.environ.get("SCREENING_INSTANCE_PATH") or None,
         instance_relative_config=True,
         # Inside the package (screening/web/templates, screening/web/static), so a wheel installed
         # anywhere carries them; Flask resolves both against the package's folder.

@@ -104,6 +104,37 @@ def test_the_installed_wheel_serves_every_kind_of_page_from_elsewhere(installed,
     assert report["restored total"] and report["pdf starts"] == "%PDF-"
 
 
+def test_the_installed_wheel_keeps_its_instance_folder_outside_site_packages(installed, tmp_path):
+    """Without SCREENING_INSTANCE_PATH an installed app keeps its instance folder (settings,
+    licensed translations, the size budgets) in the environment's var/, where an upgrade of the
+    package does not delete it, never inside site-packages."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SCREENING_SECRET_KEY": "wheel-install-test-secret-key-0123456789abcdef",
+        "SCREENING_EPDS_PERMISSION": "test permission",
+        "SCREENING_STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH,
+    }
+    run = subprocess.run(
+        [
+            str(installed),
+            "-E",
+            "-s",
+            "-c",
+            "import screening; print(screening.create_app().instance_path)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    environment = installed.parent.parent
+    instance = Path(run.stdout.strip().splitlines()[-1])
+    assert instance == environment / "var" / "screening-instance"
+    assert "site-packages" not in instance.parts
+
+
 def test_gunicorn_from_the_installed_wheel_serves_a_page_and_a_static_file(installed, tmp_path):
     env = {
         "PATH": os.environ["PATH"],
