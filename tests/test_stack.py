@@ -94,6 +94,10 @@ def trickle(sockets: list, stop: threading.Event, interval: float) -> None:
                 sockets.remove(connection)
 
 
+# Seconds the 64 slow clients are kept open while /health and screenings are timed.
+SLOW_CLIENTS_HELD = 8
+
+
 def test_64_slow_clients_do_not_delay_health_or_a_screening(stack):
     port = stack.ports.https
     baseline_health = max(timed(lambda: get_health(port)) for _ in range(3))
@@ -115,7 +119,7 @@ def test_64_slow_clients_do_not_delay_health_or_a_screening(stack):
     trickler.start()
     try:
         health, screenings, ok = [], [], []
-        deadline = time.monotonic() + 8
+        deadline = time.monotonic() + SLOW_CLIENTS_HELD
         while time.monotonic() < deadline:
             health.append(timed(lambda: get_health(port)))
             screening_started = time.monotonic()
@@ -132,8 +136,10 @@ def test_64_slow_clients_do_not_delay_health_or_a_screening(stack):
         f"screening max {max(screenings):.3f} s (baseline {baseline_screening:.3f} s)"
     )
     assert all(ok)
-    assert max(health) < baseline_health + 1
-    assert max(screenings) < baseline_screening + 1
+    # A worker held by a slow client would keep a request waiting for the whole hold (the slow
+    # bodies never end); half of it, over the baseline, allows for a busy machine's jitter.
+    assert max(health) < baseline_health + SLOW_CLIENTS_HELD / 2
+    assert max(screenings) < baseline_screening + SLOW_CLIENTS_HELD / 2
 
 
 # 2. An instance dies under load
