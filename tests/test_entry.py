@@ -212,6 +212,13 @@ def test_local_cut_offs_are_named_on_the_page_and_pdf_only_when_the_clinic_uses_
     # The same code restored at intake: the clinician's page names them the same way.
     restored = client.post("/intake", data={"code": fields["result_code"]})
     assert (note in restored.get_data(as_text=True)) is setting
+    # And the series page, for its latest screening.
+    earlier = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0))
+    first = hidden_fields(entered(client, "paper", earlier, language="uk").get_data(as_text=True))
+    codes = f"{first['result_code']}\n{fields['result_code']}"
+    series = client.post("/intake", data={"code": codes}).get_data(as_text=True)
+    assert "EPDS totals over time" in series
+    assert ("Local cut-off:" in series and CUT_OFF["source"] in series) is setting
     # Items in English: a translation's cut-offs never apply.
     english = entered(client, "paper", answers, language="en").get_data(as_text=True)
     assert "Local cut-off" not in english

@@ -49,7 +49,7 @@ from screening.web.forms import (
     posted_context,
 )
 from screening.web.i18n import LANGUAGES
-from screening.web.pages import NO_STORE, Page, partial_forms, result_page
+from screening.web.pages import NO_STORE, Page, longest_mode, partial_forms, result_page
 from screening.web.response_sizes import padded
 from screening.web.state import screening_state
 
@@ -161,7 +161,7 @@ def worst_entry_pages() -> Iterator[bytes]:
         ErrorLink(SUBMIT_BUTTON_ID, max(map(str, GLOBAL_MESSAGES), key=len)),
     ]
     form_class = build_entry_form(screening_state().questionnaire_form_class)
-    mode = max(STAFF_MODES, key=lambda m: len(gettext(MODE_LABELS[m]).encode()) + len(m.value))
+    mode = longest_mode(STAFF_MODES)
     for language in administration_languages():
         instrument: Instrument = screening_state().instrument_for(language)
         extra = {MODE_FIELD: mode.value, ITEMS_LANGUAGE_FIELD: language}

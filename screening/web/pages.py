@@ -13,7 +13,7 @@ It sits below the blueprints so that no blueprint builds on another.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from flask import current_app, g, render_template, request
@@ -122,22 +122,15 @@ def result_code_for(
     return encode(outcome.instrument, outcome.option_indexes, completed_at, keys, context, read_in)
 
 
-def administered_in(read_in: str | None) -> str | None:
-    """The language of administration: the one the questionnaire was answered in (online) or
-    staff entered it in (paper, interview). Until code version 5 seals the items' language,
-    the installed text for it is the one that was used."""
-    return read_in
-
-
 def local_notes(outcome: ScreeningResult, read_in: str | None) -> tuple[Note, ...]:
     """The local cut-offs applied to this result, when the clinic uses them and the items were
-    given in an installed translation whose validation has them (screening/core/local_cut_offs.py):
-    the translation is the one for the language of administration, whichever language the
-    clinician reads the page in."""
-    language = administered_in(read_in)
-    if language is None:
+    given in an installed translation whose validation has them (screening/core/local_cut_offs.py).
+    ``read_in`` is the language of administration (answered in online, or entered in by staff):
+    its installed text is the one that was used, whichever language the clinician reads the
+    page in (until code version 5 seals the items' own language)."""
+    if read_in is None:
         return ()
-    used = screening_state().instrument_for(language)
+    used = screening_state().instrument_for(read_in)
     if used.provenance is None or not used.provenance.local_cut_offs:
         return ()
     enabled = current_app.config["LOCAL_CUT_OFFS"]
@@ -335,17 +328,20 @@ def result_fhir(
 ResultRenderer = Callable[[ScreeningResult, datetime, Context, str | None], bytes]
 
 
-def _longest_mode() -> Mode:
-    """The mode whose words are longest in this language (on the page and PDF, and in FHIR's
-    English): every worst case is rendered with it, so the mode does not show in a size."""
-    return max(Mode, key=lambda mode: len(f"{mode_text(mode)}{MODE_LABELS[mode]}".encode()))
+def longest_mode(modes: Iterable[Mode] = Mode) -> Mode:
+    """Of ``modes``, the one whose words are longest in this language (on the page and PDF, and
+    in FHIR's English) and in what a page posts: every worst case is rendered with it, so the
+    mode does not show in a size."""
+    return max(
+        modes, key=lambda mode: len(f"{mode_text(mode)}{MODE_LABELS[mode]}{mode.value}".encode())
+    )
 
 
 def _result_bytes(restored: bool, entered: bool = False) -> ResultRenderer:
     def render(
         outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
     ) -> bytes:
-        html = _result_html(outcome, moment, context, read_in, restored, _longest_mode(), entered)
+        html = _result_html(outcome, moment, context, read_in, restored, longest_mode(), entered)
         return html.encode("utf-8")
 
     return render
@@ -357,7 +353,7 @@ def _with_longest_mode(
     def with_mode(
         outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
     ) -> bytes:
-        return render(outcome, moment, context, read_in, _longest_mode())
+        return render(outcome, moment, context, read_in, longest_mode())
 
     return with_mode
 
@@ -575,7 +571,8 @@ def _series_html(series: Series) -> str:
         past_flag_advice=PAST_FLAG_ADVICE,
         change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
         change_source=CHANGE_SOURCE,
-        clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in),
+        clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in)
+        + local_notes(latest, series.latest.read_in),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 
