@@ -276,3 +276,56 @@ def test_a_restart_with_the_same_code_and_settings_reads_its_budgets_back(make_a
     assert measured == []
     make_app(CLINIC_PHONE="+380 44 000 00 00")
     assert len(measured) == len(KINDS) * len(LANGUAGES)
+
+
+@pytest.fixture(scope="module")
+def entry_lengths() -> dict[tuple[str, str], set[int]]:
+    """(kind, language) -> every length seen of a screening staff entered."""
+    return {}
+
+
+@SETTINGS
+@given(
+    answers=ANSWERS,
+    language=st.sampled_from(list(LANGUAGES)),
+    context=CONTEXTS,
+    mode=st.sampled_from(["paper", "interview"]),
+)
+def test_an_entered_screening_its_pdf_and_fhir_have_one_length_per_language(
+    client, caplog, entry_lengths, answers, language, context, mode
+):
+    data = answers_form(answers) | context_form(context) | {"mode": mode, "items_language": "en"}
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
+        page = client.post(f"/intake/entry?lang={language}", data=data)
+        fields = hidden_fields(page.get_data(as_text=True))
+        pdf = client.post(f"/result.pdf?lang={language}", data=fields)
+        fhir = client.post(f"/result.fhir.json?lang={language}", data=fields)
+    assert not caplog.records
+    for kind, response in (("entered", page), ("pdf", pdf), ("fhir", fhir)):
+        assert response.status_code == 200, kind
+        entry_lengths.setdefault((kind, language), set()).add(len(response.data))
+        assert len(entry_lengths[(kind, language)]) == 1, kind
+
+
+@SETTINGS
+@given(
+    answered=st.dictionaries(st.integers(1, 10), st.integers(0, 3), max_size=9),
+    language=st.sampled_from(list(LANGUAGES)),
+    mode=st.sampled_from(["paper", "interview", "online"]),
+    pregnant=TYPED,
+)
+def test_an_entry_with_errors_has_one_length_per_language(
+    client, caplog, entry_lengths, answered, language, mode, pregnant
+):
+    data = answers_form(answered) | {
+        "mode": mode,
+        "items_language": "en",
+        "context": "preg",
+        "context_weeks_pregnant": pregnant,
+    }
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
+        response = client.post(f"/intake/entry?lang={language}", data=data)
+    assert not caplog.records
+    assert response.status_code == 400
+    entry_lengths.setdefault(("entry", language), set()).add(len(response.data))
+    assert len(entry_lengths[("entry", language)]) == 1

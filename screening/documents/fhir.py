@@ -12,8 +12,11 @@ and ``author`` and the Observations' ``performer``, as a Patient entry without i
 export holds none; the receiving record links it to its own patient). The clinic is named in a
 note, as the service the screening was completed on. The QuestionnaireResponse's ``language``
 is the items' language; the note on the panel says which interface language the patient read
-the page in, when the result code records it. The EPDS-3A (items 3-5) is an Observation of its
-own with its research cut-off.
+the page in, when the result code records it. How it was administered (self-completed online,
+paper form entered by staff, interview), when known, is a ``meta.tag`` of the
+QuestionnaireResponse in a local code system (R4 has no element for it; a tag is any Coding and
+changes nothing of the resource's meaning) and is said in the panel's note. The EPDS-3A
+(items 3-5) is an Observation of its own with its research cut-off.
 
 The question asked before the items (pregnant, gave birth in the past year, neither, prefer not
 to say)
@@ -43,6 +46,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from screening.core.administration import MODE_LABELS, Mode
 from screening.core.clinic import Clinic
 from screening.core.clinician import band_text, language_name
 from screening.core.context import NOT_GIVEN, Context, Status, describe
@@ -266,15 +270,35 @@ def _languages_text(instrument_language: str, read_in: str | None) -> str:
     return f"Items read in {items}; interface in {language_name(read_in, 'en')}."
 
 
+MODE_SYSTEM = f"{LOCAL_SYSTEM}:administration-mode"
+# Where and how the answers were given, for the panel's note ({clinic} is the clinic's name).
+COMPLETED_ON = {
+    None: "Self-reported on the screening page of {clinic}.",
+    Mode.ONLINE: "Self-reported on the screening page of {clinic}.",
+    Mode.PAPER: "Self-reported on the paper form of {clinic}, entered by its staff.",
+    Mode.INTERVIEW: (
+        "Answered in an interview at {clinic}: the items were read aloud by a clinician or "
+        "interpreter."
+    ),
+}
+
+
+def mode_tag(mode: Mode) -> dict[str, str]:
+    """The administration mode as a Coding for ``meta.tag``."""
+    return {"system": MODE_SYSTEM, "code": mode.value, "display": MODE_LABELS[mode]}
+
+
 def build_bundle(
     result: ScreeningResult,
     completed_at: datetime,
     clinic: Clinic,
     context: Context = NOT_GIVEN,
     read_in: str | None = None,
+    mode: Mode | None = None,
 ) -> dict[str, Any]:
     """The screening as FHIR R4 JSON (a dict ready for json.dumps); ``read_in`` is the interface
-    language the patient read the page in, if the result code records it."""
+    language the patient read the page in, if the result code records it; ``mode``, how it was
+    administered, when known."""
     instrument = result.instrument
     names = ("response", "patient", "panel", "total", "flag")
     ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in names}
@@ -286,8 +310,9 @@ def build_bundle(
         "code": f"{instrument.id}-total",
         "display": f"{instrument.short_title} total score",
     }
-    response = {
+    response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
+        **({"meta": {"tag": [mode_tag(mode)]}} if mode is not None else {}),
         # Not LOINC's form canonical (http://loinc.org/q/71354-5): that form has its own item
         # identifiers and LA answer codes, none verified here (README, "FHIR").
         "language": instrument.language,
@@ -317,7 +342,7 @@ def build_bundle(
     )
     flag = _safety_flag(result, authored, ids["response"], patient)
     subscales = [_subscale(sub, authored, ids) for sub in result.subscales]
-    completed_on = f"Self-reported on the screening page of {clinic.name}."
+    completed_on = COMPLETED_ON[mode].format(clinic=clinic.name)
     panel = _observation(
         EPDS_PANEL,
         authored,

@@ -37,8 +37,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from screening.core.administration import MODE_HEADING, MODE_LABELS, Mode
 from screening.core.clinic import Clinic
-from screening.core.clinician import ASSESS_TODAY, band_text, clinician_notes, next_steps
+from screening.core.clinician import ASSESS_TODAY, Note, band_text, clinician_notes, next_steps
 from screening.core.context import LABEL as CONTEXT_LABEL
 from screening.core.context import NOT_GIVEN, Context, Status, TranslatePlural, describe
 from screening.core.dates import for_people
@@ -157,6 +158,10 @@ class Printout:
     printed_at: datetime | None = None
     # The interface language the patient answered in, when the result code records it.
     read_in: str | None = None
+    # How it was administered (online, paper entered by staff, interview); None: not recorded.
+    mode: Mode | None = None
+    # The local cut-offs applied (screening/core/local_cut_offs.py), when the clinic uses them.
+    local_cut_off_notes: tuple[Note, ...] = ()
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
@@ -356,6 +361,9 @@ def _for_the_clinician(printout: Printout) -> Table:
     lines = [paragraph(_("For the clinician"), "CellBold")]
     loss = printout.context.status is Status.LOSS
     notes = clinician_notes(result, printout.translate, printout.language, printout.read_in, loss)
+    if printout.mode is not None:
+        notes += (Note(f"{_(MODE_HEADING)}:", f"{_(MODE_LABELS[printout.mode])}."),)
+    notes += printout.local_cut_off_notes
     lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from screening.core.administration import STAFF_MODES
 from screening.core.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.core.instrument import Instrument, Item
 
@@ -326,12 +327,56 @@ class ResultForm(PostedForm):
     client chooses (a completion time, a changed answer) can be signed again."""
 
     result_code = HiddenField()
+    # How the result was administered, beside the code until code version 5 seals it (the codes
+    # branch): only the page of a screening staff entered posts it (views.posted_mode).
+    mode = HiddenField()
 
 
 def build_questionnaire_form(instrument: Instrument) -> type[FlaskForm]:
     """The questionnaire form: the question before the items, then one radio group per item."""
     fields = {field_name(item.number): _item_field(item) for item in instrument.items}
     return type("QuestionnaireForm", (ContextForm,), fields)
+
+
+# The staff entry page (screening/web/entry.py): the questionnaire's own form and checks, with
+# how it was administered and the language the items were given in, chosen above the form and
+# posted with it in hidden fields.
+MODE_FIELD = "mode"
+ITEMS_LANGUAGE_FIELD = "items_language"
+SETUP_TARGET = "entry-setup"
+SETUP_CHANGED = _l(
+    "The way the screening was given or its language was not one of the choices. Please choose "
+    "them again above the questions."
+)
+
+
+# Questionnaire form class -> its entry form class: built once per app, not per request.
+_ENTRY_FORMS: dict[type[FlaskForm], type[FlaskForm]] = {}
+
+
+def build_entry_form(questionnaire_form: type[FlaskForm]) -> type[FlaskForm]:
+    """The questionnaire form (context and items, the same fields and messages) with the mode
+    and the language of administration; the languages are set on each form (the installed
+    texts)."""
+    if questionnaire_form not in _ENTRY_FORMS:
+        _ENTRY_FORMS[questionnaire_form] = _entry_form_of(questionnaire_form)
+    return _ENTRY_FORMS[questionnaire_form]
+
+
+def _entry_form_of(questionnaire_form: type[FlaskForm]) -> type[FlaskForm]:
+    setup = {
+        MODE_FIELD: RadioField(
+            choices=[mode.value for mode in STAFF_MODES],
+            validators=[InputRequired(SETUP_CHANGED)],
+            invalid_choice_message=SETUP_CHANGED,
+        ),
+        ITEMS_LANGUAGE_FIELD: RadioField(
+            choices=[],
+            validators=[InputRequired(SETUP_CHANGED)],
+            invalid_choice_message=SETUP_CHANGED,
+        ),
+    }
+    return type("EntryForm", (questionnaire_form,), setup)
 
 
 def posted_answers(form: FlaskForm, instrument: Instrument) -> dict[int, int]:

@@ -26,6 +26,7 @@ from screening.codes.series import (
 )
 from screening.core.dates import for_file_name, now_utc
 from screening.core.trend import Series
+from screening.web.entry import enter, entry_page
 from screening.web.extensions import limit_from_setting, limiter
 from screening.web.forms import PostedForm, csrf_message
 from screening.web.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
@@ -36,6 +37,9 @@ from screening.web.timing import held_to_minimum_time
 bp = Blueprint("intake", __name__)
 # The printable blank form is the clinician's to hand out, so it sits with the intake pages.
 bp.add_url_rule("/intake/blank-form.pdf", view_func=blank_form, methods=["GET"])
+# And the page where staff enter that form, or an interview, once it is filled in.
+bp.add_url_rule("/intake/entry", view_func=entry_page, methods=["GET"])
+bp.add_url_rule("/intake/entry", view_func=enter, methods=["POST"])
 # Room for twelve codes typed with spaces, one a line.
 MAX_LENGTH = 40 * MAX_CODES
 
@@ -131,8 +135,9 @@ def restore() -> Page:
         return series
     if len(series.screenings) == 1:
         only = series.latest
+        # mode: None until code version 5 seals it (codes branch), then the restored code's.
         return result_page(
-            only.result, only.completed_at, only.context, only.read_in, restored=True
+            only.result, only.completed_at, only.context, only.read_in, None, restored=True
         )
     return series_page(series)
 

@@ -13,7 +13,7 @@ It sits below the blueprints so that no blueprint builds on another.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from flask import current_app, g, render_template, request
@@ -24,10 +24,12 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from screening.codes.result_code import LANGUAGE_NUMBERS, encode
+from screening.core.administration import MODE_HEADING, MODE_LABELS, Mode
 from screening.core.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
+    Note,
     band_text,
     clinician_notes,
     language_note,
@@ -47,6 +49,8 @@ from screening.core.context import (
 )
 from screening.core.context import LABEL as CONTEXT_LABEL
 from screening.core.dates import for_people, now_utc, short_date
+from screening.core.instrument import Instrument
+from screening.core.local_cut_offs import local_cut_off_notes
 from screening.core.scoring import ScreeningResult, score
 from screening.core.trend import (
     CHANGE_LABELS,
@@ -116,7 +120,28 @@ def result_code_for(
 ) -> str:
     state = screening_state()
     keys = state.result_code_key
+    # mode: sealed by code version 5 (codes branch)
     return encode(outcome.instrument, outcome.option_indexes, completed_at, keys, context, read_in)
+
+
+def local_notes(outcome: ScreeningResult, read_in: str | None) -> tuple[Note, ...]:
+    """The local cut-offs applied to this result, when the clinic uses them and the items were
+    given in an installed translation whose validation has them (screening/core/local_cut_offs.py).
+    ``read_in`` is the language of administration (answered in online, or entered in by staff):
+    its installed text is the one that was used, whichever language the clinician reads the
+    page in (until code version 5 seals the items' own language)."""
+    if read_in is None:
+        return ()
+    used = screening_state().instrument_for(read_in)
+    if used.provenance is None or not used.provenance.local_cut_offs:
+        return ()
+    enabled = current_app.config["LOCAL_CUT_OFFS"]
+    return local_cut_off_notes(score(used, dict(outcome.option_indexes)), gettext, enabled)
+
+
+def mode_text(mode: Mode | None) -> str | None:
+    """How the screening was administered, in the interface language (None: not recorded)."""
+    return None if mode is None else gettext(MODE_LABELS[mode])
 
 
 def context_text(context: Context) -> str:
@@ -184,11 +209,18 @@ def _result_html(
     context: Context,
     read_in: str | None,
     restored: bool,
+    mode: Mode | None = None,
+    entered: bool = False,
 ) -> str:
     code = result_code_for(outcome, completed_at, context, read_in)
     language = str(get_locale())
     return render_template(
         "result.html",
+        # Entered by staff from a paper form or an interview: the clinician's page, so restored.
+        entered=entered,
+        mode=mode,
+        mode_heading=gettext(MODE_HEADING),
+        mode_text=mode_text(mode),
         result=outcome,
         completed_at=completed_at,
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
@@ -204,6 +236,7 @@ def _result_html(
         restored=restored,
         clinician_notes=(
             clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
+            + local_notes(outcome, read_in)
             if restored
             else ()
         ),
@@ -222,17 +255,26 @@ def result_page(
     completed_at: datetime,
     context: Context = NOT_GIVEN,
     read_in: str | None = None,
+    mode: Mode | None = None,
     restored: bool = False,
+    entered: bool = False,
 ) -> Page:
-    """The result page, for a fresh submission or for one restored from its result code;
-    ``read_in`` is the interface language the questionnaire was answered in."""
-    kind = "restored" if restored else "page"
-    body = _result_html(outcome, completed_at, context, read_in, restored).encode("utf-8")
-    return padded(kind, body), 200, NO_STORE
+    """The result page, for a fresh submission, for one restored from its result code or for
+    one staff entered (``entered``: a clinician's page, with its notes); ``read_in`` is the
+    language the questionnaire was answered in, ``mode`` how it was administered (None: not
+    recorded)."""
+    restored = restored or entered
+    kind = "entered" if entered else "restored" if restored else "page"
+    html = _result_html(outcome, completed_at, context, read_in, restored, mode, entered)
+    return padded(kind, html.encode("utf-8")), 200, NO_STORE
 
 
 def _pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None = None,
 ) -> bytes:
     printout = Printout(
         result=outcome,
@@ -245,50 +287,86 @@ def _pdf(
         translate_plural=ngettext,
         printed_at=now_utc(),
         read_in=read_in,
+        mode=mode,
+        local_cut_off_notes=local_notes(outcome, read_in),
     )
     return render_pdf(printout)
 
 
 def result_pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None = None,
 ) -> bytes:
     """The one-page PDF, padded."""
-    return padded("pdf", _pdf(outcome, completed_at, context, read_in))
+    return padded("pdf", _pdf(outcome, completed_at, context, read_in, mode))
 
 
 def _fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None = None,
 ) -> bytes:
-    bundle = build_bundle(outcome, completed_at, current_clinic(), context, read_in)
+    bundle = build_bundle(outcome, completed_at, current_clinic(), context, read_in, mode)
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
 def result_fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None = None,
 ) -> bytes:
     """The FHIR Bundle as JSON, padded."""
-    return padded("fhir", _fhir(outcome, completed_at, context, read_in))
+    return padded("fhir", _fhir(outcome, completed_at, context, read_in, mode))
 
 
 # A scored result, its completion time, the context and the language it was answered in.
 ResultRenderer = Callable[[ScreeningResult, datetime, Context, str | None], bytes]
 
 
-def _result_bytes(restored: bool) -> ResultRenderer:
+def longest_mode(modes: Iterable[Mode] = Mode) -> Mode:
+    """Of ``modes``, the one whose words are longest in this language (on the page and PDF, and
+    in FHIR's English) and in what a page posts: every worst case is rendered with it, so the
+    mode does not show in a size."""
+    return max(
+        modes, key=lambda mode: len(f"{mode_text(mode)}{MODE_LABELS[mode]}{mode.value}".encode())
+    )
+
+
+def _result_bytes(restored: bool, entered: bool = False) -> ResultRenderer:
     def render(
         outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
     ) -> bytes:
-        return _result_html(outcome, moment, context, read_in, restored).encode("utf-8")
+        html = _result_html(outcome, moment, context, read_in, restored, longest_mode(), entered)
+        return html.encode("utf-8")
 
     return render
+
+
+def _with_longest_mode(
+    render: Callable[[ScreeningResult, datetime, Context, str | None, Mode | None], bytes],
+) -> ResultRenderer:
+    def with_mode(
+        outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
+    ) -> bytes:
+        return render(outcome, moment, context, read_in, longest_mode())
+
+    return with_mode
 
 
 # How each kind of response is made from a scored result, for its worst cases.
 RESULT_BODIES: dict[str, ResultRenderer] = {
     "page": _result_bytes(restored=False),
     "restored": _result_bytes(restored=True),
-    "pdf": _pdf,
-    "fhir": _fhir,
+    "entered": _result_bytes(restored=True, entered=True),
+    "pdf": _with_longest_mode(_pdf),
+    "fhir": _with_longest_mode(_fhir),
 }
 
 
@@ -378,7 +456,8 @@ def _longest_read_in(result: ScreeningResult) -> str | None:
 
     def note_length(read_in: str | None) -> int:
         note = language_note(result, gettext, str(get_locale()), read_in)
-        return len(f"{note.label}{note.text}".encode())
+        local = "".join(f"{n.label}{n.text}" for n in local_notes(result, read_in))
+        return len(f"{note.label}{note.text}{local}".encode())
 
     return max([None, *LANGUAGE_NUMBERS], key=note_length)
 
@@ -411,11 +490,17 @@ def _longest_date() -> datetime:
 
 
 def _partial_forms() -> list[FlaskForm]:
+    return partial_forms(screening_state().questionnaire_form_class, current_instrument(), {})
+
+
+def partial_forms(
+    form_class: type[FlaskForm], instrument: Instrument, extra: dict[str, str]
+) -> list[FlaskForm]:
     """Questionnaires sent with some answers missing (the first or the last items answered), and
     one whose every answer names no option (a tampered form: each item gets that message); each
     with the context question at its longest: both weeks boxes full of what is longest escaped,
-    each one's message in turn, or a choice that is none of the choices."""
-    instrument = current_instrument()
+    each one's message in turn, or a choice that is none of the choices; ``extra``: the other
+    fields a form of ``form_class`` posts (the staff entry page's mode and language)."""
     numbers = [item.number for item in instrument.items]
     posted = [
         dict.fromkeys(answered, "0")
@@ -430,8 +515,8 @@ def _partial_forms() -> list[FlaskForm]:
     for answers in posted:
         for context in contexts:
             fields = {field_name(number): value for number, value in answers.items()}
-            data = MultiDict({**fields, **context})
-            form = screening_state().questionnaire_form_class(formdata=data, meta={"csrf": False})
+            data = MultiDict({**fields, **context, **extra})
+            form = form_class(formdata=data, meta={"csrf": False})
             form.validate()
             forms.append(form)
     return forms
@@ -490,7 +575,8 @@ def _series_html(series: Series) -> str:
         change_source=CHANGE_SOURCE,
         clinician_notes=clinician_notes(
             latest, gettext, language, series.latest.read_in, series.latest_after_loss
-        ),
+        )
+        + local_notes(latest, series.latest.read_in),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 

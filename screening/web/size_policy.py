@@ -19,7 +19,7 @@ from flask import Flask
 from screening.codes.series import MAX_CODES
 from screening.documents.padding import padded_length, series_padded_length
 from screening.documents.pdf import FONT_DIRECTORY
-from screening.web import access, callback, pages
+from screening.web import access, callback, entry, pages
 from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import SizedKind, compute_budgets
 from screening.web.state import screening_state_of
@@ -58,6 +58,10 @@ KINDS: tuple[SizedKind, ...] = (
     # Clinician side: a restored result, the series page of 2 to MAX_CODES codes, and the series
     # PDF from one screening on (one code, or the same code twice, prints a series of one).
     SizedKind("restored", pages.worst_results("restored"), partial(padded_length, kind="page")),
+    # A screening staff entered (paper, interview): its result page, and its form kept after an
+    # error.
+    SizedKind("entered", pages.worst_results("entered"), partial(padded_length, kind="page")),
+    SizedKind("entry", entry.worst_entry_pages, partial(padded_length, kind="questionnaire")),
     *(_series_page_kind(count) for count in range(2, MAX_CODES + 1)),
     *(_series_pdf_kind(count) for count in range(1, MAX_CODES + 1)),
 )

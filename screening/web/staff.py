@@ -2,9 +2,10 @@
 sign-in page instead of anything clinician-only to a browser that is not signed in.
 
 Clinician-only: the intake page and what it restores (one result with its clinician notes, a
-series and its PDF), the FHIR export and the blank paper form staff print. The password is
-checked against STAFF_PASSWORD_HASH, a scrypt hash (werkzeug.security, Flask's own dependency);
-attempts are limited per client network, and failures from all clients together.
+series and its PDF), the FHIR export, the blank paper form staff print and the page where they
+enter it (or an interview). The password is checked against STAFF_PASSWORD_HASH, a scrypt hash
+(werkzeug.security, Flask's own dependency); attempts are limited per client network, and
+failures from all clients together.
 ``python -m screening.web.staff`` prints the hash of a password typed twice.
 """
 
@@ -43,6 +44,8 @@ STAFF_ENDPOINTS = frozenset(
         "intake.restore",
         "intake.restore_series_pdf",
         "intake.blank_form",
+        "intake.entry_page",
+        "intake.enter",
         "screening.result_fhir",
     }
 )

@@ -38,6 +38,7 @@ from flask_wtf import FlaskForm
 
 from screening.codes.result_code import ResultCodeError, decode
 from screening.core.about import clinic_paragraphs
+from screening.core.administration import Mode, mode_from_text
 from screening.core.context import Context
 from screening.core.dates import for_file_name, now_utc
 from screening.core.scoring import ScreeningResult, score
@@ -111,11 +112,12 @@ def refused_code(error: ResultCodeError) -> Page:
 
 
 def on_posted_result(
-    view: Callable[[ScreeningResult, datetime, Context, str | None], T],
+    view: Callable[[ScreeningResult, datetime, Context, str | None, Mode | None], T],
 ) -> Callable[[], T | Page]:
     """Run ``view`` on the result held by the re-posted result code, checked and scored again,
-    with its completion time, the answer to the question before the items and the interface
-    language it was answered in (kept when the page is shown in another language).
+    with its completion time, the answer to the question before the items, the interface
+    language it was answered in (kept when the page is shown in another language) and how it
+    was administered (posted beside the code until code version 5 seals it; None if absent).
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -145,9 +147,17 @@ def on_posted_result(
             entry = context_entry(restored.context)
             return questionnaire_page(kept, {}, error_links(form, instrument), entry)
         outcome = score(instrument, restored.answers)
-        return view(outcome, restored.completed_at, restored.context, restored.read_in)
+        mode = posted_mode(form)
+        return view(outcome, restored.completed_at, restored.context, restored.read_in, mode)
 
     return from_result_code
+
+
+def posted_mode(form: ResultForm) -> Mode | None:
+    """How the re-posted result was administered, where the page of a screening staff entered
+    posted it beside the code; None (not recorded) for every other page, which posts only its
+    code. Until code version 5 seals the mode in the code (codes branch): then the code's."""
+    return mode_from_text(form.mode.data)
 
 
 @bp.get("/")
@@ -169,7 +179,7 @@ def result() -> Page:
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     moment = now_utc().replace(second=0)
     # The code seals the language the questionnaire was answered in.
-    return result_page(outcome, moment, posted_context(form), str(get_locale()))
+    return result_page(outcome, moment, posted_context(form), str(get_locale()), Mode.ONLINE)
 
 
 @bp.post("/result.pdf")
@@ -177,10 +187,14 @@ def result() -> Page:
 @held_to_minimum_time
 @on_posted_result
 def result_pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None,
 ) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at, context, read_in)
+    body = pages.result_pdf(outcome, completed_at, context, read_in, mode)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
@@ -189,10 +203,14 @@ def result_pdf(
 @held_to_minimum_time
 @on_posted_result
 def result_fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    read_in: str | None,
+    mode: Mode | None,
 ) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at, context, read_in)
+    body = pages.result_fhir(outcome, completed_at, context, read_in, mode)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 

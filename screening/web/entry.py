@@ -1,0 +1,177 @@
+"""Screenings entered by staff: the paper form a patient filled in (in a power cut, a waiting room,
+without a phone), or the items read aloud in an interview by a clinician or an interpreter,
+entered on the clinician side and giving the same result, code, PDF and FHIR as the same answers
+online, with how it was administered.
+
+``GET /intake/entry?mode=paper|interview&items=<language>`` shows the form: the mode and the
+language of administration (English or an installed translation) chosen above it, then the
+question before the items and the ten items, built from the same instrument and form class as the
+online questionnaire (``build_entry_form`` adds the two choices to it). ``POST /intake/entry``
+scores it: answers missing bring the page back (400, as the online form) with every given answer
+kept, padded like the questionnaire; otherwise the staff result page. One route for both modes:
+the mode is a choice on the page, so switching it keeps nothing apart.
+
+Keys 0 to 3 choose an item's first to fourth option in the printed order (the paper form prints
+no scores) and move to the next item (static/entry.js); without JavaScript it is plain radios
+and a submit button. Nothing is stored; posts count against INTAKE_RATE_LIMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import render_template, request
+from flask_babel import get_locale, gettext
+from flask_wtf import FlaskForm
+
+from screening.core.administration import MODE_LABELS, STAFF_MODES, Mode, mode_from_text
+from screening.core.dates import now_utc
+from screening.core.instrument import Instrument
+from screening.core.scoring import score
+from screening.web.extensions import limit_from_setting, limiter
+from screening.web.forms import (
+    GLOBAL_MESSAGES,
+    ITEMS_LANGUAGE_FIELD,
+    MODE_FIELD,
+    SETUP_CHANGED,
+    SETUP_TARGET,
+    SUBMIT_BUTTON_ID,
+    ContextEntry,
+    ErrorLink,
+    build_entry_form,
+    context_error_links,
+    error_links,
+    item_error_links,
+    item_errors,
+    kept_answers,
+    kept_context,
+    posted_answers,
+    posted_context,
+)
+from screening.web.i18n import LANGUAGES
+from screening.web.pages import NO_STORE, Page, longest_mode, partial_forms, result_page
+from screening.web.response_sizes import padded
+from screening.web.state import screening_state
+
+ITEMS_PARAMETER = "items"
+DEFAULT_MODE = Mode.PAPER
+
+
+def administration_languages() -> dict[str, str]:
+    """Code -> own name of each language the items can be given in: English, and every interface
+    language with an installed translation whose permission is in force."""
+    state = screening_state()
+    return {
+        code: name
+        for code, name in LANGUAGES.items()
+        if code == state.instrument.language or state.instrument_for(code).language == code
+    }
+
+
+def _entry_form() -> FlaskForm:
+    form = build_entry_form(screening_state().questionnaire_form_class)()
+    form[ITEMS_LANGUAGE_FIELD].choices = list(administration_languages())
+    return form
+
+
+def _chosen(mode_text: str | None, language: str | None) -> tuple[Mode, str]:
+    """The mode and language asked for, or the defaults: paper, and the interface language's
+    own text when one is installed (else English)."""
+    languages = administration_languages()
+    mode = mode_from_text(mode_text)
+    interface = str(get_locale())
+    default = interface if interface in languages else screening_state().instrument.language
+    return (
+        mode if mode in STAFF_MODES else DEFAULT_MODE,
+        language if language in languages else default,
+    )
+
+
+def _entry_html(
+    mode: Mode,
+    language: str,
+    kept: dict[int, str] | None = None,
+    errors_by_item: dict[int, tuple[str, ...]] | None = None,
+    errors: list[ErrorLink] | None = None,
+    context: ContextEntry | None = None,
+) -> str:
+    return render_template(
+        "entry.html",
+        mode=mode,
+        items_language=language,
+        instrument=screening_state().instrument_for(language),
+        administration_languages=administration_languages(),
+        staff_modes=[(choice.value, gettext(MODE_LABELS[choice])) for choice in STAFF_MODES],
+        mode_field=MODE_FIELD,
+        items_language_field=ITEMS_LANGUAGE_FIELD,
+        items_parameter=ITEMS_PARAMETER,
+        setup_target=SETUP_TARGET,
+        kept=kept or {},
+        item_errors=errors_by_item or {},
+        errors=errors or [],
+        context=context or ContextEntry(),
+    )
+
+
+def entry_page() -> Page:
+    """GET /intake/entry: the blank form for the chosen mode and language (nothing of anyone's,
+    so not padded)."""
+    mode, language = _chosen(request.args.get("mode"), request.args.get(ITEMS_PARAMETER))
+    return _entry_html(mode, language), 200, NO_STORE
+
+
+@limiter.limit(limit_from_setting("INTAKE_RATE_LIMIT"))
+def enter() -> Page:
+    """POST /intake/entry: the staff result page, or the form again (400) with what is missing
+    and every given answer kept."""
+    form = _entry_form()
+    if not form.validate():
+        mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
+        instrument = screening_state().instrument_for(language)
+        links = error_links(form, instrument)
+        setup = [ErrorLink(SETUP_TARGET, str(SETUP_CHANGED))] if _setup_failed(form) else []
+        html = _entry_html(
+            mode,
+            language,
+            kept_answers(form, instrument),
+            item_errors(form, instrument),
+            setup + links,
+            kept_context(form),
+        )
+        return padded("entry", html.encode("utf-8")), 400, NO_STORE
+    mode = Mode(form[MODE_FIELD].data)
+    language = form[ITEMS_LANGUAGE_FIELD].data
+    instrument = screening_state().instrument_for(language)
+    outcome = score(instrument, posted_answers(form, instrument))
+    # Whole minutes, as online: the result code holds the minute.
+    moment = now_utc().replace(second=0)
+    return result_page(outcome, moment, posted_context(form), language, mode=mode, entered=True)
+
+
+def _setup_failed(form: FlaskForm) -> bool:
+    return bool(form[MODE_FIELD].errors or form[ITEMS_LANGUAGE_FIELD].errors)
+
+
+def worst_entry_pages() -> Iterator[bytes]:
+    """The entry page carrying answers or errors at its longest, in each language of
+    administration: the questionnaire's partial forms, with the longest mode, the setup's
+    message and the longest message about the whole form above them."""
+    above = [
+        ErrorLink(SETUP_TARGET, str(SETUP_CHANGED)),
+        ErrorLink(SUBMIT_BUTTON_ID, max(map(str, GLOBAL_MESSAGES), key=len)),
+    ]
+    form_class = build_entry_form(screening_state().questionnaire_form_class)
+    mode = longest_mode(STAFF_MODES)
+    for language in administration_languages():
+        instrument: Instrument = screening_state().instrument_for(language)
+        extra = {MODE_FIELD: mode.value, ITEMS_LANGUAGE_FIELD: language}
+        for form in partial_forms(form_class, instrument, extra):
+            links = [*above, *context_error_links(form), *item_error_links(form, instrument)]
+            yield _entry_html(
+                mode,
+                language,
+                kept_answers(form, instrument),
+                item_errors(form, instrument),
+                links,
+                kept_context(form),
+            ).encode()
