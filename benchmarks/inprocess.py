@@ -41,7 +41,7 @@ def same_font_pdf() -> bytes:
     Sans Condensed, regular and bold): the floor a PDF route can be held to."""
     from reportlab.lib.styles import ParagraphStyle
 
-    from screening.documents.pdf import fonts
+    from screening.documents.pdf_base import fonts
 
     regular, bold = fonts()
     buffer = io.BytesIO()

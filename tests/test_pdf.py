@@ -236,7 +236,7 @@ def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_sour
 def test_start_up_stops_with_a_clear_message_when_a_pdf_font_is_missing(
     make_app, monkeypatch, tmp_path
 ):
-    from screening.documents import pdf
+    from screening.documents import pdf_base as pdf
 
     monkeypatch.setattr(pdf, "FONT_DIRECTORY", tmp_path / "no-fonts")
     pdf.fonts.cache_clear()

@@ -46,6 +46,7 @@ from screening.core.context import (
 )
 from screening.core.dates import for_people, now_utc, short_date
 from screening.core.scoring import ScreeningResult, score
+from screening.core.translator import Translator
 from screening.core.trend import (
     CHANGE_LABELS,
     CHANGE_RULE,
@@ -229,6 +230,11 @@ def result_page(
     return padded(kind, body), 200, NO_STORE
 
 
+def _translator() -> Translator:
+    """The request's interface language, for the documents made in it."""
+    return Translator(gettext, ngettext, str(get_locale()))
+
+
 def _pdf(
     outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
 ) -> bytes:
@@ -237,10 +243,8 @@ def _pdf(
         clinic=current_clinic(),
         completed_at=completed_at,
         result_code=result_code_for(outcome, completed_at, context, read_in),
-        translate=gettext,
-        language=str(get_locale()),
+        translator=_translator(),
         context=context,
-        translate_plural=ngettext,
         printed_at=now_utc(),
         read_in=read_in,
     )
@@ -498,13 +502,7 @@ def series_page(series: Series) -> Page:
 
 
 def _series_pdf(series: Series) -> bytes:
-    printout = SeriesPrintout(
-        series=series,
-        clinic=current_clinic(),
-        translate=gettext,
-        language=str(get_locale()),
-        translate_plural=ngettext,
-    )
+    printout = SeriesPrintout(series=series, clinic=current_clinic(), translator=_translator())
     return render_series_pdf(printout)
 
 
