@@ -31,16 +31,14 @@ from screening.core.context import describe
 from screening.core.dates import for_people, short_date
 from screening.core.translator import ENGLISH, Translator
 from screening.core.trend import (
-    CHANGE_RULE,
-    CHANGE_SOURCE,
-    RELIABLE_CHANGE,
     Change,
     Screening,
     Series,
+    change_rule_text,
     close_together_text,
     zero_total_texts,
 )
-from screening.documents.chart import THRESHOLDS, TICKS, Box, label_positions, plot
+from screening.documents.chart import Box, label_positions, plot
 from screening.documents.pdf_base import (
     ALERT,
     GAP,
@@ -89,9 +87,10 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
     max_total = series.latest.result.max_total
     # Starts in the document's font: reportlab's default (Helvetica) would be referenced unembedded.
     drawing = Drawing(CHART_WIDTH, CHART_HEIGHT, initialFontName=regular)
-    for tick in TICKS:
+    instrument = series.latest.result.instrument
+    for tick in instrument.chart_ticks:
         y = box.y(tick, max_total)
-        threshold = tick in THRESHOLDS
+        threshold = tick in instrument.chart_thresholds
         drawing.add(
             Line(
                 box.left,
@@ -318,8 +317,10 @@ def build_series_story(printout: SeriesPrintout, width: float) -> list[Flowable]
         paragraph(
             _(
                 "\u25cf item %(number)s: 0 \u00b7 \u25c6 item %(number)s above 0 \u00b7 "
-                "dashed lines: totals of 10 and 13",
+                "dashed lines: totals of %(lower)s and %(upper)s",
                 number=safety_item,
+                lower=instrument.chart_thresholds[0],
+                upper=instrument.chart_thresholds[-1],
             ),
             "Small",
         )
@@ -335,9 +336,7 @@ def build_series_story(printout: SeriesPrintout, width: float) -> list[Flowable]
     if close:
         story.append(paragraph(close, "Cell"))
     story += [paragraph(text, "Cell") for text in zero_total_texts(series, _, date)]
-    cut_off = instrument.bands[-1].min
-    rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
-    story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))
+    story.append(paragraph(change_rule_text(instrument, _), "Cell"))
     story += [Spacer(1, GAP), *_latest_notes(printout), Spacer(1, GAP)]
     story.append(bands_used(instrument, printout.translator))
     sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]

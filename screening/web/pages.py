@@ -50,8 +50,6 @@ from screening.core.translator import Translator
 from screening.core.trend import (
     CHANGE_LABELS,
     CHANGE_RULE,
-    CHANGE_SOURCE,
-    RELIABLE_CHANGE,
     Screening,
     Series,
     close_together_text,
@@ -458,7 +456,8 @@ def _series_html(series: Series) -> str:
         not_flagged=gettext("item %(number)s: 0", number=safety_item),
         dates=tuple(short_date(s.completed_at, zone, language) for s in series.screenings),
     )
-    cut_off = latest.instrument.bands[-1].min
+    cut_off = latest.instrument.clinical_cut_off
+    reliable = latest.instrument.reliable_change
     # Each label translated once, not once a row: gettext is most of a 12-row page's time.
     labels = {
         label
@@ -488,8 +487,8 @@ def _series_html(series: Series) -> str:
         ),
         assess_today=ASSESS_TODAY,
         past_flag_advice=PAST_FLAG_ADVICE,
-        change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
-        change_source=CHANGE_SOURCE,
+        change_rule=gettext(CHANGE_RULE, points=reliable.points, below=cut_off - 1, above=cut_off),
+        change_source=reliable.source,
         clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in),
         codes="\n".join(screening.code for screening in series.screenings),
     )
