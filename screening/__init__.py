@@ -20,7 +20,7 @@ from screening.core.context import WEEKS
 from screening.core.dates import now_utc
 from screening.core.hours import describe
 from screening.core.instrument_file import load_instrument, load_translations, log_installed_texts
-from screening.documents.pdf import require_fonts, styles
+from screening.documents.pdf_base import require_fonts, styles
 from screening.web.bodies import register_bodies
 from screening.web.config import load_config
 from screening.web.error_pages import register_error_pages

@@ -8,10 +8,10 @@ import re
 import subprocess
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
-from screening.documents.blank_form import build_blank_story
-from screening.documents.pdf import build_document
+from screening.core.translator import Translator
+from screening.documents.blank_form import BlankFormRenderer
 from screening.web.i18n import LANGUAGES
 from tests.helpers import STAFF_PASSWORD, STAFF_PASSWORD_HASH, pdf_info
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
@@ -99,8 +99,9 @@ def test_the_usual_form_fits_without_being_scaled_down(make_app, language):
     state = app.extensions["screening"]
     with app.test_request_context(), force_locale(language):
         instrument, clinic = state.instrument_for(language), state.clinic_for(language)
-        story = build_blank_story(instrument, clinic, gettext, language)
-        assert build_document(story, clinic, gettext, language, "t")[1] == 1
+        translator = Translator(gettext, ngettext, language)
+        renderer = BlankFormRenderer(instrument, clinic, translator)
+        assert renderer.build(fit_to_one_page=False)[1] == 1
 
 
 def test_the_intake_page_links_the_form_in_every_language(client):

@@ -236,7 +236,7 @@ def test_the_clinicians_sources_cite_the_scale_and_a_translations_validated_sour
 def test_start_up_stops_with_a_clear_message_when_a_pdf_font_is_missing(
     make_app, monkeypatch, tmp_path
 ):
-    from screening.documents import pdf
+    from screening.documents import pdf_base as pdf
 
     monkeypatch.setattr(pdf, "FONT_DIRECTORY", tmp_path / "no-fonts")
     pdf.fonts.cache_clear()
@@ -306,3 +306,11 @@ def test_the_crisis_support_note_is_in_the_pdf_language(client, app, epds, tmp_p
     text = _pdf_words(client, app, answers, tmp_path, language)
     assert "also assess the safety of mother and infant" not in text
     assert "PIRI" in text
+
+
+def test_the_qr_encoder_keeps_no_result_code_between_requests():
+    """A code holds the answers: nothing keeps one after the response that carries it."""
+    from screening.documents import qr
+
+    assert not hasattr(qr.qr_runs, "cache_info")
+    assert qr.qr_runs(CODE) == qr.qr_runs(CODE)

@@ -181,6 +181,35 @@ def test_change_labels_follow_the_reliable_change_of_4_points(epds, before, afte
     assert moved.delta == after - before
 
 
+def test_reliable_change_and_the_cut_off_come_from_the_instrument_file(epds):
+    data = json.loads((INSTRUMENTS_DIR / "epds.json").read_text(encoding="utf-8"))
+    assert data["reliable_change"]["points"] == epds.reliable_change.points == 4
+    assert "doi:10.1016/S0165-0327(02)00313-0" in epds.reliable_change.source
+    stricter = parse_instrument(data | {"reliable_change": data["reliable_change"] | {"points": 5}})
+    four = [score(stricter, answers_for_total(stricter, total)) for total in (8, 12)]
+    assert change(*four).label == "within measurement error"
+    assert change(*(score(epds, answers_for_total(epds, t)) for t in (8, 12))).reliable
+
+
+def test_the_chart_ticks_and_dashed_lines_come_from_the_instrument_file(epds):
+    data = json.loads((INSTRUMENTS_DIR / "epds.json").read_text(encoding="utf-8"))
+    assert epds.chart_ticks == tuple(data["chart_ticks"])
+    # The dashed lines are where the bands above the lowest start.
+    assert epds.chart_thresholds == tuple(band["min"] for band in data["bands"][1:]) == (10, 13)
+    assert epds.clinical_cut_off == data["bands"][-1]["min"]
+
+
+def test_the_legends_name_the_dashed_lines_totals_from_the_instrument_file(
+    client, app, epds, tmp_path
+):
+    codes = series_codes(app, epds, [9, 14])
+    lower, upper = epds.chart_thresholds
+    page = post(client, codes).get_data(as_text=True)
+    assert f"Dashed lines: totals of {lower} and {upper}." in page
+    text = " ".join(pdf_text(post(client, codes, "/intake/series.pdf").data, tmp_path).split())
+    assert f"dashed lines: totals of {lower} and {upper}" in text
+
+
 def test_the_page_shows_each_change_label_and_its_source(client, app, epds):
     page = post(client, series_codes(app, epds, [9, 13, 10, 20])).get_data(as_text=True)
     changes = re.findall(r"<td>([+\-]\d+: [^<]+)</td>", page)

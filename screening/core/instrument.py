@@ -105,6 +105,15 @@ class CrisisSupport:
 
 
 @dataclass(frozen=True)
+class ReliableChange:
+    """The least difference between two totals that is a reliable change (95% confidence that it
+    is not measurement error), and where that number comes from."""
+
+    points: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Example:
     intro: str
     stem: str
@@ -198,11 +207,24 @@ class Instrument:
     subscales: tuple[Subscale, ...]
     safety_rule: SafetyRule
     crisis_support: CrisisSupport
+    reliable_change: ReliableChange
+    # The totals the series chart marks on its axis; those that start a band are drawn dashed.
+    chart_ticks: tuple[int, ...]
     interpretation_sources: tuple[str, ...]
     notice: str
     citation: str
     # For a translation: where it comes from, its permission and status. None for the original.
     provenance: Provenance | None = None
+
+    @property
+    def chart_thresholds(self) -> tuple[int, ...]:
+        """The totals at which a band above the lowest starts: the chart's dashed lines."""
+        return tuple(band.min for band in self.bands[1:])
+
+    @property
+    def clinical_cut_off(self) -> int:
+        """The lowest total of the top band: a total at or above it is above the cut-off."""
+        return self.bands[-1].min
 
     @property
     def validated_source(self) -> str:

@@ -41,6 +41,7 @@ from screening.core.instrument import (
     Option,
     Permission,
     Provenance,
+    ReliableChange,
     SafetyRule,
     Subscale,
     TranslationSource,
@@ -174,6 +175,8 @@ def parse_instrument(data: Any, where: str = "instrument") -> Instrument:
         subscales=tuple(subscales),
         safety_rule=safety_rule,
         crisis_support=CrisisSupport(**data["crisis_support"]),
+        reliable_change=ReliableChange(**data["reliable_change"]),
+        chart_ticks=tuple(data["chart_ticks"]),
         interpretation_sources=tuple(data["interpretation_sources"]),
     )
 

@@ -1,9 +1,10 @@
 """A series of screenings of one person: their results in time order and what changed between
 consecutive ones. Pure; no Flask.
 
-Change between two EPDS totals is read with the Reliable Change Index of Matthey (2004): a
-difference of 4 points or more is a reliable change (95% confidence that it is not measurement
-error); a reliable change that also crosses the 12/13 cut-off is clinically significant
+Change between two totals is read with the instrument's Reliable Change Index (for the EPDS,
+Matthey 2004; the points and the source are in the instrument file): a difference of that many
+points or more is a reliable change (95% confidence that it is not measurement error); a
+reliable change that also crosses the cut-off into the top band is clinically significant
 (Jacobson & Truax's method, same paper). Anything smaller is within measurement error.
 """
 
@@ -22,10 +23,10 @@ from screening.core.context import (
     Translate,
     TranslatePlural,
 )
+from screening.core.instrument import Instrument
 from screening.core.marks import N_, NP_
 from screening.core.scoring import ScreeningResult
 
-RELIABLE_CHANGE = 4
 # Each screening asks about the past 7 days, and a repeat is usually made after 2 weeks: closer
 # screenings' changes are read with care.
 REPEAT_AFTER_DAYS = 14
@@ -41,11 +42,6 @@ DAYS = NP_("%(num)s day", "%(num)s days")
 ZERO_TOTAL_IN_SERIES = N_(
     "A total of 0 (%(date)s) may mean that the patient was not comfortable answering fully "
     "(PIRI); read any change from it with care."
-)
-CHANGE_SOURCE = (
-    "Matthey S., Calculating clinically significant change in postnatal depression studies "
-    "using the Edinburgh Postnatal Depression Scale, J Affect Disord 2004, "
-    "doi:10.1016/S0165-0327(02)00313-0."
 )
 CHANGE_RULE = N_(
     "A change of %(points)s points or more is a reliable change; a reliable change that also "
@@ -101,15 +97,14 @@ class Change:
 
 
 def clinical_cut_off(result: ScreeningResult) -> int:
-    """The lowest total of the top band (13 on the EPDS): a total at or above it is above the
-    12/13 cut-off."""
-    return result.instrument.bands[-1].min
+    """The lowest total of the top band: a total at or above it is above the cut-off."""
+    return result.instrument.clinical_cut_off
 
 
 def change(before: ScreeningResult, after: ScreeningResult) -> Change:
     """How the total moved from ``before`` to ``after`` (lower EPDS totals are better)."""
     delta = after.total - before.total
-    reliable = abs(delta) >= RELIABLE_CHANGE
+    reliable = abs(delta) >= before.instrument.reliable_change.points
     cut_off = clinical_cut_off(before)
     crosses = (before.total >= cut_off) != (after.total >= cut_off)
     return Change(delta=delta, reliable=reliable, clinically_significant=reliable and crosses)
@@ -151,8 +146,9 @@ class Series:
 
     @property
     def overall(self) -> Change:
-        """From the first screening to the latest: a slow rise of 3 points a step is within
-        measurement error at every step and still a reliable change over the whole series."""
+        """From the first screening to the latest: a slow rise a little smaller than a reliable
+        change at every step is within measurement error each time and still a reliable change
+        over the whole series."""
         return change(self.screenings[0].result, self.latest.result)
 
     @property
@@ -191,6 +187,14 @@ class Series:
         """Version-1 codes among sealed ones (versions 2 to 4 share one sealed format)."""
         versions = {screening.code_version for screening in self.screenings}
         return 1 in versions and len(versions) > 1
+
+
+def change_rule_text(instrument: Instrument, translate: Translate) -> str:
+    """The rule the changes are read by, with the instrument's numbers, and its source."""
+    cut_off = instrument.clinical_cut_off
+    points = instrument.reliable_change.points
+    rule = translate(CHANGE_RULE, points=points, below=cut_off - 1, above=cut_off)
+    return f"{rule} {instrument.reliable_change.source}"
 
 
 def close_together_text(

@@ -9,26 +9,23 @@ translates an item. No score is printed: staff enter the ticks and the app adds 
 
 from __future__ import annotations
 
-from functools import cache
 from xml.sax.saxutils import escape
 
 from babel.lists import format_list
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Spacer, Table
 
 from screening.core.clinic import Clinic
 from screening.core.instrument import Instrument, Item
 from screening.core.marks import N_
-from screening.documents.pdf import (
-    ALERT,
-    ALERT_BACKGROUND,
-    BODY_WIDTH,
+from screening.core.translator import Translator
+from screening.documents.pdf_base import (
     INK,
     RULE,
-    Translate,
-    build_document,
+    Paragraph,
+    Renderer,
+    alert_box,
     fonts,
     letterhead,
     licence_notice,
@@ -40,8 +37,8 @@ from screening.documents.pdf import (
 BOX, TICKED = "\u2610", "\u2612"  # ballot box, ballot box with X: both in DejaVu Sans
 # Between blocks: less than the clinician's PDF, so the items keep their reading size.
 SPACE = 1.6 * mm
-# The frame's width less its default padding (6 pt a side): a table this wide sits flush.
-WIDTH = BODY_WIDTH - 12
+# The frame's default padding (6 pt a side): a table the frame's width less this sits flush.
+FRAME_PADDING = 12
 FORM_TITLE = N_("%(instrument)s paper form")
 ENGLISH_ITEMS = N_(
     "The questions are shown in English. Only validated translations of this questionnaire "
@@ -62,24 +59,18 @@ TIER_TALK = N_(
 TIER_CLINIC = N_("Call us on %(phone)s (%(hours)s).")
 
 
-@cache
-def _form_styles() -> dict[str, ParagraphStyle]:
-    """Larger type than the clinician's PDF: this page is read by the person answering, tired,
-    perhaps by candlelight."""
-    body = ParagraphStyle("FormBody", styles()["Body"], fontSize=9.2, leading=11.2)
-    bold = ParagraphStyle("FormBold", body, fontName=fonts()[1])
-    alert = ParagraphStyle("FormAlert", styles()["Alert"], fontSize=11, leading=14)
-    return {"Body": body, "Bold": bold, "Small": styles()["Small"], "Alert": alert}
+# The form's styles (screening/documents/pdf_base.py's stylesheet) by the names used here.
+FORM_STYLES = {"Body": "FormBody", "Bold": "FormBold", "Small": "Small", "Alert": "FormAlert"}
 
 
 def paragraph(text: str, style: str = "Body") -> Paragraph:
     """Plain text, escaped, in one of the form's styles."""
-    return Paragraph(escape(text), _form_styles()[style])
+    return Paragraph(escape(text), styles()[FORM_STYLES[style]])
 
 
 def markup(text: str, style: str = "Body") -> Paragraph:
     """Our own markup; every dynamic part is escaped by the caller."""
-    return Paragraph(text, _form_styles()[style])
+    return Paragraph(text, styles()[FORM_STYLES[style]])
 
 
 def _or(numbers: tuple[str, ...], language: str) -> str:
@@ -87,13 +78,13 @@ def _or(numbers: tuple[str, ...], language: str) -> str:
     return format_list(list(numbers), style="or", locale=language)
 
 
-def _name_and_date(translate: Translate) -> Table:
+def _name_and_date(translator: Translator, width: float) -> Table:
     """A line to write the name on and one for the date, each after its label."""
-    _ = translate
+    _ = translator.gettext
     name, day = _("Name:"), _("Date:")
     # Each label's column as wide as its words in this language, the lines share the rest.
     name_width, day_width = (stringWidth(label, fonts()[0], 10) + 6 * mm for label in (name, day))
-    rest = WIDTH - name_width - day_width
+    rest = width - name_width - day_width
     table = Table(
         [[name, "", day, ""]],
         colWidths=[name_width, rest * 0.62, day_width, rest * 0.38],
@@ -133,7 +124,7 @@ def _item_cell(item: Item) -> list[Flowable]:
     return [question, *_choices(tuple(option.label for option in item.options))]
 
 
-def _items_table(instrument: Instrument) -> Table:
+def _items_table(instrument: Instrument, width: float) -> Table:
     """The items in two columns, read down the left column first, as on the paper original."""
     half = (len(instrument.items) + 1) // 2
     left, right = instrument.items[:half], instrument.items[half:]
@@ -141,7 +132,7 @@ def _items_table(instrument: Instrument) -> Table:
         [_item_cell(item), _item_cell(right[index]) if index < len(right) else ""]
         for index, item in enumerate(left)
     ]
-    table = Table(rows, colWidths=[WIDTH / 2] * 2)
+    table = Table(rows, colWidths=[width / 2] * 2)
     table.setStyle(
         table_style(
             [
@@ -157,9 +148,9 @@ def _items_table(instrument: Instrument) -> Table:
     return table
 
 
-def _crisis_box(clinic: Clinic, translate: Translate, language: str) -> Table:
-    _ = translate
-    numbers = _or(clinic.emergency_numbers, language)
+def _crisis_box(clinic: Clinic, translator: Translator, width: float) -> Table:
+    _ = translator.gettext
+    numbers = _or(clinic.emergency_numbers, translator.language)
     tiers = [
         _(TIER_NOW, numbers=numbers),
         _(TIER_TALK, number=clinic.crisis_line, line=_(clinic.crisis_line_name), numbers=numbers),
@@ -167,29 +158,19 @@ def _crisis_box(clinic: Clinic, translate: Translate, language: str) -> Table:
     ]
     lines: list[Flowable] = [paragraph(_(HELP_NOW), "Alert")]
     lines += [paragraph(f"{number}. {tier}", "Body") for number, tier in enumerate(tiers, 1)]
-    box = Table([[lines]], colWidths=[WIDTH])
-    box.setStyle(
-        table_style(
-            [
-                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
-                ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return box
+    return alert_box([lines], width, padding=(3, 4))
 
 
 def build_blank_story(
-    instrument: Instrument, clinic: Clinic, translate: Translate, language: str
+    instrument: Instrument, clinic: Clinic, translator: Translator, width: float
 ) -> list[Flowable]:
-    """Everything on the blank form, top to bottom."""
-    _ = translate
-    story: list[Flowable] = letterhead(clinic, translate)
+    """Everything on the blank form, top to bottom; ``width`` is the frame's."""
+    _ = translator.gettext
+    width -= FRAME_PADDING
+    story: list[Flowable] = letterhead(clinic, translator)
     title = Paragraph(escape(instrument.title), styles()["Title"])
-    story += [title, _name_and_date(translate), Spacer(1, SPACE)]
-    if instrument.language != language:
+    story += [title, _name_and_date(translator, width), Spacer(1, SPACE)]
+    if instrument.language != translator.language:
         story += [paragraph(_(ENGLISH_ITEMS), "Body"), Spacer(1, SPACE)]
     example = instrument.example
     story += [
@@ -200,26 +181,31 @@ def build_blank_story(
         paragraph(example.explanation, "Body"),
         Spacer(1, SPACE),
         paragraph(instrument.lead_in, "Bold"),
-        _items_table(instrument),
+        _items_table(instrument, width),
         Spacer(1, SPACE),
-        _crisis_box(clinic, translate, language),
+        _crisis_box(clinic, translator, width),
         Spacer(1, SPACE),
-        licence_notice(instrument.notice, clinic, translate),
+        licence_notice(instrument.notice, clinic, translator),
         *(paragraph(reference, "Small") for reference in instrument.references),
     ]
     return story
 
 
-def render_blank_form(
-    instrument: Instrument, clinic: Clinic, translate: Translate, language: str
-) -> bytes:
+class BlankFormRenderer(Renderer):
     """The blank form as a one-page A4 PDF; scaled down to fit when a clinic's long settings
     or a longer translation would run onto a second page."""
-    title = translate(FORM_TITLE, instrument=instrument.short_title)
 
-    def build(shrink: bool) -> tuple[bytes, int]:
-        story = build_blank_story(instrument, clinic, translate, language)
-        return build_document(story, clinic, translate, language, title, shrink)
+    def __init__(self, instrument: Instrument, clinic: Clinic, translator: Translator) -> None:
+        super().__init__(clinic, translator)
+        self.instrument = instrument
 
-    pdf, pages = build(shrink=False)
-    return pdf if pages == 1 else build(shrink=True)[0]
+    def title(self) -> str:
+        return self.translator.gettext(FORM_TITLE, instrument=self.instrument.short_title)
+
+    def story(self, width: float) -> list[Flowable]:
+        return build_blank_story(self.instrument, self.clinic, self.translator, width)
+
+
+def render_blank_form(instrument: Instrument, clinic: Clinic, translator: Translator) -> bytes:
+    """The blank form as a one-page A4 PDF."""
+    return BlankFormRenderer(instrument, clinic, translator).render()

@@ -16,8 +16,6 @@ from screening.core.trend import Series
 
 # SVG user units; the chart is drawn about this size on a 360 px phone and scales up with its box.
 WIDTH, HEIGHT = 340.0, 300.0
-THRESHOLDS = (10, 13)
-TICKS = (0, 10, 13, 20, 30)
 INK = "#1f2933"
 MUTED = "#52606d"
 LINE = "#2f6f73"
@@ -103,6 +101,7 @@ def _f(value: float) -> str:
 def svg(series: Series, words: ChartWords) -> str:
     """The chart as an inline SVG element (a 'role=img' with its title and description)."""
     box = SVG_BOX
+    instrument = series.latest.result.instrument
     max_total = series.latest.result.max_total
     points = plot(series, box)
     parts = [
@@ -112,9 +111,9 @@ def svg(series: Series, words: ChartWords) -> str:
         f'<title id="chart-title">{escape(words.title)}</title>',
         f'<desc id="chart-desc">{escape(words.description)}</desc>',
     ]
-    for tick in TICKS:
+    for tick in instrument.chart_ticks:
         y = _f(box.y(tick, max_total))
-        threshold = tick in THRESHOLDS
+        threshold = tick in instrument.chart_thresholds
         dash = ' stroke-dasharray="5 3"' if threshold else ""
         colour = MUTED if threshold else "#d9e2ec"
         parts.append(

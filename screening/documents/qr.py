@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from base64 import b64encode
-from functools import lru_cache
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.platypus import Flowable
@@ -19,11 +18,11 @@ QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard require
 ERROR_CORRECTION = "M"
 
 
-@lru_cache(maxsize=256)
 def qr_runs(text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The symbol's side in modules (quiet zone included) and its dark runs as (row, column,
-    length) from the top left. Cached: a result page and its PDF share one code, and choosing
-    the best mask is most of the cost (about 3 ms)."""
+    length) from the top left. Not cached across requests, though choosing the best mask costs
+    about 3 ms: the code holds a person's answers, and nothing that does is kept after the
+    response that carries it."""
     encoder = QrCodeWidget(text, barLevel=ERROR_CORRECTION).qr
     encoder.make()
     runs = []

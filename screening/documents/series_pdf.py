@@ -8,6 +8,7 @@ screenings, two at most for twelve. No Flask.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -26,31 +27,28 @@ from screening.core.clinician import (
     subscale_heading,
 )
 from screening.core.context import LABEL as CONTEXT_LABEL
-from screening.core.context import TranslatePlural, describe
+from screening.core.context import describe
 from screening.core.dates import for_people, short_date
-from screening.core.marks import english, english_plural
+from screening.core.translator import ENGLISH, Translator
 from screening.core.trend import (
-    CHANGE_RULE,
-    CHANGE_SOURCE,
-    RELIABLE_CHANGE,
     Change,
     Screening,
     Series,
+    change_rule_text,
     close_together_text,
     zero_total_texts,
 )
-from screening.documents.chart import THRESHOLDS, TICKS, Box, label_positions, plot
-from screening.documents.pdf import (
+from screening.documents.chart import Box, label_positions, plot
+from screening.documents.pdf_base import (
     ALERT,
-    ALERT_BACKGROUND,
-    BODY_WIDTH,
     GAP,
     INK,
     MUTED,
     RULED_TABLE,
     SHADE,
-    Translate,
-    build_document,
+    Renderer,
+    alert_box,
+    bands_used,
     fonts,
     letterhead,
     licence_notice,
@@ -72,16 +70,13 @@ CHART_BOX = Box(
 )
 DATE_FONT_SIZE = 6.5
 LINE = colors.HexColor("#2f6f73")
-MAX_PAGES = 2
 
 
 @dataclass(frozen=True)
 class SeriesPrintout:
     series: Series
     clinic: Clinic
-    translate: Translate = english
-    language: str = "en"
-    translate_plural: TranslatePlural = english_plural
+    translator: Translator = ENGLISH
 
 
 def chart_drawing(printout: SeriesPrintout) -> Drawing:
@@ -92,9 +87,10 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
     max_total = series.latest.result.max_total
     # Starts in the document's font: reportlab's default (Helvetica) would be referenced unembedded.
     drawing = Drawing(CHART_WIDTH, CHART_HEIGHT, initialFontName=regular)
-    for tick in TICKS:
+    instrument = series.latest.result.instrument
+    for tick in instrument.chart_ticks:
         y = box.y(tick, max_total)
-        threshold = tick in THRESHOLDS
+        threshold = tick in instrument.chart_thresholds
         drawing.add(
             Line(
                 box.left,
@@ -154,7 +150,9 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
                 fillColor=INK,
             )
         )
-    dates = [short_date(p.completed_at, clinic.timezone, printout.language) for p in points]
+    dates = [
+        short_date(p.completed_at, clinic.timezone, printout.translator.language) for p in points
+    ]
     xs = label_positions([p.x for p in points], box.left, box.right, DATE_FONT_SIZE + 1.5)
     for x, date in zip(xs, dates, strict=True):
         # Written upwards, ending just under the axis: every date, none over another.
@@ -174,7 +172,7 @@ def chart_drawing(printout: SeriesPrintout) -> Drawing:
     return drawing
 
 
-def _change_text(change: Change | None, translate: Translate) -> str:
+def _change_text(change: Change | None, translate: Callable[..., str]) -> str:
     if change is None:
         return "\u2014"
     sign = "+" if change.delta > 0 else ("\u2212" if change.delta < 0 else "\u00b10")
@@ -183,7 +181,7 @@ def _change_text(change: Change | None, translate: Translate) -> str:
 
 def _row(printout: SeriesPrintout, screening: Screening, change: Change | None) -> list[object]:
     """Plain strings where nothing wraps (cheaper than Paragraphs), Paragraphs where words do."""
-    _, result = printout.translate, screening.result
+    _, result = printout.translator.gettext, screening.result
     item = str(result.safety_answer.score)
     if result.safety_flag:
         item += "\n\u25c6 " + _("assess today")
@@ -192,9 +190,9 @@ def _row(printout: SeriesPrintout, screening: Screening, change: Change | None) 
         for sub in result.subscales
     )
     zone = printout.clinic.timezone
-    day = short_date(screening.completed_at, zone, printout.language)
+    day = short_date(screening.completed_at, zone, printout.translator.language)
     when = f"{day}\n{screening.completed_at.astimezone(zone):%H:%M}"
-    context = describe(screening.context, _, printout.translate_plural)
+    context = describe(screening.context, _, printout.translator.ngettext)
     return [
         when,
         str(result.total),
@@ -202,19 +200,21 @@ def _row(printout: SeriesPrintout, screening: Screening, change: Change | None) 
         item,
         subscale,
         paragraph(context, "Cell"),
-        paragraph(_change_text(change, printout.translate), "Cell"),
+        paragraph(_change_text(change, printout.translator.gettext), "Cell"),
     ]
 
 
 def _table(printout: SeriesPrintout) -> Table:
-    _, series = printout.translate, printout.series
+    _, series = printout.translator.gettext, printout.series
     latest = series.latest.result
     header = [
         _("Completed"),
         _("Total"),
         _("Band"),
         _("Item %(number)s", number=latest.instrument.safety_rule.item),
-        ", ".join(subscale_heading(sub.subscale, printout.translate) for sub in latest.subscales),
+        ", ".join(
+            subscale_heading(sub.subscale, printout.translator.gettext) for sub in latest.subscales
+        ),
         _(CONTEXT_LABEL),
         _("Change from the previous screening"),
     ]
@@ -230,10 +230,10 @@ def _table(printout: SeriesPrintout) -> Table:
     return table
 
 
-def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
+def _flagged_alert(printout: SeriesPrintout, width: float) -> list[Flowable]:
     """Every screening whose safety-item answer was above 0, first on the page: a positive
     answer in the past is never hidden by the totals that came after it."""
-    _, series = printout.translate, printout.series
+    _, series = printout.translator.gettext, printout.series
     if not series.flagged:
         return []
     number = series.latest.result.instrument.safety_rule.item
@@ -247,7 +247,7 @@ def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
     entries = [
         _(
             FLAGGED_SCREENING,
-            date=for_people(screening.completed_at, zone, printout.language),
+            date=for_people(screening.completed_at, zone, printout.translator.language),
             number=number,
             answer=screening.result.safety_answer.option.label,
             score=screening.result.safety_answer.score,
@@ -255,25 +255,17 @@ def _flagged_alert(printout: SeriesPrintout) -> list[Flowable]:
         for screening in series.flagged
     ]
     text = f"<b>{escape(heading)}</b><br/>" + "<br/>".join(escape(entry) for entry in entries)
-    box = Table([[markup(text, "Alert")], [paragraph(advice, "Alert")]], colWidths=[BODY_WIDTH])
-    box.setStyle(
-        table_style(
-            [
-                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
-                ("BACKGROUND", (0, 0), (-1, -1), ALERT_BACKGROUND),
-            ]
-        )
-    )
+    box = alert_box([markup(text, "Alert"), paragraph(advice, "Alert")], width, padding=None)
     return [box, Spacer(1, GAP)]
 
 
 def _overall(printout: SeriesPrintout) -> Paragraph:
     """First-to-latest and lowest-to-latest change, by the same rule as each step's."""
-    _, series = printout.translate, printout.series
+    _, series = printout.translator.gettext, printout.series
     latest = series.latest.result.total
     lines = [
         f"<b>{escape(_(title))}</b> ({before.result.total} \u2192 {latest}): "
-        f"{escape(_change_text(moved, printout.translate))}"
+        f"{escape(_change_text(moved, printout.translator.gettext))}"
         for title, before, moved in series.overall_changes
     ]
     return markup("<br/>".join(lines), "Body")
@@ -285,21 +277,26 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
     latest = printout.series.latest.result
     read_in = printout.series.latest.read_in
     notes = clinician_notes(
-        latest, printout.translate, printout.language, read_in, printout.series.latest_after_loss
+        latest,
+        printout.translator.gettext,
+        printout.translator.language,
+        read_in,
+        printout.series.latest_after_loss,
     )
-    heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
+    heading = paragraph(printout.translator.gettext("Notes on the latest screening:"), "CellBold")
     return [
         heading,
         *(markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes),
     ]
 
 
-def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
-    _, series, clinic = printout.translate, printout.series, printout.clinic
+def build_series_story(printout: SeriesPrintout, width: float) -> list[Flowable]:
+    """Everything on the pages, top to bottom; ``width`` is the frame's."""
+    _, series, clinic = printout.translator.gettext, printout.series, printout.clinic
     latest = series.latest.result
     instrument = latest.instrument
     count = len(series.screenings)
-    story: list[Flowable] = letterhead(clinic, printout.translate)
+    story: list[Flowable] = letterhead(clinic, printout.translator)
     story.append(
         paragraph(
             _("%(title)s: %(count)s screenings over time", title=instrument.title, count=count),
@@ -317,15 +314,17 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
             "Contact",
         )
     )
-    story += [Spacer(1, GAP), *_flagged_alert(printout), _overall(printout), Spacer(1, GAP)]
+    story += [Spacer(1, GAP), *_flagged_alert(printout, width), _overall(printout), Spacer(1, GAP)]
     story.append(chart_drawing(printout))
     safety_item = instrument.safety_rule.item
     story.append(
         paragraph(
             _(
                 "\u25cf item %(number)s: 0 \u00b7 \u25c6 item %(number)s above 0 \u00b7 "
-                "dashed lines: totals of 10 and 13",
+                "dashed lines: totals of %(lower)s and %(upper)s",
                 number=safety_item,
+                lower=instrument.chart_thresholds[0],
+                upper=instrument.chart_thresholds[-1],
             ),
             "Small",
         )
@@ -333,35 +332,44 @@ def build_series_story(printout: SeriesPrintout) -> list[Flowable]:
     story += [Spacer(1, GAP), _table(printout), Spacer(1, GAP)]
 
     def date(moment: datetime) -> str:
-        return short_date(moment, clinic.timezone, printout.language)
+        return short_date(moment, clinic.timezone, printout.translator.language)
 
-    close = close_together_text(series, printout.translate, printout.translate_plural, date)
+    close = close_together_text(
+        series, printout.translator.gettext, printout.translator.ngettext, date
+    )
     if close:
         story.append(paragraph(close, "Cell"))
     story += [paragraph(text, "Cell") for text in zero_total_texts(series, _, date)]
-    cut_off = instrument.bands[-1].min
-    rule = _(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off)
-    story.append(paragraph(f"{rule} {CHANGE_SOURCE}", "Cell"))
+    story.append(paragraph(change_rule_text(instrument, _), "Cell"))
     story += [Spacer(1, GAP), *_latest_notes(printout), Spacer(1, GAP)]
-    bands = "; ".join(
-        f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
-    )
-    story.append(paragraph(_("Bands used: %(bands)s.", bands=bands), "Small"))
+    story.append(bands_used(instrument, printout.translator))
     sources = [*instrument.interpretation_sources, *(sub.source for sub in instrument.subscales)]
     story += [paragraph(source, "Small") for source in sources]
     codes = ", ".join(screening.code for screening in series.screenings)
     story.append(paragraph(_("Result codes: %(codes)s", codes=codes), "Small"))
-    story += [Spacer(1, GAP), licence_notice(instrument.notice, clinic, printout.translate)]
+    story += [Spacer(1, GAP), licence_notice(instrument.notice, clinic, printout.translator)]
     return story
 
 
+class SeriesRenderer(Renderer):
+    """The series on one or two A4 pages, fitted to one if it would take more."""
+
+    max_pages = 2
+
+    def __init__(self, printout: SeriesPrintout) -> None:
+        super().__init__(printout.clinic, printout.translator)
+        self.printout = printout
+
+    def title(self) -> str:
+        instrument = self.printout.series.latest.result.instrument
+        return self.translator.gettext(
+            "%(instrument)s screenings over time", instrument=instrument.short_title
+        )
+
+    def story(self, width: float) -> list[Flowable]:
+        return build_series_story(self.printout, width)
+
+
 def render_series_pdf(printout: SeriesPrintout) -> bytes:
-    """The series as a PDF of one or two A4 pages (shrunk to one if it would take more)."""
-    _ = printout.translate
-    instrument = printout.series.latest.result.instrument
-    title = _("%(instrument)s screenings over time", instrument=instrument.short_title)
-    args = (printout.clinic, printout.translate, printout.language, title)
-    pdf, pages = build_document(build_series_story(printout), *args)
-    if pages <= MAX_PAGES:
-        return pdf
-    return build_document(build_series_story(printout), *args, shrink_to_one_page=True)[0]
+    """The series as a PDF of one or two A4 pages (fitted to one if it would take more)."""
+    return SeriesRenderer(printout).render()

@@ -52,11 +52,10 @@ from screening.core.dates import for_people, now_utc, short_date
 from screening.core.instrument import Instrument
 from screening.core.local_cut_offs import local_cut_off_notes
 from screening.core.scoring import ScreeningResult, score
+from screening.core.translator import Translator
 from screening.core.trend import (
     CHANGE_LABELS,
     CHANGE_RULE,
-    CHANGE_SOURCE,
-    RELIABLE_CHANGE,
     Screening,
     Series,
     close_together_text,
@@ -269,6 +268,11 @@ def result_page(
     return padded(kind, html.encode("utf-8")), 200, NO_STORE
 
 
+def _translator() -> Translator:
+    """The request's interface language, for the documents made in it."""
+    return Translator(gettext, ngettext, str(get_locale()))
+
+
 def _pdf(
     outcome: ScreeningResult,
     completed_at: datetime,
@@ -281,10 +285,8 @@ def _pdf(
         clinic=current_clinic(),
         completed_at=completed_at,
         result_code=result_code_for(outcome, completed_at, context, read_in),
-        translate=gettext,
-        language=str(get_locale()),
+        translator=_translator(),
         context=context,
-        translate_plural=ngettext,
         printed_at=now_utc(),
         read_in=read_in,
         mode=mode,
@@ -541,7 +543,8 @@ def _series_html(series: Series) -> str:
         not_flagged=gettext("item %(number)s: 0", number=safety_item),
         dates=tuple(short_date(s.completed_at, zone, language) for s in series.screenings),
     )
-    cut_off = latest.instrument.bands[-1].min
+    cut_off = latest.instrument.clinical_cut_off
+    reliable = latest.instrument.reliable_change
     # Each label translated once, not once a row: gettext is most of a 12-row page's time.
     labels = {
         label
@@ -571,8 +574,8 @@ def _series_html(series: Series) -> str:
         ),
         assess_today=ASSESS_TODAY,
         past_flag_advice=PAST_FLAG_ADVICE,
-        change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
-        change_source=CHANGE_SOURCE,
+        change_rule=gettext(CHANGE_RULE, points=reliable.points, below=cut_off - 1, above=cut_off),
+        change_source=reliable.source,
         clinician_notes=clinician_notes(
             latest, gettext, language, series.latest.read_in, series.latest_after_loss
         )
@@ -588,13 +591,7 @@ def series_page(series: Series) -> Page:
 
 
 def _series_pdf(series: Series) -> bytes:
-    printout = SeriesPrintout(
-        series=series,
-        clinic=current_clinic(),
-        translate=gettext,
-        language=str(get_locale()),
-        translate_plural=ngettext,
-    )
+    printout = SeriesPrintout(series=series, clinic=current_clinic(), translator=_translator())
     return render_series_pdf(printout)
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 
 from screening.codes.series import MAX_CODES
 from screening.documents.padding import padded_length, series_padded_length
-from screening.documents.pdf import FONT_DIRECTORY
+from screening.documents.pdf_base import FONT_DIRECTORY
 from screening.web import access, callback, entry, pages
 from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import SizedKind, compute_budgets
