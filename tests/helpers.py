@@ -21,7 +21,8 @@ from reportlab.pdfgen.canvas import Canvas
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
-from screening.codes.result_code import derive_key, encode
+from screening.codes.codec import encode
+from screening.codes.seal import derive_key
 from screening.core.context import NOT_GIVEN, Context
 from screening.core.instrument import Instrument
 from screening.web.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value

@@ -13,32 +13,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.codes.result_code import (
-    ALPHABET,
+from screening.codes.codec import (
     CONTEXT_BITS,
     LANGUAGE_BITS,
     LANGUAGE_NUMBERS,
-    VALUES,
     Layout,
-    ResultCodeError,
     Sealing,
-    _sealed_code,
     check_age,
     context_from_number,
     context_number,
     decode,
-    derive_key,
     encode,
-    encode_v1,
-    encode_v2,
-    encode_v3,
-    hkdf_sha256,
     language_from_number,
     language_number,
-    luhn_check_symbol,
     normalise,
+    sealed_code,
+    verified_code,
 )
+from screening.codes.errors import ResultCodeError
+from screening.codes.seal import derive_key, hkdf_sha256
+from screening.codes.symbols import ALPHABET, VALUES, luhn_check_symbol
 from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_context
+from tests.old_codes import encode_v1, encode_v2, encode_v3
 
 KEY = derive_key("one secret")
 OTHER_KEY = derive_key("another secret")
@@ -93,7 +89,7 @@ def test_every_language_gives_a_code_of_the_same_length(epds):
 @pytest.mark.parametrize("number", range(max(LANGUAGE_NUMBERS.values()) + 1, 2**LANGUAGE_BITS))
 def test_a_language_number_never_issued_is_refused_even_under_a_valid_tag(epds, number):
     plaintext = (7 << 20 << CONTEXT_BITS << LANGUAGE_BITS) | number
-    code = _sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
+    code = sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
     with pytest.raises(ResultCodeError, match="valid set of answers"):
         decode(code, epds, KEY)
     with pytest.raises(ResultCodeError):
@@ -134,11 +130,11 @@ def test_the_context_numbers_are_those_the_format_documents(context, number):
 def test_a_context_number_never_issued_is_refused_even_under_a_valid_tag(epds, number):
     # Sealed with this server's own key, so only the context check can refuse it.
     plaintext = (7 << 20 << CONTEXT_BITS) | number
-    code = _sealed_code(epds, Sealing.of(3, epds, KEY), 1000, plaintext)
+    code = sealed_code(epds, Sealing.of(3, epds, KEY), 1000, plaintext)
     with pytest.raises(ResultCodeError, match="valid set of answers"):
         decode(code, epds, KEY)
     plaintext = (7 << 20 << CONTEXT_BITS << LANGUAGE_BITS) | number << LANGUAGE_BITS
-    code = _sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
+    code = sealed_code(epds, Sealing.of(4, epds, KEY), 1000, plaintext)
     with pytest.raises(ResultCodeError, match="valid set of answers"):
         decode(code, epds, KEY)
 
@@ -340,11 +336,39 @@ def test_version_3_codes_keep_restoring(epds, code, context):
     assert decode(again, epds, KEY).read_in is None
 
 
-def test_hkdf_matches_rfc_5869_test_case_1():
-    okm = hkdf_sha256(bytes([0x0B]) * 22, bytes(range(0xF0, 0xFA)), 42, salt=bytes(range(13)))
-    assert okm.hex() == (
-        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
-    )
+# RFC 5869, appendix A, the three SHA-256 cases: (IKM, salt, info, L, OKM).
+RFC_5869_CASES = [
+    (
+        bytes([0x0B]) * 22,
+        bytes(range(13)),
+        bytes(range(0xF0, 0xFA)),
+        42,
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+    ),
+    (
+        bytes(range(0x50)),
+        bytes(range(0x60, 0xB0)),
+        bytes(range(0xB0, 0x100)),
+        82,
+        "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+        "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+        "cc30c58179ec3e87c14c01d5c1f3434f1d87",
+    ),
+    (
+        bytes([0x0B]) * 22,
+        b"",
+        b"",
+        42,
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("secret", "salt", "info", "length", "okm"), RFC_5869_CASES, ids=["case 1", "case 2", "case 3"]
+)
+def test_hkdf_matches_rfc_5869_test_cases(secret, salt, info, length, okm):
+    assert hkdf_sha256(secret, info, length, salt=salt).hex() == okm
 
 
 def code_number(code: str, epds) -> int:
@@ -476,3 +500,18 @@ def test_a_code_older_than_the_maximum_age_is_refused(epds):
     check_age(restored, DAY + timedelta(days=3000), 0)  # 0: no maximum
     with pytest.raises(ResultCodeError, match="more than 30 days old"):
         check_age(restored, DAY + timedelta(days=30, minutes=1), 30)
+
+
+def test_verified_code_decodes_and_checks_the_age_in_one_step(epds):
+    code = encode(epds, dict.fromkeys(range(1, 11), 0), DAY, KEY)
+    restored = verified_code(code, epds, KEY, DAY + timedelta(days=30), 30)
+    assert restored == decode(code, epds, KEY)
+    with pytest.raises(ResultCodeError, match="more than 30 days old"):
+        verified_code(code, epds, KEY, DAY + timedelta(days=30, minutes=1), 30)
+    with pytest.raises(ResultCodeError, match="not issued by this service"):
+        verified_code(code, epds, OTHER_KEY, DAY, 30)
+    old = encode_v1(epds, dict.fromkeys(range(1, 11), 0), DAY, KEY)
+    with pytest.raises(ResultCodeError, match="different questionnaire or version"):
+        verified_code(old, epds, KEY, DAY, 30, accept_v1=False)
+    with pytest.raises(ResultCodeError, match="no longer accepted"):
+        verified_code(old, epds, KEY, DAY + timedelta(days=2), 30, v1_until=DAY.date())

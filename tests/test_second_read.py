@@ -10,7 +10,7 @@ import pytest
 from babel.support import Translations
 from flask_babel import gettext
 
-from screening.codes.result_code import WRONG_LENGTH, ResultCodeError
+from screening.codes.errors import WRONG_LENGTH, ResultCodeError
 from screening.core.trend import LOWEST_TO_LATEST
 from tests.helpers import (
     answers_form,

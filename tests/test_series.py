@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening.codes.result_code import derive_key, encode, encode_v1, encode_v2, normalise
+from screening.codes.codec import encode, normalise
+from screening.codes.seal import derive_key
 from screening.codes.series import MAX_CODES, restore_series, split_codes
 from screening.core.instrument import INSTRUMENTS_DIR
 from screening.core.instrument_file import load_instrument, parse_instrument
@@ -21,6 +22,7 @@ from screening.core.scoring import score
 from screening.core.trend import change
 from screening.documents.chart import SVG_BOX
 from tests.helpers import all_first_options, indexes_for_scores, pdf_text
+from tests.old_codes import encode_v1, encode_v2
 
 START = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"

@@ -12,17 +12,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from screening.codes.result_code import (
-    GROUP,
-    VALUES,
-    ResultCodeError,
-    ResultCodeKeys,
-    check_age,
-    check_symbol_matches,
-    code_lengths,
-    decode,
-    normalise,
-)
+from screening.codes.codec import code_lengths, normalise, verified_code
+from screening.codes.errors import ResultCodeError
+from screening.codes.seal import ResultCodeKeys
+from screening.codes.symbols import GROUP, VALUES, check_symbol_matches
 from screening.core.instrument import Instrument
 from screening.core.marks import N_
 from screening.core.scoring import score
@@ -129,8 +122,7 @@ def restore_series(
     problems = []
     for position, typed in enumerate(codes, start=1):
         try:
-            restored = decode(typed, instrument, keys)
-            check_age(restored, now, max_age_days, v1_until)
+            restored = verified_code(typed, instrument, keys, now, max_age_days, v1_until)
         except ResultCodeError as error:
             problems.append(CodeProblem(position, typed, error.reason, error.params, error.plural))
             continue

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from screening.codes.result_code import code_pattern, reason_in_words
+from screening.codes.codec import code_pattern
+from screening.codes.errors import reason_in_words
 from screening.codes.series import (
     MAX_CODES,
     TOO_MANY,

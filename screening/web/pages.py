@@ -23,7 +23,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from screening.codes.result_code import LANGUAGE_NUMBERS, encode
+from screening.codes.codec import LANGUAGE_NUMBERS, encode
 from screening.core.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
-from screening.codes.result_code import ResultCodeKeys
+from screening.codes.seal import ResultCodeKeys
 from screening.core.about import Block
 from screening.core.clinic import Clinic
 from screening.core.dates import now_utc

@@ -11,7 +11,7 @@ FHIR export and the result page's language switch take the same path to a differ
 
 1. ``result.html`` posts two hidden fields, ``result_code`` and ``csrf_token`` (``ResultForm``
    in ``forms.py``).
-2. ``@on_posted_result`` (below) reads the code and ``result_code.decode()`` checks its seal
+2. ``@on_posted_result`` (below) reads the code and ``codec.verified_code()`` checks its seal
    against this server's key and restores the answers and the completion minute; a code that
    does not verify gets ``refused_code()`` (400), a failed CSRF token gets the questionnaire
    back with the code's answers filled in (400).
@@ -36,7 +36,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 
-from screening.codes.result_code import ResultCodeError, decode
+from screening.codes.errors import ResultCodeError
 from screening.core.about import clinic_paragraphs
 from screening.core.context import Context
 from screening.core.dates import for_file_name, now_utc
@@ -59,7 +59,7 @@ from screening.web.forms import (
 )
 from screening.web.i18n import chosen_language
 from screening.web.pages import NO_STORE, Page, questionnaire_page, result_page
-from screening.web.staff_session import check_reposted_code
+from screening.web.staff_session import reposted_code
 from screening.web.state import current_instrument, screening_state
 from screening.web.timing import held_to_minimum_time
 
@@ -128,16 +128,9 @@ def on_posted_result(
             abort(400)
         instrument = current_instrument()
         try:
-            # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
-            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
-            # there for the workers' time, the language switch has none.
-            restored = decode(
-                form.result_code.data,
-                instrument,
-                screening_state().result_code_key,
-                accept_v1=False,
-            )
-            check_reposted_code(restored)
+            # The downloads' limit (DOCUMENT_RATE_LIMIT) is there for the workers' time, not for
+            # guessing: only sealed codes open here; the language switch has none.
+            restored = reposted_code(form.result_code.data)
         except ResultCodeError as error:
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here
