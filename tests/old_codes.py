@@ -18,12 +18,27 @@ from screening.codes.codec import (
     answer_bits,
     context_plaintext,
     day_and_minute,
+    interface_plaintext,
     sealed_code,
     v1_mac,
 )
 from screening.codes.seal import ResultCodeKeys
 from screening.core.context import NOT_GIVEN, Context
 from screening.core.instrument import Instrument
+
+
+def encode_v4(
+    instrument: Instrument,
+    answers: Mapping[int, int],
+    completed_at: datetime,
+    keys: ResultCodeKeys,
+    context: Context = NOT_GIVEN,
+    read_in: str | None = None,
+) -> str:
+    """A version-4 code: version 3's fields and the interface language."""
+    day, minute = day_and_minute(completed_at)
+    plaintext = interface_plaintext(instrument, answers, minute, context, read_in)
+    return sealed_code(instrument, Sealing.of(4, instrument, keys), day, plaintext)
 
 
 def encode_v3(

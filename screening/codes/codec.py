@@ -7,16 +7,41 @@ instrument's prefix, in groups of four, the last symbol a Luhn mod 32 check char
 (``symbols.py``), so a mistyped symbol is caught before any key is used. The number of symbols
 tells the versions apart.
 
-Version 4 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-XX``, 21 symbols (105 bits) and a
-check symbol: version 3's fields with the version 4, then 3 more sealed bits, the interface
+Version 5 (issued today): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XX``, 25 symbols (125 bits) and
+a check symbol: version 4's fields with the version 5, then 21 more sealed bits, least
+significant last:
+
+    3 bits   the language of the items' text (``LANGUAGE_NUMBERS``, 0 not recorded)
+    16 bits  the top 16 bits of that text's fingerprint (``Instrument.fingerprint``, SHA-256
+             of its normalised words; 0 when the language is not recorded, else refused)
+    2 bits   the mode (``MODE_NUMBERS``: 0 not recorded, 1 self-completed online, 2 paper form
+             entered by staff, 3 interview)
+
+and a 41-bit tag. So intake, the PDFs and FHIR can name the very text the patient read (its
+source, version and status) and say when that text is no longer installed here; the score
+never depends on the text. Why 16 bits of fingerprint: they need not resist anyone (the tag
+seals them; only this server makes codes), only tell apart the texts of one language this
+server has had installed, one at a time, over the codes' lifetime. Two versions of a language
+share 16 bits with probability 1 in 65,536, so even ten successive versions (45 pairs) collide
+with probability under 1 in 1,400; the cost of a collision is naming a replaced text's
+successor, never a different score. 16 bits is also what fits: 22 clear + 62 sealed + a tag of
+at least 40 is 124 bits, 25 whole symbols, the tag taking the 1 bit left over; 20 bits would
+cost a 27th symbol to type. Every new code is of version 5 whatever the language, the text
+and the mode, so a code's length says nothing about them. A result restored from an older
+code and sealed again records what the older code did not as not recorded (0), never guessed.
+Codes of version 4 and older read the mode as not recorded: nothing proves how they were
+given (only self-completed online existed, but a clinician may have typed a paper form's
+answers into the patient pages).
+
+Version 4 (issued before version 5): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-XX``, 21 symbols (105 bits)
+and a check symbol: version 3's fields with the version 4, then 3 more sealed bits, the interface
 language the patient read the page in (``LANGUAGE_NUMBERS``: 0 not recorded, 1 English,
 2 Ukrainian, 3 Russian; 4-7 never issued, refused), and a 42-bit tag. So intake and the PDF can
-say that the items were read in English by someone reading the page in Ukrainian. Every new
-code is of version 4, in every language, so a code's length says nothing about the language
-or the answers. The language a result page's code carries is the one the questionnaire was
-answered in: a result page shown again in another language seals the same language again, and
-a result from an older code, sealed again, records it as not recorded. A new interface
-language takes the next free number; numbers are never reused.
+say that the items were read in English by someone reading the page in Ukrainian. The language
+a result page's code carries is the one the questionnaire was answered in: a result page shown
+again in another language seals the same language again, and a result from an older code,
+sealed again, records it as not recorded. A new interface language takes the next free number;
+numbers are never reused.
 
 Version 3 (issued before version 4): ``EPDS-XXXX-XXXX-XXXX-XXXX-XXXX-X``, 20 symbols (100 bits)
 and a check symbol. Most significant first:
@@ -65,7 +90,7 @@ then a 25-bit HMAC-SHA256 tag and 1 zero bit. Version-1 codes still restore.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -92,6 +117,7 @@ from screening.codes.seal import (
     seal,
     truncated_hmac,
 )
+from screening.core.administration import Administration, ItemsText, Mode
 from screening.core.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.core.instrument import Instrument
 
@@ -105,13 +131,18 @@ V1_MAC_BITS = 25
 # Versions 2 and later.
 VERSION_BITS = 4
 MIN_TAG_BITS = 40
-VERSION = 4
+VERSION = 5
 # Version 3: the context number (see the module docstring), counted from these bases.
 CONTEXT_BITS = 7
 # Version 4: the interface language the patient read the page in. Numbers are never reused.
 LANGUAGE_BITS = 3
 NOT_RECORDED = 0
 LANGUAGE_NUMBERS = {"en": 1, "uk": 2, "ru": 3}
+# Version 5: the items' text (its language by LANGUAGE_NUMBERS, the top bits of its fingerprint;
+# see the module docstring for why 16) and the mode. 0 is not recorded for both.
+FINGERPRINT_BITS = 16
+MODE_BITS = 2
+MODE_NUMBERS = {Mode.ONLINE: 1, Mode.PAPER: 2, Mode.INTERVIEW: 3}
 CONTEXT_BASE = {
     Status.NOT_GIVEN: 0,
     Status.PREFER_NOT_TO_SAY: 1,
@@ -125,14 +156,36 @@ CONTEXT_BASE = {
 @dataclass(frozen=True)
 class RestoredResult:
     """What a verified code holds; codes older than version 3 were made before the question
-    about pregnancy or birth was asked, and older than version 4 do not record the interface
-    language (``read_in`` None)."""
+    about pregnancy or birth was asked, older than version 4 do not record the interface
+    language (``read_in`` None), and older than version 5 neither the items' language, their
+    text's fingerprint (the code's ``FINGERPRINT_BITS`` of it, in hex) nor the mode (None)."""
 
     answers: dict[int, int]
     completed_at: datetime
     context: Context = NOT_GIVEN
     version: int = VERSION
     read_in: str | None = None
+    items_language: str | None = None
+    fingerprint: str | None = None
+    mode: Mode | None = None
+
+    def administration(self, installed: Iterable[Instrument]) -> Administration:
+        """How the screening was given, the items' text found among the ``installed`` ones by
+        its language and fingerprint (``ItemsText.installed`` None: no longer installed)."""
+        items = None
+        if self.items_language is not None and self.fingerprint is not None:
+            found = [
+                text
+                for text in installed
+                if text.language == self.items_language
+                and text.fingerprint.startswith(self.fingerprint)
+            ]
+            items = (
+                ItemsText.of(found[0])
+                if found
+                else ItemsText(self.items_language, self.fingerprint)
+            )
+        return Administration(self.read_in, items, self.mode)
 
 
 @dataclass(frozen=True)
@@ -149,6 +202,13 @@ class Layout(Widths):
         sealed = MINUTE_BITS + ANSWER_BITS * len(instrument.items) + extra_bits
         count = -(-(clear + sealed + MIN_TAG_BITS) // symbols.SYMBOL_BITS)
         return cls(clear, sealed, count * symbols.SYMBOL_BITS - clear - sealed, count)
+
+    @classmethod
+    def v5(cls, instrument: Instrument) -> Layout:
+        return cls.sealed(
+            instrument,
+            CONTEXT_BITS + 2 * LANGUAGE_BITS + FINGERPRINT_BITS + MODE_BITS,
+        )
 
     @classmethod
     def v4(cls, instrument: Instrument) -> Layout:
@@ -168,7 +228,7 @@ class Layout(Widths):
         return cls(clear, 0, V1_MAC_BITS, -(-(clear + V1_MAC_BITS) // symbols.SYMBOL_BITS))
 
 
-SEALED_LAYOUTS = {2: Layout.v2, 3: Layout.v3, 4: Layout.v4}
+SEALED_LAYOUTS = {2: Layout.v2, 3: Layout.v3, 4: Layout.v4, 5: Layout.v5}
 
 
 @dataclass(frozen=True)
@@ -240,6 +300,25 @@ def language_from_number(number: int) -> str | None:
     raise ResultCodeError(NOT_VALID_ANSWERS)
 
 
+def fingerprint_number(items_language: str | None, fingerprint: str | None) -> int:
+    """The top ``FINGERPRINT_BITS`` of a text's fingerprint (hex) as version 5 seals them; 0
+    when the items' language is not recorded, as it then says nothing."""
+    if not language_number(items_language) or not fingerprint:
+        return 0
+    return int(fingerprint[: FINGERPRINT_BITS // 4], 16)
+
+
+def mode_number(mode: Mode | None) -> int:
+    return MODE_NUMBERS[mode] if mode is not None else NOT_RECORDED
+
+
+def mode_from_number(number: int) -> Mode | None:
+    for mode, known in MODE_NUMBERS.items():
+        if known == number:
+            return mode
+    return None
+
+
 def sealed_code(instrument: Instrument, sealing: Sealing, day: int, plaintext: int) -> str:
     """The grouped code of a sealed version for this plaintext."""
     header = (((sealing.version << INSTRUMENT_BITS) | instrument.code_number) << DAY_BITS) | day
@@ -256,6 +335,18 @@ def context_plaintext(
     return (plaintext << CONTEXT_BITS) | context_number(context)
 
 
+def interface_plaintext(
+    instrument: Instrument,
+    answers: Mapping[int, int],
+    minute: int,
+    context: Context,
+    read_in: str | None,
+) -> int:
+    """Version 4's sealed fields: version 3's and the interface language."""
+    plaintext = context_plaintext(instrument, answers, minute, context)
+    return (plaintext << LANGUAGE_BITS) | language_number(read_in)
+
+
 def encode(
     instrument: Instrument,
     answers: Mapping[int, int],
@@ -263,14 +354,44 @@ def encode(
     keys: ResultCodeKeys,
     context: Context = NOT_GIVEN,
     read_in: str | None = None,
+    *,
+    items_language: str | None = None,
+    fingerprint: str | None = None,
+    mode: Mode | None = Mode.ONLINE,
 ) -> str:
-    """The grouped version-4 code for a complete set of answers (item number -> option index),
-    the answer to the question before the items and the interface language the questionnaire
-    was answered in (None: not recorded)."""
+    """The grouped version-5 code for a complete set of answers (item number -> option index),
+    the answer to the question before the items, the interface language the questionnaire was
+    answered in, the language and fingerprint (hex) of the text the items were read in, and the
+    mode. None records any of them as not recorded (a result restored from an older code)."""
     day, minute = day_and_minute(completed_at)
-    plaintext = context_plaintext(instrument, answers, minute, context)
-    plaintext = (plaintext << LANGUAGE_BITS) | language_number(read_in)
-    return sealed_code(instrument, Sealing.of(4, instrument, keys), day, plaintext)
+    plaintext = interface_plaintext(instrument, answers, minute, context, read_in)
+    plaintext = (plaintext << LANGUAGE_BITS) | language_number(items_language)
+    plaintext = (plaintext << FINGERPRINT_BITS) | fingerprint_number(items_language, fingerprint)
+    plaintext = (plaintext << MODE_BITS) | mode_number(mode)
+    return sealed_code(instrument, Sealing.of(VERSION, instrument, keys), day, plaintext)
+
+
+def encode_administered(
+    instrument: Instrument,
+    answers: Mapping[int, int],
+    completed_at: datetime,
+    keys: ResultCodeKeys,
+    context: Context,
+    administration: Administration,
+) -> str:
+    """``encode`` with what ``administration`` records of how the screening was given."""
+    items = administration.items
+    return encode(
+        instrument,
+        answers,
+        completed_at,
+        keys,
+        context,
+        administration.read_in,
+        items_language=items.language if items else None,
+        fingerprint=items.fingerprint if items else None,
+        mode=administration.mode,
+    )
 
 
 def code_pattern(instrument: Instrument) -> str:
@@ -292,6 +413,22 @@ def code_lengths(instrument: Instrument) -> dict[int, int]:
         for version, layout in sorted(SEALED_LAYOUTS.items(), reverse=True)
     }
     return lengths | {Layout.v1(instrument).symbols + 1: 1}
+
+
+def looks_like_a_code(compact: str, instrument: Instrument) -> bool:
+    """Whether these symbols could be one whole code, as far as anyone can tell without the key:
+    of a code's length, its check symbol right, and its first symbol holding that length's
+    version (version 1: the instrument's number). Cuts a run of codes typed without prefixes
+    where each one ends, rarely fooled by a check symbol right by chance."""
+    version = code_lengths(instrument).get(len(compact))
+    if version is None or any(symbol not in symbols.VALUES for symbol in compact):
+        return False
+    first = symbols.VALUES[compact[0]]
+    # The first symbol's 5 bits: version 1's 3-bit instrument number and 2 bits of its day; a
+    # sealed version's 4-bit version and the top bit of the instrument number.
+    leading = first >> 2 if version == 1 else first >> 1
+    expected = instrument.code_number if version == 1 else version
+    return leading == expected and symbols.check_symbol_matches(compact)
 
 
 def _checked_number(text: str, instrument: Instrument) -> tuple[int, int]:
@@ -339,7 +476,19 @@ def _decode_sealed(
 ) -> RestoredResult:
     day, plaintext = _opened(number, instrument, Sealing.of(version, instrument, keys))
     context, read_in = NOT_ASKED, None
-    if version == 4:
+    items_language, fingerprint, mode = None, None, None
+    if version == 5:
+        mode = mode_from_number(plaintext & (2**MODE_BITS - 1))
+        plaintext >>= MODE_BITS
+        fingerprint_bits = plaintext & (2**FINGERPRINT_BITS - 1)
+        plaintext >>= FINGERPRINT_BITS
+        items_language = language_from_number(plaintext & (2**LANGUAGE_BITS - 1))
+        plaintext >>= LANGUAGE_BITS
+        if items_language is None and fingerprint_bits:
+            raise ResultCodeError(NOT_VALID_ANSWERS)  # a fingerprint of no language: never issued
+        if items_language is not None:
+            fingerprint = f"{fingerprint_bits:0{FINGERPRINT_BITS // 4}x}"
+    if version >= 4:
         read_in = language_from_number(plaintext & (2**LANGUAGE_BITS - 1))
         plaintext >>= LANGUAGE_BITS
     if version >= 3:
@@ -349,7 +498,9 @@ def _decode_sealed(
     answers, completed_at = _restored(
         instrument, day, plaintext >> width, plaintext & (2**width - 1)
     )
-    return RestoredResult(answers, completed_at, context, version, read_in)
+    return RestoredResult(
+        answers, completed_at, context, version, read_in, items_language, fingerprint, mode
+    )
 
 
 def v1_mac(instrument: Instrument, keys: ResultCodeKeys, payload: int) -> int:

@@ -37,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from screening.core.administration import NOT_RECORDED, Administration
 from screening.core.clinic import Clinic
 from screening.core.clinician import ASSESS_TODAY, band_text, clinician_notes, next_steps
 from screening.core.context import LABEL as CONTEXT_LABEL
@@ -155,8 +156,8 @@ class Printout:
     translate_plural: TranslatePlural = english_plural
     # When the PDF is made, so it says how old the result is on paper; None leaves that out.
     printed_at: datetime | None = None
-    # The interface language the patient answered in, when the result code records it.
-    read_in: str | None = None
+    # How the screening was given, as far as the result code records it.
+    administration: Administration = NOT_RECORDED
 
 
 def _letterhead(printout: Printout) -> list[Flowable]:
@@ -355,7 +356,9 @@ def _for_the_clinician(printout: Printout) -> Table:
     instrument = result.instrument
     lines = [paragraph(_("For the clinician"), "CellBold")]
     loss = printout.context.status is Status.LOSS
-    notes = clinician_notes(result, printout.translate, printout.language, printout.read_in, loss)
+    notes = clinician_notes(
+        result, printout.translate, printout.language, printout.administration, loss
+    )
     lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands

@@ -283,8 +283,8 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
     """The single PDF's notes on the latest screening: its safety-item answer verbatim, crisis
     support, a total of 0, the language."""
     latest = printout.series.latest.result
-    read_in = printout.series.latest.read_in
-    notes = clinician_notes(latest, printout.translate, printout.language, read_in)
+    administration = printout.series.latest.administration
+    notes = clinician_notes(latest, printout.translate, printout.language, administration)
     heading = paragraph(printout.translate("Notes on the latest screening:"), "CellBold")
     return [
         heading,

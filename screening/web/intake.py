@@ -37,8 +37,9 @@ from screening.web.timing import held_to_minimum_time
 bp = Blueprint("intake", __name__)
 # The printable blank form is the clinician's to hand out, so it sits with the intake pages.
 bp.add_url_rule("/intake/blank-form.pdf", view_func=blank_form, methods=["GET"])
-# Room for twelve codes typed with spaces, one a line.
-MAX_LENGTH = 40 * MAX_CODES
+# Room for more than twelve codes of today's 37 characters typed with spaces, one a line, so that
+# a thirteenth gets the message about how many can be shown rather than one about length.
+MAX_LENGTH = 48 * MAX_CODES
 
 
 class IntakeForm(PostedForm):
@@ -94,6 +95,7 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         now_utc(),
         current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
         current_app.config["RESULT_CODE_V1_UNTIL"],
+        screening_state().installed_texts,
     )
 
     def why(problem: CodeProblem) -> str:
@@ -133,7 +135,7 @@ def restore() -> Page:
     if len(series.screenings) == 1:
         only = series.latest
         return result_page(
-            only.result, only.completed_at, only.context, only.read_in, restored=True
+            only.result, only.completed_at, only.context, only.administration, restored=True
         )
     return series_page(series)
 

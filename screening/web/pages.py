@@ -23,14 +23,17 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from screening.codes.codec import LANGUAGE_NUMBERS, encode
+from screening.codes.codec import FINGERPRINT_BITS, LANGUAGE_NUMBERS, VERSION, encode_administered
+from screening.core.administration import NOT_RECORDED, Administration, ItemsText, Mode
 from screening.core.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
+    Note,
     band_text,
     clinician_notes,
     language_note,
+    mode_note,
     next_steps,
     subscale_heading,
 )
@@ -110,11 +113,14 @@ def result_code_for(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context = NOT_GIVEN,
-    read_in: str | None = None,
+    administration: Administration = NOT_RECORDED,
 ) -> str:
     state = screening_state()
     keys = state.result_code_key
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, keys, context, read_in)
+    answers = outcome.option_indexes
+    return encode_administered(
+        outcome.instrument, answers, completed_at, keys, context, administration
+    )
 
 
 def context_text(context: Context) -> str:
@@ -180,10 +186,10 @@ def _result_html(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
+    administration: Administration,
     restored: bool,
 ) -> str:
-    code = result_code_for(outcome, completed_at, context, read_in)
+    code = result_code_for(outcome, completed_at, context, administration)
     language = str(get_locale())
     return render_template(
         "result.html",
@@ -201,7 +207,9 @@ def _result_html(
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
         clinician_notes=(
-            clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
+            clinician_notes(
+                outcome, gettext, language, administration, context.status is Status.LOSS
+            )
             if restored
             else ()
         ),
@@ -219,64 +227,77 @@ def result_page(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context = NOT_GIVEN,
-    read_in: str | None = None,
+    administration: Administration = NOT_RECORDED,
     restored: bool = False,
 ) -> Page:
     """The result page, for a fresh submission or for one restored from its result code;
-    ``read_in`` is the interface language the questionnaire was answered in."""
+    ``administration`` is how it was given: the interface language the questionnaire was
+    answered in, the text of its items and the mode."""
     kind = "restored" if restored else "page"
-    body = _result_html(outcome, completed_at, context, read_in, restored).encode("utf-8")
+    body = _result_html(outcome, completed_at, context, administration, restored).encode("utf-8")
     return padded(kind, body), 200, NO_STORE
 
 
 def _pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> bytes:
     printout = Printout(
         result=outcome,
         clinic=current_clinic(),
         completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at, context, read_in),
+        result_code=result_code_for(outcome, completed_at, context, administration),
         translate=gettext,
         language=str(get_locale()),
         context=context,
         translate_plural=ngettext,
         printed_at=now_utc(),
-        read_in=read_in,
+        administration=administration,
     )
     return render_pdf(printout)
 
 
 def result_pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> bytes:
     """The one-page PDF, padded."""
-    return padded("pdf", _pdf(outcome, completed_at, context, read_in))
+    return padded("pdf", _pdf(outcome, completed_at, context, administration))
 
 
 def _fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> bytes:
-    bundle = build_bundle(outcome, completed_at, current_clinic(), context, read_in)
+    bundle = build_bundle(outcome, completed_at, current_clinic(), context, administration)
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
 def result_fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> bytes:
     """The FHIR Bundle as JSON, padded."""
-    return padded("fhir", _fhir(outcome, completed_at, context, read_in))
+    return padded("fhir", _fhir(outcome, completed_at, context, administration))
 
 
-# A scored result, its completion time, the context and the language it was answered in.
-ResultRenderer = Callable[[ScreeningResult, datetime, Context, str | None], bytes]
+# A scored result, its completion time, the context and how it was given.
+ResultRenderer = Callable[[ScreeningResult, datetime, Context, Administration], bytes]
 
 
 def _result_bytes(restored: bool) -> ResultRenderer:
     def render(
-        outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
+        outcome: ScreeningResult, moment: datetime, context: Context, administration: Administration
     ) -> bytes:
-        return _result_html(outcome, moment, context, read_in, restored).encode("utf-8")
+        return _result_html(outcome, moment, context, administration, restored).encode("utf-8")
 
     return render
 
@@ -314,17 +335,25 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
         moment = _longest_date()
         render = RESULT_BODIES[kind]
         contexts = _longest_contexts()
-        read_in = _extreme_read_in()
+        administration = _extreme_administration()
         if kind == "pdf":
             results = _longest_per_outcome("page")[:PDFS_MEASURED]
-            by_answers = [render(result, moment, NOT_GIVEN, read_in) for result in results]
+            by_answers = [render(result, moment, NOT_GIVEN, administration) for result in results]
             by_length = sorted(contexts, key=lambda c: len(context_text(c).encode()))
             # After a loss the clinician's steps have their own words: that context as well.
             contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status is Status.LOSS]
         else:
             results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]
-        return by_answers + [render(longest, moment, context, read_in) for context in contexts]
+        bodies = [render(longest, moment, context, administration) for context in contexts]
+        if kind == "fhir":
+            # The export words the text and the mode in English and names the text in an
+            # extension: what is longest there need not be what the clinician's notes make
+            # longest in this language, so each text and each mode.
+            bodies += [
+                render(longest, moment, NOT_GIVEN, other) for other in _every_administration()
+            ]
+        return by_answers + bodies
 
     return bodies
 
@@ -340,16 +369,20 @@ def _extreme_bodies(kind: str) -> list[bytes]:
     """The extreme results rendered as ``kind`` (without a context), once per language."""
     rendered: dict[str, list[bytes]] = g.setdefault("extreme_bodies", {})
     if kind not in rendered:
-        moment, read_in = _longest_date(), _extreme_read_in()
+        moment, administration = _longest_date(), _extreme_administration()
         rendered[kind] = [
-            RESULT_BODIES[kind](result, moment, NOT_GIVEN, read_in) for result in _extreme_results()
+            RESULT_BODIES[kind](result, moment, NOT_GIVEN, administration)
+            for result in _extreme_results()
         ]
     return rendered[kind]
 
 
-def _extreme_read_in() -> str | None:
-    """The language answered in whose clinician's note is longest, for the extreme results."""
-    return _longest_read_in(_extreme_results()[0])
+def _extreme_administration() -> Administration:
+    """The administration whose clinician's notes are longest in this language (the notes
+    depend on the instrument, not on the answers), found once per language."""
+    if "extreme_administration" not in g:
+        g.extreme_administration = _longest_administration(_extreme_results()[0])
+    return g.extreme_administration
 
 
 # PDFs built per language at start-up (each takes 15 ms or more): of the results whose pages
@@ -370,15 +403,44 @@ def _longest_per_outcome(kind: str) -> list[ScreeningResult]:
     return [result for _length, result in sorted(longest.values(), key=lambda lr: -lr[0])]
 
 
-def _longest_read_in(result: ScreeningResult) -> str | None:
-    """The language answered in whose note on the clinician's side is longest here: the
-    language a code records must not show in a response's size either."""
+def _items_texts() -> list[ItemsText | None]:
+    """Every items' text a code can name here: none (before version 5), each installed one
+    (with its source and status) and, for each language, one no longer installed."""
+    texts: list[ItemsText | None] = [None]
+    texts += [ItemsText.of(text) for text in screening_state().installed_texts]
+    return texts + [ItemsText(items, "f" * (FINGERPRINT_BITS // 4)) for items in LANGUAGE_NUMBERS]
 
-    def note_length(read_in: str | None) -> int:
-        note = language_note(result, gettext, str(get_locale()), read_in)
+
+def _every_administration() -> list[Administration]:
+    """Each items' text and each mode, the rest as the longest administration has them."""
+    longest = _extreme_administration()
+    texts = [Administration(longest.read_in, items, longest.mode) for items in _items_texts()]
+    return texts + [Administration(longest.read_in, longest.items, mode) for mode in [None, *Mode]]
+
+
+def _longest_administration(result: ScreeningResult) -> Administration:
+    """The administration whose notes on the clinician's side are longest here: the language
+    answered in, the items' text and the mode a code records must not show in a response's size
+    either."""
+    language = str(get_locale())
+    texts = _items_texts()
+
+    def length(note: Note) -> int:
         return len(f"{note.label}{note.text}".encode())
 
-    return max([None, *LANGUAGE_NUMBERS], key=note_length)
+    # The language note and the mode's are separate lines: the longest of each.
+    longest = max(
+        (
+            Administration(read_in, items)
+            for read_in in [None, *LANGUAGE_NUMBERS]
+            for items in texts
+        ),
+        key=lambda given: length(language_note(result, gettext, language, given)),
+    )
+    mode = max(
+        [None, *Mode], key=lambda mode: length(mode_note(Administration(mode=mode), gettext))
+    )
+    return Administration(longest.read_in, longest.items, mode)
 
 
 def _longest_contexts() -> list[Context]:
@@ -486,7 +548,7 @@ def _series_html(series: Series) -> str:
         past_flag_advice=PAST_FLAG_ADVICE,
         change_rule=gettext(CHANGE_RULE, points=RELIABLE_CHANGE, below=cut_off - 1, above=cut_off),
         change_source=CHANGE_SOURCE,
-        clinician_notes=clinician_notes(latest, gettext, language, series.latest.read_in),
+        clinician_notes=clinician_notes(latest, gettext, language, series.latest.administration),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 
@@ -609,12 +671,12 @@ def _measured_series(answer_sets: list[dict[int, int]]) -> Series:
     end = _longest_date()
     keys = screening_state().result_code_key
     context = max(_longest_contexts(), key=lambda c: len(context_text(c).encode()))
-    read_in = _longest_read_in(score(instrument, answer_sets[-1]))
+    administration = _extreme_administration()
     screenings = []
     for index, answers in enumerate(answer_sets):
         moment = end.replace(day=1 + index)
-        code = encode(instrument, answers, moment, keys, context, read_in)
+        code = encode_administered(instrument, answers, moment, keys, context, administration)
         outcome = score(instrument, answers)
-        version = 4 if index else 1
-        screenings.append(Screening(outcome, moment, code, version, context, read_in))
+        version = VERSION if index else 1
+        screenings.append(Screening(outcome, moment, code, version, context, administration))
     return Series.of(screenings)

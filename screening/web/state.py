@@ -45,6 +45,12 @@ class ScreeningState:
             translated if translated.provenance.permission.in_force_on(today) else self.instrument
         )
 
+    @property
+    def installed_texts(self) -> tuple[Instrument, ...]:
+        """Every text of the items installed here, the published one first: what a result code's
+        fingerprint is looked up in."""
+        return (self.instrument, *self.translations.values())
+
     def clinic_for(self, language: str) -> Clinic:
         return self.clinics.get(language, self.clinic)
 

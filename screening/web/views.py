@@ -38,6 +38,7 @@ from flask_wtf import FlaskForm
 
 from screening.codes.errors import ResultCodeError
 from screening.core.about import clinic_paragraphs
+from screening.core.administration import Administration, ItemsText, Mode
 from screening.core.context import Context
 from screening.core.dates import for_file_name, now_utc
 from screening.core.scoring import ScreeningResult, score
@@ -111,11 +112,12 @@ def refused_code(error: ResultCodeError) -> Page:
 
 
 def on_posted_result(
-    view: Callable[[ScreeningResult, datetime, Context, str | None], T],
+    view: Callable[[ScreeningResult, datetime, Context, Administration], T],
 ) -> Callable[[], T | Page]:
     """Run ``view`` on the result held by the re-posted result code, checked and scored again,
-    with its completion time, the answer to the question before the items and the interface
-    language it was answered in (kept when the page is shown in another language).
+    with its completion time, the answer to the question before the items and how it was given
+    (the interface language it was answered in, the items' text, the mode: kept when the page
+    is shown in another language, and sealed again in its code).
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -138,7 +140,8 @@ def on_posted_result(
             entry = context_entry(restored.context)
             return questionnaire_page(kept, {}, error_links(form, instrument), entry)
         outcome = score(instrument, restored.answers)
-        return view(outcome, restored.completed_at, restored.context, restored.read_in)
+        administration = restored.administration(screening_state().installed_texts)
+        return view(outcome, restored.completed_at, restored.context, administration)
 
     return from_result_code
 
@@ -161,8 +164,12 @@ def result() -> Page:
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     moment = now_utc().replace(second=0)
-    # The code seals the language the questionnaire was answered in.
-    return result_page(outcome, moment, posted_context(form), str(get_locale()))
+    # The code seals the language the questionnaire was answered in, the text it showed and
+    # the mode: this page is the patient's own, online.
+    administration = Administration(
+        str(get_locale()), ItemsText.of(current_instrument()), Mode.ONLINE
+    )
+    return result_page(outcome, moment, posted_context(form), administration)
 
 
 @bp.post("/result.pdf")
@@ -170,10 +177,13 @@ def result() -> Page:
 @held_to_minimum_time
 @on_posted_result
 def result_pdf(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at, context, read_in)
+    body = pages.result_pdf(outcome, completed_at, context, administration)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
@@ -182,10 +192,13 @@ def result_pdf(
 @held_to_minimum_time
 @on_posted_result
 def result_fhir(
-    outcome: ScreeningResult, completed_at: datetime, context: Context, read_in: str | None
+    outcome: ScreeningResult,
+    completed_at: datetime,
+    context: Context,
+    administration: Administration,
 ) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at, context, read_in)
+    body = pages.result_fhir(outcome, completed_at, context, administration)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 
