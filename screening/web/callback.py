@@ -260,6 +260,9 @@ def _canonical_code(code: str) -> str:
         state.result_code_key,
         restored.context,
         restored.read_in,
+        items_language=restored.items_language,
+        fingerprint=restored.fingerprint,
+        mode=restored.mode,
     )
 
 
