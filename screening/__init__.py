@@ -13,7 +13,7 @@ from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from screening.codes.result_code import derive_key
+from screening.codes.seal import derive_key
 from screening.core.about import load_clinic_texts
 from screening.core.clinic import clinic_from_config, clinics_by_language, phone_uri
 from screening.core.context import WEEKS

@@ -21,7 +21,9 @@ from reportlab.pdfgen.canvas import Canvas
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
-from screening.codes.result_code import derive_key, encode
+from screening.codes.codec import encode
+from screening.codes.seal import derive_key
+from screening.core.administration import Mode
 from screening.core.context import NOT_GIVEN, Context
 from screening.core.instrument import Instrument
 from screening.web.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
@@ -76,11 +78,24 @@ def result_code_form(
     answers: dict[int, int],
     completed_at: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
     context: Context = NOT_GIVEN,
+    mode: Mode = Mode.ONLINE,
 ) -> dict[str, str]:
-    """What a result page posts back for its PDF, FHIR and language switch: its result code."""
+    """What a result page posts back for its PDF, FHIR and language switch: its result code,
+    the items read in the published English text (the interface language not recorded)."""
     state = app.extensions["screening"]
-    keys = state.result_code_key
-    return {"result_code": encode(state.instrument, answers, completed_at, keys, context)}
+    keys, instrument = state.result_code_key, state.instrument
+    return {
+        "result_code": encode(
+            instrument,
+            answers,
+            completed_at,
+            keys,
+            context,
+            items_language=instrument.language,
+            fingerprint=instrument.fingerprint,
+            mode=mode,
+        )
+    }
 
 
 def codes_for_series(
@@ -94,7 +109,15 @@ def codes_for_series(
     keys = derive_key(TEST_SECRET)
     contexts = contexts or [NOT_GIVEN] * len(answer_sets)
     return [
-        encode(instrument, answers, first + timedelta(days=14 * index), keys, context)
+        encode(
+            instrument,
+            answers,
+            first + timedelta(days=14 * index),
+            keys,
+            context,
+            items_language=instrument.language,
+            fingerprint=instrument.fingerprint,
+        )
         for index, (answers, context) in enumerate(zip(answer_sets, contexts, strict=True))
     ]
 

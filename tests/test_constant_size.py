@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening.codes.result_code import encode_v2
 from screening.core.context import NOT_GIVEN, Context, Status, every_context
 from screening.core.scoring import score
 from screening.documents.padding import GRANULE, MARGIN, PaddingOverflow, pad_pdf, pad_text
@@ -27,6 +26,7 @@ from tests.helpers import (
     pdf_text,
     small_pdf,
 )
+from tests.old_codes import encode_v2
 
 ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(
     lambda indexes: dict(enumerate(indexes, start=1))

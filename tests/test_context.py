@@ -14,7 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as babel_gettext
 
-from screening.codes.result_code import decode, encode, encode_v2
+from screening.codes.codec import decode, encode
 from screening.core.context import (
     NOT_ASKED,
     NOT_GIVEN,
@@ -38,6 +38,7 @@ from tests.helpers import (
     result_code_form,
     scanned_qr,
 )
+from tests.old_codes import encode_v2
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 0}
 PREGNANT_24 = Context(Status.PREGNANT, 24)

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
-from screening.codes.result_code import encode_v3
 from screening.core.errors import ConfigError
 from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
 from screening.web.i18n import LANGUAGES
@@ -24,6 +23,7 @@ from tests.helpers import (
     indexes_for_scores,
     pdf_text,
 )
+from tests.old_codes import encode_v3
 
 KYIV = ZoneInfo("Europe/Kyiv")
 LOW_UNFLAGGED = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}

@@ -10,6 +10,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from screening.core.administration import Administration
 from screening.core.clinic import clinic_from_config
 from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.core.scoring import score
@@ -274,7 +275,12 @@ def test_answers_are_coded_by_option_and_scored_by_their_ordinal_value(epds):
 
 def test_the_bundle_carries_the_languages_and_the_epds_3a(epds):
     anxious = ANSWERS | indexes_for_scores(epds, {3: 3, 4: 3, 5: 0})
-    bundle = build_bundle(score(epds, anxious), MOMENT, clinic_from_config(DEFAULTS), read_in="uk")
+    bundle = build_bundle(
+        score(epds, anxious),
+        MOMENT,
+        clinic_from_config(DEFAULTS),
+        administration=Administration("uk"),
+    )
     Bundle.model_validate(bundle)
     (response,) = resources(bundle, "QuestionnaireResponse")
     assert response["language"] == "en"

@@ -8,6 +8,7 @@ from html import escape
 import pytest
 
 from screening import create_app
+from screening.web.intake import MAX_LENGTH
 from tests.helpers import (
     TEST_SECRET,
     answers_form,
@@ -28,7 +29,7 @@ def screen(client) -> tuple[str, dict[str, str]]:
 
 def test_result_page_shows_the_code_and_its_qr(client):
     page = client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True)
-    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){5}-[0-9A-Z]{2}<', page)
+    assert re.search(r'id="result-code">EPDS(-[0-9A-Z]{4}){6}-[0-9A-Z]{2}<', page)
     assert re.search(r'<img class="result-code__qr" src="data:image/svg\+xml;base64,', page)
 
 
@@ -67,8 +68,8 @@ def test_a_typed_code_restores_the_same_result_and_pdf(client, tmp_path):
     ("typed", "message"),
     [
         ("", "Please type or scan the result code."),
-        ("EPDS-1234-5678", "After “EPDS-” a result code has 22 letters and digits"),
-        ("x" * 481, "That is longer than 12 result codes."),
+        ("EPDS-1234-5678", "After “EPDS-” a result code has 26 letters and digits"),
+        ("x" * (MAX_LENGTH + 1), "That is longer than 12 result codes."),
     ],
 )
 def test_wrong_or_empty_codes_get_a_clear_message_and_keep_what_was_typed(client, typed, message):

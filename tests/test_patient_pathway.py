@@ -18,7 +18,7 @@ import icalendar
 import pytest
 from babel.messages.pofile import read_po
 
-from screening.codes.result_code import decode
+from screening.codes.codec import decode
 from screening.core.context import WEEKS, Context, Status, every_context
 from screening.core.errors import ConfigError
 from screening.web.forms import POSTED_CHOICE, WEEKS_FIELDS, WEEKS_NOT_GIVEN, weeks_value

@@ -11,7 +11,8 @@ import pytest
 from babel.support import Translations
 from flask_babel import gettext
 
-from screening.codes.result_code import WRONG_LENGTH, ResultCodeError, encode
+from screening.codes.codec import encode
+from screening.codes.errors import WRONG_LENGTH, ResultCodeError
 from screening.core.context import Context, Status
 from screening.core.trend import LOWEST_TO_LATEST
 from tests.helpers import (
@@ -470,9 +471,9 @@ def test_the_item_10_rule_is_in_the_pdfs_language(app, client, epds, tmp_path, l
 # its count calls for.
 
 WRONG_LENGTH_WORDS = {
-    "en": "After “EPDS-” a result code has 22 letters and digits.",
-    "uk": "Після «EPDS-» у коді результату має бути 22 літери й цифри.",
-    "ru": "После «EPDS-» в коде результата должно быть 22 буквы и цифры.",
+    "en": "After “EPDS-” a result code has 26 letters and digits.",
+    "uk": "Після «EPDS-» у коді результату має бути 26 літер і цифр.",
+    "ru": "После «EPDS-» в коде результата должно быть 26 букв и цифр.",
 }
 
 

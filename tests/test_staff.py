@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from screening import create_app
-from screening.codes.result_code import encode_v1
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
 from screening.web.staff import main as make_hash
@@ -20,6 +19,7 @@ from tests.helpers import (
     answers_form,
     result_code_form,
 )
+from tests.old_codes import encode_v1
 
 # Item 10 answered "Yes, quite often": the answer the attack run read back from a code.
 FLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}

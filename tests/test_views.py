@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from screening.codes.result_code import ALPHABET
+from screening.codes.symbols import ALPHABET
 from screening.web.pages import _questionnaire_html
 from tests.helpers import (
     all_first_options,

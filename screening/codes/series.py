@@ -12,17 +12,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from screening.codes.result_code import (
-    GROUP,
-    VALUES,
-    ResultCodeError,
-    ResultCodeKeys,
-    check_age,
-    check_symbol_matches,
-    code_lengths,
-    decode,
-    normalise,
-)
+from screening.codes.codec import code_lengths, looks_like_a_code, normalise, verified_code
+from screening.codes.errors import ResultCodeError
+from screening.codes.seal import ResultCodeKeys
+from screening.codes.symbols import GROUP
 from screening.core.instrument import Instrument
 from screening.core.marks import N_
 from screening.core.scoring import score
@@ -55,17 +48,19 @@ class Restored:
     problems: tuple[CodeProblem, ...]
 
 
-def _cut_at_codes(compact: str, lengths: list[int]) -> list[str]:
-    """``compact`` cut into codes whose last symbol is the Luhn check of the rest, trying every
+def _cut_at_codes(compact: str, instrument: Instrument) -> list[str]:
+    """``compact`` cut into pieces that each look like a code (``looks_like_a_code``: a code's
+    length, its check symbol and its version in its first symbol), trying every
     code length at each cut (longest first); cut at the longest length if no such way exists,
     so each piece is then refused with its own message. Linear: ``ends[i]`` is the length of a
     code starting at ``i`` from which the rest can be cut, if any."""
+    lengths = sorted(code_lengths(instrument))
     ends: dict[int, int] = {}
     for start in range(len(compact) - 1, -1, -1):
         for length in reversed(lengths):
             stop = start + length
             fits = stop <= len(compact) and (stop == len(compact) or stop in ends)
-            if fits and _checks(compact[start:stop]):
+            if fits and looks_like_a_code(compact[start:stop], instrument):
                 ends[start] = length
                 break
     if 0 not in ends:
@@ -76,10 +71,6 @@ def _cut_at_codes(compact: str, lengths: list[int]) -> list[str]:
         pieces.append(compact[start : start + ends[start]])
         start += ends[start]
     return pieces
-
-
-def _checks(piece: str) -> bool:
-    return all(symbol in VALUES for symbol in piece) and check_symbol_matches(piece)
 
 
 def split_codes(text: str, instrument: Instrument) -> list[str]:
@@ -99,9 +90,7 @@ def split_codes(text: str, instrument: Instrument) -> list[str]:
             if all(len(token) <= GROUP for token in tokens):
                 # Codes typed in groups of four without their prefix: cut where a code of some
                 # version ends with its own check symbol.
-                pieces += _cut_at_codes(
-                    normalise(line, instrument), sorted(code_lengths(instrument))
-                )
+                pieces += _cut_at_codes(normalise(line, instrument), instrument)
             else:
                 pieces += tokens
         else:
@@ -123,14 +112,15 @@ def restore_series(
     now: datetime,
     max_age_days: int,
     v1_until: date | None = None,
+    installed: tuple[Instrument, ...] = (),
 ) -> Restored:
-    """Check every code on its own; one bad code never hides the others' results."""
+    """Check every code on its own; one bad code never hides the others' results. A code that
+    records its items' text is matched against the ``installed`` texts."""
     screenings: dict[tuple[datetime, tuple[int, ...]], Screening] = {}
     problems = []
     for position, typed in enumerate(codes, start=1):
         try:
-            restored = decode(typed, instrument, keys)
-            check_age(restored, now, max_age_days, v1_until)
+            restored = verified_code(typed, instrument, keys, now, max_age_days, v1_until)
         except ResultCodeError as error:
             problems.append(CodeProblem(position, typed, error.reason, error.params, error.plural))
             continue
@@ -144,7 +134,7 @@ def restore_series(
                 code=typed.strip(),
                 code_version=restored.version,
                 context=restored.context,
-                read_in=restored.read_in,
+                administration=restored.administration(installed),
             ),
         )
     return Restored(Series.of(list(screenings.values())), tuple(problems))

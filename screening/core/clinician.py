@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from screening.core.administration import (
+    MODE_LABELS,
+    MODE_NOT_RECORDED,
+    Administration,
+    ItemsText,
+)
 from screening.core.instrument import Subscale
 from screening.core.marks import N_
 from screening.core.scoring import ScreeningResult
@@ -57,6 +63,17 @@ NEXT_STEP_FLAGGED = N_(
 )
 SUBSCALE_HEADING = N_("%(name)s (research cut-off %(threshold)s)")
 ITEMS_AND_INTERFACE = N_("Items read in %(items)s; interface in %(interface)s.")
+# What a version-5 code records of the items' text: an installed translation by its source, version,
+# status and the first 8 hex digits of its fingerprint; one no longer installed by the code's own
+# bits of that fingerprint.
+TRANSLATED_ITEMS = N_(
+    "%(language)s \u2014 %(source)s, version %(version)s, %(status)s, fingerprint %(fingerprint)s"
+)
+ITEMS_NOT_INSTALLED = N_("%(language)s (fingerprint %(fingerprint)s)")
+TEXT_NOT_INSTALLED = N_(
+    "The text these items were read in is no longer installed here; the score is unaffected."
+)
+FINGERPRINT_SHOWN = 8
 CONFIRM_VERBALLY = N_("Confirm the answer to item %(number)s verbally.")
 LANGUAGE_UNRECORDED = N_(
     "The result code does not record the language the patient read the page in. If they may not "
@@ -88,32 +105,84 @@ def language_name(code: str, in_language: str) -> str:
     return Locale.parse(code).get_display_name(in_language) or code
 
 
+def items_in_words(items: ItemsText, translate: Translate, interface_language: str) -> str:
+    """The text the items were read in: its language, and for a translation its source, version,
+    status and fingerprint; for a text no longer installed, the code's bits of its fingerprint."""
+    _ = translate
+    language = language_name(items.language, interface_language)
+    text = items.installed
+    if text is None:
+        return _(ITEMS_NOT_INSTALLED, language=language, fingerprint=items.fingerprint)
+    if text.provenance is None:
+        return language
+    return _(
+        TRANSLATED_ITEMS,
+        language=language,
+        source=text.provenance.source.citation,
+        version=text.provenance.source.version,
+        status=_(text.provenance.status),
+        fingerprint=text.fingerprint[:FINGERPRINT_SHOWN],
+    )
+
+
 def language_note(
-    result: ScreeningResult, translate: Translate, interface_language: str, read_in: str | None
+    result: ScreeningResult,
+    translate: Translate,
+    interface_language: str,
+    administration: Administration,
 ) -> Note:
-    """Which language the items were in and which the patient read the page in (``read_in``,
-    None when the result code does not record it), names written in ``interface_language``."""
+    """Which text the items were in and which language the patient read the page in, names
+    written in ``interface_language``. A code before version 5 does not record the items' text:
+    the items are then taken to be the instrument's (``result.instrument``); before version 4 it
+    does not record the interface language either."""
     _, instrument = translate, result.instrument
-    items = language_name(instrument.language, interface_language)
+    read_in, recorded = administration.read_in, administration.items
+    items_language = recorded.language if recorded else instrument.language
+    items = (
+        items_in_words(recorded, translate, interface_language)
+        if recorded
+        else language_name(instrument.language, interface_language)
+    )
     number = instrument.safety_rule.item
     if read_in is None:
-        return Note("", _(LANGUAGE_UNRECORDED, items=items, number=number))
-    text = _(ITEMS_AND_INTERFACE, items=items, interface=language_name(read_in, interface_language))
-    if read_in != instrument.language:
-        text = f"{text} {_(CONFIRM_VERBALLY, number=number)}"
-    return Note(_("Language:"), text)
+        text = _(LANGUAGE_UNRECORDED, items=items, number=number)
+        label = ""
+    else:
+        interface = language_name(read_in, interface_language)
+        text = _(ITEMS_AND_INTERFACE, items=items, interface=interface)
+        if read_in != items_language:
+            text = f"{text} {_(CONFIRM_VERBALLY, number=number)}"
+        label = _("Language:")
+    if recorded is not None and recorded.installed is None:
+        text = f"{text} {_(TEXT_NOT_INSTALLED)}"
+    return Note(label, text)
+
+
+def mode_in_words(administration: Administration, translate: Translate) -> str:
+    """How the screening was given, e.g. "Self-completed online"; "not recorded" before version
+    5 of the result code."""
+    mode = administration.mode
+    return translate(MODE_LABELS[mode] if mode is not None else MODE_NOT_RECORDED)
+
+
+def mode_note(administration: Administration, translate: Translate) -> Note:
+    """The mode, for the clinician: self-report and interview are known to give different
+    answers."""
+    _ = translate
+    return Note(_("Mode:"), mode_in_words(administration, translate))
 
 
 def clinician_notes(
     result: ScreeningResult,
     translate: Translate,
     interface_language: str,
-    read_in: str | None,
+    administration: Administration,
     loss: bool = False,
 ) -> tuple[Note, ...]:
-    """What the clinician should see besides the scores, most urgent first; ``read_in`` is the
-    interface language the patient answered in, if the result code records it; ``loss``, that
-    the code records a pregnancy that ended or a baby who died."""
+    """What the clinician should see besides the scores, most urgent first; ``administration``
+    is what the result code records of how it was given (the interface language, the items'
+    text, the mode); ``loss``, that the code records a pregnancy that ended or a baby who
+    died."""
     _ = translate
     instrument = result.instrument
     notes = []
@@ -135,7 +204,8 @@ def clinician_notes(
         notes.append(Note(_("Crisis support:"), _(action, threshold=threshold)))
     if result.total == 0:
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
-    notes.append(language_note(result, translate, interface_language, read_in))
+    notes.append(language_note(result, translate, interface_language, administration))
+    notes.append(mode_note(administration, translate))
     return tuple(notes)
 
 

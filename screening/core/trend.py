@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
+from screening.core.administration import NOT_RECORDED, Administration
 from screening.core.context import (
     EXPECTING,
     NOT_GIVEN,
@@ -67,15 +68,15 @@ CHANGE_LABELS = (
 @dataclass(frozen=True)
 class Screening:
     """One restored screening: its scored result, when it was completed, the code it came from,
-    that code's format version, the answer to the question before the items and the interface
-    language the patient answered in (None: the code does not record it)."""
+    that code's format version, the answer to the question before the items and how it was
+    given, as far as the code records it (the interface language, the items' text, the mode)."""
 
     result: ScreeningResult
     completed_at: datetime
     code: str
     code_version: int = 4
     context: Context = NOT_GIVEN
-    read_in: str | None = None
+    administration: Administration = NOT_RECORDED
 
 
 @dataclass(frozen=True)

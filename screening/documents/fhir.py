@@ -46,9 +46,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from screening.core.administration import MODE_LABELS, Mode
+from screening.core.administration import MODE_LABELS, NOT_RECORDED, Administration, Mode
 from screening.core.clinic import Clinic
-from screening.core.clinician import band_text, language_name
+from screening.core.clinician import TEXT_NOT_INSTALLED, band_text, items_in_words, language_name
 from screening.core.context import NOT_GIVEN, Context, Status, describe
 from screening.core.marks import english, english_plural
 from screening.core.scoring import ScreeningResult, SubscaleResult
@@ -76,6 +76,10 @@ PREGNANT = {"system": LOINC, "code": "LA15173-0", "display": "Pregnant"}
 NOT_PREGNANT = {"system": LOINC, "code": "LA26683-5", "display": "Not pregnant"}
 GESTATIONAL_AGE = {"system": LOINC, "code": "11884-4", "display": "Gestational age Estimated"}
 CONTEXT_SYSTEM = f"{LOCAL_SYSTEM}:context"
+# How the screening was given (screening/core/administration.py) and the text it was read in.
+MODE_SYSTEM = f"{LOCAL_SYSTEM}:administration-mode"
+MODE_EXTENSION = "urn:screening:extension:administration-mode"
+ITEMS_TEXT_EXTENSION = "urn:screening:extension:items-text"
 CONTEXT_QUESTION = {
     "system": CONTEXT_SYSTEM,
     "code": "pregnant-or-birth-in-past-year",
@@ -262,15 +266,53 @@ def context_observations(context: Context, authored: str) -> list[dict[str, Any]
     return [observation | {"note": note} for observation in observations]
 
 
-def _languages_text(instrument_language: str, read_in: str | None) -> str:
-    """Which language the items were in and which the patient read the page in, in English."""
-    items = language_name(instrument_language, "en")
+def _languages_text(instrument_language: str, administration: Administration) -> str:
+    """Which text the items were in and which language the patient read the page in, in
+    English, the items' text in the clinician side's words (``items_in_words``)."""
+    recorded, read_in = administration.items, administration.read_in
+    items = (
+        items_in_words(recorded, english, "en")
+        if recorded
+        else language_name(instrument_language, "en")
+    )
     if read_in is None:
-        return f"Items read in {items}; the result code does not record the interface language."
-    return f"Items read in {items}; interface in {language_name(read_in, 'en')}."
+        text = f"Items read in {items}; the result code does not record the interface language."
+    else:
+        text = f"Items read in {items}; interface in {language_name(read_in, 'en')}."
+    if recorded is not None and recorded.installed is None:
+        text = f"{text} {english(TEXT_NOT_INSTALLED)}"
+    return text
 
 
-MODE_SYSTEM = f"{LOCAL_SYSTEM}:administration-mode"
+def _items_text_extension(administration: Administration) -> list[dict[str, Any]]:
+    """The translation the items were read in, named: its language and fingerprint, and for a
+    text installed here its source, version and status (none for a code before version 5)."""
+    recorded = administration.items
+    if recorded is None:
+        return []
+    parts: list[dict[str, Any]] = [
+        {"url": "language", "valueCode": recorded.language},
+        {"url": "fingerprint", "valueString": recorded.fingerprint},
+        {"url": "installed", "valueBoolean": recorded.installed is not None},
+    ]
+    provenance = recorded.installed.provenance if recorded.installed else None
+    if provenance is not None:
+        parts += [
+            {"url": "source", "valueString": provenance.source.citation},
+            {"url": "version", "valueString": provenance.source.version},
+            {"url": "status", "valueString": provenance.status},
+        ]
+    return [{"url": ITEMS_TEXT_EXTENSION, "extension": parts}]
+
+
+def _mode_extension(mode: Mode | None) -> list[dict[str, Any]]:
+    """How the screening was given (none for a code before version 5, which does not say)."""
+    if mode is None:
+        return []
+    coding = {"system": MODE_SYSTEM, "code": mode.value, "display": english(MODE_LABELS[mode])}
+    return [{"url": MODE_EXTENSION, "valueCoding": coding}]
+
+
 # Where and how the answers were given, for the panel's note ({clinic} is the clinic's name).
 COMPLETED_ON = {
     None: "Self-reported on the screening page of {clinic}.",
@@ -283,22 +325,16 @@ COMPLETED_ON = {
 }
 
 
-def mode_tag(mode: Mode) -> dict[str, str]:
-    """The administration mode as a Coding for ``meta.tag``."""
-    return {"system": MODE_SYSTEM, "code": mode.value, "display": MODE_LABELS[mode]}
-
-
 def build_bundle(
     result: ScreeningResult,
     completed_at: datetime,
     clinic: Clinic,
     context: Context = NOT_GIVEN,
-    read_in: str | None = None,
-    mode: Mode | None = None,
+    administration: Administration = NOT_RECORDED,
 ) -> dict[str, Any]:
-    """The screening as FHIR R4 JSON (a dict ready for json.dumps); ``read_in`` is the interface
-    language the patient read the page in, if the result code records it; ``mode``, how it was
-    administered, when known."""
+    """The screening as FHIR R4 JSON (a dict ready for json.dumps); ``administration`` is how it
+    was given, as far as the result code records it: the interface language the patient read
+    the page in, the items' text and the mode."""
     instrument = result.instrument
     names = ("response", "patient", "panel", "total", "flag")
     ids = {name: f"urn:uuid:{uuid.uuid4()}" for name in names}
@@ -312,10 +348,10 @@ def build_bundle(
     }
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
-        **({"meta": {"tag": [mode_tag(mode)]}} if mode is not None else {}),
+        # The language of the items as read; the translation itself is named in the extension.
+        "language": administration.items.language if administration.items else instrument.language,
         # Not LOINC's form canonical (http://loinc.org/q/71354-5): that form has its own item
         # identifiers and LA answer codes, none verified here (README, "FHIR").
-        "language": instrument.language,
         "questionnaire": f"{LOCAL_SYSTEM}:questionnaire:{instrument.id}-{instrument.version}",
         "status": "completed",
         "authored": authored,
@@ -330,6 +366,10 @@ def build_bundle(
             },
         ],
     }
+    # FHIR allows no empty arrays: the extensions only when the code records something.
+    extensions = [*_items_text_extension(administration), *_mode_extension(administration.mode)]
+    if extensions:
+        response["extension"] = extensions
     total = _observation(
         total_code,
         authored,
@@ -342,7 +382,7 @@ def build_bundle(
     )
     flag = _safety_flag(result, authored, ids["response"], patient)
     subscales = [_subscale(sub, authored, ids) for sub in result.subscales]
-    completed_on = COMPLETED_ON[mode].format(clinic=clinic.name)
+    completed_on = COMPLETED_ON[administration.mode].format(clinic=clinic.name)
     panel = _observation(
         EPDS_PANEL,
         authored,
@@ -353,7 +393,7 @@ def build_bundle(
             *({"reference": url} for url in subscale_ids),
         ],
         derivedFrom=[{"reference": ids["response"]}],
-        note=[{"text": f"{completed_on} {_languages_text(instrument.language, read_in)}"}],
+        note=[{"text": f"{completed_on} {_languages_text(instrument.language, administration)}"}],
     )
     panel["code"]["text"] = instrument.title
     context_entries = [

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
-from screening.core.administration import MODE_HEADING, MODE_LABELS, Mode
+from screening.core.administration import NOT_RECORDED, Administration
 from screening.core.clinic import Clinic
 from screening.core.clinician import ASSESS_TODAY, Note, band_text, clinician_notes, next_steps
 from screening.core.context import LABEL as CONTEXT_LABEL
@@ -77,10 +77,9 @@ class Printout:
     context: Context = NOT_GIVEN
     # When the PDF is made, so it says how old the result is on paper; None leaves that out.
     printed_at: datetime | None = None
-    # The interface language the patient answered in, when the result code records it.
-    read_in: str | None = None
-    # How it was administered (online, paper entered by staff, interview); None: not recorded.
-    mode: Mode | None = None
+    # How the screening was given (the interface language, the items' text, the mode), as far
+    # as the result code records it.
+    administration: Administration = NOT_RECORDED
     # The local cut-offs applied (screening/core/local_cut_offs.py), when the clinic uses them.
     local_cut_off_notes: tuple[Note, ...] = ()
 
@@ -225,9 +224,7 @@ def _for_the_clinician(printout: Printout, width: float) -> Table:
     instrument = result.instrument
     lines = [paragraph(_("For the clinician"), "CellBold")]
     loss = printout.context.status is Status.LOSS
-    notes = clinician_notes(result, _, translator.language, printout.read_in, loss)
-    if printout.mode is not None:
-        notes += (Note(f"{_(MODE_HEADING)}:", f"{_(MODE_LABELS[printout.mode])}."),)
+    notes = clinician_notes(result, _, translator.language, printout.administration, loss)
     notes += printout.local_cut_off_notes
     lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]
     lines.append(bands_used(instrument, translator))

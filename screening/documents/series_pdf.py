@@ -275,12 +275,12 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
     """The single PDF's notes on the latest screening: its safety-item answer verbatim, crisis
     support, a total of 0, the language."""
     latest = printout.series.latest.result
-    read_in = printout.series.latest.read_in
+    administration = printout.series.latest.administration
     notes = clinician_notes(
         latest,
         printout.translator.gettext,
         printout.translator.language,
-        read_in,
+        administration,
         printout.series.latest_after_loss,
     )
     heading = paragraph(printout.translator.gettext("Notes on the latest screening:"), "CellBold")

@@ -35,7 +35,8 @@ from wtforms import BooleanField, Field, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from screening.codes.result_code import RestoredResult, ResultCodeError, decode, encode
+from screening.codes.codec import RestoredResult, decode, encode
+from screening.codes.errors import ResultCodeError
 from screening.core.call_request import (
     ANY_TIME,
     MAX_NAME_LENGTH,
@@ -259,6 +260,9 @@ def _canonical_code(code: str) -> str:
         state.result_code_key,
         restored.context,
         restored.read_in,
+        items_language=restored.items_language,
+        fingerprint=restored.fingerprint,
+        mode=restored.mode,
     )
 
 

@@ -24,7 +24,14 @@ from flask import render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
-from screening.core.administration import MODE_LABELS, STAFF_MODES, Mode, mode_from_text
+from screening.core.administration import (
+    MODE_LABELS,
+    STAFF_MODES,
+    Administration,
+    ItemsText,
+    Mode,
+    mode_from_text,
+)
 from screening.core.dates import now_utc
 from screening.core.instrument import Instrument
 from screening.core.scoring import score
@@ -145,7 +152,10 @@ def enter() -> Page:
     outcome = score(instrument, posted_answers(form, instrument))
     # Whole minutes, as online: the result code holds the minute.
     moment = now_utc().replace(second=0)
-    return result_page(outcome, moment, posted_context(form), language, mode=mode, entered=True)
+    # The code seals the text the items were given in and the mode; staff read and the person
+    # answered in that language.
+    administration = Administration(language, ItemsText.of(instrument), mode)
+    return result_page(outcome, moment, posted_context(form), administration, entered=True)
 
 
 def _setup_failed(form: FlaskForm) -> bool:

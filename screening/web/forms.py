@@ -327,9 +327,6 @@ class ResultForm(PostedForm):
     client chooses (a completion time, a changed answer) can be signed again."""
 
     result_code = HiddenField()
-    # How the result was administered, beside the code until code version 5 seals it (the codes
-    # branch): only the page of a screening staff entered posts it (views.posted_mode).
-    mode = HiddenField()
 
 
 def build_questionnaire_form(instrument: Instrument) -> type[FlaskForm]:

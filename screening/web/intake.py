@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from screening.codes.result_code import code_pattern, reason_in_words
+from screening.codes.codec import code_pattern
+from screening.codes.errors import reason_in_words
 from screening.codes.series import (
     MAX_CODES,
     TOO_MANY,
@@ -40,8 +41,9 @@ bp.add_url_rule("/intake/blank-form.pdf", view_func=blank_form, methods=["GET"])
 # And the page where staff enter that form, or an interview, once it is filled in.
 bp.add_url_rule("/intake/entry", view_func=entry_page, methods=["GET"])
 bp.add_url_rule("/intake/entry", view_func=enter, methods=["POST"])
-# Room for twelve codes typed with spaces, one a line.
-MAX_LENGTH = 40 * MAX_CODES
+# Room for more than twelve codes of today's 37 characters typed with spaces, one a line, so that
+# a thirteenth gets the message about how many can be shown rather than one about length.
+MAX_LENGTH = 48 * MAX_CODES
 
 
 class IntakeForm(PostedForm):
@@ -97,6 +99,7 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         now_utc(),
         current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
         current_app.config["RESULT_CODE_V1_UNTIL"],
+        screening_state().installed_texts,
     )
 
     def why(problem: CodeProblem) -> str:
@@ -137,7 +140,7 @@ def restore() -> Page:
         only = series.latest
         # mode: None until code version 5 seals it (codes branch), then the restored code's.
         return result_page(
-            only.result, only.completed_at, only.context, only.read_in, None, restored=True
+            only.result, only.completed_at, only.context, only.administration, restored=True
         )
     return series_page(series)
 

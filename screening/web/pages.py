@@ -23,8 +23,14 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from screening.codes.result_code import LANGUAGE_NUMBERS, encode
-from screening.core.administration import MODE_HEADING, MODE_LABELS, Mode
+from screening.codes.codec import FINGERPRINT_BITS, LANGUAGE_NUMBERS, VERSION, encode_administered
+from screening.core.administration import (
+    MODE_LABELS,
+    NOT_RECORDED,
+    Administration,
+    ItemsText,
+    Mode,
+)
 from screening.core.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
@@ -33,6 +39,7 @@ from screening.core.clinician import (
     band_text,
     clinician_notes,
     language_note,
+    mode_note,
     next_steps,
     subscale_heading,
 )
@@ -115,32 +122,26 @@ def result_code_for(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context = NOT_GIVEN,
-    read_in: str | None = None,
+    administration: Administration = NOT_RECORDED,
 ) -> str:
     state = screening_state()
     keys = state.result_code_key
-    # mode: sealed by code version 5 (codes branch)
-    return encode(outcome.instrument, outcome.option_indexes, completed_at, keys, context, read_in)
+    answers = outcome.option_indexes
+    return encode_administered(
+        outcome.instrument, answers, completed_at, keys, context, administration
+    )
 
 
-def local_notes(outcome: ScreeningResult, read_in: str | None) -> tuple[Note, ...]:
+def local_notes(outcome: ScreeningResult, administration: Administration) -> tuple[Note, ...]:
     """The local cut-offs applied to this result, when the clinic uses them and the items were
-    given in an installed translation whose validation has them (screening/core/local_cut_offs.py).
-    ``read_in`` is the language of administration (answered in online, or entered in by staff):
-    its installed text is the one that was used, whichever language the clinician reads the
-    page in (until code version 5 seals the items' own language)."""
-    if read_in is None:
-        return ()
-    used = screening_state().instrument_for(read_in)
-    if used.provenance is None or not used.provenance.local_cut_offs:
+    given in an installed translation whose validation has them (screening/core/local_cut_offs.py):
+    the text the result code names, whichever language the clinician reads the page in."""
+    items = administration.items
+    used = items.installed if items is not None else None
+    if used is None or used.provenance is None or not used.provenance.local_cut_offs:
         return ()
     enabled = current_app.config["LOCAL_CUT_OFFS"]
     return local_cut_off_notes(score(used, dict(outcome.option_indexes)), gettext, enabled)
-
-
-def mode_text(mode: Mode | None) -> str | None:
-    """How the screening was administered, in the interface language (None: not recorded)."""
-    return None if mode is None else gettext(MODE_LABELS[mode])
 
 
 def context_text(context: Context) -> str:
@@ -206,20 +207,16 @@ def _result_html(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
+    administration: Administration,
     restored: bool,
-    mode: Mode | None = None,
     entered: bool = False,
 ) -> str:
-    code = result_code_for(outcome, completed_at, context, read_in)
+    code = result_code_for(outcome, completed_at, context, administration)
     language = str(get_locale())
     return render_template(
         "result.html",
         # Entered by staff from a paper form or an interview: the clinician's page, so restored.
         entered=entered,
-        mode=mode,
-        mode_heading=gettext(MODE_HEADING),
-        mode_text=mode_text(mode),
         result=outcome,
         completed_at=completed_at,
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
@@ -234,8 +231,10 @@ def _result_html(
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
         clinician_notes=(
-            clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
-            + local_notes(outcome, read_in)
+            clinician_notes(
+                outcome, gettext, language, administration, context.status is Status.LOSS
+            )
+            + local_notes(outcome, administration)
             if restored
             else ()
         ),
@@ -253,18 +252,17 @@ def result_page(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context = NOT_GIVEN,
-    read_in: str | None = None,
-    mode: Mode | None = None,
+    administration: Administration = NOT_RECORDED,
     restored: bool = False,
     entered: bool = False,
 ) -> Page:
     """The result page, for a fresh submission, for one restored from its result code or for
-    one staff entered (``entered``: a clinician's page, with its notes); ``read_in`` is the
-    language the questionnaire was answered in, ``mode`` how it was administered (None: not
-    recorded)."""
+    one staff entered (``entered``: a clinician's page, with its notes); ``administration`` is
+    how it was given: the interface language the questionnaire was answered in, the text of its
+    items and the mode."""
     restored = restored or entered
     kind = "entered" if entered else "restored" if restored else "page"
-    html = _result_html(outcome, completed_at, context, read_in, restored, mode, entered)
+    html = _result_html(outcome, completed_at, context, administration, restored, entered)
     return padded(kind, html.encode("utf-8")), 200, NO_STORE
 
 
@@ -277,20 +275,18 @@ def _pdf(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None = None,
+    administration: Administration,
 ) -> bytes:
     printout = Printout(
         result=outcome,
         clinic=current_clinic(),
         completed_at=completed_at,
-        result_code=result_code_for(outcome, completed_at, context, read_in),
+        result_code=result_code_for(outcome, completed_at, context, administration),
         translator=_translator(),
         context=context,
         printed_at=now_utc(),
-        read_in=read_in,
-        mode=mode,
-        local_cut_off_notes=local_notes(outcome, read_in),
+        administration=administration,
+        local_cut_off_notes=local_notes(outcome, administration),
     )
     return render_pdf(printout)
 
@@ -299,21 +295,19 @@ def result_pdf(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None = None,
+    administration: Administration,
 ) -> bytes:
     """The one-page PDF, padded."""
-    return padded("pdf", _pdf(outcome, completed_at, context, read_in, mode))
+    return padded("pdf", _pdf(outcome, completed_at, context, administration))
 
 
 def _fhir(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None = None,
+    administration: Administration,
 ) -> bytes:
-    bundle = build_bundle(outcome, completed_at, current_clinic(), context, read_in, mode)
+    bundle = build_bundle(outcome, completed_at, current_clinic(), context, administration)
     return json.dumps(bundle, indent=2).encode("utf-8")
 
 
@@ -321,45 +315,35 @@ def result_fhir(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None = None,
+    administration: Administration,
 ) -> bytes:
     """The FHIR Bundle as JSON, padded."""
-    return padded("fhir", _fhir(outcome, completed_at, context, read_in, mode))
+    return padded("fhir", _fhir(outcome, completed_at, context, administration))
 
 
-# A scored result, its completion time, the context and the language it was answered in.
-ResultRenderer = Callable[[ScreeningResult, datetime, Context, str | None], bytes]
+# A scored result, its completion time, the context and how it was given.
+ResultRenderer = Callable[[ScreeningResult, datetime, Context, Administration], bytes]
 
 
 def longest_mode(modes: Iterable[Mode] = Mode) -> Mode:
     """Of ``modes``, the one whose words are longest in this language (on the page and PDF, and
-    in FHIR's English) and in what a page posts: every worst case is rendered with it, so the
-    mode does not show in a size."""
-    return max(
-        modes, key=lambda mode: len(f"{mode_text(mode)}{MODE_LABELS[mode]}{mode.value}".encode())
-    )
+    in FHIR's English) and in what a page posts: the staff entry page's worst cases are
+    rendered with it, so the mode does not show in a size."""
+
+    def length(mode: Mode) -> int:
+        return len(f"{gettext(MODE_LABELS[mode])}{MODE_LABELS[mode]}{mode.value}".encode())
+
+    return max(modes, key=length)
 
 
 def _result_bytes(restored: bool, entered: bool = False) -> ResultRenderer:
     def render(
-        outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
+        outcome: ScreeningResult, moment: datetime, context: Context, administration: Administration
     ) -> bytes:
-        html = _result_html(outcome, moment, context, read_in, restored, longest_mode(), entered)
+        html = _result_html(outcome, moment, context, administration, restored, entered)
         return html.encode("utf-8")
 
     return render
-
-
-def _with_longest_mode(
-    render: Callable[[ScreeningResult, datetime, Context, str | None, Mode | None], bytes],
-) -> ResultRenderer:
-    def with_mode(
-        outcome: ScreeningResult, moment: datetime, context: Context, read_in: str | None
-    ) -> bytes:
-        return render(outcome, moment, context, read_in, longest_mode())
-
-    return with_mode
 
 
 # How each kind of response is made from a scored result, for its worst cases.
@@ -367,8 +351,8 @@ RESULT_BODIES: dict[str, ResultRenderer] = {
     "page": _result_bytes(restored=False),
     "restored": _result_bytes(restored=True),
     "entered": _result_bytes(restored=True, entered=True),
-    "pdf": _with_longest_mode(_pdf),
-    "fhir": _with_longest_mode(_fhir),
+    "pdf": _pdf,
+    "fhir": _fhir,
 }
 
 
@@ -396,17 +380,25 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
         moment = _longest_date()
         render = RESULT_BODIES[kind]
         contexts = _longest_contexts()
-        read_in = _extreme_read_in()
+        administration = _extreme_administration()
         if kind == "pdf":
             results = _longest_per_outcome("page")[:PDFS_MEASURED]
-            by_answers = [render(result, moment, NOT_GIVEN, read_in) for result in results]
+            by_answers = [render(result, moment, NOT_GIVEN, administration) for result in results]
             by_length = sorted(contexts, key=lambda c: len(context_text(c).encode()))
             # After a loss the clinician's steps have their own words: that context as well.
             contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status is Status.LOSS]
         else:
             results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]
-        return by_answers + [render(longest, moment, context, read_in) for context in contexts]
+        bodies = [render(longest, moment, context, administration) for context in contexts]
+        if kind == "fhir":
+            # The export words the text and the mode in English and names the text in an
+            # extension: what is longest there need not be what the clinician's notes make
+            # longest in this language, so each text and each mode.
+            bodies += [
+                render(longest, moment, NOT_GIVEN, other) for other in _every_administration()
+            ]
+        return by_answers + bodies
 
     return bodies
 
@@ -422,16 +414,20 @@ def _extreme_bodies(kind: str) -> list[bytes]:
     """The extreme results rendered as ``kind`` (without a context), once per language."""
     rendered: dict[str, list[bytes]] = g.setdefault("extreme_bodies", {})
     if kind not in rendered:
-        moment, read_in = _longest_date(), _extreme_read_in()
+        moment, administration = _longest_date(), _extreme_administration()
         rendered[kind] = [
-            RESULT_BODIES[kind](result, moment, NOT_GIVEN, read_in) for result in _extreme_results()
+            RESULT_BODIES[kind](result, moment, NOT_GIVEN, administration)
+            for result in _extreme_results()
         ]
     return rendered[kind]
 
 
-def _extreme_read_in() -> str | None:
-    """The language answered in whose clinician's note is longest, for the extreme results."""
-    return _longest_read_in(_extreme_results()[0])
+def _extreme_administration() -> Administration:
+    """The administration whose clinician's notes are longest in this language (the notes
+    depend on the instrument, not on the answers), found once per language."""
+    if "extreme_administration" not in g:
+        g.extreme_administration = _longest_administration(_extreme_results()[0])
+    return g.extreme_administration
 
 
 # PDFs built per language at start-up (each takes 15 ms or more): of the results whose pages
@@ -452,16 +448,48 @@ def _longest_per_outcome(kind: str) -> list[ScreeningResult]:
     return [result for _length, result in sorted(longest.values(), key=lambda lr: -lr[0])]
 
 
-def _longest_read_in(result: ScreeningResult) -> str | None:
-    """The language answered in whose note on the clinician's side is longest here: the
-    language a code records must not show in a response's size either."""
+def _items_texts() -> list[ItemsText | None]:
+    """Every items' text a code can name here: none (before version 5), each installed one
+    (with its source and status) and, for each language, one no longer installed."""
+    texts: list[ItemsText | None] = [None]
+    texts += [ItemsText.of(text) for text in screening_state().installed_texts]
+    return texts + [ItemsText(items, "f" * (FINGERPRINT_BITS // 4)) for items in LANGUAGE_NUMBERS]
 
-    def note_length(read_in: str | None) -> int:
-        note = language_note(result, gettext, str(get_locale()), read_in)
-        local = "".join(f"{n.label}{n.text}" for n in local_notes(result, read_in))
-        return len(f"{note.label}{note.text}{local}".encode())
 
-    return max([None, *LANGUAGE_NUMBERS], key=note_length)
+def _every_administration() -> list[Administration]:
+    """Each items' text and each mode, the rest as the longest administration has them."""
+    longest = _extreme_administration()
+    texts = [Administration(longest.read_in, items, longest.mode) for items in _items_texts()]
+    return texts + [Administration(longest.read_in, longest.items, mode) for mode in [None, *Mode]]
+
+
+def _longest_administration(result: ScreeningResult) -> Administration:
+    """The administration whose notes on the clinician's side are longest here: the language
+    answered in, the items' text and the mode a code records must not show in a response's size
+    either."""
+    language = str(get_locale())
+    texts = _items_texts()
+
+    def length(note: Note) -> int:
+        return len(f"{note.label}{note.text}".encode())
+
+    # The language note and the mode's are separate lines: the longest of each.
+    longest = max(
+        (
+            Administration(read_in, items)
+            for read_in in [None, *LANGUAGE_NUMBERS]
+            for items in texts
+        ),
+        # The local cut-offs' notes, when the text has them, follow the text too.
+        key=lambda given: (
+            length(language_note(result, gettext, language, given))
+            + sum(map(length, local_notes(result, given)))
+        ),
+    )
+    mode = max(
+        [None, *Mode], key=lambda mode: length(mode_note(Administration(mode=mode), gettext))
+    )
+    return Administration(longest.read_in, longest.items, mode)
 
 
 def _longest_contexts() -> list[Context]:
@@ -577,9 +605,9 @@ def _series_html(series: Series) -> str:
         change_rule=gettext(CHANGE_RULE, points=reliable.points, below=cut_off - 1, above=cut_off),
         change_source=reliable.source,
         clinician_notes=clinician_notes(
-            latest, gettext, language, series.latest.read_in, series.latest_after_loss
+            latest, gettext, language, series.latest.administration, series.latest_after_loss
         )
-        + local_notes(latest, series.latest.read_in),
+        + local_notes(latest, series.latest.administration),
         codes="\n".join(screening.code for screening in series.screenings),
     )
 
@@ -723,12 +751,13 @@ def _measured_series(
     end = _longest_date()
     keys = screening_state().result_code_key
     given = contexts or [_longest_context()] * len(answer_sets)
-    read_in = _longest_read_in(score(instrument, answer_sets[-1]))
+    administration = _extreme_administration()
     screenings = []
     for index, answers in enumerate(answer_sets):
         moment = end.replace(day=1 + index)
-        code = encode(instrument, answers, moment, keys, given[index], read_in)
+        context = given[index]
+        code = encode_administered(instrument, answers, moment, keys, context, administration)
         outcome = score(instrument, answers)
-        version = 4 if index else 1
-        screenings.append(Screening(outcome, moment, code, version, given[index], read_in))
+        version = VERSION if index else 1
+        screenings.append(Screening(outcome, moment, code, version, context, administration))
     return Series.of(screenings)

@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app, session
 
-from screening.codes.result_code import RestoredResult, ResultCodeError, check_age
+from screening.codes.codec import RestoredResult, check_age, verified_code
+from screening.codes.errors import ResultCodeError
 from screening.core.dates import now_utc
 from screening.core.marks import N_
+from screening.web.state import current_instrument, screening_state
 
 SESSION_KEY = "staff"
 KEY_PURPOSE = b"screening staff sign-in"
@@ -80,12 +82,37 @@ def result_page_lifetime() -> timedelta:
     return timedelta(seconds=int(current_app.config["WTF_CSRF_TIME_LIMIT"]), minutes=1)
 
 
+def reposted_code(text: str, now: datetime | None = None) -> RestoredResult:
+    """A code posted back from a result page, verified: only sealed codes (the ones result pages
+    issue, whose tag of 40 bits or more is out of reach of guessing), within the maximum age,
+    and, unless the browser is signed in as staff, no older than the patient's result page can
+    be. Raises ResultCodeError saying why not."""
+    now = now or now_utc()
+    config = current_app.config
+    restored = verified_code(
+        text,
+        current_instrument(),
+        screening_state().result_code_key,
+        now,
+        config["RESULT_CODE_MAX_AGE_DAYS"],
+        config["RESULT_CODE_V1_UNTIL"],
+        accept_v1=False,
+    )
+    _check_result_page_lifetime(restored, now)
+    return restored
+
+
 def check_reposted_code(restored: RestoredResult, now: datetime | None = None) -> None:
-    """Raise ResultCodeError for a code this request may not open: past the maximum age, or,
-    unless the browser is signed in as staff, older than the patient's result page can be."""
+    """Raise ResultCodeError for a decoded code this request may not open (what
+    ``reposted_code`` checks after decoding); kept for the call-back until it posts its code
+    through ``reposted_code``."""
     now = now or now_utc()
     config = current_app.config
     check_age(restored, now, config["RESULT_CODE_MAX_AGE_DAYS"], config["RESULT_CODE_V1_UNTIL"])
+    _check_result_page_lifetime(restored, now)
+
+
+def _check_result_page_lifetime(restored: RestoredResult, now: datetime) -> None:
     if is_staff():
         return
     lifetime = result_page_lifetime()

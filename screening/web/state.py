@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
-from screening.codes.result_code import ResultCodeKeys
+from screening.codes.seal import ResultCodeKeys
 from screening.core.about import Block
 from screening.core.clinic import Clinic
 from screening.core.dates import now_utc
@@ -44,6 +44,12 @@ class ScreeningState:
         return (
             translated if translated.provenance.permission.in_force_on(today) else self.instrument
         )
+
+    @property
+    def installed_texts(self) -> tuple[Instrument, ...]:
+        """Every text of the items installed here, the published one first: what a result code's
+        fingerprint is looked up in."""
+        return (self.instrument, *self.translations.values())
 
     def clinic_for(self, language: str) -> Clinic:
         return self.clinics.get(language, self.clinic)

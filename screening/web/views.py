@@ -11,7 +11,7 @@ FHIR export and the result page's language switch take the same path to a differ
 
 1. ``result.html`` posts two hidden fields, ``result_code`` and ``csrf_token`` (``ResultForm``
    in ``forms.py``).
-2. ``@on_posted_result`` (below) reads the code and ``result_code.decode()`` checks its seal
+2. ``@on_posted_result`` (below) reads the code and ``codec.verified_code()`` checks its seal
    against this server's key and restores the answers and the completion minute; a code that
    does not verify gets ``refused_code()`` (400), a failed CSRF token gets the questionnaire
    back with the code's answers filled in (400).
@@ -36,9 +36,9 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 
-from screening.codes.result_code import ResultCodeError, decode
+from screening.codes.errors import ResultCodeError
 from screening.core.about import clinic_paragraphs
-from screening.core.administration import Mode, mode_from_text
+from screening.core.administration import Administration, ItemsText, Mode
 from screening.core.context import Context
 from screening.core.dates import for_file_name, now_utc
 from screening.core.scoring import ScreeningResult, score
@@ -60,7 +60,7 @@ from screening.web.forms import (
 )
 from screening.web.i18n import chosen_language
 from screening.web.pages import NO_STORE, Page, questionnaire_page, result_page
-from screening.web.staff_session import check_reposted_code
+from screening.web.staff_session import reposted_code
 from screening.web.state import current_instrument, screening_state
 from screening.web.timing import held_to_minimum_time
 
@@ -112,12 +112,12 @@ def refused_code(error: ResultCodeError) -> Page:
 
 
 def on_posted_result(
-    view: Callable[[ScreeningResult, datetime, Context, str | None, Mode | None], T],
+    view: Callable[[ScreeningResult, datetime, Context, Administration], T],
 ) -> Callable[[], T | Page]:
     """Run ``view`` on the result held by the re-posted result code, checked and scored again,
-    with its completion time, the answer to the question before the items, the interface
-    language it was answered in (kept when the page is shown in another language) and how it
-    was administered (posted beside the code until code version 5 seals it; None if absent).
+    with its completion time, the answer to the question before the items and how it was given
+    (the interface language it was answered in, the items' text, the mode: kept when the page
+    is shown in another language, and sealed again in its code).
 
     An altered code gets intake's message (400). A failed CSRF check gets the questionnaire
     back (400) with the code's answers filled in, so nothing is lost.
@@ -130,16 +130,9 @@ def on_posted_result(
             abort(400)
         instrument = current_instrument()
         try:
-            # Only codes this server issued on a result page: sealed ones, whose tag of 40 bits
-            # or more is out of reach of guessing; the downloads' limit (DOCUMENT_RATE_LIMIT) is
-            # there for the workers' time, the language switch has none.
-            restored = decode(
-                form.result_code.data,
-                instrument,
-                screening_state().result_code_key,
-                accept_v1=False,
-            )
-            check_reposted_code(restored)
+            # The downloads' limit (DOCUMENT_RATE_LIMIT) is there for the workers' time, not for
+            # guessing: only sealed codes open here; the language switch has none.
+            restored = reposted_code(form.result_code.data)
         except ResultCodeError as error:
             return refused_code(error)
         if not form.validate():  # only the CSRF token can fail here
@@ -147,17 +140,10 @@ def on_posted_result(
             entry = context_entry(restored.context)
             return questionnaire_page(kept, {}, error_links(form, instrument), entry)
         outcome = score(instrument, restored.answers)
-        mode = posted_mode(form)
-        return view(outcome, restored.completed_at, restored.context, restored.read_in, mode)
+        administration = restored.administration(screening_state().installed_texts)
+        return view(outcome, restored.completed_at, restored.context, administration)
 
     return from_result_code
-
-
-def posted_mode(form: ResultForm) -> Mode | None:
-    """How the re-posted result was administered, where the page of a screening staff entered
-    posted it beside the code; None (not recorded) for every other page, which posts only its
-    code. Until code version 5 seals the mode in the code (codes branch): then the code's."""
-    return mode_from_text(form.mode.data)
 
 
 @bp.get("/")
@@ -178,8 +164,12 @@ def result() -> Page:
     outcome = _scored(form)
     # Whole minutes: the result code holds the minute, so a restored result shows the same time.
     moment = now_utc().replace(second=0)
-    # The code seals the language the questionnaire was answered in.
-    return result_page(outcome, moment, posted_context(form), str(get_locale()), Mode.ONLINE)
+    # The code seals the language the questionnaire was answered in, the text it showed and
+    # the mode: this page is the patient's own, online.
+    administration = Administration(
+        str(get_locale()), ItemsText.of(current_instrument()), Mode.ONLINE
+    )
+    return result_page(outcome, moment, posted_context(form), administration)
 
 
 @bp.post("/result.pdf")
@@ -190,11 +180,10 @@ def result_pdf(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None,
+    administration: Administration,
 ) -> Response:
     """The one-page PDF of the re-posted result, as a download."""
-    body = pages.result_pdf(outcome, completed_at, context, read_in, mode)
+    body = pages.result_pdf(outcome, completed_at, context, administration)
     return _download(body, "application/pdf", completed_at, "pdf")
 
 
@@ -206,11 +195,10 @@ def result_fhir(
     outcome: ScreeningResult,
     completed_at: datetime,
     context: Context,
-    read_in: str | None,
-    mode: Mode | None,
+    administration: Administration,
 ) -> Response:
     """The re-posted result as a FHIR Bundle (clinician side), as a download."""
-    body = pages.result_fhir(outcome, completed_at, context, read_in, mode)
+    body = pages.result_fhir(outcome, completed_at, context, administration)
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 

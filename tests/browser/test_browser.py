@@ -128,7 +128,7 @@ def test_a_mistyped_code_is_explained_and_kept(page: Page, live_server):
     page.get_by_label("Result code").fill("EPDS-1234")
     page.get_by_role("button", name="Show the result").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "After “EPDS-” a result code has 22 letters and digits"
+        "After “EPDS-” a result code has 26 letters and digits"
     )
     expect(page.get_by_label("Result code")).to_have_value("EPDS-1234")
 
