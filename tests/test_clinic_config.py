@@ -8,6 +8,7 @@ from screening import create_app
 from screening.core.clinic import clinic_from_config, hours_in, phone_uri
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
+from screening.web.state import settings_of
 from tests.helpers import answers_form, hidden_fields, pdf_text
 
 
@@ -130,7 +131,7 @@ def test_numeric_settings_from_the_environment_become_numbers(instance, monkeypa
     monkeypatch.setenv("SCREENING_TRUSTED_PROXIES", "1")
     app = create_app()
     assert app.config["MAX_CONTENT_LENGTH"] == 32768
-    assert app.config["TRUSTED_PROXIES"] == 1
+    assert settings_of(app).proxy.trusted_proxies == 1
     assert app.test_client().post("/", data={"x": "y" * 20_000}).status_code == 400
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale
@@ -22,7 +21,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     make_response,
     render_template,
     request,
@@ -55,19 +53,16 @@ from screening.core.marks import N_
 from screening.core.scoring import ScreeningResult, score
 from screening.delivery.mail import (
     MailError,
-    MailSettings,
     build_message,
-    country_code,
-    country_codes,
-    mail_settings_from_config,
     send,
 )
 from screening.documents.reminder import Reminder, ics, interval_days, reminder_start
+from screening.settings import Callback
 from screening.web.extensions import (
     client_subscriber,
     document_limit,
     limit_for_every_client,
-    limit_from_setting,
+    limit_from_settings,
     limiter,
 )
 from screening.web.forms import ErrorLink, PostedForm
@@ -75,7 +70,7 @@ from screening.web.i18n import LANGUAGES
 from screening.web.pages import NO_STORE, Page, form_page
 from screening.web.response_sizes import padded
 from screening.web.staff_session import check_reposted_code
-from screening.web.state import current_clinic, screening_state
+from screening.web.state import current_clinic, current_settings, screening_state
 
 bp = Blueprint("callback", __name__)
 logger = logging.getLogger(__name__)
@@ -101,18 +96,6 @@ CSRF_EXPIRED = _l(
 # One subject for every request: mail providers and lock-screen previews read it, so it must not
 # say which requests are a priority. The priority is the body's first line.
 SUBJECT = N_("Call-back request from the wellbeing questionnaire")
-
-
-@dataclass(frozen=True)
-class CallbackSettings:
-    """The call-back email's settings (None: no form), and the reminder's intervals in days."""
-
-    mail: MailSettings | None
-    country: str
-    # The countries whose mobile and landline numbers are called back (the clinic's own first).
-    countries: frozenset[str]
-    default_days: int
-    sooner_days: int
 
 
 class CallbackForm(PostedForm):
@@ -149,15 +132,11 @@ class CallbackForm(PostedForm):
             raise ValidationError(phone_message(refused.reason, chosen)) from None
 
 
-def callback_settings() -> CallbackSettings:
-    return callback_settings_of(current_app)
+def callback_settings() -> Callback:
+    return current_settings().callback
 
 
-def callback_settings_of(app: Flask) -> CallbackSettings:
-    return app.extensions[EXTENSION_KEY]
-
-
-def phone_message(reason: str, chosen: CallbackSettings) -> str:
+def phone_message(reason: str, chosen: Callback) -> str:
     """Why a number is refused, with an example mobile number of the clinic's country and, for
     a number it does not call, the countries it does, in the interface language."""
     example = phonenumbers.example_number_for_type(
@@ -266,7 +245,7 @@ def public_url(endpoint: str) -> str:
     """A link for outside the browser (an email, a calendar file). Built from the request's
     host only when TRUSTED_HOSTS has vouched for it; otherwise the path alone, so a forged Host
     header can never put another site's address into the clinic's mailbox."""
-    return url_for(endpoint, _external=bool(current_app.config.get("TRUSTED_HOSTS")))
+    return url_for(endpoint, _external=current_settings().proxy.trusted_hosts is not None)
 
 
 def _chosen_time(form: CallbackForm, language: str) -> str:
@@ -347,13 +326,13 @@ def _network_limit_reached(limit: RequestLimit) -> Response:
 
 @bp.post("/call-back")
 @limiter.limit(
-    limit_from_setting("CALLBACK_RATE_LIMIT"),
+    limit_from_settings(lambda limits: limits.callback),
     key_func=client_subscriber,
     on_breach=_network_limit_reached,
 )
 # Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
 @limit_for_every_client(
-    "CALLBACK_GLOBAL_LIMIT",
+    lambda limits: limits.callback_global,
     "callback-every-client",
     counts=lambda response: response.status_code == 200,
     on_breach=_cap_reached,
@@ -441,7 +420,7 @@ def worst_sent_pages() -> list[bytes]:
 
 def reminder_days(result: ScreeningResult) -> int:
     """The days until the reminder a result calls for."""
-    chosen = callback_settings()
+    chosen = current_settings().reminder
     return interval_days(result, chosen.default_days, chosen.sooner_days)
 
 
@@ -505,14 +484,5 @@ def reminder() -> Response:
 
 
 def install(app: Flask) -> None:
-    """Check the settings at start-up (a bad one stops it, naming the key) and give templates
-    ``callback_form()``."""
-    country = country_code(app.config, "CLINIC_COUNTRY")
-    app.extensions[EXTENSION_KEY] = CallbackSettings(
-        mail=mail_settings_from_config(app.config, LANGUAGES),
-        country=country,
-        countries=frozenset({country, *country_codes(app.config, "CALLBACK_COUNTRIES")}),
-        default_days=int(app.config["REMINDER_DAYS"]),
-        sooner_days=int(app.config["REMINDER_DAYS_SOONER"]),
-    )
+    """Give templates ``callback_form()``."""
     app.jinja_env.globals["callback_form"] = callback_form

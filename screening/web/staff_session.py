@@ -18,11 +18,12 @@ import hmac
 import time
 from datetime import datetime, timedelta
 
-from flask import current_app, session
+from flask import session
 
 from screening.codes.result_code import RestoredResult, ResultCodeError, check_age
 from screening.core.dates import now_utc
 from screening.core.marks import N_
+from screening.web.state import current_settings
 
 SESSION_KEY = "staff"
 KEY_PURPOSE = b"screening staff sign-in"
@@ -36,15 +37,15 @@ PAST_THE_RESULT_PAGE = N_(
 
 
 def sign_in_required() -> bool:
-    return bool(current_app.config["STAFF_PASSWORD_HASH"])
+    return bool(current_settings().staff.password_hash)
 
 
 def _password_digest() -> str:
     """A keyed hash of the configured password hash: the cookie, readable by its holder, never
     holds the hash itself, and a new password makes every earlier sign-in invalid."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
+    secret = current_settings().server.secret_key.encode()
     key = hmac.new(secret, KEY_PURPOSE, "sha256").digest()
-    configured = str(current_app.config["STAFF_PASSWORD_HASH"]).encode()
+    configured = current_settings().staff.password_hash.encode()
     return hmac.new(key, configured, "sha256").hexdigest()[:32]
 
 
@@ -56,7 +57,7 @@ def is_staff() -> bool:
     if not isinstance(grant, dict):
         return False
     given_at = grant.get("at")
-    hours = current_app.config["STAFF_SIGN_IN_HOURS"]
+    hours = current_settings().staff.sign_in_hours
     return (
         hmac.compare_digest(str(grant.get("password", "")), _password_digest())
         and isinstance(given_at, int)
@@ -77,15 +78,15 @@ def end_staff() -> None:
 def result_page_lifetime() -> timedelta:
     """How long after completion the patient's result page can post its code back: its forms'
     CSRF lifetime, and the minute the completion time is rounded down to."""
-    return timedelta(seconds=int(current_app.config["WTF_CSRF_TIME_LIMIT"]), minutes=1)
+    return timedelta(seconds=current_settings().server.csrf_time_limit, minutes=1)
 
 
 def check_reposted_code(restored: RestoredResult, now: datetime | None = None) -> None:
     """Raise ResultCodeError for a code this request may not open: past the maximum age, or,
     unless the browser is signed in as staff, older than the patient's result page can be."""
     now = now or now_utc()
-    config = current_app.config
-    check_age(restored, now, config["RESULT_CODE_MAX_AGE_DAYS"], config["RESULT_CODE_V1_UNTIL"])
+    codes = current_settings().codes
+    check_age(restored, now, codes.max_age_days, codes.v1_until)
     if is_staff():
         return
     lifetime = result_page_lifetime()
