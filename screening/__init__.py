@@ -127,7 +127,6 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(callback.bp)
-    callback.install(app)
     app.cli.add_command(translation_cli)
 
 

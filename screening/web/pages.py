@@ -62,6 +62,7 @@ from screening.documents.padding import extreme_answers
 from screening.documents.pdf import Printout, render_pdf
 from screening.documents.qr import qr_svg_data_uri
 from screening.documents.series_pdf import SeriesPrintout, render_series_pdf
+from screening.web.callback_form import section_form
 from screening.web.forms import (
     CONTEXT_FIELD,
     GLOBAL_MESSAGES,
@@ -200,6 +201,8 @@ def _result_html(
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
+        # The call-back section of the patient's own page (not the restored one) offers the code.
+        callback=None if restored else section_form(code),
         clinician_notes=(
             clinician_notes(outcome, gettext, language, read_in, context.status is Status.LOSS)
             if restored

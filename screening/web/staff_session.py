@@ -18,12 +18,12 @@ import hmac
 import time
 from datetime import datetime, timedelta
 
-from flask import session
+from flask import abort, session
 
-from screening.codes.result_code import RestoredResult, ResultCodeError, check_age
+from screening.codes.result_code import RestoredResult, ResultCodeError, check_age, decode
 from screening.core.dates import now_utc
 from screening.core.marks import N_
-from screening.web.state import current_settings
+from screening.web.state import current_settings, screening_state
 
 SESSION_KEY = "staff"
 KEY_PURPOSE = b"screening staff sign-in"
@@ -79,6 +79,22 @@ def result_page_lifetime() -> timedelta:
     """How long after completion the patient's result page can post its code back: its forms'
     CSRF lifetime, and the minute the completion time is rounded down to."""
     return timedelta(seconds=current_settings().server.csrf_time_limit, minutes=1)
+
+
+def verified_reposted_code(code: str) -> RestoredResult | None:
+    """What a result code posted back from a result page's form (the call-back, the reminder)
+    holds, checked by its tag and as ``check_reposted_code`` says; None when none was posted,
+    400 when it does not verify. Only sealed codes (versions 2 to 4, the ones result pages
+    issue) are accepted."""
+    if not code.strip():
+        return None
+    state = screening_state()
+    try:
+        restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+        check_reposted_code(restored)
+    except ResultCodeError:
+        abort(400)
+    return restored
 
 
 def check_reposted_code(restored: RestoredResult, now: datetime | None = None) -> None:
