@@ -21,7 +21,7 @@ from tests.helpers import TEST_SECRET, answers_form
 from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 # A production configuration needs the RCPsych permission reference and a staff password
-# (screening/web/config.py).
+# (screening/settings.py).
 SECRET = {
     "SECRET_KEY": "bench",
     "HTTPS": False,

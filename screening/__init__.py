@@ -15,12 +15,13 @@ from markupsafe import Markup
 
 from screening.codes.seal import derive_key
 from screening.core.about import load_clinic_texts
-from screening.core.clinic import clinic_from_config, clinics_by_language, phone_uri
+from screening.core.clinic import phone_uri
 from screening.core.context import WEEKS
 from screening.core.dates import now_utc
 from screening.core.hours import describe
 from screening.core.instrument_file import load_instrument, load_translations, log_installed_texts
 from screening.documents.pdf_base import require_fonts, styles
+from screening.settings import Settings
 from screening.web.bodies import register_bodies
 from screening.web.config import load_config
 from screening.web.error_pages import register_error_pages
@@ -55,10 +56,10 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
         template_folder="web/templates",
         static_folder="web/static",
     )
-    load_config(app, test_config)
+    settings = load_config(app, test_config)
     register_bodies(app)
-    register_security(app)
-    register_state(app)
+    register_security(app, settings)
+    register_state(app, settings)
     register_extensions(app)
     register_views(app)
     register_error_pages(app)
@@ -74,13 +75,14 @@ def register_response_sizes(app: Flask) -> None:
     size_policy.install(app)
 
 
-def register_state(app: Flask) -> None:
+def register_state(app: Flask, settings: Settings) -> None:
     # Load the PDF fonts and styles now: the first PDF should not pay for them, and a worker's
     # memory after start-up should already include them.
     require_fonts()
     styles()
     instrument = load_instrument()
-    clinic = clinic_from_config(app.config)
+    clinic = settings.clinic.main
+    # Not a setting: tests give a fixed instant to see "open now" and "closed now".
     clock = app.config.get("CLOCK") or now_utc
     today = clock().astimezone(clinic.timezone).date()
     translations = load_translations(instrument, Path(app.instance_path) / "instruments", today)
@@ -89,10 +91,10 @@ def register_state(app: Flask) -> None:
         translations=translations,
         instrument=instrument,
         clinic=clinic,
-        clinics=clinics_by_language(app.config, clinic, LANGUAGES),
+        clinics=settings.clinic.by_language,
         about_texts=load_clinic_texts(Path(app.instance_path)),
         questionnaire_form_class=build_questionnaire_form(instrument),
-        result_code_key=derive_key(app.config["SECRET_KEY"]),
+        result_code_key=derive_key(settings.server.secret_key),
         clock=clock,
     ).install(app)
 
@@ -126,8 +128,6 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(callback.bp)
-    callback.install(app)
-    staff.install(app)
     app.cli.add_command(translation_cli)
 
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import create_app
+from screening.codes.codec import decode
 from screening.core.call_request import (
     PhoneRefused,
     call_slots,
@@ -32,6 +33,8 @@ from screening.core.call_request import (
 )
 from screening.core.errors import ConfigError
 from screening.core.hours import parse_schedule
+from screening.core.scoring import score
+from screening.delivery.callback_email import CallBackRequest, email_body, email_subject
 from screening.web.i18n import LANGUAGES
 from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
 from tests.mailbox import Mailbox, smtp_server
@@ -201,6 +204,52 @@ def test_result_code_only_when_ticked(make_app, epds, mailbox):
     assert "Result code: not shared" in body
     assert "14" not in body.replace("2026", "")  # no score either
     assert mailbox.messages[0]["Subject"] == "Call-back request from the wellbeing questionnaire"
+
+
+def test_the_posted_code_is_decoded_once_for_the_email_and_the_confirmation(
+    make_app, epds, mailbox, monkeypatch
+):
+    client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+    code = result_code(client, epds, FLAGGED)
+    decoded = []
+
+    def counting_decode(*args, **kwargs):
+        decoded.append(args[0])
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr("screening.web.staff_session.decode", counting_decode)
+    # Were the route to decode again on its own, it would count too.
+    monkeypatch.setattr("screening.web.callback.decode", counting_decode, raising=False)
+    posted = f"  {code.lower()} "  # as a person might paste it
+    response = client.post("/call-back", data=request_form(posted, include_code="y"))
+    assert response.status_code == 200
+    assert len(decoded) == 1
+    body = mailbox.messages[0].get_content()
+    assert f"Result code: {code}" in body  # the server's own rendering, not the posted text
+
+
+def test_the_email_text_is_built_without_flask(epds):
+    """The message builder is plain Python: a result, what the form checked, a translator."""
+    flagged = score(epds, indexes_for_scores(epds, FLAGGED))
+    request = CallBackRequest(
+        name="",
+        phone="+380 67 123 4567",
+        best_time="Any time the clinic is open",
+        call_language="English",
+        result=flagged,
+        shared_code=None,
+        intake_url="/intake",
+        sent_at=FRIDAY_NIGHT,
+        timezone=ZoneInfo("Europe/Kyiv"),
+    )
+
+    def untranslated(text, **values):
+        return text % values if values else text
+
+    lines = email_body(request, "en", untranslated).splitlines()
+    assert lines[0].startswith("Priority: their answers call for a conversation")
+    assert "Name: not given" in lines and "Result code: not shared" in lines
+    assert email_subject(untranslated) == "Call-back request from the wellbeing questionnaire"
 
 
 def test_priority_in_the_first_line_and_one_neutral_subject(make_app, epds, mailbox):

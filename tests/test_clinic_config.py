@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+from datetime import date
+
 import pytest
 
 from screening import create_app
 from screening.core.clinic import clinic_from_config, hours_in, phone_uri
 from screening.core.errors import ConfigError
+from screening.settings import parse_settings
 from screening.web.config import DEFAULTS
+from screening.web.state import settings_of
 from tests.helpers import answers_form, hidden_fields, pdf_text
 
 
@@ -130,7 +135,7 @@ def test_numeric_settings_from_the_environment_become_numbers(instance, monkeypa
     monkeypatch.setenv("SCREENING_TRUSTED_PROXIES", "1")
     app = create_app()
     assert app.config["MAX_CONTENT_LENGTH"] == 32768
-    assert app.config["TRUSTED_PROXIES"] == 1
+    assert settings_of(app).proxy.trusted_proxies == 1
     assert app.test_client().post("/", data={"x": "y" * 20_000}).status_code == 400
 
 
@@ -197,3 +202,14 @@ def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(make_app, t
     pdf = client.post("/result.pdf", data=hidden_fields(result.get_data(as_text=True))).data
     text = pdf_text(pdf, tmp_path)
     assert "Центр Expio" in text and "з 10:00 до 19:00" in text
+
+
+def test_settings_are_parsed_once_into_typed_frozen_values_without_flask(tmp_path):
+    given = DEFAULTS | {"TESTING": True, "SECRET_KEY": "k", "TRUSTED_PROXIES": "2"}
+    settings = parse_settings(given, ("en", "uk", "ru"), tmp_path)
+    assert settings.proxy.trusted_proxies == 2 and settings.server.https is True
+    assert settings.codes.v1_until == date(2027, 2, 28) and settings.callback.mail is None
+    assert settings.clinic.for_language("uk").name == DEFAULTS["CLINIC_NAME_UK"]
+    with pytest.raises(FrozenInstanceError):
+        settings.server.https = False
+    assert given["TRUSTED_PROXIES"] == "2"  # the mapping read is left as it was

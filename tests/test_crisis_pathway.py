@@ -16,6 +16,7 @@ from screening import create_app
 from screening.core.errors import ConfigError
 from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
 from screening.web.i18n import LANGUAGES
+from screening.web.state import settings_of
 from tests.helpers import (
     MANY_DOCUMENTS,
     answers_form,
@@ -545,7 +546,7 @@ def test_production_refuses_to_start_without_the_epds_permission(tmp_path, monke
     with pytest.raises(ConfigError, match=r"EPDS_PERMISSION is not set.*written permission"):
         create_app()
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    assert create_app().config["EPDS_PERMISSION"] == ""  # development runs without it
+    assert settings_of(create_app()).clinic.main.permission == ""  # development runs without it
 
 
 def test_the_permission_reference_is_on_every_page_and_the_pdf(tmp_path, monkeypatch, epds):

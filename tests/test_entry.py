@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from screening.codes.result_code import decode
+from screening.codes.codec import decode
 from screening.core.context import Context, Status
 from tests.helpers import (
     STAFF_PASSWORD,

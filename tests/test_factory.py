@@ -11,10 +11,11 @@ import pytest
 from flask import Flask, abort
 
 from screening import create_app
+from screening.settings import Settings
 from screening.web.config import DEFAULTS
 from screening.web.error_pages import ERROR_PAGES
 from screening.web.extensions import babel, limiter
-from screening.web.state import ScreeningState
+from screening.web.state import ScreeningState, settings_of
 from tests.helpers import TEST_SECRET
 
 # 1. Configuration: defaults < instance/config.py < FLASK_* < SCREENING_*; test_config alone.
@@ -52,26 +53,26 @@ def test_screening_variables_stay_text(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
     monkeypatch.setenv("SCREENING_CLINIC_CRISIS_LINE", "112")
     monkeypatch.setenv("SCREENING_ACCESS_GRANT_HOURS", "6")  # a number key: made a number
-    config = create_app().config
-    assert config["CLINIC_CRISIS_LINE"] == "112"
-    assert config["ACCESS_GRANT_HOURS"] == 6
+    settings = settings_of(create_app())
+    assert settings.clinic.main.crisis_line == "112"
+    assert settings.access.grant_hours == 6
 
 
 def test_test_config_replaces_the_instance_file_and_the_environment(instance, monkeypatch):
     (instance / "config.py").write_text('CLINIC_ADDRESS = "file"\n', encoding="utf-8")
     monkeypatch.setenv("SCREENING_CLINIC_ADDRESS", "screening")
     app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
-    assert app.config["CLINIC_ADDRESS"] == DEFAULTS["CLINIC_ADDRESS"]
+    assert settings_of(app).clinic.main.address == DEFAULTS["CLINIC_ADDRESS"]
     assert app.testing and app.config["SECRET_KEY"] == TEST_SECRET
 
 
 def test_development_defaults_to_plain_http_and_production_to_https(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    assert create_app().config["HTTPS"] is False
+    assert settings_of(create_app()).server.https is False
     monkeypatch.delenv("SCREENING_DEVELOPMENT")
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
-    assert create_app().config["HTTPS"] is True
+    assert settings_of(create_app()).server.https is True
 
 
 # 2. Every error has its page: the wording from ERROR_PAGES, its status, never cached.
@@ -153,7 +154,7 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
     assert limiter in app.extensions["limiter"]
     assert app.extensions["babel"].instance is babel
     assert isinstance(app.extensions["screening"], ScreeningState)
-    assert "screening_callback" in app.extensions  # the call-back's checked mail settings
+    assert isinstance(settings_of(app), Settings)  # every setting, the mail settings among them
     assert set(app.blueprints) == {"access", "screening", "intake", "callback", "staff"}
     assert {f.__name__ for f in app.before_request_funcs[None]} >= {"guard"}
     globals_ = (
@@ -162,10 +163,11 @@ def test_extensions_blueprints_and_hooks_are_wired(make_app):
         "languages",
         "phone_link",
         "opening_status",
-        "callback_form",
     )
     for name in globals_:
         assert name in app.jinja_env.globals, name
+    # The call-back form is passed in by the view that shows it, not reached from a template.
+    assert "callback_form" not in app.jinja_env.globals
     assert app.template_folder == "web/templates"
     assert Path(app.root_path, app.template_folder, "base.html").is_file()
 

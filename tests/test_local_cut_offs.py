@@ -10,6 +10,7 @@ from screening.core.local_cut_offs import applied_local_cut_offs, local_cut_off_
 from screening.core.marks import english
 from screening.core.scoring import score
 from screening.web.config import DEFAULTS
+from screening.web.state import settings_of
 from tests.helpers import indexes_for_scores
 from tests.pseudo_translation import pseudo_translation
 
@@ -35,14 +36,14 @@ def result_with_total(instrument, total):
 
 
 def test_local_cut_offs_are_off_by_default(app, translated):
-    assert DEFAULTS["LOCAL_CUT_OFFS"] is False and app.config["LOCAL_CUT_OFFS"] is False
+    assert DEFAULTS["LOCAL_CUT_OFFS"] is False and settings_of(app).results.local_cut_offs is False
     assert applied_local_cut_offs(result_with_total(translated, 12), enabled=False) == ()
     assert local_cut_off_notes(result_with_total(translated, 12), english, enabled=False) == ()
 
 
 @pytest.mark.parametrize("setting", ["true", "1", True])
 def test_the_clinic_turns_them_on_with_a_setting(make_app, setting):
-    assert make_app(LOCAL_CUT_OFFS=setting).config["LOCAL_CUT_OFFS"] is True
+    assert settings_of(make_app(LOCAL_CUT_OFFS=setting)).results.local_cut_offs is True
 
 
 @pytest.mark.parametrize(("total", "met"), [(10, False), (11, True), (12, True)])

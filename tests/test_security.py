@@ -6,13 +6,16 @@ import io
 import logging
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from screening import create_app
 from screening.core.errors import ConfigError
+from screening.web.state import install_settings, settings_of
 from tests.helpers import (
     MANY_DOCUMENTS,
     TEST_SECRET,
@@ -88,6 +91,12 @@ def test_session_cookie_is_httponly_and_lax_in_development(tmp_path, monkeypatch
     client = make_client(tmp_path, monkeypatch, DEVELOPMENT=True, WTF_CSRF_ENABLED=True)
     cookie = client.get("/").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def change_access_code(app: Flask, code: str) -> None:
+    """What a restart with a new ACCESS_CODE does: the app's settings name the new code."""
+    settings = settings_of(app)
+    install_settings(app, replace(settings, access=replace(settings.access, code=code)))
 
 
 def test_production_defaults_to_https_settings(tmp_path, monkeypatch):
@@ -224,7 +233,7 @@ class TestAccessCode:
 
     def test_changing_the_code_revokes_every_grant(self, guarded):
         guarded.post("/access", data={"code": self.CODE})
-        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        change_access_code(guarded.application, "BIRCH-2027")
         page = guarded.get("/")
         assert page.status_code == 200 and 'name="item_1"' not in page.text
         assert "The clinic has changed the access code" in page.text
@@ -236,7 +245,7 @@ class TestAccessCode:
 
     def test_answers_posted_after_the_grant_ended_are_kept_through_the_access_page(self, guarded):
         guarded.post("/access", data={"code": self.CODE})
-        guarded.application.config["ACCESS_CODE"] = "BIRCH-2027"
+        change_access_code(guarded.application, "BIRCH-2027")
         answers = answers_form({n: n % 4 for n in range(1, 11)})
         refused = guarded.post("/", data=answers)
         assert refused.status_code == 403

@@ -1,5 +1,6 @@
-"""Every setting in screening/web/config.py's DEFAULTS has a row in README's settings table that
-names it and gives its default, so that the table cannot fall behind the code again."""
+"""Every field of screening/settings.py's Settings names its keys, and every key (DEFAULTS in
+screening/web/config.py is built from them) has a row in README's settings table that names it
+and gives its default, so that the table cannot fall behind the code again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import pytest
 
+from screening.settings import fields_without_keys, setting_keys
 from screening.web.config import DEFAULTS
 from tests.servers import PROJECT_ROOT
 
@@ -52,3 +54,12 @@ def test_every_setting_is_in_the_readme_table_with_its_default(key):
     assert any(form in TABLE[key] for form in written(DEFAULTS[key])), (
         f"README gives {key}'s default as {TABLE[key]!r}; the code's is {DEFAULTS[key]!r}"
     )
+
+
+def test_every_settings_field_names_the_keys_it_reads():
+    assert fields_without_keys() == []
+
+
+@pytest.mark.parametrize("key", sorted(setting_keys()))
+def test_every_settings_field_has_a_readme_row(key):
+    assert key in DEFAULTS and key in TABLE, f"README's settings table has no row for {key}"

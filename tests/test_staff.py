@@ -12,6 +12,7 @@ from screening import create_app
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
 from screening.web.staff import main as make_hash
+from screening.web.state import settings_of
 from tests.helpers import (
     STAFF_PASSWORD,
     STAFF_PASSWORD_HASH,
@@ -56,7 +57,7 @@ def test_production_refuses_to_start_without_a_staff_password(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="is not a password hash"):
         create_app()
     monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
-    assert create_app().config["STAFF_PASSWORD_HASH"] == STAFF_PASSWORD_HASH
+    assert settings_of(create_app()).staff.password_hash == STAFF_PASSWORD_HASH
 
 
 def test_development_and_tests_may_leave_the_clinician_side_open(tmp_path, monkeypatch):
@@ -144,7 +145,7 @@ def test_a_new_staff_password_ends_every_sign_in(make_app):
 def test_a_sign_in_ends_after_its_hours(staff_app, monkeypatch):
     client = staff_app.test_client()
     assert sign_in(client).status_code == 303
-    hours = staff_app.config["STAFF_SIGN_IN_HOURS"]
+    hours = settings_of(staff_app).staff.sign_in_hours
     later = datetime.now(UTC).timestamp() + hours * 3600 + 1
     monkeypatch.setattr("screening.web.staff_session.time.time", lambda: later)
     assert 'id="password"' in client.get("/intake").text
@@ -239,9 +240,8 @@ def test_codes_have_a_maximum_age_of_a_year_by_default(make_app):
 
 
 def test_version_1_codes_end_on_their_last_day(make_app, epds):
-    assert create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET}).config[
-        "RESULT_CODE_V1_UNTIL"
-    ] == date(2027, 2, 28)
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET})
+    assert settings_of(app).codes.v1_until == date(2027, 2, 28)
     today = datetime.now(UTC).date()
     for last_day, status in [(today, 200), (today - timedelta(days=1), 400)]:
         app = make_app(RESULT_CODE_V1_UNTIL=last_day.isoformat())

@@ -1,9 +1,9 @@
 """Exceptions that stop start-up, in one leaf module every layer may import.
 
-``ConfigError`` is raised by the configuration loader (``config.py``), the clinic's parser
-(``clinic.py``) and the security settings (``security.py``); it lives below all of them so that
-none has to import another only for its exception. ``screening.core.clinic.ConfigError`` still names
-the same class.
+``ConfigError`` is raised by the settings' parsers (``screening/settings.py``), the clinic's
+(``clinic.py``) and the mail settings' (``screening/delivery/mail.py``); it lives below all of
+them so that none has to import another only for its exception.
+``screening.core.clinic.ConfigError`` still names the same class.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ were read in the translation whose validation study gave them. They never change
 band or what the patient is told: the instrument's bands, the safety item and the crisis rule
 stay as published. Hook: ``local_cut_off_notes(result, translate, enabled)`` returns notes in the
 shape of ``clinician.clinician_notes``; the clinician pages (intake view, PDF) append them after
-their own notes, passing ``current_app.config["LOCAL_CUT_OFFS"]``.
+their own notes, passing ``current_settings().results.local_cut_offs``.
 """
 
 from __future__ import annotations

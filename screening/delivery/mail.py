@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -61,7 +61,8 @@ class MailSettings:
     language: str
 
 
-def _setting(config: Mapping[str, Any], key: str) -> str:
+def setting_text(config: Mapping[str, Any], key: str) -> str:
+    """A text setting, stripped; a number given in instance/config.py is taken as its digits."""
     value = config.get(key)
     if value is None:
         return ""
@@ -71,7 +72,7 @@ def _setting(config: Mapping[str, Any], key: str) -> str:
 
 
 def _address(config: Mapping[str, Any], key: str) -> str:
-    value = _setting(config, key)
+    value = setting_text(config, key)
     if value and not ADDRESS.match(value):
         raise ConfigError(f"{key} is not an email address such as intake@clinic.example: {value!r}")
     return value
@@ -79,7 +80,7 @@ def _address(config: Mapping[str, Any], key: str) -> str:
 
 def country_code(config: Mapping[str, Any], key: str) -> str:
     """A region phonenumbers knows, such as UA or PL."""
-    value = _setting(config, key).upper()
+    value = setting_text(config, key).upper()
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"{key} must be a two-letter country code such as UA, got {value!r}")
     return value
@@ -87,7 +88,7 @@ def country_code(config: Mapping[str, Any], key: str) -> str:
 
 def country_codes(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     """A comma-separated list of regions phonenumbers knows, such as "UA, PL" (may be empty)."""
-    codes = [code.strip().upper() for code in _setting(config, key).split(",") if code.strip()]
+    codes = [code.strip().upper() for code in setting_text(config, key).split(",") if code.strip()]
     unknown = [code for code in codes if code not in phonenumbers.SUPPORTED_REGIONS]
     if unknown:
         raise ConfigError(f"{key} must list two-letter country codes such as PL, got {unknown!r}")
@@ -95,12 +96,12 @@ def country_codes(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
 
 
 def mail_settings_from_config(
-    config: Mapping[str, Any], languages: Mapping[str, str]
+    config: Mapping[str, Any], languages: Collection[str]
 ) -> MailSettings | None:
     """The settings, or None when CLINIC_INTAKE_EMAIL is empty (no call-back form then).
     Raise ConfigError naming the first missing or malformed key. SMTP_PORT and SMTP_TIMEOUT
-    are already whole numbers in range (checked with the other numbers in config.py)."""
-    language = _setting(config, "CLINIC_LANGUAGE")
+    are already whole numbers in range (screening/settings.py checks them first)."""
+    language = setting_text(config, "CLINIC_LANGUAGE")
     if language not in languages:
         raise ConfigError(
             f"CLINIC_LANGUAGE must be one of {', '.join(languages)}, got {language!r}"
@@ -108,16 +109,16 @@ def mail_settings_from_config(
     intake_email = _address(config, "CLINIC_INTAKE_EMAIL")
     if not intake_email:
         return None
-    host = _setting(config, "SMTP_HOST")
+    host = setting_text(config, "SMTP_HOST")
     if not host or len(host) > MAX_HOST_LENGTH or any(c.isspace() for c in host):
         raise ConfigError(
             "SMTP_HOST is not set: CLINIC_INTAKE_EMAIL needs the SMTP server that sends "
             f"call-back requests (SCREENING_SMTP_HOST), got {host!r}"
         )
-    user, password = _setting(config, "SMTP_USER"), _setting(config, "SMTP_PASSWORD")
+    user, password = setting_text(config, "SMTP_USER"), setting_text(config, "SMTP_PASSWORD")
     if bool(user) != bool(password):
         raise ConfigError("SMTP_USER and SMTP_PASSWORD go together: set both or neither")
-    ca_file = _setting(config, "SMTP_CA_FILE")
+    ca_file = setting_text(config, "SMTP_CA_FILE")
     if ca_file and not Path(ca_file).is_file():
         raise ConfigError(f"SMTP_CA_FILE is not a readable file: {ca_file!r}")
     starttls = flag(config, "SMTP_STARTTLS")

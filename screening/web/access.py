@@ -16,7 +16,6 @@ import flask
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     request,
@@ -31,7 +30,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from screening.core.marks import N_
-from screening.web.extensions import limit_from_setting, limiter
+from screening.web.extensions import limit_from_settings, limiter
 from screening.web.forms import (
     CONTEXT_CHOICES,
     CONTEXT_FIELD,
@@ -46,7 +45,7 @@ from screening.web.forms import (
     kept_context,
 )
 from screening.web.pages import Page, form_page, padded_form_page, questionnaire_page
-from screening.web.state import current_instrument, screening_state
+from screening.web.state import current_instrument, current_settings, screening_state
 
 bp = Blueprint("access", __name__)
 
@@ -83,7 +82,7 @@ class AccessForm(PostedForm):
 
 def _code_digest(code: str) -> str:
     """A keyed hash of an access code: the cookie, readable by its holder, never holds the code."""
-    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), KEY_PURPOSE, "sha256").digest()
+    key = hmac.new(current_settings().server.secret_key.encode(), KEY_PURPOSE, "sha256").digest()
     return hmac.new(key, code.strip().encode(), "sha256").hexdigest()[:32]
 
 
@@ -93,10 +92,10 @@ def _grant_problem() -> str | LazyString | None:
     grant = session.get(SESSION_KEY)
     if not isinstance(grant, dict):
         return CODE_FIRST
-    hours = current_app.config["ACCESS_GRANT_HOURS"]
+    hours = current_settings().access.grant_hours
     given_at = grant.get("at")
     if not hmac.compare_digest(
-        str(grant.get("code", "")), _code_digest(str(current_app.config["ACCESS_CODE"]))
+        str(grant.get("code", "")), _code_digest(current_settings().access.code)
     ):
         problem = CODE_CHANGED
     elif not isinstance(given_at, int) or not -CLOCK_SKEW <= time.time() - given_at < hours * 3600:
@@ -109,7 +108,7 @@ def _grant_problem() -> str | LazyString | None:
 
 def access_problem() -> str | LazyString | None:
     """None when the questionnaire is open to this browser, else what to tell the person."""
-    if not current_app.config["ACCESS_CODE"]:
+    if not current_settings().access.code:
         return None
     return _grant_problem()
 
@@ -146,7 +145,7 @@ def worst_access_pages() -> list[bytes]:
         {CONTEXT_FIELD: longest_choice} | {name: "&" * WEEKS_KEPT for name in WEEKS_FIELDS.values()}
     )
     messages = [WRONG_CODE, CODE_FIRST, CODE_CHANGED, *GLOBAL_MESSAGES]
-    messages.append(_l(GRANT_ENDED, hours=current_app.config["ACCESS_GRANT_HOURS"]))
+    messages.append(_l(GRANT_ENDED, hours=current_settings().access.grant_hours))
     message = max(messages, key=lambda text: len(str(text).encode()))
     form = AccessForm(formdata=None, data={"code": "&" * CODE_MAX_LENGTH})
     pages = [
@@ -190,17 +189,17 @@ def _too_many_attempts(limit: RequestLimit) -> flask.Response:
 
 
 @bp.post("/access")
-@limiter.limit(limit_from_setting("ACCESS_CODE_RATE_LIMIT"), on_breach=_too_many_attempts)
+@limiter.limit(limit_from_settings(lambda limits: limits.access_code), on_breach=_too_many_attempts)
 def enter() -> Response | Page:
     """Check the access code; on success open the questionnaire, with any answers kept."""
-    if not current_app.config["ACCESS_CODE"]:
+    if not current_settings().access.code:
         abort(404)
     if access_problem() is None:
         return redirect(url_for("screening.questionnaire"), 303)
     form = AccessForm()
     if not form.validate():
         return _page(form, 400, csrf_message(form))
-    expected = str(current_app.config["ACCESS_CODE"]).strip().encode()
+    expected = current_settings().access.code.encode()
     if not hmac.compare_digest(form.code.data.strip().encode(), expected):
         return _page(form, 403, WRONG_CODE)
     session[SESSION_KEY] = {"code": _code_digest(form.code.data), "at": int(time.time())}

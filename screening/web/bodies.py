@@ -20,9 +20,11 @@ import io
 from typing import IO
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, abort, current_app, request
+from flask import Flask, Request, abort, request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.formparser import FormDataParser
+
+from screening.web.state import current_settings
 
 
 class ReadablePartsParser(FormDataParser):
@@ -67,7 +69,7 @@ def limit_chunked_body() -> None:
     environ = request.environ
     if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return
-    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    limit = current_settings().server.max_content_length
     stream, body = environ["wsgi.input"], bytearray()
     try:
         while len(body) <= limit:

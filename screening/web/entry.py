@@ -35,7 +35,7 @@ from screening.core.administration import (
 from screening.core.dates import now_utc
 from screening.core.instrument import Instrument
 from screening.core.scoring import score
-from screening.web.extensions import limit_from_setting, limiter
+from screening.web.extensions import limit_from_settings, limiter
 from screening.web.forms import (
     GLOBAL_MESSAGES,
     ITEMS_LANGUAGE_FIELD,
@@ -127,7 +127,7 @@ def entry_page() -> Page:
     return _entry_html(mode, language), 200, NO_STORE
 
 
-@limiter.limit(limit_from_setting("INTAKE_RATE_LIMIT"))
+@limiter.limit(limit_from_settings(lambda limits: limits.intake))
 def enter() -> Page:
     """POST /intake/entry: the staff result page, or the form again (400) with what is missing
     and every given answer kept."""

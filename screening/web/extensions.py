@@ -6,10 +6,13 @@ import ipaddress
 import logging
 from collections.abc import Callable
 
-from flask import Response, current_app
+from flask import Response
 from flask_babel import Babel
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+
+from screening.settings import Limits
+from screening.web.state import current_settings
 
 # Limits only what is declared per view (access-code and intake attempts, documents); storage
 # from RATELIMIT_STORAGE_URI.
@@ -51,27 +54,28 @@ def _network_of_client(ipv6_bits: int) -> str:
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 
 
-def limit_from_setting(key: str) -> Callable[[], str]:
+def limit_from_settings(choose: Callable[[Limits], str]) -> Callable[[], str]:
     """A limit for ``@limiter.limit`` read from the app's settings at each request, e.g.
-    ``limit_from_setting("INTAKE_RATE_LIMIT")``, so that each app (and test) uses its own."""
+    ``limit_from_settings(lambda limits: limits.intake)``, so that each app (and test) uses its
+    own."""
 
     def limit() -> str:
-        return str(current_app.config[key])
+        return choose(current_settings().limits)
 
     return limit
 
 
 def limit_for_every_client(
-    key: str,
+    choose: Callable[[Limits], str],
     scope: str,
     counts: Callable[[Response], bool],
     on_breach: Callable[[RequestLimit], Response | None],
 ) -> Callable:
     """One limit shared by all clients together (in the shared store, so by every worker and
-    server with Redis), read from the setting ``key``; only responses that ``counts`` accepts use
-    it up, and ``on_breach`` answers past it (and tells the operator)."""
+    server with Redis), the one ``choose`` picks from the settings; only responses that
+    ``counts`` accepts use it up, and ``on_breach`` answers past it (and tells the operator)."""
     return limiter.limit(
-        limit_from_setting(key),
+        limit_from_settings(choose),
         key_func=lambda: "every client",
         scope=scope,
         deduct_when=counts,
@@ -81,7 +85,9 @@ def limit_for_every_client(
 
 def document_limit() -> Callable:
     """One limit shared by every download (PDF, FHIR, calendar) from a client address."""
-    return limiter.shared_limit(limit_from_setting("DOCUMENT_RATE_LIMIT"), scope="documents")
+    return limiter.shared_limit(
+        limit_from_settings(lambda limits: limits.document), scope="documents"
+    )
 
 
 # The second line of /health while this worker's limits count in its own memory.

@@ -26,6 +26,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from screening.core.administration import STAFF_MODES
 from screening.core.context import NOT_ASKED, NOT_GIVEN, WEEKS, Context, Status
 from screening.core.instrument import Instrument, Item
+from screening.web.state import current_settings
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -68,7 +69,7 @@ def csrf_message(form: FlaskForm) -> LazyString | None:
     if errors & STALE_TOKEN_ERRORS:
         return CSRF_EXPIRED_MESSAGE
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        if current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:
+        if current_settings().server.https and not request.is_secure:
             current_app.logger.warning(
                 "CSRF check failed: the browser sent no session cookie. HTTPS is on, so the "
                 "cookie is Secure, but this request arrived over plain HTTP: serve the site over "

@@ -11,10 +11,11 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from screening.core.clinic import ConfigError
+from screening.web.state import current_settings
 
 LANGUAGES = {"en": "English", "uk": "Українська", "ru": "Русский"}
 DEFAULT_LANGUAGE = "en"
@@ -52,7 +53,7 @@ def remember_language(response: Response) -> Response:
             max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",
-            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+            secure=current_settings().server.https,
         )
     return response
 

@@ -9,7 +9,7 @@ as one attempt against the rate limit, so a list of codes is no faster way to gu
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_babel import LazyString, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
@@ -28,11 +28,11 @@ from screening.codes.series import (
 from screening.core.dates import for_file_name, now_utc
 from screening.core.trend import Series
 from screening.web.entry import enter, entry_page
-from screening.web.extensions import limit_from_setting, limiter
+from screening.web.extensions import limit_from_settings, limiter
 from screening.web.forms import PostedForm, csrf_message
 from screening.web.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
 from screening.web.paper import blank_form
-from screening.web.state import current_instrument, screening_state
+from screening.web.state import current_instrument, current_settings, screening_state
 from screening.web.timing import held_to_minimum_time
 
 bp = Blueprint("intake", __name__)
@@ -69,7 +69,7 @@ def _page(form: IntakeForm, status: int, messages: Messages | None = None) -> Pa
     )
 
 
-_rate_limit = limit_from_setting("INTAKE_RATE_LIMIT")
+_rate_limit = limit_from_settings(lambda limits: limits.intake)
 
 
 def _codes_posted() -> int:
@@ -97,8 +97,8 @@ def _restored(form: IntakeForm) -> Restored | Messages:
         instrument,
         screening_state().result_code_key,
         now_utc(),
-        current_app.config["RESULT_CODE_MAX_AGE_DAYS"],
-        current_app.config["RESULT_CODE_V1_UNTIL"],
+        current_settings().codes.max_age_days,
+        current_settings().codes.v1_until,
         screening_state().installed_texts,
     )
 

@@ -74,6 +74,7 @@ from screening.documents.padding import extreme_answers
 from screening.documents.pdf import Printout, render_pdf
 from screening.documents.qr import qr_svg_data_uri
 from screening.documents.series_pdf import SeriesPrintout, render_series_pdf
+from screening.web.callback_form import section_form
 from screening.web.forms import (
     CONTEXT_FIELD,
     GLOBAL_MESSAGES,
@@ -92,7 +93,12 @@ from screening.web.forms import (
     kept_context,
 )
 from screening.web.response_sizes import padded
-from screening.web.state import current_clinic, current_instrument, screening_state
+from screening.web.state import (
+    current_clinic,
+    current_instrument,
+    current_settings,
+    screening_state,
+)
 
 # no-transform: a proxy that compressed these responses would make their sizes differ again.
 NO_STORE = {"Cache-Control": "no-store, no-transform", "Pragma": "no-cache"}
@@ -140,7 +146,7 @@ def local_notes(outcome: ScreeningResult, administration: Administration) -> tup
     used = items.installed if items is not None else None
     if used is None or used.provenance is None or not used.provenance.local_cut_offs:
         return ()
-    enabled = current_app.config["LOCAL_CUT_OFFS"]
+    enabled = current_settings().results.local_cut_offs
     return local_cut_off_notes(score(used, dict(outcome.option_indexes)), gettext, enabled)
 
 
@@ -230,6 +236,8 @@ def _result_html(
         result_code=code,
         result_code_qr=qr_svg_data_uri(code),
         restored=restored,
+        # The call-back section of the patient's own page (not the restored one) offers the code.
+        callback=None if restored else section_form(code),
         clinician_notes=(
             clinician_notes(
                 outcome, gettext, language, administration, context.status is Status.LOSS

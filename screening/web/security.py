@@ -1,5 +1,5 @@
-"""HTTP hardening: security headers on every response, cookie flags, trusting a reverse proxy,
-and the host names the app answers to.
+"""HTTP hardening: security headers on every response and trusting a reverse proxy, as the
+settings (screening/settings.py: HTTPS, TRUSTED_PROXIES, PROXY_ADDRESSES) say.
 
 These are a dozen fixed headers, so they are set here rather than through Flask-Talisman: its
 extra machinery (HTTPS redirects, CSP nonces) is not needed behind an HTTPS proxy with no inline
@@ -15,7 +15,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from screening.core.errors import ConfigError
+from screening.settings import Network, Settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,10 +40,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 HSTS = "max-age=63072000; includeSubDomains"
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-# In PROXY_ADDRESSES: connections on a Unix socket, which have no address (gunicorn gives an
-# empty REMOTE_ADDR). Only a process the socket's permissions let in can make one: the proxy.
-UNIX_SOCKET = "unix"
 
 
 class ProxyFixFromProxies:
@@ -81,12 +77,10 @@ class ProxyFixFromProxies:
         return (self.forwarded if from_proxy else self.direct)(environ, start_response)
 
 
-def register_security(app: Flask) -> None:
+def register_security(app: Flask, settings: Settings) -> None:
     """Send the headers on every response; HSTS and Secure cookies when served over HTTPS."""
-    https = bool(app.config["HTTPS"])
-    app.config["SESSION_COOKIE_SECURE"] = https
     headers = dict(SECURITY_HEADERS)
-    if https:
+    if settings.server.https:
         headers["Strict-Transport-Security"] = HSTS
 
     @app.after_request
@@ -101,46 +95,11 @@ def register_security(app: Flask) -> None:
     # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built
     # from the Host header, i.e. to whatever host the client named. Such paths simply 404 here.
     app.url_map.merge_slashes = False
-    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
-
-    setting = app.config.get("PROXY_ADDRESSES")
-    app.config["PROXY_ADDRESSES"] = proxy_networks(setting)
-    proxies = int(app.config["TRUSTED_PROXIES"])
-    if proxies:
+    proxy = settings.proxy
+    if proxy.trusted_proxies:
         app.wsgi_app = ProxyFixFromProxies(  # type: ignore[method-assign]
-            app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"], UNIX_SOCKET in parts_of(setting)
+            app.wsgi_app,
+            proxy.trusted_proxies,
+            proxy.addresses.networks,
+            proxy.addresses.unix_socket,
         )
-
-
-def parts_of(setting: object) -> list[str]:
-    parts = setting.split(",") if isinstance(setting, str) else setting
-    if not isinstance(parts, list | tuple) or not all(isinstance(part, str) for part in parts):
-        return []
-    return [part.strip() for part in parts if part.strip()]
-
-
-def proxy_networks(setting: object) -> list[Network]:
-    """``PROXY_ADDRESSES``: the proxies' addresses or networks, comma-separated, and ``unix``
-    for connections on a Unix socket (kept out of the list returned)."""
-    parts = parts_of(setting)
-    try:
-        if not parts and setting not in ("", [], ()):
-            raise TypeError
-        return [ipaddress.ip_network(part, strict=False) for part in parts if part != UNIX_SOCKET]
-    except (TypeError, ValueError):
-        raise ConfigError(
-            "PROXY_ADDRESSES must be IP addresses or networks separated by commas, and 'unix' "
-            f"for a Unix socket (e.g. 127.0.0.1, ::1, 10.0.0.0/24), got {setting!r}"
-        ) from None
-
-
-def trusted_hosts(setting: object) -> list[str] | None:
-    """``TRUSTED_HOSTS`` as Flask wants it: a list, from a comma-separated environment variable
-    too; None (any Host accepted) when empty."""
-    if isinstance(setting, str):
-        setting = [host.strip() for host in setting.split(",")]
-    if not setting:
-        return None
-    if not isinstance(setting, list | tuple) or not all(isinstance(h, str) for h in setting):
-        raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {setting!r}")
-    return [host for host in setting if host] or None

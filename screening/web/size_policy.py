@@ -22,7 +22,7 @@ from screening.documents.pdf_base import FONT_DIRECTORY
 from screening.web import access, callback, entry, pages
 from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import SizedKind, compute_budgets
-from screening.web.state import screening_state_of
+from screening.web.state import screening_state_of, settings_of
 
 
 def _series_page_kind(count: int) -> SizedKind:
@@ -67,24 +67,23 @@ KINDS: tuple[SizedKind, ...] = (
 )
 
 
-# The settings a page's length can depend on besides what start-up parsed into the app's state.
-SETTINGS_READ_BY_PAGES = ("ACCESS_GRANT_HOURS", "RESULT_CODE_MAX_AGE_DAYS", "TRUSTED_HOSTS")
-
-
 def page_inputs(app: Flask) -> str:
     """What the responses are made of: the instrument and its translations, the clinic in each
     language, its own texts, the call-back form's settings and the settings pages read. Apps of
     one process that agree on these share their budgets (a signing key, a rate limit or the
     HTTPS setting change no response's length)."""
-    state = screening_state_of(app)
-    chosen = callback.callback_settings_of(app)
+    state, settings = screening_state_of(app), settings_of(app)
     callback_inputs = (
-        chosen.mail is not None,
-        chosen.country,
-        chosen.default_days,
-        chosen.sooner_days,
+        settings.callback.mail is not None,
+        settings.callback.country,
+        settings.reminder,
     )
-    settings = tuple(repr(app.config.get(name)) for name in SETTINGS_READ_BY_PAGES)
+    # The settings a page's length can depend on besides the clinic and the call-back.
+    read_by_pages = (
+        settings.access.grant_hours,
+        settings.codes.max_age_days,
+        settings.proxy.trusted_hosts,
+    )
     return repr(
         (
             state.instrument,
@@ -93,7 +92,7 @@ def page_inputs(app: Flask) -> str:
             state.clinics,
             state.about_texts,
             callback_inputs,
-            settings,
+            read_by_pages,
         )
     )
 
@@ -131,7 +130,7 @@ def install(app: Flask) -> None:
     """Every kind's budget in every language, now: under gunicorn's ``preload_app`` this runs in
     the master, so workers fork with the budgets and never measure on a request. Kept in the
     instance folder for the next start of the same code with the same settings."""
-    trusted = app.config.get("TRUSTED_HOSTS") or ["localhost"]
+    trusted = settings_of(app).proxy.trusted_hosts or ("localhost",)
     # A host the app answers (".example.org" stands for its subdomains): links are relative.
     host = "www" + trusted[0] if trusted[0].startswith(".") else trusted[0]
     inputs = hashlib.sha256((build_digest(app) + page_inputs(app)).encode()).hexdigest()

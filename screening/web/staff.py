@@ -15,7 +15,7 @@ import getpass
 import logging
 import sys
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
@@ -24,16 +24,16 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
-from screening.web.config import require_staff_password
 from screening.web.extensions import (
     client_subscriber,
     limit_for_every_client,
-    limit_from_setting,
+    limit_from_settings,
     limiter,
 )
 from screening.web.forms import PostedForm, csrf_message
 from screening.web.pages import Page, form_page
 from screening.web.staff_session import end_staff, grant_staff, is_staff, sign_in_required
+from screening.web.state import current_settings
 
 bp = Blueprint("staff", __name__)
 logger = logging.getLogger(__name__)
@@ -97,10 +97,10 @@ def _failures_cap_reached(limit: RequestLimit) -> None:
 
 
 @bp.post("/staff/sign-in")
-@limiter.limit(limit_from_setting("STAFF_SIGN_IN_RATE_LIMIT"), key_func=client_subscriber)
+@limiter.limit(limit_from_settings(lambda limits: limits.staff_sign_in), key_func=client_subscriber)
 # Wrong passwords count, not sign-ins: a working clinic never reaches it.
 @limit_for_every_client(
-    "STAFF_SIGN_IN_GLOBAL_LIMIT",
+    lambda limits: limits.staff_sign_in_global,
     "staff-sign-in-every-client",
     counts=lambda response: response.status_code == 403,
     on_breach=_failures_cap_reached,
@@ -111,7 +111,7 @@ def sign_in() -> Response | Page:
     form = SignInForm()
     if not form.validate():
         return _page(form, 400, csrf_message(form))
-    if not check_password_hash(current_app.config["STAFF_PASSWORD_HASH"], form.password.data):
+    if not check_password_hash(current_settings().staff.password_hash, form.password.data):
         return _page(SignInForm(formdata=None), 403, WRONG_PASSWORD)
     grant_staff()
     return redirect(url_for("intake.start"), 303)
@@ -123,12 +123,6 @@ def sign_out() -> Response:
         abort(400)
     end_staff()
     return redirect(url_for("intake.start"), 303)
-
-
-def install(app: Flask) -> None:
-    """Check STAFF_PASSWORD_HASH (a production server without one does not start), once the
-    clinic's own settings have been checked."""
-    require_staff_password(app)
 
 
 def main() -> int:

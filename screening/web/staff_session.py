@@ -18,13 +18,13 @@ import hmac
 import time
 from datetime import datetime, timedelta
 
-from flask import current_app, session
+from flask import abort, session
 
-from screening.codes.codec import RestoredResult, check_age, verified_code
+from screening.codes.codec import RestoredResult, verified_code
 from screening.codes.errors import ResultCodeError
 from screening.core.dates import now_utc
 from screening.core.marks import N_
-from screening.web.state import current_instrument, screening_state
+from screening.web.state import current_instrument, current_settings, screening_state
 
 SESSION_KEY = "staff"
 KEY_PURPOSE = b"screening staff sign-in"
@@ -38,15 +38,15 @@ PAST_THE_RESULT_PAGE = N_(
 
 
 def sign_in_required() -> bool:
-    return bool(current_app.config["STAFF_PASSWORD_HASH"])
+    return bool(current_settings().staff.password_hash)
 
 
 def _password_digest() -> str:
     """A keyed hash of the configured password hash: the cookie, readable by its holder, never
     holds the hash itself, and a new password makes every earlier sign-in invalid."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
+    secret = current_settings().server.secret_key.encode()
     key = hmac.new(secret, KEY_PURPOSE, "sha256").digest()
-    configured = str(current_app.config["STAFF_PASSWORD_HASH"]).encode()
+    configured = current_settings().staff.password_hash.encode()
     return hmac.new(key, configured, "sha256").hexdigest()[:32]
 
 
@@ -58,7 +58,7 @@ def is_staff() -> bool:
     if not isinstance(grant, dict):
         return False
     given_at = grant.get("at")
-    hours = current_app.config["STAFF_SIGN_IN_HOURS"]
+    hours = current_settings().staff.sign_in_hours
     return (
         hmac.compare_digest(str(grant.get("password", "")), _password_digest())
         and isinstance(given_at, int)
@@ -79,7 +79,19 @@ def end_staff() -> None:
 def result_page_lifetime() -> timedelta:
     """How long after completion the patient's result page can post its code back: its forms'
     CSRF lifetime, and the minute the completion time is rounded down to."""
-    return timedelta(seconds=int(current_app.config["WTF_CSRF_TIME_LIMIT"]), minutes=1)
+    return timedelta(seconds=current_settings().server.csrf_time_limit, minutes=1)
+
+
+def verified_reposted_code(code: str) -> RestoredResult | None:
+    """What a result code posted back from a result page's form (the call-back, the reminder)
+    holds, verified as ``reposted_code`` says; None when none was posted, 400 when it does not
+    verify."""
+    if not code.strip():
+        return None
+    try:
+        return reposted_code(code)
+    except ResultCodeError:
+        abort(400)
 
 
 def reposted_code(text: str, now: datetime | None = None) -> RestoredResult:
@@ -88,28 +100,18 @@ def reposted_code(text: str, now: datetime | None = None) -> RestoredResult:
     and, unless the browser is signed in as staff, no older than the patient's result page can
     be. Raises ResultCodeError saying why not."""
     now = now or now_utc()
-    config = current_app.config
+    codes = current_settings().codes
     restored = verified_code(
-        text,
+        text.strip(),
         current_instrument(),
         screening_state().result_code_key,
         now,
-        config["RESULT_CODE_MAX_AGE_DAYS"],
-        config["RESULT_CODE_V1_UNTIL"],
+        codes.max_age_days,
+        codes.v1_until,
         accept_v1=False,
     )
     _check_result_page_lifetime(restored, now)
     return restored
-
-
-def check_reposted_code(restored: RestoredResult, now: datetime | None = None) -> None:
-    """Raise ResultCodeError for a decoded code this request may not open (what
-    ``reposted_code`` checks after decoding); kept for the call-back until it posts its code
-    through ``reposted_code``."""
-    now = now or now_utc()
-    config = current_app.config
-    check_age(restored, now, config["RESULT_CODE_MAX_AGE_DAYS"], config["RESULT_CODE_V1_UNTIL"])
-    _check_result_page_lifetime(restored, now)
 
 
 def _check_result_page_lifetime(restored: RestoredResult, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""What each app builds once at start-up: the instrument, the clinic and the form class."""
+"""What each app builds once at start-up: its settings, the instrument, the clinic and the form
+class, and the typed accessors views read them through."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from screening.core.about import Block
 from screening.core.clinic import Clinic
 from screening.core.dates import now_utc
 from screening.core.instrument import Instrument
+from screening.settings import Settings
 
 EXTENSION_KEY = "screening"
+SETTINGS_KEY = "screening.settings"
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,16 @@ def current_instrument() -> Instrument:
 def current_clinic() -> Clinic:
     """The clinic's details with its name and hours in the interface language."""
     return screening_state().clinic_for(str(get_locale()))
+
+
+def install_settings(app: Flask, settings: Settings) -> None:
+    app.extensions[SETTINGS_KEY] = settings
+
+
+def current_settings() -> Settings:
+    """The app's settings, parsed once at start-up: views read these, never app.config."""
+    return settings_of(current_app)
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions[SETTINGS_KEY]

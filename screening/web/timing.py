@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from flask import current_app
+from screening.web.state import current_settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -28,7 +28,7 @@ def held_to_minimum_time(view: Callable[P, T]) -> Callable[P, T]:
     def held(*args: P.args, **kwargs: P.kwargs) -> T:
         began = time.monotonic()
         response = view(*args, **kwargs)
-        remaining = current_app.config["DOCUMENT_MIN_MILLISECONDS"] / 1000 - (
+        remaining = current_settings().limits.document_min_milliseconds / 1000 - (
             time.monotonic() - began
         )
         if remaining > 0:

@@ -1,4 +1,5 @@
-"""HTTP views: questionnaire, result, PDF, FHIR export and health. Thin: validate, score, render.
+"""HTTP views: questionnaire, result, PDF, FHIR export, the calendar reminder and health. Thin:
+validate, score, render.
 
 Answers live only in the request: the result page is rendered from the POST, and the PDF, the
 FHIR export and the result page's language switch are made from its result code posted again
@@ -28,11 +29,13 @@ FHIR export and the result page's language switch take the same path to a differ
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, render_template, request
+from babel.lists import format_list
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 
@@ -42,13 +45,16 @@ from screening.core.administration import Administration, ItemsText, Mode
 from screening.core.context import Context
 from screening.core.dates import for_file_name, now_utc
 from screening.core.scoring import ScreeningResult, score
+from screening.documents.reminder import Reminder, ics, interval_days, reminder_start
 from screening.web import pages
+from screening.web.callback_form import RESULT_CODE_LENGTH, section_form
 from screening.web.extensions import (
     HEALTH_ON_MEMORY_FALLBACK,
     document_limit,
     limits_on_memory_fallback,
 )
 from screening.web.forms import (
+    PostedForm,
     ResultForm,
     context_entry,
     error_links,
@@ -60,8 +66,13 @@ from screening.web.forms import (
 )
 from screening.web.i18n import chosen_language
 from screening.web.pages import NO_STORE, Page, questionnaire_page, result_page
-from screening.web.staff_session import reposted_code
-from screening.web.state import current_instrument, screening_state
+from screening.web.staff_session import reposted_code, verified_reposted_code
+from screening.web.state import (
+    current_clinic,
+    current_instrument,
+    current_settings,
+    screening_state,
+)
 from screening.web.timing import held_to_minimum_time
 
 bp = Blueprint("screening", __name__)
@@ -202,6 +213,72 @@ def result_fhir(
     return _download(body, "application/fhir+json", completed_at, "fhir.json")
 
 
+def reminder_days(result: ScreeningResult) -> int:
+    """The days until the reminder a result calls for."""
+    chosen = current_settings().reminder
+    return interval_days(result, chosen.default_days, chosen.sooner_days)
+
+
+@bp.post("/reminder.ics")
+@document_limit()
+def reminder() -> Response:
+    """The calendar file. The result page posts its result code (never in a URL: the interval
+    says whether the result was above the lowest band); the interval comes from the result the
+    code holds, checked as the PDF's re-post is."""
+    if not PostedForm().validate():
+        abort(400)
+    restored = verified_reposted_code(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    if restored is None:
+        abort(400)
+    result = score(screening_state().instrument, restored.answers)
+    days = reminder_days(result)
+    clinic = current_clinic()
+    now = screening_state().clock()
+    summary = gettext("Repeat the wellbeing questionnaire")
+    # The person downloads this file for themselves, so the address they used is the right one.
+    questionnaire = url_for("screening.questionnaire", _external=True)
+    description = " ".join(
+        (
+            gettext(
+                "Time to repeat the wellbeing questionnaire: %(url)s . "
+                "Questions or worries: %(clinic)s, %(phone)s (%(hours)s).",
+                url=questionnaire,
+                clinic=clinic.name,
+                phone=clinic.phone,
+                hours=clinic.hours,
+            ),
+            # The reminder may be read on a bad night: the numbers that answer now go with it.
+            gettext(
+                "To talk to someone now, day or night: %(number)s (%(line)s). If you might harm "
+                "yourself or already have: %(numbers)s.",
+                number=clinic.crisis_line,
+                line=gettext(clinic.crisis_line_name),
+                numbers=format_list(
+                    list(clinic.emergency_numbers), style="or", locale=str(get_locale())
+                ),
+            ),
+        )
+    )
+    body = ics(
+        Reminder(
+            summary=summary,
+            description=description,
+            url=questionnaire,
+            starts=reminder_start(now, days, clinic.timezone),
+            uid=f"{uuid.uuid4()}@screening",
+            stamp=now,
+        )
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'attachment; filename="wellbeing-reminder.ics"',
+            **NO_STORE,
+        },
+    )
+
+
 @bp.post("/language")
 def switch_language() -> Page:
     """Show the same page in the chosen language, keeping every answer given so far."""
@@ -222,7 +299,8 @@ def about() -> Page:
     help now."""
     paragraphs = clinic_paragraphs(screening_state().about_texts, str(get_locale()))
     # no-store: the page carries a CSRF token of this browser's session (the call-back form).
-    return render_template("about.html", clinic_paragraphs=paragraphs), 200, NO_STORE
+    page = render_template("about.html", clinic_paragraphs=paragraphs, callback=section_form())
+    return page, 200, NO_STORE
 
 
 @bp.get("/health")
