@@ -33,9 +33,10 @@ from screening.core.call_request import (
 from screening.core.errors import ConfigError
 from screening.core.hours import parse_schedule
 from screening.web.i18n import LANGUAGES
-from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
+from tests.helpers import indexes_for_scores, result_code_form, visible_text
 from tests.mailbox import Mailbox, smtp_server
-from tests.servers import free_port
+from tools.servers import free_port
+from tools.testkit import TEST_SECRET, answers_form
 
 KYIV = ZoneInfo("Europe/Kyiv")
 INTAKE = "intake@clinic.example"
@@ -116,10 +117,6 @@ def request_form(code: str = "", **more: str) -> dict[str, str]:
     return form | more
 
 
-def text_of(page) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
-
-
 # The form shows only where the clinic has an intake address.
 
 
@@ -174,7 +171,7 @@ def test_done_means(make_app, epds, mailbox):
         data=request_form(code, best_time="2026-11-30-morning", include_code="y"),
     )
     assert response.status_code == 200
-    page = text_of(response)
+    page = visible_text(response)
     assert "Клініка зараз зачинена. Відкриється в понеділок о 10:00." in page
     assert "103" in page and "7333" in page  # the tiers
     assert PHONE_NORMALISED in page
@@ -392,7 +389,7 @@ def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
     form = request_form(phone="+44 909 879 0000", best_time="2026-11-30-evening")
     response = client.post(f"/call-back?lang={language}", data=form)
     assert response.status_code == 400
-    page = text_of(response)
+    page = visible_text(response)
     assert message in page and "050 123 4567" in page
     html = response.get_data(as_text=True)
     assert 'value="+44 909 879 0000"' in html and f'value="{NAME}"' in html

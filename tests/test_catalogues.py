@@ -19,7 +19,7 @@ from screening.web.i18n import (
     compiled_catalogue,
     untranslated,
 )
-from tests.servers import PROJECT_ROOT
+from tools.servers import PROJECT_ROOT
 
 CATALOGUES = PROJECT_ROOT / "screening" / "translations"
 TRANSLATED = [language for language in LANGUAGES if language != "en"]

@@ -8,7 +8,8 @@ from screening import create_app
 from screening.core.clinic import clinic_from_config, hours_in, phone_uri
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
-from tests.helpers import answers_form, hidden_fields, pdf_text
+from tests.helpers import pdf_text
+from tools.testkit import answers_form, hidden_fields
 
 
 @pytest.fixture

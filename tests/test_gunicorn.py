@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import all_first_options, answers_form, hidden_fields
-from tests.servers import PROJECT_ROOT, gunicorn_server
+from tools.servers import PROJECT_ROOT, gunicorn_server
+from tools.testkit import all_first_options, answers_form, hidden_fields
 
 pytestmark = pytest.mark.server
 SHARED_SECRET = "gunicorn-test-secret"

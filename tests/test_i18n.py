@@ -19,15 +19,9 @@ from screening import create_app
 from screening.core.scoring import score
 from screening.web import forms
 from screening.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from tests.helpers import (
-    TEST_SECRET,
-    all_first_options,
-    answers_form,
-    hidden_fields,
-    pdf_info,
-    pdf_text,
-)
+from tests.helpers import pdf_info, pdf_text
 from tests.pseudo_translation import PSEUDO_PROVENANCE
+from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOGUES = PROJECT / "screening" / "translations"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from screening.web.config import DEFAULTS
-from tests.servers import PROJECT_ROOT
+from tools.servers import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 TABLE_HEAD = "| key | default | meaning |"
