@@ -33,7 +33,7 @@ from screening.core.call_request import (
 from screening.core.errors import ConfigError
 from screening.core.hours import parse_schedule
 from screening.web.i18n import LANGUAGES
-from tests.helpers import indexes_for_scores, result_code_form, visible_text
+from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, result_code_form, visible_text
 from tests.mailbox import Mailbox, smtp_server
 from tools.servers import free_port
 from tools.testkit import TEST_SECRET, answers_form
@@ -546,15 +546,20 @@ def hostile_mailbox():
 
 
 @pytest.fixture(scope="module")
-def hostile_client(hostile_mailbox):
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
-        | mail_settings(
-            hostile_mailbox.port,
-            CALLBACK_RATE_LIMIT="10000 per minute",
-            CALLBACK_GLOBAL_LIMIT="10000 per minute",
+def hostile_client(hostile_mailbox, tmp_path_factory):
+    """The test apps' settings (no hostile value can be a signed code, so codes that do not age
+    change nothing here) and the call-back apps' mail, so that this app shares their response
+    budgets rather than measuring its own; an instance folder of its own, not the checkout's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        app = create_app(
+            TEST_APP_SETTINGS
+            | mail_settings(
+                hostile_mailbox.port,
+                CALLBACK_RATE_LIMIT="10000 per minute",
+                CALLBACK_GLOBAL_LIMIT="10000 per minute",
+            )
         )
-    )
     return app.test_client()
 
 

@@ -17,8 +17,8 @@ from screening.codes.result_code import encode_v3
 from screening.core.errors import ConfigError
 from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
 from screening.web.i18n import LANGUAGES
-from tests.helpers import indexes_for_scores, pdf_text, visible_text
-from tools.testkit import MANY_DOCUMENTS, answers_form, hidden_fields
+from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, pdf_text, visible_text
+from tools.testkit import answers_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")
 LOW_UNFLAGGED = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
@@ -70,12 +70,13 @@ def at():
 
 
 @pytest.fixture(scope="module")
-def low_band_only(epds) -> dict[str, set[str]]:
-    """Per language, the sentences that appear on an unflagged low result and on no other."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False, "HTTPS": False}
-        | MANY_DOCUMENTS
-    )
+def low_band_only(epds, tmp_path_factory) -> dict[str, set[str]]:
+    """Per language, the sentences that appear on an unflagged low result and on no other.
+    The test apps' settings, so that this app shares their response budgets rather than
+    measuring its own, and an instance folder of its own, not the checkout's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        app = create_app(TEST_APP_SETTINGS)
     client = app.test_client()
     found = {}
     for language in LANGUAGES:
