@@ -9,7 +9,7 @@ import urllib.request
 
 from benchmarks.figures import Figure, samples
 from benchmarks.load import SERVER_ENV, Outcome, lua_for, run_wrk, scenarios, session_and_forms
-from tests.servers import RunningServer, gunicorn_server
+from tools.servers import RunningServer, gunicorn_server
 
 CONNECTIONS = 16
 SECONDS = 10

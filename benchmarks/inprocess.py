@@ -17,8 +17,8 @@ from screening.core.clinic import clinic_from_config
 from screening.core.instrument_file import load_instrument
 from screening.core.scoring import score
 from screening.web.config import DEFAULTS
-from tests.helpers import TEST_SECRET, answers_form
 from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
+from tools.testkit import TEST_SECRET, answers_form
 
 # A production configuration needs the RCPsych permission reference and a staff password
 # (screening/settings.py).
@@ -57,7 +57,7 @@ def same_font_pdf() -> bytes:
 def pdf_route_figures() -> list[Figure]:
     """POST /result.pdf through the test client (re-post checked, scored, rendered, padded)
     against the same-font floor, interleaved in one run, without the route's minimum time."""
-    from tests.helpers import hidden_fields
+    from tools.testkit import hidden_fields
 
     # Without the hold to DOCUMENT_MIN_MILLISECONDS (a sleep, screening/web/timing.py): the
     # figure is the route's own work, which the hold would hide behind 250 ms.
@@ -189,7 +189,7 @@ def page_figures() -> list[Figure]:
     """Whole requests through Flask's test client: routing, form handling and the template
     render, without a server or network in the way."""
     from screening.core.context import Context, Status
-    from tests.helpers import context_form
+    from tools.testkit import context_form
 
     client = create_app(SECRET | {"WTF_CSRF_ENABLED": False}).test_client()
     form_data = answers_form({n: n % 4 for n in range(1, 11)})
@@ -229,7 +229,7 @@ def series_figures() -> list[Figure]:
     from screening.documents.pdf import Printout, render_pdf
     from screening.documents.series_pdf import SeriesPrintout, render_series_pdf
     from screening.web.pages import series_page
-    from tests.helpers import codes_for_series
+    from tools.testkit import codes_for_series
 
     app = create_app(
         {"SECRET_KEY": TEST_SECRET, "HTTPS": False, "TESTING": True}

@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.cputime import CpuUse, measure_cpu
-from tests.helpers import all_first_options, answers_form, hidden_fields
-from tests.servers import RunningServer, gunicorn_server
+from tools.servers import RunningServer, gunicorn_server
 from tools.stack import (
     PLACEHOLDER_STAFF_PASSWORD_HASH,
     Stack,
@@ -41,6 +40,7 @@ from tools.stack import (
     running_stack,
     unverified_tls,
 )
+from tools.testkit import all_first_options, answers_form, hidden_fields
 
 # Through the whole stack (targets: at most 30% below direct on the questionnaire, p99 < 100 ms).
 STACK_SCENARIOS = ("GET questionnaire", "POST answers", "POST PDF")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Response, sync_playwright
 
 from benchmarks.figures import Figure
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
+from tools.testkit import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
 
 BUDGET_BYTES = 30 * 1024
 MAX_REQUESTS = 2

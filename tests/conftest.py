@@ -15,7 +15,8 @@ from flask import Flask
 from screening import create_app
 from screening.core.instrument import Instrument
 from screening.core.instrument_file import load_instrument
-from tests.helpers import STAFF_PASSWORD_HASH, TEST_APP_SETTINGS
+from tests.helpers import TEST_APP_SETTINGS
+from tools.testkit import STAFF_PASSWORD_HASH
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
 

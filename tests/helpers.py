@@ -1,48 +1,28 @@
-"""Helpers for tests and benchmarks: answers as the questionnaire posts them, what a page or a
-PDF holds, and the app served on loopback. Fixtures live in conftest.py; these are plain
-functions, so benchmarks import them without pulling in pytest's fixtures.
+"""Helpers for the tests alone: the test apps' settings, result codes for a test app, what a
+page, a PDF or its QR code holds, and signing in on a served page. Fixtures live in conftest.py;
+what benchmarks/ and tools/ share with the tests (forms, the test key, servers) lives in
+tools/testkit.py and tools/servers.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import subprocess
-import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import HTTPServer
+from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from reportlab.pdfgen.canvas import Canvas
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Response
 
-from screening import create_app
 from screening.codes.codec import encode
-from screening.codes.seal import derive_key
 from screening.core.administration import Mode
 from screening.core.context import NOT_GIVEN, Context
 from screening.core.instrument import Instrument
-from screening.web.forms import CONTEXT_FIELD, POSTED_CHOICE, WEEKS_FIELDS, weeks_value
-from tests.html_checker import record_pages
-
-TEST_SECRET = "test-secret-key-not-for-production"
-# View tests post hundreds of PDF and FHIR re-posts from the test client's one address, without
-# the minimum time each is held to; the per-address download limit and that minimum have their
-# own tests (test_security.py, test_timing.py).
-MANY_DOCUMENTS = {"DOCUMENT_RATE_LIMIT": "1000000 per minute", "DOCUMENT_MIN_MILLISECONDS": 0}
-# Production apps in tests need a staff password (test_staff.py signs in with it).
-STAFF_PASSWORD = "staff password for tests"
-STAFF_PASSWORD_HASH = (
-    "scrypt:32768:8:1$9U4qQSIzYy5l251z$a76a649eb1f42104bf6059b7d6f4493288ce4289e042c0650381e61a"
-    "ba7f4031c51d7f3c208e013f8522e32f2dbf7ff080bc9e17f521c5825216350381727079"
-)
-# Known-answer codes from 2024 and version-1 codes restore in view tests whatever today's date;
-# the maximum age and the end of version 1 have their own tests (test_staff.py).
-AGELESS_CODES = {"RESULT_CODE_MAX_AGE_DAYS": 0, "RESULT_CODE_V1_UNTIL": ""}
+from tools.testkit import AGELESS_CODES, MANY_DOCUMENTS, STAFF_PASSWORD, TEST_SECRET
 
 # Plain HTTP, CSRF off (view tests post plain forms), the test key, room for many documents and
 # codes that do not age.
@@ -56,21 +36,6 @@ TEST_APP_SETTINGS = (
     | MANY_DOCUMENTS
     | AGELESS_CODES
 )
-
-
-def answers_form(indexes: dict[int, int]) -> dict[str, str]:
-    """Item number -> option index, as the questionnaire posts it."""
-    return {f"item_{number}": str(index) for number, index in indexes.items()}
-
-
-def context_form(context: Context) -> dict[str, str]:
-    """The question before the items as the questionnaire posts it (nothing when not given)."""
-    if context == NOT_GIVEN:
-        return {}
-    fields = {CONTEXT_FIELD: POSTED_CHOICE[context.status]}
-    if context.weeks is not None:
-        fields[WEEKS_FIELDS[context.status]] = weeks_value(context.weeks)
-    return fields
 
 
 def result_code_form(
@@ -98,34 +63,6 @@ def result_code_form(
     }
 
 
-def codes_for_series(
-    instrument: Instrument,
-    answer_sets: list[dict[int, int]],
-    first: datetime,
-    contexts: list[Context] | None = None,
-) -> list[str]:
-    """Result codes, a fortnight apart from ``first``, as a server with TEST_SECRET issues them
-    (the browser tests' servers), each with its context (none given by default)."""
-    keys = derive_key(TEST_SECRET)
-    contexts = contexts or [NOT_GIVEN] * len(answer_sets)
-    return [
-        encode(
-            instrument,
-            answers,
-            first + timedelta(days=14 * index),
-            keys,
-            context,
-            items_language=instrument.language,
-            fingerprint=instrument.fingerprint,
-        )
-        for index, (answers, context) in enumerate(zip(answer_sets, contexts, strict=True))
-    ]
-
-
-def all_first_options() -> dict[int, int]:
-    return dict.fromkeys(range(1, 11), 0)
-
-
 def index_scoring(instrument: Instrument, item: int, score: int) -> int:
     """The option index of ``item`` that scores ``score``, looked up in the data."""
     options = instrument.item(item).options
@@ -142,14 +79,77 @@ def checked_items(page: str) -> int:
     return len(re.findall(r'name="item_\d+" value="\d" checked', page))
 
 
-def hidden_fields(page: str) -> dict[str, str]:
-    """name -> value of every hidden input on a page, whatever the attribute order."""
-    fields = {}
-    for tag in re.findall(r"<input\b[^>]*>", page):
-        attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
-        if attributes.get("type") == "hidden":
-            fields[attributes["name"]] = attributes.get("value", "")
-    return fields
+# Phrasing elements: a reader sees their text run on with the words around them.
+INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+})  # fmt: skip
+# Elements that start a new line or box on screen: with blocks="\n" each is a line of its own.
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hr", "legend", "li", "main", "nav", "ol", "p", "section", "summary",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})  # fmt: skip
+# Elements whose text no reader sees.
+UNSEEN_TAGS = frozenset({"script", "style", "template"})
+# A character no page sends: marks a block boundary until white space is folded.
+BLOCK_MARK = "\x00"
+
+
+class _VisibleText(HTMLParser):
+    """Collects text as a reader sees it, with a mark at every block boundary and a space at
+    every other tag that is not inline (inputs, labels, buttons and the like)."""
+
+    def __init__(self, main_only: bool) -> None:
+        super().__init__(convert_charrefs=True)  # entities arrive unescaped
+        self.main_only = main_only
+        self.in_main = 0
+        self.unseen = 0
+        self.parts: list[str] = []
+
+    def collecting(self) -> bool:
+        return not self.unseen and (self.in_main > 0 or not self.main_only)
+
+    def boundary(self, tag: str) -> None:
+        if tag in INLINE_TAGS or not self.collecting():
+            return
+        self.parts.append(BLOCK_MARK if tag in BLOCK_TAGS else " ")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "main":
+            self.in_main += 1
+        if tag in UNSEEN_TAGS:
+            self.unseen += 1
+        self.boundary(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.boundary(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.boundary(tag)
+        if tag == "main":
+            self.in_main -= 1
+        if tag in UNSEEN_TAGS:
+            self.unseen -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.collecting():
+            self.parts.append(data)
+
+
+def visible_text(page: str | Response, *, blocks: str = " ", main_only: bool = False) -> str:
+    """What a reader sees of an HTML page, parsed (html.parser), not pattern-matched: inline
+    elements run on with the words around them, entities are unescaped, script and style are
+    left out, and white space is folded to one space. Each block (heading, paragraph, list
+    item, table cell...) is separated from the next by ``blocks``: a space, or "\n" for one
+    block a line. ``main_only``: only the text inside <main> (a fragment that opens <main> and
+    never closes it counts to its end)."""
+    parser = _VisibleText(main_only)
+    parser.feed(page if isinstance(page, str) else page.get_data(as_text=True))
+    parser.close()
+    chunks = (" ".join(chunk.split()) for chunk in "".join(parser.parts).split(BLOCK_MARK))
+    return blocks.join(chunk for chunk in chunks if chunk)
 
 
 def small_pdf() -> bytes:
@@ -193,64 +193,9 @@ def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
     }
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without a log line per request."""
-
-    def log_request(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(server: HTTPServer) -> Iterator[str]:
-    """Runs a server bound to a loopback port in a background thread; yields its base URL."""
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 def sign_in_as_staff(page: Any, base_url: str) -> None:
     """In a Playwright page: sign in on the staff sign-in page, which then opens /intake."""
     page.goto(f"{base_url}/staff/sign-in")
     page.get_by_label("Staff password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/intake")
-
-
-@contextlib.contextmanager
-def serve_in_thread(config: dict[str, object]) -> Iterator[str]:
-    """The app with CSRF on, served over HTTP on a free loopback port in a background thread;
-    every HTML page it sends is kept for the Nu HTML checker (tests/html_checker.py)."""
-    app = create_app(
-        {
-            "SECRET_KEY": TEST_SECRET,
-            "HTTPS": False,
-            "EPDS_PERMISSION": "test permission",
-            "STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH,
-            # Every browser test that opens the clinician side signs in from 127.0.0.1.
-            "STAFF_SIGN_IN_RATE_LIMIT": "1000 per minute",
-        }
-        | MANY_DOCUMENTS
-        | AGELESS_CODES
-        | config
-    )
-    record_pages(app)
-    with serving(
-        make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    ) as url:
-        yield url

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING
 
-from tests.servers import free_port
+from tools.servers import free_port
 
 
 class Mailbox:

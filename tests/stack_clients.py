@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import all_first_options, answers_form, hidden_fields
 from tools.stack import Stack, missing_tools, running_stack, unverified_tls
+from tools.testkit import all_first_options, answers_form, hidden_fields
 
 # Longer than Caddy's response_header_timeout (30 s), within which it answers every request: a
 # client that gave up sooner counted as failed a POST queued for an instance restarting on the

@@ -9,7 +9,8 @@ import pytest
 from screening import create_app
 from screening.core.instrument import InstrumentError
 from screening.core.textfiles import InstanceFileError
-from tests.helpers import TEST_SECRET, all_first_options, answers_form
+from tests.helpers import visible_text
+from tools.testkit import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')
 
@@ -53,7 +54,7 @@ def test_about_page_covers_the_essentials(client):
         "Lifeline Ukraine",
     ):
         assert phrase in page, phrase
-    visible = re.sub(r"<[^>]+>", " ", page).lower()
+    visible = visible_text(page).lower()
     for promise in ("cure", "safe", "fast", "quick", "guarantee", "better than", "dose", "mg"):
         assert not re.search(rf"\b{promise}", visible), promise
 

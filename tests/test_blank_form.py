@@ -13,8 +13,9 @@ from flask_babel import force_locale, gettext, ngettext
 from screening.core.translator import Translator
 from screening.documents.blank_form import BlankFormRenderer
 from screening.web.i18n import LANGUAGES
-from tests.helpers import STAFF_PASSWORD, STAFF_PASSWORD_HASH, pdf_info
+from tests.helpers import pdf_info
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
+from tools.testkit import STAFF_PASSWORD, STAFF_PASSWORD_HASH
 
 WORDS = {
     "en": ("Name:", "Date:", "Tick one answer for each question.", "If you need help now"),

@@ -36,9 +36,10 @@ from screening.core.hours import parse_schedule
 from screening.core.scoring import score
 from screening.delivery.callback_email import CallBackRequest, email_body, email_subject
 from screening.web.i18n import LANGUAGES
-from tests.helpers import TEST_SECRET, answers_form, indexes_for_scores, result_code_form
+from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, result_code_form, visible_text
 from tests.mailbox import Mailbox, smtp_server
-from tests.servers import free_port
+from tools.servers import free_port
+from tools.testkit import TEST_SECRET, answers_form
 
 KYIV = ZoneInfo("Europe/Kyiv")
 INTAKE = "intake@clinic.example"
@@ -119,10 +120,6 @@ def request_form(code: str = "", **more: str) -> dict[str, str]:
     return form | more
 
 
-def text_of(page) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
-
-
 # The form shows only where the clinic has an intake address.
 
 
@@ -177,7 +174,7 @@ def test_done_means(make_app, epds, mailbox):
         data=request_form(code, best_time="2026-11-30-morning", include_code="y"),
     )
     assert response.status_code == 200
-    page = text_of(response)
+    page = visible_text(response)
     assert "Клініка зараз зачинена. Відкриється в понеділок о 10:00." in page
     assert "103" in page and "7333" in page  # the tiers
     assert PHONE_NORMALISED in page
@@ -441,7 +438,7 @@ def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
     form = request_form(phone="+44 909 879 0000", best_time="2026-11-30-evening")
     response = client.post(f"/call-back?lang={language}", data=form)
     assert response.status_code == 400
-    page = text_of(response)
+    page = visible_text(response)
     assert message in page and "050 123 4567" in page
     html = response.get_data(as_text=True)
     assert 'value="+44 909 879 0000"' in html and f'value="{NAME}"' in html
@@ -598,15 +595,20 @@ def hostile_mailbox():
 
 
 @pytest.fixture(scope="module")
-def hostile_client(hostile_mailbox):
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False, "WTF_CSRF_ENABLED": False}
-        | mail_settings(
-            hostile_mailbox.port,
-            CALLBACK_RATE_LIMIT="10000 per minute",
-            CALLBACK_GLOBAL_LIMIT="10000 per minute",
+def hostile_client(hostile_mailbox, tmp_path_factory):
+    """The test apps' settings (no hostile value can be a signed code, so codes that do not age
+    change nothing here) and the call-back apps' mail, so that this app shares their response
+    budgets rather than measuring its own; an instance folder of its own, not the checkout's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        app = create_app(
+            TEST_APP_SETTINGS
+            | mail_settings(
+                hostile_mailbox.port,
+                CALLBACK_RATE_LIMIT="10000 per minute",
+                CALLBACK_GLOBAL_LIMIT="10000 per minute",
+            )
         )
-    )
     return app.test_client()
 
 

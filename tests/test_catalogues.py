@@ -1,9 +1,12 @@
-"""Compiled catalogues on every install path: committed .mo files that match their .po sources,
-inside a built wheel, and a clear stop at start-up when one is missing anyway."""
+"""Catalogues that keep up with the code and are compiled on every install path: every string
+in the code is in every catalogue, committed .mo files match their .po sources, inside a built
+wheel, and a clear stop at start-up when one is missing anyway."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -19,7 +22,7 @@ from screening.web.i18n import (
     compiled_catalogue,
     untranslated,
 )
-from tests.servers import PROJECT_ROOT
+from tools.servers import PROJECT_ROOT
 
 CATALOGUES = PROJECT_ROOT / "screening" / "translations"
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
@@ -33,6 +36,31 @@ def messages(catalogue) -> dict[object, object]:
         for message in catalogue
         if message.id and message.string
     }
+
+
+@pytest.fixture(scope="module")
+def strings_in_the_code(tmp_path_factory) -> set[str]:
+    """Every string the code marks for translation, as `make messages` extracts it (once for
+    every language: the extraction reads every template and module)."""
+    pot = tmp_path_factory.mktemp("extracted") / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "N_", "-k", "NP_:1,2", "-o", str(pot), "."],
+        cwd=PROJECT_ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as file:
+        return {message.id for message in read_po(file) if message.id}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_catalogue_holds_every_string_in_the_code(strings_in_the_code, language):
+    """A string added to a template or module without `make messages` fails here."""
+    with catalogue_source(CATALOGUES, language).open("rb") as file:
+        in_catalogue = {message.id for message in read_po(file) if message.id}
+    assert strings_in_the_code - in_catalogue == set(), (
+        "run 'make messages' (extracts these into messages.pot and every .po), translate them, "
+        "then 'make translations'"
+    )
 
 
 def as_key(text: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:

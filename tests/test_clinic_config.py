@@ -13,7 +13,8 @@ from screening.core.errors import ConfigError
 from screening.settings import parse_settings
 from screening.web.config import DEFAULTS
 from screening.web.state import settings_of
-from tests.helpers import answers_form, hidden_fields, pdf_text
+from tests.helpers import pdf_text
+from tools.testkit import answers_form, hidden_fields
 
 
 @pytest.fixture

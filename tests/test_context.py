@@ -28,17 +28,9 @@ from screening.core.marks import english, english_plural
 from screening.documents.qr import QUIET_ZONE, qr_runs
 from screening.web.forms import WEEKS_FIELDS, weeks_value
 from screening.web.i18n import LANGUAGES
-from tests.helpers import (
-    answers_form,
-    codes_for_series,
-    context_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-    result_code_form,
-    scanned_qr,
-)
+from tests.helpers import indexes_for_scores, pdf_text, result_code_form, scanned_qr, visible_text
 from tests.old_codes import encode_v2
+from tools.testkit import answers_form, codes_for_series, context_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 0}
 PREGNANT_24 = Context(Status.PREGNANT, 24)
@@ -57,11 +49,6 @@ SHOWN = [
     (POSTPARTUM_6, "gave birth 6 weeks ago", "gave birth 6 weeks ago"),
     (Context(Status.POSTPARTUM, 52), "gave birth 52 weeks ago", "gave birth 52 weeks ago"),
 ]
-
-
-def text_of(response) -> str:
-    without_tags = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(without_tags))
 
 
 def submit(client, context: Context = NOT_GIVEN, answers=ANSWERS, language: str = "en"):
@@ -127,7 +114,7 @@ def test_answering_nothing_in_it_needs_nothing_more(client):
     page = submit(client)
     assert page.status_code == 200
     assert told_us(page) is None
-    assert "Pregnancy or birth" not in text_of(page)
+    assert "Pregnancy or birth" not in visible_text(page)
     restored = client.post("/intake", data={"code": code_of(page)})
     assert clinician_says(restored) == "not given"
 

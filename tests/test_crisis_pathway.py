@@ -17,14 +17,9 @@ from screening.core.errors import ConfigError
 from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
 from screening.web.i18n import LANGUAGES
 from screening.web.state import settings_of
-from tests.helpers import (
-    MANY_DOCUMENTS,
-    answers_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-)
+from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, pdf_text, visible_text
 from tests.old_codes import encode_v3
+from tools.testkit import answers_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")
 LOW_UNFLAGGED = dict.fromkeys(range(1, 11), 0) | {1: 1, 2: 1}
@@ -42,16 +37,9 @@ def kyiv(*args: int) -> datetime:
 WEEKDAY_AFTERNOON = kyiv(2026, 12, 2, 14, 0)  # a Wednesday: the clinic is open
 
 
-def visible_text(body: str, block_end: str = " ") -> str:
-    main = body[body.index('<main id="main"') :]
-    blocks = re.sub(r"</(?:h\d|p|li|dt|dd)>|<br>", block_end, main)
-    inline = re.sub(r"</?(?:a|strong|span|em)\b[^>]*>", "", blocks)
-    return re.sub(r"[ \t\r]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", inline)))
-
-
 def sentences(body: str) -> set[str]:
     """The page's sentences and headings without numbers (totals, dates and codes differ)."""
-    parts = re.split(r"(?<=[.!?:])\s+|\n", visible_text(body, block_end="\n"))
+    parts = re.split(r"(?<=[.!?:])\s+|\n", visible_text(body, blocks="\n", main_only=True))
     return {part.strip() for part in parts if part.strip() and not re.search(r"\d", part)}
 
 
@@ -83,12 +71,13 @@ def at():
 
 
 @pytest.fixture(scope="module")
-def low_band_only(epds) -> dict[str, set[str]]:
-    """Per language, the sentences that appear on an unflagged low result and on no other."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False, "HTTPS": False}
-        | MANY_DOCUMENTS
-    )
+def low_band_only(epds, tmp_path_factory) -> dict[str, set[str]]:
+    """Per language, the sentences that appear on an unflagged low result and on no other.
+    The test apps' settings, so that this app shares their response budgets rather than
+    measuring its own, and an instance folder of its own, not the checkout's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        app = create_app(TEST_APP_SETTINGS)
     client = app.test_client()
     found = {}
     for language in LANGUAGES:
@@ -128,7 +117,7 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
 ):
     scores = dict(enumerate(other_scores, start=1)) | {10: item_10}
     body = result_page(client, epds, scores, language)
-    text = visible_text(body)
+    text = visible_text(body, main_only=True)
     reassuring = low_band_only[language]
     assert not [sentence for sentence in reassuring if sentence in text]
     pdf = client.post(f"/result.pdf?lang={language}", data=hidden_fields(body)).data
@@ -138,7 +127,9 @@ def test_no_low_band_sentence_on_a_flagged_low_total(
 
 def test_a_flagged_low_total_says_to_talk_to_someone_now_even_while_open(at, make_app, epds):
     """Never "today", even while the clinic is open: "today" lets a person at risk wait."""
-    text = visible_text(result_page(at(make_app, WEEKDAY_AFTERNOON), epds, LOW_FLAGGED))
+    text = visible_text(
+        result_page(at(make_app, WEEKDAY_AFTERNOON), epds, LOW_FLAGGED), main_only=True
+    )
     assert "Please talk to someone now" in text
     assert "today" not in text.split("What this result means")[0]
     assert "Your answer to question 10 needs attention now" in text
@@ -215,7 +206,7 @@ def test_crisis_tiers_on_every_flagged_result_and_every_total_of_15_or_more(
         section = support_section(body)
         assert body.index('id="band-title"') < body.index('<section class="support"')
     assert tier_links(section)[:6] == TIER_LINKS
-    text = visible_text(section)
+    text = visible_text(section, main_only=True)
     positions = [text.index(tier) for tier in TIERS]
     assert positions == sorted(positions)
     assert "and the clinic is closed" not in text
@@ -230,7 +221,9 @@ def test_the_crisis_line_tier_answers_now_with_a_fallback_in_every_language(clie
         "ru": "чтобы поговорить с кем-нибудь сейчас, днём или ночью. Если никто не отвечает, "
         "звоните 103 или 112.",
     }[language]
-    assert expected in visible_text(result_page(client, epds, LOW_FLAGGED, language))
+    assert expected in visible_text(
+        result_page(client, epds, LOW_FLAGGED, language), main_only=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -243,14 +236,16 @@ def test_the_crisis_line_tier_answers_now_with_a_fallback_in_every_language(clie
     ],
 )
 def test_the_safety_heading_says_now_at_every_hour(at, make_app, epds, moment, heading):
-    top = visible_text(first_section(result_page(at(make_app, moment), epds, LOW_FLAGGED)))
+    top = visible_text(
+        first_section(result_page(at(make_app, moment), epds, LOW_FLAGGED)), main_only=True
+    )
     assert heading in top
 
 
 def test_the_high_total_box_is_calm_not_the_red_safety_styling(client, epds):
     body = result_page(client, epds, HIGH)
     assert 'class="safety"' not in body and 'role="alert"' not in body
-    assert "Help is there for you now" in visible_text(support_section(body))
+    assert "Help is there for you now" in visible_text(support_section(body), main_only=True)
 
 
 def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
@@ -261,7 +256,9 @@ def test_configured_numbers_are_used_everywhere(make_app, epds, tmp_path):
     ).test_client()
     body = result_page(client, epds, LOW_FLAGGED)
     assert tier_links(first_section(body))[:2] == ["tel:999", "tel:116123"]
-    assert "Call 116 123 (Samaritans) to talk to someone now, day or night" in visible_text(body)
+    assert "Call 116 123 (Samaritans) to talk to someone now, day or night" in visible_text(
+        body, main_only=True
+    )
     assert "tel:103" not in body and "7333" not in body
     printed = pdf_text(client.post("/result.pdf", data=hidden_fields(body)).data, tmp_path)
     assert "emergency 999; Samaritans 116 123" in re.sub(r"\s+", " ", printed)
@@ -305,7 +302,7 @@ def test_every_result_names_the_signs_of_postpartum_psychosis(
     """Postpartum mania and psychosis often score low: the signs, with the emergency numbers,
     are on every result page whatever the total (issue 22, finding 4)."""
     section = section_of(result_page(client, epds, scores, language), '<section class="psychosis"')
-    assert all(word in visible_text(section) for word in words)
+    assert all(word in visible_text(section, main_only=True) for word in words)
     assert tier_links(section) == ["tel:103", "tel:112"]
 
 
@@ -368,13 +365,15 @@ def test_the_result_page_says_closed_until_monday_at_22_on_a_saturday(at, make_a
         ("ru", "Клиника сейчас закрыта. Откроется в понедельник в 10:00."),
     ):
         assert closed in visible_text(
-            first_section(result_page(client, epds, LOW_FLAGGED, language))
+            first_section(result_page(client, epds, LOW_FLAGGED, language)), main_only=True
         )
 
 
 def test_the_result_page_says_open_until_19_on_a_weekday_afternoon(at, make_app, epds):
     client = at(make_app, kyiv(2026, 11, 25, 15, 30))
-    assert "The clinic is open now, until 19:00." in visible_text(result_page(client, epds, HIGH))
+    assert "The clinic is open now, until 19:00." in visible_text(
+        result_page(client, epds, HIGH), main_only=True
+    )
 
 
 def test_per_language_hours_must_agree_with_the_schedule(make_app):
@@ -417,8 +416,10 @@ def test_technical_labels_stay_on_the_pdf_and_the_clinicians_view(
 
 
 def test_advice_carries_a_timeframe(client, epds):
-    assert "in 2 to 4 weeks" in visible_text(result_page(client, epds, MID))
-    assert "within the next week" in visible_text(result_page(client, epds, JUST_BELOW_CRISIS))
+    assert "in 2 to 4 weeks" in visible_text(result_page(client, epds, MID), main_only=True)
+    assert "within the next week" in visible_text(
+        result_page(client, epds, JUST_BELOW_CRISIS), main_only=True
+    )
 
 
 def test_a_total_of_0_is_noted_for_the_clinician_only(client, epds, tmp_path):
@@ -431,7 +432,7 @@ def test_a_total_of_0_is_noted_for_the_clinician_only(client, epds, tmp_path):
 def test_the_result_says_whom_it_applies_to(client, epds, tmp_path):
     body = result_page(client, epds, MID)
     sentence = "This result applies to the person who is pregnant or has given birth."
-    assert sentence in visible_text(body)
+    assert sentence in visible_text(body, main_only=True)
     printed = pdf_text(client.post("/result.pdf", data=hidden_fields(body)).data, tmp_path)
     assert sentence in re.sub(r"\s+", " ", printed)
 

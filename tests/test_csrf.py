@@ -9,7 +9,8 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from screening import create_app
-from tests.helpers import TEST_SECRET, all_first_options, answers_form, checked_items, hidden_fields
+from tests.helpers import checked_items
+from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture

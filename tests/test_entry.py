@@ -12,17 +12,15 @@ import pytest
 
 from screening.codes.codec import decode
 from screening.core.context import Context, Status
-from tests.helpers import (
+from tests.helpers import checked_items, indexes_for_scores, pdf_text
+from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
+from tools.testkit import (
     STAFF_PASSWORD,
     STAFF_PASSWORD_HASH,
     answers_form,
-    checked_items,
     context_form,
     hidden_fields,
-    indexes_for_scores,
-    pdf_text,
 )
-from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MODE_WORDS = {

@@ -16,7 +16,7 @@ from screening.web.config import DEFAULTS
 from screening.web.error_pages import ERROR_PAGES
 from screening.web.extensions import babel, limiter
 from screening.web.state import ScreeningState, settings_of
-from tests.helpers import TEST_SECRET
+from tools.testkit import TEST_SECRET
 
 # 1. Configuration: defaults < instance/config.py < FLASK_* < SCREENING_*; test_config alone.
 

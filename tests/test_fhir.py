@@ -16,7 +16,8 @@ from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.core.scoring import score
 from screening.documents.fhir import build_bundle
 from screening.web.config import DEFAULTS
-from tests.helpers import answers_form, hidden_fields, indexes_for_scores, result_code_form
+from tests.helpers import indexes_for_scores, result_code_form
+from tools.testkit import answers_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

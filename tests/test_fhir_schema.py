@@ -20,7 +20,7 @@ from screening.core.context import NOT_ASKED, Context, every_context
 from screening.core.scoring import score
 from screening.documents.fhir import build_bundle
 from screening.web.config import DEFAULTS
-from tests.helpers import answers_form, hidden_fields
+from tools.testkit import answers_form, hidden_fields
 
 SCHEMA = (
     Path(__file__).resolve().parents[1]

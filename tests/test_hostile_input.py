@@ -11,14 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from screening import create_app
 from screening.core.scoring import score
-from tests.helpers import (
-    TEST_SECRET,
-    all_first_options,
-    answers_form,
-    checked_items,
-    hidden_fields,
-    result_code_form,
-)
+from tests.helpers import checked_items, result_code_form
+from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 POST_ROUTES = [
     *("/", "/result.pdf", "/result.fhir.json", "/access", "/intake", "/language"),

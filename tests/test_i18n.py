@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,15 +17,9 @@ from screening import create_app
 from screening.core.scoring import score
 from screening.web import forms
 from screening.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from tests.helpers import (
-    TEST_SECRET,
-    all_first_options,
-    answers_form,
-    hidden_fields,
-    pdf_info,
-    pdf_text,
-)
+from tests.helpers import pdf_info, pdf_text
 from tests.pseudo_translation import PSEUDO_PROVENANCE
+from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOGUES = PROJECT / "screening" / "translations"
@@ -83,25 +75,6 @@ def pairs(message) -> list[tuple[str, str]]:
     if not message.pluralizable:
         return [(message.id, message.string)]
     return [(message.id[1], form) for form in message.string]
-
-
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_the_catalogue_holds_every_string_in_the_code(tmp_path, language):
-    """A string added to a template or module without `make messages` fails here."""
-    pot = tmp_path / "messages.pot"
-    subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "N_", "-k", "NP_:1,2", "-o", str(pot), "."],
-        cwd=PROJECT, check=True, capture_output=True,
-    )  # fmt: skip
-    with pot.open("rb") as file:
-        in_code = {message.id for message in read_po(file) if message.id}
-    with (CATALOGUES / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
-        in_catalogue = {message.id for message in read_po(file) if message.id}
-    assert in_code - in_catalogue == set(), (
-        "run 'make messages' (extracts these into messages.pot and every .po), translate them, "
-        "then 'make translations'"
-    )
 
 
 def test_accept_language_chooses_the_interface_language(client, app):

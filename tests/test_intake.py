@@ -9,14 +9,8 @@ import pytest
 
 from screening import create_app
 from screening.web.intake import MAX_LENGTH
-from tests.helpers import (
-    TEST_SECRET,
-    answers_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-    scanned_qr,
-)
+from tests.helpers import indexes_for_scores, pdf_text, scanned_qr
+from tools.testkit import TEST_SECRET, answers_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
 

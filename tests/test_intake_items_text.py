@@ -13,17 +13,12 @@ import pytest
 
 from screening.codes.codec import decode, encode
 from screening.core.administration import Mode
-from tests.helpers import (
-    answers_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-    result_code_form,
-)
+from tests.helpers import indexes_for_scores, pdf_text, result_code_form
 from tests.old_codes import encode_v4
 from tests.pseudo_translation import pseudo_translation, write_translation
 from tests.test_crisis_pathway import visible_text
 from tests.test_fhir_schema import schema_errors
+from tools.testkit import answers_form, hidden_fields
 
 SOURCE = "Test fixture, not a real translation"
 FLAGGED = {n: 1 for n in range(1, 10)} | {10: 2}

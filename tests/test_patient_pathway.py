@@ -6,7 +6,6 @@ answered (issue 25, finding 1)."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -22,15 +21,9 @@ from screening.codes.codec import decode
 from screening.core.context import WEEKS, Context, Status, every_context
 from screening.core.errors import ConfigError
 from screening.web.forms import POSTED_CHOICE, WEEKS_FIELDS, WEEKS_NOT_GIVEN, weeks_value
-from tests.helpers import (
-    answers_form,
-    context_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-    result_code_form,
-)
+from tests.helpers import indexes_for_scores, pdf_text, result_code_form, visible_text
 from tests.mailbox import smtp_server
+from tools.testkit import answers_form, context_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")
 FRIDAY_EVENING = datetime(2026, 12, 4, 19, 30, tzinfo=KYIV)
@@ -41,12 +34,6 @@ HIGH = dict.fromkeys(range(1, 11), 1) | {10: 0, 1: 3, 2: 3, 3: 3}  # total 15, i
 LOW = dict.fromkeys(range(1, 11), 0) | {1: 1}
 LOSS = Context(Status.LOSS)
 CATALOGUES = Path(__file__).resolve().parent.parent / "screening" / "translations"
-
-
-def visible(body: str) -> str:
-    main = body[body.index('<main id="main"') : body.index("</main>")]
-    inline = re.sub(r"</?(?:a|strong|span|em)\b[^>]*>", "", main)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", inline)))
 
 
 def clock_at(moment: datetime):
@@ -98,7 +85,9 @@ NEXT_OPENING = {
 def test_a_flagged_or_high_result_is_told_not_to_wait_for_the_call(
     make_app, epds, mailbox, scores, moment, language
 ):
-    text = visible(confirmation(make_app, epds, mailbox, moment, scores, language))
+    text = visible_text(
+        confirmation(make_app, epds, mailbox, moment, scores, language), main_only=True
+    )
     positions = [text.index(words) for words in URGENT_ORDER[language]]
     assert positions == sorted(positions)
     assert positions[0] < text.index(
@@ -113,7 +102,9 @@ def test_a_flagged_or_high_result_is_told_not_to_wait_for_the_call(
 
 
 def test_a_flagged_result_at_a_weekday_afternoon_still_leads_with_help_now(make_app, epds, mailbox):
-    text = visible(confirmation(make_app, epds, mailbox, WEEKDAY_AFTERNOON, FLAGGED))
+    text = visible_text(
+        confirmation(make_app, epds, mailbox, WEEKDAY_AFTERNOON, FLAGGED), main_only=True
+    )
     assert text.index("Do not wait for our call") < text.index("The clinic is open now, until")
     assert text.index("The clinic is open now") < text.index("7333") < text.index("103 or 112")
     assert "The earliest we can call you: Today, afternoon (14:00\u201317:00)" not in text
@@ -131,7 +122,7 @@ def test_a_flagged_result_at_a_weekday_afternoon_still_leads_with_help_now(make_
 def test_an_unflagged_result_is_told_when_the_call_can_come_at_the_earliest(
     make_app, epds, mailbox, moment, earliest
 ):
-    text = visible(confirmation(make_app, epds, mailbox, moment, LOW))
+    text = visible_text(confirmation(make_app, epds, mailbox, moment, LOW), main_only=True)
     assert "Do not wait for our call" not in text
     assert f"The earliest we can call you: {earliest}." in text
     assert "You do not have to wait for our call" in text
@@ -162,7 +153,7 @@ CLOSED = {"CLINIC_CLOSED_DATES": "2026-12-25, 2026-12-31..2027-01-02"}
 def test_a_closed_day_is_never_open_now_on_the_result_page(make_app, epds, moment, expected):
     client = make_app(CLOCK=clock_at(moment), **CLOSED).test_client()
     body = client.post("/", data=answers_form(indexes_for_scores(epds, FLAGGED))).text
-    assert expected in visible(body)
+    assert expected in visible_text(body, main_only=True)
 
 
 def test_a_closure_of_a_week_or_more_names_the_date_it_opens(make_app, epds):
@@ -176,7 +167,9 @@ def test_a_closure_of_a_week_or_more_names_the_date_it_opens(make_app, epds):
         ("ru", "Откроется 11 января в 10:00."),
     ):
         data = answers_form(indexes_for_scores(epds, FLAGGED))
-        assert words in visible(client.post(f"/?lang={language}", data=data).text)
+        assert words in visible_text(
+            client.post(f"/?lang={language}", data=data).text, main_only=True
+        )
 
 
 def test_the_call_back_times_skip_closed_days(make_app, epds, mailbox):
@@ -195,10 +188,11 @@ def test_the_call_back_times_skip_closed_days(make_app, epds, mailbox):
 
 
 def test_the_confirmation_says_when_the_clinic_opens_after_a_closed_day(make_app, epds, mailbox):
-    text = visible(
+    text = visible_text(
         confirmation(
             make_app, epds, mailbox, datetime(2026, 12, 24, 20, 0, tzinfo=KYIV), FLAGGED, **CLOSED
-        )
+        ),
+        main_only=True,
     )
     assert "The clinic is closed now. It opens on Monday at 10:00." in text
     assert "The earliest we can call you: Monday 28 December, morning (10:00\u201312:00)." in text
@@ -281,13 +275,15 @@ def test_after_a_loss_the_page_offers_support_and_never_says_your_baby(
 ):
     page = loss_result(client, epds, FLAGGED, language)
     assert page.status_code == 200
-    text = visible(page.text)
+    text = visible_text(page.text, main_only=True)
     assert support in text and "7333" in text
     assert baby not in text
     other = client.post(
         f"/?lang={language}", data=answers_form(indexes_for_scores(epds, FLAGGED))
     ).text
-    assert baby in visible(other) and support not in visible(other)
+    assert baby in visible_text(other, main_only=True) and support not in visible_text(
+        other, main_only=True
+    )
 
 
 def test_the_loss_is_sealed_in_the_code_and_named_for_the_clinician(app, client, epds, tmp_path):
@@ -322,7 +318,7 @@ def test_the_call_back_confirmation_after_a_loss_does_not_say_your_baby(make_app
     client = app.test_client()
     code = hidden_fields(loss_result(client, epds, FLAGGED).text)["result_code"]
     form = {"phone": "067 123 45 67", "best_time": "any", "language": "en", "result_code": code}
-    text = visible(client.post("/call-back", data=form).text)
+    text = visible_text(client.post("/call-back", data=form).text, main_only=True)
     assert "Do not wait for our call" in text and "your baby" not in text
 
 
@@ -501,7 +497,7 @@ def test_the_reviewers_wording_in_ukrainian_and_russian(
     client, epds, language, heading, advice, anxiety, restless
 ):
     data = answers_form(indexes_for_scores(epds, FLAGGED_TOP_BAND))
-    text = visible(client.post(f"/?lang={language}", data=data).text)
+    text = visible_text(client.post(f"/?lang={language}", data=data).text, main_only=True)
     assert heading in text and advice in text and anxiety in text and restless in text
     for old in ("клінічн", "клиническ", "Симптоми тривоги", "Симптомы тревоги", "возбуждение"):
         assert old not in text

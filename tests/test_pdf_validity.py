@@ -16,13 +16,8 @@ from flask.testing import FlaskClient
 from screening import create_app
 from screening.core.instrument_file import load_instrument
 from screening.documents.padding import pad_pdf
-from tests.helpers import (
-    TEST_APP_SETTINGS,
-    answers_form,
-    codes_for_series,
-    hidden_fields,
-    small_pdf,
-)
+from tests.helpers import TEST_APP_SETTINGS, small_pdf
+from tools.testkit import answers_form, codes_for_series, hidden_fields
 
 LANGUAGES = ("en", "uk", "ru")
 UNFLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}

@@ -12,7 +12,8 @@ import pytest
 import vobject
 
 from screening.documents.reminder import LINE_OCTETS, Reminder, ics
-from tests.helpers import answers_form, hidden_fields, indexes_for_scores
+from tests.helpers import indexes_for_scores
+from tools.testkit import answers_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 11, 27, 21, 0, tzinfo=KYIV)

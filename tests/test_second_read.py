@@ -15,16 +15,9 @@ from screening.codes.codec import encode
 from screening.codes.errors import WRONG_LENGTH, ResultCodeError
 from screening.core.context import Context, Status
 from screening.core.trend import LOWEST_TO_LATEST
-from tests.helpers import (
-    answers_form,
-    hidden_fields,
-    indexes_for_scores,
-    pdf_text,
-    result_code_form,
-)
+from tests.helpers import indexes_for_scores, pdf_text, result_code_form, visible_text
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
-from tests.test_crisis_pathway import visible_text
 from tests.test_patient_pathway import (
     FRIDAY_EVENING,
     LOSS,
@@ -34,6 +27,7 @@ from tests.test_patient_pathway import (
 )
 from tests.test_series import START, answers_for_total, series_codes
 from tests.test_series import post as series_post
+from tools.testkit import answers_form, hidden_fields
 
 CATALOGUES = Path(__file__).parent.parent / "screening" / "translations"
 
@@ -69,7 +63,7 @@ def test_too_many_attempts_leads_with_help_now_in_every_language(make_app, langu
     client.post(f"/intake?lang={language}", data={"code": "x"})
     page = client.post(f"/intake?lang={language}", data={"code": "x"})
     assert page.status_code == 429
-    text = one_line(visible_text(page.text))
+    text = one_line(visible_text(page.text, main_only=True))
     assert TOO_MANY[language] in text
     main = page.text[page.text.index("<main") : page.text.index("</main>")]
     assert main.index('href="tel:116123"') < main.index('class="button"')
@@ -90,7 +84,7 @@ def test_a_limited_call_back_keeps_what_was_typed_below_help_now(make_app, langu
         )
     assert page.status_code == 429
     assert page.headers["Retry-After"] == "60"
-    text = one_line(visible_text(page.text))
+    text = one_line(visible_text(page.text, main_only=True))
     assert TOO_MANY[language] in text
     body = page.text
     assert body.index('href="tel:116123"') < body.index('name="name"')
@@ -126,11 +120,11 @@ def test_the_access_page_offers_help_now_above_the_code_field(make_app, epds, la
     help_now = body.index('id="help-now"')
     assert help_now < body.index('name="code"')
     assert body.index('href="tel:116123"', help_now) < body.index('name="code"')
-    text = one_line(visible_text(body))
+    text = one_line(visible_text(body, main_only=True))
     assert ANSWERS_KEPT[language] in text
     assert NO_CODE[language] in text
     # Without answers to carry, no word about keeping them; the help and the number stay.
-    empty = one_line(visible_text(client.get(f"/?lang={language}").text))
+    empty = one_line(visible_text(client.get(f"/?lang={language}").text, main_only=True))
     assert ANSWERS_KEPT[language] not in empty and NO_CODE[language] in empty
 
 
@@ -163,7 +157,7 @@ FLAGGED_BANDS = {
 
 def result_text(client, epds, scores: dict[int, int], language: str) -> str:
     page = client.post(f"/?lang={language}", data=answers_form(indexes_for_scores(epds, scores)))
-    return one_line(visible_text(page.text))
+    return one_line(visible_text(page.text, main_only=True))
 
 
 @pytest.mark.parametrize("language", ["en", "uk", "ru"])
@@ -215,7 +209,7 @@ def test_the_harming_the_baby_tier_speaks_of_carrying_the_thoughts_out(client, e
     tier, about_item = ACT_ON_THOUGHTS[language]
     flagged = dict.fromkeys(range(1, 10), 0) | {10: 1}
     assert tier in result_text(client, epds, flagged, language)
-    about = one_line(visible_text(client.get(f"/about?lang={language}").text))
+    about = one_line(visible_text(client.get(f"/about?lang={language}").text, main_only=True))
     assert tier in about and about_item in about
     assert "піддатися" not in about and "поддаться" not in about
 
@@ -231,7 +225,7 @@ INTRUSIVE = {
 @pytest.mark.parametrize("language", ["uk", "ru"])
 def test_about_calls_the_frightening_thoughts_unbidden(client, language):
     heading, body, old = INTRUSIVE[language]
-    about = one_line(visible_text(client.get(f"/about?lang={language}").text))
+    about = one_line(visible_text(client.get(f"/about?lang={language}").text, main_only=True))
     assert heading in about and body in about
     assert old not in about.lower()
 
@@ -277,9 +271,9 @@ def test_a_flagged_confirmation_while_open_invites_a_call_now(make_app, epds, la
         closed_page = confirmation(make_app, epds, mailbox, FRIDAY_EVENING, flagged, language)
         unflagged = confirmation(make_app, epds, mailbox, WEEKDAY_AFTERNOON, LOW, language)
     alert = open_page[open_page.index('class="safety"') : open_page.index("</section>")]
-    assert OPEN_NOW[language] in one_line(visible_text('<main id="main">' + alert))
-    assert OPEN_NOW[language] not in one_line(visible_text(closed_page))
-    assert OPEN_NOW[language] not in one_line(visible_text(unflagged))
+    assert OPEN_NOW[language] in one_line(visible_text('<main id="main">' + alert, main_only=True))
+    assert OPEN_NOW[language] not in one_line(visible_text(closed_page, main_only=True))
+    assert OPEN_NOW[language] not in one_line(visible_text(unflagged, main_only=True))
     # The new variant is among the confirmation's worst cases: one length, open or closed.
     assert len(open_page.encode()) == len(closed_page.encode()) == len(unflagged.encode())
 
@@ -309,7 +303,7 @@ def test_every_total_of_0_in_a_series_is_noted_on_page_and_pdf(
     client.set_cookie("lang", language)
     codes = series_codes(app, epds, [0, 5, 0, 9])
     page = series_post(client, codes)
-    text = one_line(visible_text(page.text))
+    text = one_line(visible_text(page.text, main_only=True))
     printed = one_line(pdf_text(series_post(client, codes, "/intake/series.pdf").data, tmp_path))
     for date in ZERO_DATES[language]:
         note = ZERO_NOTE[language].format(date=date)
@@ -348,7 +342,7 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     high = indexes_for_scores(epds, HIGH_UNFLAGGED)
     posted = result_code_form(app, high, context=LOSS)
     intake = client.post(f"/intake?lang={language}", data={"code": posted["result_code"]})
-    text = one_line(visible_text(intake.text))
+    text = one_line(visible_text(intake.text, main_only=True))
     printed = one_line(
         pdf_text(client.post(f"/result.pdf?lang={language}", data=posted).data, tmp_path)
     )
@@ -358,7 +352,7 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     # Without a loss the steps still name mother and infant.
     other = result_code_form(app, high)
     kept = client.post(f"/intake?lang={language}", data={"code": other["result_code"]})
-    assert MOTHER_AND_INFANT[language] in one_line(visible_text(kept.text))
+    assert MOTHER_AND_INFANT[language] in one_line(visible_text(kept.text, main_only=True))
 
 
 # S8 in a series: the latest screening's notes speak of a loss reported anywhere in the series,
@@ -422,7 +416,10 @@ LOWEST_STEP = (
 def test_the_lowest_bands_next_step_in_ukrainian_says_concern(app, client, epds, tmp_path):
     posted = result_code_form(app, indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0)))
     intake = one_line(
-        visible_text(client.post("/intake?lang=uk", data={"code": posted["result_code"]}).text)
+        visible_text(
+            client.post("/intake?lang=uk", data={"code": posted["result_code"]}).text,
+            main_only=True,
+        )
     )
     printed = one_line(pdf_text(client.post("/result.pdf?lang=uk", data=posted).data, tmp_path))
     for words in (intake, printed):
@@ -440,7 +437,7 @@ HELP_PROMPT = {
 
 @pytest.mark.parametrize("language", ["uk", "ru"])
 def test_the_help_prompt_has_no_comma_before_or(client, language):
-    text = one_line(visible_text(client.get(f"/?lang={language}").text))
+    text = one_line(visible_text(client.get(f"/?lang={language}").text, main_only=True))
     assert HELP_PROMPT[language] in text
 
 
@@ -464,7 +461,7 @@ def test_the_item_10_rule_is_in_the_pdfs_language(app, client, epds, tmp_path, l
     assert ITEM_10_RULE[language] in printed
     assert "Any score above 0 on item 10" not in printed
     intake = client.post(f"/intake?lang={language}", data={"code": posted["result_code"]})
-    assert ITEM_10_RULE[language] in one_line(visible_text(intake.text))
+    assert ITEM_10_RULE[language] in one_line(visible_text(intake.text, main_only=True))
 
 
 # Nit: the wrong-length message at intake says what comes after the prefix, in the plural form
@@ -481,7 +478,7 @@ WRONG_LENGTH_WORDS = {
 def test_a_code_of_the_wrong_length_is_told_the_length_in_words(client, language):
     page = client.post(f"/intake?lang={language}", data={"code": "EPDS-1234-5678"})
     assert page.status_code == 400
-    assert WRONG_LENGTH_WORDS[language] in one_line(visible_text(page.text))
+    assert WRONG_LENGTH_WORDS[language] in one_line(visible_text(page.text, main_only=True))
 
 
 @pytest.mark.parametrize(
@@ -515,11 +512,11 @@ def test_no_lowest_to_latest_line_when_the_latest_is_the_lowest(
     with app.test_request_context(f"/?lang={language}"):
         lowest_line = gettext(LOWEST_TO_LATEST)
     falling = series_codes(app, epds, [14, 9, 3])
-    page = one_line(visible_text(series_post(client, falling).text))
+    page = one_line(visible_text(series_post(client, falling).text, main_only=True))
     printed = one_line(pdf_text(series_post(client, falling, "/intake/series.pdf").data, tmp_path))
     assert lowest_line not in page and lowest_line not in printed
     rising = series_post(client, series_codes(app, epds, [14, 3, 9]))
-    assert lowest_line in one_line(visible_text(rising.text))
+    assert lowest_line in one_line(visible_text(rising.text, main_only=True))
 
 
 # Nit: the PDF's risk-assessment line, beside «Ризик оцінено», asks for a conclusion.
@@ -555,7 +552,7 @@ def test_a_call_back_not_sent_while_closed_points_to_the_crisis_line_not_the_cli
 ):
     from datetime import UTC, datetime
 
-    from tests.servers import free_port
+    from tools.servers import free_port
 
     pages = {}
     for label, moment in (
@@ -569,7 +566,7 @@ def test_a_call_back_not_sent_while_closed_points_to_the_crisis_line_not_the_cli
             data={"best_time": "any", "language": "uk", "name": "Олена", "phone": "067 123 45 67"},
         )
         assert response.status_code == 503
-        pages[label] = one_line(visible_text(response.text))
+        pages[label] = one_line(visible_text(response.text, main_only=True))
     assert NOT_SENT_CLOSED[language] in pages["closed"]
     assert CALL_THE_CLINIC[language] not in pages["closed"]
     assert CALL_THE_CLINIC[language] in pages["open"]

@@ -16,13 +16,13 @@ from flask.sessions import SecureCookieSessionInterface
 from screening import create_app
 from screening.core.errors import ConfigError
 from screening.web.state import install_settings, settings_of
-from tests.helpers import (
+from tests.helpers import result_code_form
+from tools.testkit import (
     MANY_DOCUMENTS,
     TEST_SECRET,
     all_first_options,
     answers_form,
     hidden_fields,
-    result_code_form,
 )
 
 REQUIRED_CSP = [

@@ -21,8 +21,9 @@ from screening.core.instrument_file import load_instrument, parse_instrument
 from screening.core.scoring import score
 from screening.core.trend import change
 from screening.documents.chart import SVG_BOX
-from tests.helpers import all_first_options, indexes_for_scores, pdf_text
+from tests.helpers import indexes_for_scores, pdf_text
 from tests.old_codes import encode_v1, encode_v2
+from tools.testkit import all_first_options
 
 START = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"

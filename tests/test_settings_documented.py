@@ -10,7 +10,7 @@ import pytest
 
 from screening.settings import fields_without_keys, setting_keys
 from screening.web.config import DEFAULTS
-from tests.servers import PROJECT_ROOT
+from tools.servers import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 TABLE_HEAD = "| key | default | meaning |"

@@ -25,7 +25,6 @@ import redis
 
 from screening.web.extensions import FALLBACK_EXPLAINED
 from screening.web.security import HSTS, SECURITY_HEADERS
-from tests.helpers import all_first_options, answers_form, hidden_fields
 from tests.stack_clients import (
     Response,
     Visitor,
@@ -43,6 +42,7 @@ from tools.stack import (
     unix_get,
     unix_health_ok,
 )
+from tools.testkit import all_first_options, answers_form, hidden_fields
 
 pytestmark = pytest.mark.stack
 WRONG_CODE = "EPDS-0000-0000-0000-0000"

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from screening.web.config import DEFAULTS
-from tests.helpers import codes_for_series, result_code_form
+from tests.helpers import result_code_form
+from tools.testkit import codes_for_series
 
 FLAGGED = dict.fromkeys(range(1, 11), 1)  # item 10 "Hardly ever" (option 2): flagged
 UNFLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 3}  # item 10 "Never": not flagged

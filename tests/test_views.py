@@ -13,20 +13,13 @@ from markupsafe import escape
 from screening.codes.symbols import ALPHABET
 from screening.web.pages import _questionnaire_html
 from tests.helpers import (
-    all_first_options,
-    answers_form,
     checked_items,
-    hidden_fields,
     indexes_for_scores,
     pdf_text,
     result_code_form,
+    visible_text,
 )
-
-
-def page_text(response) -> str:
-    """What a reader sees: tags removed, entities decoded, white space folded."""
-    without_tags = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(without_tags))
+from tools.testkit import all_first_options, answers_form, hidden_fields
 
 
 def checked_values(response) -> dict[str, str]:
@@ -44,7 +37,7 @@ def total_score(response) -> str:
 def test_questionnaire_shows_every_item_and_option_verbatim_in_order(client, epds):
     response = client.get("/")
     assert response.status_code == 200
-    text = page_text(response)
+    text = visible_text(response)
     assert "Center of Psychotherapy, Psychosomatics and Psychedelic Medicine Expio" in text
     assert epds.preamble in text
     assert epds.example.explanation in text
@@ -67,7 +60,7 @@ def test_incomplete_submission_keeps_answers_and_links_each_missing_item(client)
     given = {1: 2, 2: 0, 5: 3, 9: 1}
     response = client.post("/", data=answers_form(given))
     assert response.status_code == 400
-    text = page_text(response)
+    text = visible_text(response)
     assert re.search(r"<title>Error: ", response.get_data(as_text=True))
     assert checked_values(response) == {f"item_{n}": str(i) for n, i in given.items()}
     for missing in (3, 4, 6, 7, 8, 10):
@@ -93,7 +86,7 @@ def test_tampered_values_get_400_with_a_clear_message_and_other_answers_kept(
     data = answers_form(all_first_options()) | {field: value}
     response = client.post("/", data=data)
     assert response.status_code == 400
-    assert message in page_text(response)
+    assert message in visible_text(response)
     kept = checked_values(response)
     assert field not in kept and len(kept) == 9
 
@@ -104,7 +97,7 @@ def test_complete_submission_shows_total_band_anxiety_and_contacts(client, epds)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store, no-transform"
     assert total_score(response) == "11"
-    text = page_text(response)
+    text = visible_text(response)
     assert "11 out of 30" in text
     assert "Some signs worth talking about" in text
     assert "repeating this screening in 2 to 4 weeks" in text
@@ -128,7 +121,7 @@ def test_a_low_total_still_invites_a_conversation(client, epds):
     zero_scores = indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0))
     response = client.post("/", data=answers_form(zero_scores))
     assert total_score(response) == "0"
-    text = page_text(response)
+    text = visible_text(response)
     assert "Below the usual screening threshold" in text
     assert "please still talk to someone" in text
 
@@ -145,7 +138,7 @@ def test_item_10_shows_the_safety_message_first_whatever_the_total(make_app, epd
     assert first_element[0].endswith(
         '<section class="safety" role="alert" aria-labelledby="safety-title">'
     )
-    text = page_text(response)
+    text = visible_text(response)
     assert "Please talk to someone now" in text
     assert 'href="tel:+380737308088"' in body
     assert "Call 103 or 112 now" in text
@@ -225,7 +218,7 @@ def test_an_altered_code_gets_intake_s_message(app, client):
     changed = code[:-1] + ("0" if code[-1] != "0" else "1")
     response = client.post("/result.pdf", data={"result_code": changed})
     assert response.status_code == 400
-    assert "This code has a typing mistake" in page_text(response)
+    assert "This code has a typing mistake" in visible_text(response)
 
 
 def test_health(client):
@@ -254,18 +247,18 @@ def test_health_says_when_the_limits_fell_back_to_memory_and_still_answers_200(m
 def test_error_pages_are_styled_and_keep_the_clinic_contacts(client, method, path, status):
     response = getattr(client, method)(path)
     assert response.status_code == status
-    text = page_text(response)
+    text = visible_text(response)
     assert "<title>Error: " in response.get_data(as_text=True)
     assert "+380 7373 080 88" in text and "Go to the questionnaire" in text
 
 
 def test_a_low_band_under_the_safety_message_points_back_to_it(client, epds):
     scores = dict.fromkeys(range(1, 10), 0) | {10: 1}
-    text = page_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
+    text = visible_text(client.post("/", data=answers_form(indexes_for_scores(epds, scores))))
     assert "Your answer to question 10 needs attention now" in text
     assert "Below the usual screening threshold" not in text
     assert "your answer to question 10 matters most" in text
-    calm = page_text(
+    calm = visible_text(
         client.post(
             "/", data=answers_form(indexes_for_scores(epds, dict.fromkeys(range(1, 11), 0)))
         )
@@ -279,7 +272,7 @@ def test_re_posts_refuse_version_1_codes_whose_short_mac_only_intake_rate_limits
     version_1 = {"result_code": "EPDS-443S-3MV3-CD28-0NT6", "lang": "en", "page": "result"}
     response = client.post(path, data=version_1)
     assert response.status_code == 400
-    assert "for a different questionnaire or version" in page_text(response)
+    assert "for a different questionnaire or version" in visible_text(response)
     assert client.post("/intake", data={"code": version_1["result_code"]}).status_code == 200
 
 

@@ -17,12 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import STAFF_PASSWORD_HASH
-from tests.servers import PROJECT_ROOT, gunicorn_server
+from tools.servers import PROJECT_ROOT, gunicorn_server
+from tools.testkit import STAFF_PASSWORD_HASH
 
 pytestmark = pytest.mark.server
 INSTALL_TIMEOUT_SECONDS = 600
-HELPERS = ("__init__.py", "helpers.py", "html_checker.py", "wheel_smoke.py")
+# What wheel_smoke.py imports besides the installed package: the test helpers and the testkit.
+HELPERS = (
+    "tests/__init__.py",
+    "tests/helpers.py",
+    "tests/wheel_smoke.py",
+    "tools/__init__.py",
+    "tools/testkit.py",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +72,9 @@ def test_the_wheel_carries_every_file_the_app_reads(built_wheel):
 
 def test_the_installed_wheel_serves_every_kind_of_page_from_elsewhere(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"
-    (elsewhere / "tests").mkdir(parents=True)
     for helper in HELPERS:
-        shutil.copy(PROJECT_ROOT / "tests" / helper, elsewhere / "tests" / helper)
+        (elsewhere / helper).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / helper, elsewhere / helper)
     env = {
         "PATH": os.environ["PATH"],
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),

@@ -12,7 +12,8 @@ import sys
 
 import screening
 from screening import create_app
-from tests.helpers import TEST_APP_SETTINGS, answers_form, hidden_fields
+from tests.helpers import TEST_APP_SETTINGS
+from tools.testkit import answers_form, hidden_fields
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.servers import gunicorn_server
+from tools.servers import gunicorn_server
 from tools.stack import PLACEHOLDER_STAFF_PASSWORD_HASH
 
 AUDIT_DIR = Path(__file__).resolve().parent / "lighthouse"

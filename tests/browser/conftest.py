@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
+from tests.html_checker import record_pages
+from tools.testkit import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -19,13 +20,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    with serve_in_thread({}) as url:
+    with serve_in_thread({}, prepare=record_pages) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def access_code_server() -> Iterator[str]:
-    with serve_in_thread({"ACCESS_CODE": "MAPLE-2026"}) as url:
+    with serve_in_thread({"ACCESS_CODE": "MAPLE-2026"}, prepare=record_pages) as url:
         yield url
 
 

@@ -13,7 +13,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import codes_for_series, indexes_for_scores, pdf_text, sign_in_as_staff
+from tests.helpers import indexes_for_scores, pdf_text, sign_in_as_staff
+from tools.testkit import codes_for_series
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}

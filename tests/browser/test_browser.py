@@ -10,13 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from screening.core.scoring import score
-from tests.helpers import (
-    codes_for_series,
-    indexes_for_scores,
-    pdf_info,
-    pdf_text,
-    sign_in_as_staff,
-)
+from tests.helpers import indexes_for_scores, pdf_info, pdf_text, sign_in_as_staff
+from tools.testkit import codes_for_series
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"

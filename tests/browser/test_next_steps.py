@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_accessibility import axe_violations, press, submit_scores
-from tests.helpers import serve_in_thread
+from tests.html_checker import record_pages
 from tests.mailbox import Mailbox, smtp_server
-from tests.servers import free_port
+from tools.servers import free_port
+from tools.testkit import serve_in_thread
 
 pytestmark = pytest.mark.browser
 PROMPT = "Help is available now"
@@ -105,7 +106,8 @@ def callback_server(mailbox) -> Iterator[str]:
             "SMTP_PORT": mailbox.port,
             "SMTP_STARTTLS": False,
             "SMTP_TIMEOUT": 2,
-        }
+        },
+        prepare=record_pages,
     ) as url:
         yield url
 
@@ -144,7 +146,7 @@ def test_a_failed_request_is_clear_on_a_phone(page: Page, epds):
         "SMTP_STARTTLS": False,
         "SMTP_TIMEOUT": 2,
     }
-    with serve_in_thread(settings) as url:
+    with serve_in_thread(settings, prepare=record_pages) as url:
         submit_scores(page, url, epds, TOTAL_14)
         page.get_by_label("Phone number").fill("067 123 45 67")
         press(page, "Ask the clinic to call me")

@@ -1,4 +1,5 @@
-"""Real servers on loopback for tests and benchmarks: gunicorn in a subprocess, bounded waits."""
+"""Real servers on loopback for tests, benchmarks and tools: gunicorn in a subprocess, bounded
+waits. Dev-only (not in the wheel); imports nothing from the test package."""
 
 from __future__ import annotations
 
