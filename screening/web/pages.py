@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from itertools import product
 
 from flask import current_app, g, render_template, request
 from flask_babel import LazyString, get_locale, gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
-from markupsafe import escape
+from jinja2.runtime import Macro
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from screening.codes.codec import FINGERPRINT_BITS, LANGUAGE_NUMBERS, VERSION, encode_administered
@@ -209,6 +211,61 @@ def questionnaire_page(
     return padded("questionnaire", page.encode("utf-8")), status, NO_STORE
 
 
+# The result page's parts that no answer changes (_result_parts.html): rendered once per
+# language, URL prefix and app, each macro for every value of its arguments, with marks where the
+# open-now line, the CSRF token and the result code go.
+CODE_MARK = "@@result-code@@"
+RESULT_PARTS_KEY = "screening.result_parts"
+ResultParts = dict[tuple[object, ...], Markup]
+
+
+def result_parts() -> ResultParts:
+    """(macro name, its arguments) -> the part with its marks, from the copy kept for this
+    language (afresh on every request when templates reload, as in development)."""
+    copies: dict[tuple[str, str], ResultParts] = current_app.extensions.setdefault(
+        RESULT_PARTS_KEY, {}
+    )
+    key = (str(get_locale()), request.script_root)
+    if key not in copies or current_app.jinja_env.auto_reload:
+        marks: dict[str, object] = {
+            "opening_status": lambda: OPENING_MARK,
+            "csrf_token": lambda: CSRF_MARK,
+            "result_code": CODE_MARK,
+        }
+        current_app.update_template_context(marks)
+        module = current_app.jinja_env.get_template("_result_parts.html").make_module(marks)
+        macros = [each for each in vars(module).values() if isinstance(each, Macro)]
+        copies[key] = {
+            (macro.name, *flags): Markup(macro(*flags))
+            for macro in macros
+            for flags in product((False, True), repeat=len(macro.arguments))
+        }
+    return copies[key]
+
+
+def _part_filler(result_code: str) -> Callable[..., Markup]:
+    """part(name, *flags) for result.html: the kept part with this request's open-now line,
+    CSRF token and result code in place of its marks (the open-now line found once a page)."""
+    parts = result_parts()
+    filled = {CODE_MARK: str(escape(result_code))}
+
+    def fill(mark: str, value: Callable[[], str]) -> str:
+        if mark not in filled:
+            filled[mark] = str(escape(value()))
+        return filled[mark]
+
+    def part(name: str, *flags: bool) -> Markup:
+        text = str(parts[(name, *flags)])
+        if OPENING_MARK in text:
+            opening_status: Callable[[], str] = current_app.jinja_env.globals["opening_status"]  # type: ignore[assignment]
+            text = text.replace(OPENING_MARK, fill(OPENING_MARK, opening_status))
+        if CSRF_MARK in text:
+            text = text.replace(CSRF_MARK, fill(CSRF_MARK, generate_csrf))
+        return Markup(text.replace(CODE_MARK, filled[CODE_MARK]))
+
+    return part
+
+
 def _result_html(
     outcome: ScreeningResult,
     completed_at: datetime,
@@ -223,6 +280,7 @@ def _result_html(
         "result.html",
         # Entered by staff from a paper form or an interview: the clinician's page, so restored.
         entered=entered,
+        part=_part_filler(code),
         result=outcome,
         completed_at=completed_at,
         completed_text=for_people(completed_at, screening_state().clinic.timezone, language),
@@ -249,7 +307,7 @@ def _result_html(
         # English items (the caveat names English) read by someone reading the page in another
         # language: they are told their answers may not say what they meant.
         items_in_another_language=outcome.instrument.language == "en" != language,
-        clinician_band=band_text(outcome, gettext),
+        clinician_band=band_text(outcome, gettext) if restored else "",
         clinician_next_steps=(
             next_steps(outcome, gettext, context.status is Status.LOSS) if restored else ()
         ),
