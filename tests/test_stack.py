@@ -237,6 +237,13 @@ def fallback_warnings(stack: Stack) -> int:
 
 def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(stack):
     stack.kill("redis")
+    # Each instance's /health pings the store (its public check()), so it says so at once,
+    # before any limited request has found the store gone (flask-limiter's flag said "ok").
+    for index in range(stack.instances):
+        assert unix_get(stack.app_socket(index), "/health") == (
+            200,
+            b"ok\nstorage: memory-fallback",
+        )
     assert all(screening_ok(stack.ports.https) for _ in range(4))
     statuses = wrong_codes(stack.ports.https, 130)
     assert set(statuses) <= {400, 429}
@@ -264,6 +271,8 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
         wrong_codes(stack.ports.https, 1)
         time.sleep(0.25)
     assert store.keys("LIMITS*"), "the limits did not return to Redis"
+    for index in range(stack.instances):  # every worker's /health, whatever it last counted in
+        assert all(unix_get(stack.app_socket(index), "/health") == (200, b"ok") for _ in range(6))
     assert fallback_warnings(stack) == warnings
     assert (
         "Rate limit storage recovered"
