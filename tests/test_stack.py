@@ -228,6 +228,31 @@ def test_rate_limits_hold_across_both_instances_and_their_restarts(stack):
     assert wrong_codes(stack.ports.https, 5) == [429] * 5
 
 
+def test_a_sign_out_on_one_instance_ends_a_copy_of_the_cookie_on_both(stack):
+    """A copy of a staff cookie (a shared computer, a stolen backup) dies with the sign-out,
+    on every instance: the sign-in's random id is kept as signed out in Redis, and only that."""
+    with Visitor(stack.ports.https) as visitor:
+        sign_in_as_staff(visitor)
+        copy = {"Host": "localhost", "Cookie": visitor.request_cookie()}
+
+        def copy_signed_in_at(index: int) -> bool:
+            status, body = unix_get(stack.app_socket(index), "/intake", copy)
+            assert status == 200
+            return b'id="password"' not in body
+
+        assert copy_signed_in_at(0) and copy_signed_in_at(1)
+        form = {"csrf_token": visitor.token("/intake")}
+        assert visitor.request("POST", "/staff/sign-out", form).status == 303
+    assert not copy_signed_in_at(0) and not copy_signed_in_at(1)
+    store = redis.Redis(unix_socket_path=str(stack.redis_socket), socket_timeout=2)
+    try:
+        (key,) = store.keys("*staff-signed-out*")
+        # Kept for as long as the sign-in could have lasted (10 hours and the clock skew).
+        assert 10 * 3600 < store.ttl(key) <= 10 * 3600 + 300
+    finally:
+        store.close()
+
+
 # 4. Redis goes away
 
 
