@@ -135,8 +135,7 @@ def _signed_out(sign_in_id: str) -> bool:
     except store.base_exceptions as error:
         # Staff keep working while the store is away, as patients do under its rate limits.
         logger.warning(
-            "staff sign-in not checked against sign-outs: the rate-limit store did not answer "
-            "(%s)",
+            "staff sign-in not checked against sign-outs: the rate-limit store did not answer (%s)",
             type(error).__name__,
         )
         return False
