@@ -221,9 +221,23 @@ def _error_links(form: CallbackForm) -> list[ErrorLink]:
     return links
 
 
-def _page(form: CallbackForm, status: int, failed: bool = False, limited: bool = False) -> Page:
+def _page(
+    form: CallbackForm,
+    status: int,
+    failed: bool = False,
+    limited: bool = False,
+    busy: bool = False,
+    urgent: bool = False,
+) -> Page:
     return form_page(
-        "callback.html", form, status, failed=failed, limited=limited, errors=_error_links(form)
+        "callback.html",
+        form,
+        status,
+        failed=failed,
+        limited=limited,
+        busy=busy,
+        urgent=urgent,
+        errors=_error_links(form),
     )
 
 
@@ -325,16 +339,34 @@ def call_back_form() -> Page:
     return _page(new_form(), 200)
 
 
+def _needs_crisis_support(code: str) -> bool:
+    """Whether the posted result code holds a result whose page offers crisis support; false
+    for no code, or one this request may not open."""
+    if not code.strip():
+        return False
+    state = screening_state()
+    try:
+        restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
+        check_reposted_code(restored)
+    except ResultCodeError:
+        return False
+    return score(state.instrument, restored.answers).needs_crisis_support
+
+
 def _cap_reached(limit: RequestLimit) -> Response:
-    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person gets the page
-    that says the request did not reach the clinic (with its number and what they typed), and
-    the operator a log line, since real requests are being turned away too."""
+    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person is told plainly
+    that the clinic cannot take more requests now, with the clinic's number and hours and the
+    numbers that answer now (first, after a flagged result or a high total), what they typed,
+    and the way back to their result; the operator gets a log line, since real requests are
+    being turned away too."""
     logger.warning(
         "call-back request not sent: CALLBACK_GLOBAL_LIMIT (%s) reached by all clients "
         "together; a flood of requests, or a limit too low for this clinic",
         limit.limit,
     )
-    return make_response(_page(new_form(posted=True), 503, failed=True))
+    form = new_form(posted=True)
+    urgent = _needs_crisis_support(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    return make_response(_page(form, 503, busy=True, urgent=urgent))
 
 
 def _network_limit_reached(limit: RequestLimit) -> Response:
