@@ -587,6 +587,13 @@ def test_at_the_cap_help_now_leads_after_a_flagged_result_and_the_result_stays_r
     result = client.post("/language", data=hidden_fields(back.group(0)))
     assert result.status_code == 200
     assert codes["flagged"] in result.get_data(as_text=True)
+    # No way back where there is no result to go back to (no code, or an altered one).
+    assert 'id="back-to-result"' not in post_from(client, "192.0.2.9").get_data(as_text=True)
+    altered = codes["flagged"][:-1] + ("0" if codes["flagged"][-1] != "0" else "1")
+    refused = client.post("/call-back", data=request_form(altered))
+    assert refused.status_code == 503 and 'id="back-to-result"' not in refused.get_data(
+        as_text=True
+    )
     assert len(mailbox.messages) == 1
 
 

@@ -228,6 +228,7 @@ def _page(
     limited: bool = False,
     busy: bool = False,
     urgent: bool = False,
+    result: bool = False,
 ) -> Page:
     return form_page(
         "callback.html",
@@ -237,6 +238,7 @@ def _page(
         limited=limited,
         busy=busy,
         urgent=urgent,
+        back_to_result=result,
         errors=_error_links(form),
     )
 
@@ -339,18 +341,18 @@ def call_back_form() -> Page:
     return _page(new_form(), 200)
 
 
-def _needs_crisis_support(code: str) -> bool:
-    """Whether the posted result code holds a result whose page offers crisis support; false
-    for no code, or one this request may not open."""
+def _openable_result(code: str) -> ScreeningResult | None:
+    """The result the posted code holds, if this request may open it (as ``_verified_code``
+    checks it); None for no code or one it may not, without refusing the request."""
     if not code.strip():
-        return False
+        return None
     state = screening_state()
     try:
         restored = decode(code.strip(), state.instrument, state.result_code_key, accept_v1=False)
         check_reposted_code(restored)
     except ResultCodeError:
-        return False
-    return score(state.instrument, restored.answers).needs_crisis_support
+        return None
+    return score(state.instrument, restored.answers)
 
 
 def _cap_reached(limit: RequestLimit) -> Response:
@@ -365,8 +367,9 @@ def _cap_reached(limit: RequestLimit) -> Response:
         limit.limit,
     )
     form = new_form(posted=True)
-    urgent = _needs_crisis_support(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
-    return make_response(_page(form, 503, busy=True, urgent=urgent))
+    result = _openable_result(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    urgent = result is not None and result.needs_crisis_support
+    return make_response(_page(form, 503, busy=True, urgent=urgent, result=result is not None))
 
 
 def _network_limit_reached(limit: RequestLimit) -> Response:
