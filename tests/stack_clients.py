@@ -76,7 +76,7 @@ class Visitor:
             )
         started = time.monotonic()
         body = urllib.parse.urlencode(form).encode() if form is not None else None
-        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} | headers
+        sent = {"Cookie": self.request_cookie()} | headers
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:
@@ -90,6 +90,10 @@ class Visitor:
             name, _, rest = cookie.partition("=")
             self.cookies[name] = rest.split(";")[0]
         return Response(reply.status, reply.headers, content, started)
+
+    def request_cookie(self) -> str:
+        """The Cookie header this visitor sends."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def __enter__(self) -> Visitor:
         return self

@@ -39,7 +39,7 @@ from screening.web.i18n import LANGUAGES
 from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, result_code_form, visible_text
 from tests.mailbox import Mailbox, smtp_server
 from tools.servers import free_port
-from tools.testkit import TEST_SECRET, answers_form
+from tools.testkit import TEST_SECRET, answers_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")
 INTAKE = "intake@clinic.example"
@@ -571,11 +571,70 @@ def test_a_global_cap_on_call_backs_from_every_address(make_app, mailbox, caplog
     refused = post_from(client, "2001:db8:9::1", best_time="2026-11-30-evening")
     assert refused.status_code == 503
     page = refused.get_data(as_text=True)
-    assert "Your request did not reach the clinic" in page and "+380 7373 080 88" in page
+    assert "The clinic cannot take more call-back requests just now" in page
+    assert "your request was not sent and the clinic will not call you" in page
+    assert "+380 7373 080 88" in page and "7333" in page and "103" in page
     assert f'value="{NAME}"' in page and 'value="2026-11-30-evening" checked' in page
     assert len(mailbox.messages) == 3
     assert any("CALLBACK_GLOBAL_LIMIT" in record.getMessage() for record in caplog.records)
     assert not any(NAME in record.getMessage() for record in caplog.records)
+
+
+TOTAL_15 = TOTAL_14 | {3: 3}
+
+
+def busy_section(page: str) -> str:
+    return page[page.index('aria-labelledby="busy-title"') : page.index("</section>")]
+
+
+def test_at_the_cap_help_now_leads_after_a_flagged_result_and_the_result_stays_reachable(
+    make_app, epds, mailbox
+):
+    """Past CALLBACK_GLOBAL_LIMIT (a flood from a handful of networks can reach it) the page is
+    never a dead end: the clinic's number and hours, and, after a flagged result or a total of
+    15 or more, the numbers that answer now first, as on the confirmation; the same length
+    either way; and a way back to the result page from its code."""
+    app = make_app(
+        **mail_settings(
+            mailbox.port, CALLBACK_GLOBAL_LIMIT="1 per hour", CALLBACK_RATE_LIMIT="100 per minute"
+        )
+    )
+    client = app.test_client()
+    codes = {name: result_code(client, epds, s) for name, s in (
+        ("flagged", FLAGGED), ("total 15", TOTAL_15), ("total 14", TOTAL_14)
+    )}  # fmt: skip
+    assert post_from(client, "203.0.113.1").status_code == 200  # the cap is used up
+    pages = {}
+    for n, (name, code) in enumerate(codes.items()):
+        response = client.post(
+            "/call-back", data=request_form(code), environ_base={"REMOTE_ADDR": f"198.51.{n}.1"}
+        )
+        assert response.status_code == 503
+        pages[name] = response.get_data(as_text=True)
+    for name, page in pages.items():
+        tiers = re.findall(r'<li class="tiers__tier[^"]*">(.*?)</li>', busy_section(page), re.S)
+        assert len(tiers) == 3
+        first = tiers[0]
+        if name == "total 14":
+            assert "+380 7373 080 88" in first and "(Mon" in first  # the clinic, with its hours
+        else:
+            assert "7333" in first and "+380 7373 080 88" not in first  # help now leads
+            assert "103" in tiers[1] and "112" in tiers[1]
+    assert len({len(page.encode()) for page in pages.values()}) == 1
+    # The way back to the result: its code posted to the language switch, as the result page does.
+    back = re.search(r'<form [^>]*id="back-to-result">.*?</form>', pages["flagged"], re.S)
+    assert back is not None and 'action="/language"' in back.group(0)
+    result = client.post("/language", data=hidden_fields(back.group(0)))
+    assert result.status_code == 200
+    assert codes["flagged"] in result.get_data(as_text=True)
+    # No way back where there is no result to go back to (no code, or an altered one).
+    assert 'id="back-to-result"' not in post_from(client, "192.0.2.9").get_data(as_text=True)
+    altered = codes["flagged"][:-1] + ("0" if codes["flagged"][-1] != "0" else "1")
+    refused = client.post("/call-back", data=request_form(altered))
+    assert refused.status_code == 503 and 'id="back-to-result"' not in refused.get_data(
+        as_text=True
+    )
+    assert len(mailbox.messages) == 1
 
 
 FIELDS = ["name", "phone", "best_time", "language", "include_code", "result_code", "csrf_token"]

@@ -121,6 +121,30 @@ def test_caddys_error_pages_are_the_apps_in_every_language(make_app, tmp_path):
     assert "csrf_token" not in "".join(page.read_text() for page in written)
 
 
+def caddy_allowed_methods() -> dict[str, str]:
+    """deploy/Caddyfile's map of each address to the methods Caddy's 405 names in Allow."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    block = text.split("map {path} {allowed_methods} {", 1)[1].split("\n\t}\n", 1)[0]
+    return dict(re.findall(r'^\s*(\S+) "([^"]*)"$', block, flags=re.M))
+
+
+def test_caddys_allow_is_each_routes_own_methods(make_app):
+    """Caddy answers PUT, OPTIONS and the like itself: its 405 names what that address answers
+    (the app's routes, without the OPTIONS Caddy refuses), and an address the app does not have
+    gets 404, as from the app. The stack test checks what Caddy sends."""
+    routes: dict[str, set[str]] = {}
+    for rule in make_app().url_map.iter_rules():
+        routes.setdefault(rule.rule, set()).update(set(rule.methods or ()) - {"OPTIONS"})
+    expected = {
+        ("~^/static/[^/]" if path == "/static/<path:filename>" else path): ", ".join(
+            method for method in ("GET", "HEAD", "POST") if method in methods
+        )
+        for path, methods in routes.items()
+    }
+    assert all(set(methods) <= {"GET", "HEAD", "POST"} for methods in routes.values())
+    assert caddy_allowed_methods() == expected | {"default": ""}
+
+
 def test_the_memory_fallback_is_explained_in_the_servers_log(make_app, caplog):
     app = make_app(
         RATELIMIT_STORAGE_URI="redis+unix:///nonexistent/redis.sock",

@@ -103,8 +103,9 @@ def requests_for(client) -> dict[int, object]:
         403: lambda: client.get("/test-error/403"),
         404: lambda: client.get("/no-such-page"),
         405: lambda: client.get("/result.pdf"),
-        # 408 and 503 are Caddy's answers (tools/caddy_error_pages.py) in the app's words.
+        # 408, 414 and 503 are Caddy's answers (tools/caddy_error_pages.py) in the app's words.
         408: lambda: client.get("/test-error/408"),
+        414: lambda: client.get("/test-error/414"),
         413: lambda: client.post("/", data={"item_1": "x" * 20_000}),
         429: lambda: client.post("/intake", data={"code": "EPDS-0"}),
         500: lambda: client.get("/test-error/0"),

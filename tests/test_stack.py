@@ -234,6 +234,31 @@ def test_rate_limits_hold_across_both_instances_and_their_restarts(stack):
     assert wrong_codes(stack.ports.https, 5) == [429] * 5
 
 
+def test_a_sign_out_on_one_instance_ends_a_copy_of_the_cookie_on_both(stack):
+    """A copy of a staff cookie (a shared computer, a stolen backup) dies with the sign-out,
+    on every instance: the sign-in's random id is kept as signed out in Redis, and only that."""
+    with Visitor(stack.ports.https) as visitor:
+        sign_in_as_staff(visitor)
+        copy = {"Host": "localhost", "Cookie": visitor.request_cookie()}
+
+        def copy_signed_in_at(index: int) -> bool:
+            status, body = unix_get(stack.app_socket(index), "/intake", copy)
+            assert status == 200
+            return b'id="password"' not in body
+
+        assert copy_signed_in_at(0) and copy_signed_in_at(1)
+        form = {"csrf_token": visitor.token("/intake")}
+        assert visitor.request("POST", "/staff/sign-out", form).status == 303
+    assert not copy_signed_in_at(0) and not copy_signed_in_at(1)
+    store = redis.Redis(unix_socket_path=str(stack.redis_socket), socket_timeout=2)
+    try:
+        (key,) = store.keys("*staff-signed-out*")
+        # Kept for as long as the sign-in could have lasted (10 hours and the clock skew).
+        assert 10 * 3600 < store.ttl(key) <= 10 * 3600 + 300
+    finally:
+        store.close()
+
+
 # 4. Redis goes away
 
 
@@ -243,6 +268,13 @@ def fallback_warnings(stack: Stack) -> int:
 
 def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(stack):
     stack.kill("redis")
+    # Each instance's /health pings the store (its public check()), so it says so at once,
+    # before any limited request has found the store gone (flask-limiter's flag said "ok").
+    for index in range(stack.instances):
+        assert unix_get(stack.app_socket(index), "/health") == (
+            200,
+            b"ok\nstorage: memory-fallback",
+        )
     assert all(screening_ok(stack.ports.https) for _ in range(4))
     statuses = wrong_codes(stack.ports.https, 130)
     assert set(statuses) <= {400, 429}
@@ -270,6 +302,8 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
         wrong_codes(stack.ports.https, 1)
         time.sleep(0.25)
     assert store.keys("LIMITS*"), "the limits did not return to Redis"
+    for index in range(stack.instances):  # every worker's /health, whatever it last counted in
+        assert all(unix_get(stack.app_socket(index), "/health") == (200, b"ok") for _ in range(6))
     assert fallback_warnings(stack) == warnings
     assert (
         "Rate limit storage recovered"
@@ -523,9 +557,64 @@ def test_a_method_other_than_get_head_post_gets_405_the_apps_page_and_allow(stac
     assert screening_ok(stack.ports.https)
 
 
+def exchange(stack: Stack, method: str, path: str) -> Response:
+    head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    body = "\r\n" if method != "POST" else "Content-Length: 0\r\n\r\n"
+    return raw_exchange(stack.ports.https, (head + body).encode())
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/about", "GET, HEAD"),
+        ("/result.pdf", "POST"),
+        ("/staff/sign-out", "POST"),
+        ("/intake", "GET, HEAD, POST"),
+        ("/static/style.css", "GET, HEAD"),
+    ],
+)
+def test_every_405_names_exactly_that_addresss_methods(stack, path, allow):
+    # It was "GET, HEAD, POST" from Caddy at every address, and the app's own named OPTIONS.
+    for method in ("PUT", "DELETE", "OPTIONS"):
+        reply = exchange(stack, method, path)
+        assert_the_apps_page(reply, 405, "Page cannot be opened this way")
+        assert reply.headers is not None and reply.headers.get_all("Allow") == [allow]
+    for method in {"GET", "POST"} - set(allow.split(", ")):  # the app's own 405
+        reply = exchange(stack, method, path)
+        assert reply.status == 405 and reply.headers is not None
+        assert reply.headers.get_all("Allow") == [allow], (method, reply.headers["Allow"])
+
+
+def test_another_method_at_an_address_the_app_does_not_have_gets_404(stack):
+    for method in ("PUT", "OPTIONS"):
+        assert_the_apps_page(exchange(stack, method, "/nowhere"), 404, "Page not found")
+    assert exchange(stack, "GET", "/nowhere").status == 404  # as the app answers a GET
+
+
+def test_an_address_too_long_gets_414_and_the_apps_page_from_caddy(stack):
+    # A request line of 4 to 8 KB got gunicorn's raw 400: Caddy now answers past 4000 bytes.
+    for length in (4001, 4090, 5000, 7900):
+        target = "/about?lang=uk&x=" + "a" * (length - 17)
+        head = f"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        reply = raw_exchange(stack.ports.https, head.encode())
+        assert_the_apps_page(reply, 414, "Ця адреса занадто довга")
+        assert 'lang="uk"' in reply.body.decode()
+    # 4000 bytes reach the app, counted as Caddy sends them on: a raw "Ж" as its %D0%96.
+    for target, status, title in (
+        ("/about?x=" + "a" * (4000 - 9), 200, "Postpartum depression"),
+        ("/" + "Ж" * 666, 404, "Page not found"),
+        ("/" + "Ж" * 667, 414, "This address is too long"),
+    ):
+        head = f"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        reply = raw_exchange(stack.ports.https, head.encode())
+        assert reply.status == status, (target[:12], reply.status)
+        assert title in reply.body.decode()
+    assert screening_ok(stack.ports.https)
+
+
 def test_malformed_heads_get_a_4xx_never_cached(stack):
     # Past Caddy's max_header_size Go answers 431 itself; a request line past gunicorn's 4094
-    # bytes (but within Caddy's limit) gets gunicorn's raw 400, which must not be cached.
+    # bytes gets the app's 414 page from Caddy (above); neither may be cached.
     huge_header = b"X-Big: " + b"a" * 20_000
     long_line = b"/" + b"a" * 5000
     for head in (

@@ -126,6 +126,43 @@ def test_signed_in_staff_see_the_clinician_side_and_can_sign_out(staff_app):
     assert client.post("/intake", data={"code": code["result_code"]}).status_code == 403
 
 
+def copy_of(client, app):
+    """Another browser holding a copy of ``client``'s cookies (copied off a shared computer)."""
+    copy = app.test_client()
+    copy._cookies = dict(client._cookies)
+    return copy
+
+
+def test_a_copied_sign_in_cookie_is_refused_after_sign_out(staff_app):
+    client = staff_app.test_client()
+    assert sign_in(client).status_code == 303
+    copy = copy_of(client, staff_app)
+    assert 'id="password"' not in copy.get("/intake").text  # the copy is signed in too
+    assert client.post("/staff/sign-out").status_code == 303
+    # The cookie alone still carries a valid, signed grant: only the server knows it ended.
+    assert 'id="password"' in copy.get("/intake").text
+    code = fresh_code(staff_app, hours_ago=24 * 30)
+    assert copy.post("/intake", data={"code": code["result_code"]}).status_code == 403
+    assert copy.post("/result.fhir.json", data=code).status_code == 403
+    # Signing in again gives a new sign-in, which the old one's sign-out does not end.
+    assert sign_in(client).status_code == 303
+    assert 'id="password"' not in client.get("/intake").text
+
+
+def test_a_sign_out_while_the_store_is_away_is_kept_by_this_process(make_app, caplog):
+    app = make_app(
+        STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH,
+        RATELIMIT_STORAGE_URI="redis+unix:///nonexistent/redis.sock",
+    )
+    client = app.test_client()
+    assert sign_in(client).status_code == 303
+    copy = copy_of(client, app)
+    assert 'id="password"' not in copy.get("/intake").text  # staff work on without the store
+    assert client.post("/staff/sign-out").status_code == 303
+    assert 'id="password"' in copy.get("/intake").text
+    assert "staff sign-out kept in this process only" in caplog.text
+
+
 def test_a_new_staff_password_ends_every_sign_in(make_app):
     first = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH)
     client = first.test_client()

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, make_response, render_template, url_for
+from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_limiter import RequestLimit
 
 from screening.codes.codec import RestoredResult, encode
+from screening.codes.errors import ResultCodeError
 from screening.core.call_request import MAX_PHONE_LENGTH, PARTS, call_slots, plain_name, slot_label
 from screening.core.context import Status
 from screening.core.scoring import ScreeningResult, score
@@ -24,6 +25,7 @@ from screening.delivery.callback_email import CallBackRequest, email_body, email
 from screening.delivery.mail import MailError, build_message, send
 from screening.web.callback_form import (
     ANY_TIME_LABEL,
+    RESULT_CODE_LENGTH,
     CallbackForm,
     callback_error_links,
     callback_settings,
@@ -39,16 +41,33 @@ from screening.web.extensions import (
 from screening.web.i18n import LANGUAGES
 from screening.web.pages import NO_STORE, Page, form_page
 from screening.web.response_sizes import padded
-from screening.web.staff_session import verified_reposted_code
+from screening.web.staff_session import reposted_code, verified_reposted_code
 from screening.web.state import current_clinic, current_settings, screening_state
 
 bp = Blueprint("callback", __name__)
 logger = logging.getLogger(__name__)
 
 
-def _page(form: CallbackForm, status: int, failed: bool = False, limited: bool = False) -> Page:
-    errors = callback_error_links(form)
-    return form_page("callback.html", form, status, failed=failed, limited=limited, errors=errors)
+def _page(
+    form: CallbackForm,
+    status: int,
+    failed: bool = False,
+    limited: bool = False,
+    busy: bool = False,
+    urgent: bool = False,
+    result: bool = False,
+) -> Page:
+    return form_page(
+        "callback.html",
+        form,
+        status,
+        failed=failed,
+        limited=limited,
+        busy=busy,
+        urgent=urgent,
+        back_to_result=result,
+        errors=callback_error_links(form),
+    )
 
 
 def _shown_code(restored: RestoredResult) -> str:
@@ -113,16 +132,33 @@ def call_back_form() -> Page:
     return _page(new_form(), 200)
 
 
+def _openable_result(code: str) -> ScreeningResult | None:
+    """The result the posted code holds, if this request may open it (as ``reposted_code``
+    checks it); None for no code or one it may not, without refusing the request."""
+    if not code.strip():
+        return None
+    try:
+        restored = reposted_code(code)
+    except ResultCodeError:
+        return None
+    return score(screening_state().instrument, restored.answers)
+
+
 def _cap_reached(limit: RequestLimit) -> Response:
-    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person gets the page
-    that says the request did not reach the clinic (with its number and what they typed), and
-    the operator a log line, since real requests are being turned away too."""
+    """Every client together has sent CALLBACK_GLOBAL_LIMIT emails: the person is told plainly
+    that the clinic cannot take more requests now, with the clinic's number and hours and the
+    numbers that answer now (first, after a flagged result or a high total), what they typed,
+    and the way back to their result; the operator gets a log line, since real requests are
+    being turned away too."""
     logger.warning(
         "call-back request not sent: CALLBACK_GLOBAL_LIMIT (%s) reached by all clients "
         "together; a flood of requests, or a limit too low for this clinic",
         limit.limit,
     )
-    return make_response(_page(new_form(posted=True), 503, failed=True))
+    form = new_form(posted=True)
+    result = _openable_result(request.form.get("result_code", "")[:RESULT_CODE_LENGTH])
+    urgent = result is not None and result.needs_crisis_support
+    return make_response(_page(form, 503, busy=True, urgent=urgent, result=result is not None))
 
 
 def _network_limit_reached(limit: RequestLimit) -> Response:

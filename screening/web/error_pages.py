@@ -33,6 +33,14 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Page cannot be opened this way"),
         _l("This page cannot be opened this way. Please start from the questionnaire."),
     ),
+    # Answered by the proxy (deploy/Caddyfile) for an address longer than any this site makes.
+    414: (
+        _l("This address is too long"),
+        _l(
+            "This address is too long to be a page of this site. "
+            "Please start from the questionnaire."
+        ),
+    ),
     408: (
         _l("Sending took too long"),
         _l(

@@ -95,9 +95,12 @@ HEALTH_ON_MEMORY_FALLBACK = "storage: memory-fallback"
 
 
 def limits_on_memory_fallback() -> bool:
-    """Whether this worker last found the shared rate-limit store unreachable and counts in its
-    own memory (flask-limiter's flag: nothing is asked of the store here)."""
-    return limiter._storage_dead
+    """Whether the shared rate-limit store does not answer a ping now, so this worker counts in
+    its own memory (or will at its next limited request). The store's public ``check()`` (a
+    Redis PING, within RATELIMIT_STORAGE_TIMEOUT; always true for memory://), never
+    flask-limiter's private flag: it answers for the store as it is now, also before any limited
+    request has found it gone and after it is back."""
+    return not limiter.storage.check()
 
 
 FALLBACK_EXPLAINED = (

@@ -3,9 +3,13 @@ that depend on it when a result code is posted back. The blueprint with the sign
 staff.py; this sits below every blueprint so that each can ask.
 
 A sign-in lives in the signed session cookie (never the password) as a keyed hash of the
-password hash it was given for and the time it was given: a new STAFF_PASSWORD_HASH ends every
-sign-in, and a sign-in ends after STAFF_SIGN_IN_HOURS. With no STAFF_PASSWORD_HASH (development
-and tests only: production refuses to start without it) everyone counts as staff.
+password hash it was given for, the time it was given and a random id of its own: a new
+STAFF_PASSWORD_HASH ends every sign-in, and a sign-in ends after STAFF_SIGN_IN_HOURS. Signing
+out ends it everywhere, a copy of the cookie included: its id is kept as signed out, and nothing
+else, until it would have ended anyway, in the rate-limit store (RATELIMIT_STORAGE_URI: Redis
+is shared by every worker and instance; memory:// is this process's own). With no
+STAFF_PASSWORD_HASH (development and tests only: production refuses to start without it)
+everyone counts as staff.
 
 A code posted back from the patient's own result page (its PDF, language switch, reminder,
 call-back) opens without signing in only while that page's forms are valid (WTF_CSRF_TIME_LIMIT,
@@ -15,18 +19,24 @@ call-back) opens without signing in only while that page's forms are valid (WTF_
 from __future__ import annotations
 
 import hmac
+import logging
+import secrets
 import time
 from datetime import datetime, timedelta
 
-from flask import abort, session
+from flask import abort, g, session
 
 from screening.codes.codec import RestoredResult, verified_code
 from screening.codes.errors import ResultCodeError
 from screening.core.dates import now_utc
 from screening.core.marks import N_
+from screening.web.extensions import limiter
 from screening.web.state import current_instrument, current_settings, screening_state
 
+logger = logging.getLogger(__name__)
 SESSION_KEY = "staff"
+SIGNED_OUT_KEY = "staff-signed-out/"
+SIGN_IN_ID_BYTES = 16
 KEY_PURPOSE = b"screening staff sign-in"
 # Seconds a sign-in may seem to come from the future: servers behind one balancer may disagree.
 CLOCK_SKEW = 300
@@ -57,23 +67,81 @@ def is_staff() -> bool:
     grant = session.get(SESSION_KEY)
     if not isinstance(grant, dict):
         return False
-    given_at = grant.get("at")
+    given_at, sign_in_id = grant.get("at"), grant.get("id")
     hours = current_settings().staff.sign_in_hours
-    return (
+    if not (
         hmac.compare_digest(str(grant.get("password", "")), _password_digest())
         and isinstance(given_at, int)
         and -CLOCK_SKEW <= time.time() - given_at < hours * 3600
-    )
+        # A sign-in from before ids were given cannot be signed out everywhere: it is over.
+        and isinstance(sign_in_id, str)
+    ):
+        return False
+    # Asked once per request, however many checks ask whether this browser is staff.
+    if "staff_signed_out" not in g:
+        g.staff_signed_out = _signed_out(sign_in_id)
+    return not g.staff_signed_out
 
 
 def grant_staff() -> None:
     # A new session for the signed-in browser: nothing from before the sign-in carries on.
     session.clear()
-    session[SESSION_KEY] = {"password": _password_digest(), "at": int(time.time())}
+    session[SESSION_KEY] = {
+        "password": _password_digest(),
+        "at": int(time.time()),
+        "id": secrets.token_urlsafe(SIGN_IN_ID_BYTES),
+    }
 
 
 def end_staff() -> None:
-    session.pop(SESSION_KEY, None)
+    """Sign this browser out, and every copy of its cookie with it."""
+    grant = session.pop(SESSION_KEY, None)
+    g.pop("staff_signed_out", None)
+    if isinstance(grant, dict) and isinstance(grant.get("id"), str):
+        _record_sign_out(grant["id"])
+
+
+def _lifetime_seconds() -> int:
+    """How long a sign-in lasts (and a signed-out id is kept): STAFF_SIGN_IN_HOURS, and the
+    clock skew a sign-in from another server's clock may carry."""
+    return int(current_settings().staff.sign_in_hours * 3600) + CLOCK_SKEW
+
+
+# Ids signed out while the shared store did not answer, with when each may be forgotten: this
+# process refuses them, the others only once they find them in the store.
+_signed_out_here: dict[str, float] = {}
+
+
+def _record_sign_out(sign_in_id: str) -> None:
+    now = time.time()
+    for stale in [each for each, until in _signed_out_here.items() if until <= now]:
+        del _signed_out_here[stale]
+    store = limiter.storage
+    try:
+        store.incr(SIGNED_OUT_KEY + sign_in_id, _lifetime_seconds())
+    except store.base_exceptions as error:
+        _signed_out_here[sign_in_id] = now + _lifetime_seconds()
+        logger.warning(
+            "staff sign-out kept in this process only: the rate-limit store did not answer "
+            "(%s); a copy of that sign-in's cookie still opens the clinician side on other "
+            "workers until it ends (STAFF_SIGN_IN_HOURS)",
+            type(error).__name__,
+        )
+
+
+def _signed_out(sign_in_id: str) -> bool:
+    if _signed_out_here.get(sign_in_id, 0.0) > time.time():
+        return True
+    store = limiter.storage
+    try:
+        return store.get(SIGNED_OUT_KEY + sign_in_id) > 0
+    except store.base_exceptions as error:
+        # Staff keep working while the store is away, as patients do under its rate limits.
+        logger.warning(
+            "staff sign-in not checked against sign-outs: the rate-limit store did not answer (%s)",
+            type(error).__name__,
+        )
+        return False
 
 
 def result_page_lifetime() -> timedelta:

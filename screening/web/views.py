@@ -305,8 +305,9 @@ def about() -> Page:
 
 @bp.get("/health")
 def health() -> tuple[str, int, dict[str, str]]:
-    """``ok`` for load balancers; it touches nothing that could fail. A second line says when
-    this worker's rate limits have fallen back to its own memory: patients are still served
-    (200), but monitoring should see that the limits are weaker."""
+    """``ok`` for load balancers; nothing here can fail it. A second line says when the shared
+    rate-limit store does not answer (one ping, at most RATELIMIT_STORAGE_TIMEOUT), so this
+    worker's limits count in its own memory: patients are still served (200), but monitoring
+    should see that the limits are weaker."""
     body = f"ok\n{HEALTH_ON_MEMORY_FALLBACK}" if limits_on_memory_fallback() else "ok"
     return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
