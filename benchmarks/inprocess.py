@@ -143,7 +143,7 @@ def code_figures() -> list[Figure]:
     from screening.codes.codec import decode, encode
     from screening.codes.seal import derive_key
     from screening.core.context import NOT_GIVEN, Context, Status
-    from tests.old_codes import encode_v2
+    from tools.old_codes import encode_v2
 
     epds = load_instrument()
     keys = derive_key("bench")

@@ -214,7 +214,7 @@ def test_the_posted_code_is_decoded_once_for_the_email_and_the_confirmation(
         decoded.append(args[0])
         return decode(*args, **kwargs)
 
-    monkeypatch.setattr("screening.web.staff_session.decode", counting_decode)
+    monkeypatch.setattr("screening.codes.codec.decode", counting_decode)
     # Were the route to decode again on its own, it would count too.
     monkeypatch.setattr("screening.web.callback.decode", counting_decode, raising=False)
     posted = f"  {code.lower()} "  # as a person might paste it

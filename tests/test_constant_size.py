@@ -19,7 +19,7 @@ from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import BudgetError
 from screening.web.size_policy import KINDS
 from tests.helpers import pdf_text, small_pdf
-from tests.old_codes import encode_v2
+from tools.old_codes import encode_v2
 from tools.testkit import answers_form, codes_for_series, context_form, hidden_fields
 
 ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(

@@ -29,7 +29,7 @@ from screening.documents.qr import QUIET_ZONE, qr_runs
 from screening.web.forms import WEEKS_FIELDS, weeks_value
 from screening.web.i18n import LANGUAGES
 from tests.helpers import indexes_for_scores, pdf_text, result_code_form, scanned_qr, visible_text
-from tests.old_codes import encode_v2
+from tools.old_codes import encode_v2
 from tools.testkit import answers_form, codes_for_series, context_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 0}

@@ -18,7 +18,7 @@ from screening.core.hours import OpeningStatus, describe, parse_schedule, status
 from screening.web.i18n import LANGUAGES
 from screening.web.state import settings_of
 from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, pdf_text, visible_text
-from tests.old_codes import encode_v3
+from tools.old_codes import encode_v3
 from tools.testkit import answers_form, hidden_fields
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -11,8 +11,9 @@ import re
 import pytest
 
 from screening.codes.codec import decode
+from screening.core.administration import Mode
 from screening.core.context import Context, Status
-from tests.helpers import checked_items, indexes_for_scores, pdf_text
+from tests.helpers import checked_items, indexes_for_scores, pdf_text, visible_text
 from tests.pseudo_translation import cyrillic_pseudo_translation, write_translation
 from tools.testkit import (
     STAFF_PASSWORD,
@@ -80,7 +81,7 @@ def test_an_entry_gives_the_same_result_and_code_as_the_same_answers_online(clie
     page = response.get_data(as_text=True)
     assert facts(page) == facts(online)
     assert "Screening result, entered by staff" in page
-    assert re.search(r'<dd id="administration-mode">([^<]+)<', page)[1] == MODE_WORDS[mode]
+    assert f"Mode: {MODE_WORDS[mode]}" in " ".join(visible_text(page).split())
     state = app.extensions["screening"]
     with app.test_request_context():
         codes = [
@@ -89,27 +90,28 @@ def test_an_entry_gives_the_same_result_and_code_as_the_same_answers_online(clie
         ]
     assert codes[0].answers == codes[1].answers == ANSWERS
     assert codes[0].read_in == codes[1].read_in == "en"
+    # Result code version 5 seals the mode: the entry's, and the patient's own page's online.
+    assert (codes[0].mode, codes[1].mode) == (Mode(mode), Mode.ONLINE)
 
 
 @pytest.mark.parametrize("mode", ["paper", "interview"])
 def test_an_entrys_pdf_and_fhir_say_the_mode(client, mode, tmp_path):
     fields = hidden_fields(entered(client, mode).get_data(as_text=True))
-    assert fields["mode"] == mode
+    assert set(fields) >= {"result_code"} and "mode" not in fields  # sealed in the code
     text = " ".join(pdf_text(client.post("/result.pdf", data=fields).data, tmp_path).split())
-    assert f"How it was administered: {MODE_WORDS[mode]}." in text
+    assert f"Mode: {MODE_WORDS[mode]}" in text
     bundle = client.post("/result.fhir.json", data=fields).get_json()
     response = bundle["entry"][0]["resource"]
     assert response["resourceType"] == "QuestionnaireResponse"
-    assert response["meta"]["tag"] == [
-        {
-            "system": "urn:screening:codesystem:administration-mode",
-            "code": mode,
-            "display": MODE_WORDS[mode],
-        }
+    [coding] = [
+        extension["valueCoding"]
+        for extension in response["extension"]
+        if extension["url"].endswith("administration-mode")
     ]
+    assert (coding["code"], coding["display"]) == (mode, MODE_WORDS[mode])
     online = hidden_fields(client.post("/", data=answers_form(ANSWERS)).get_data(as_text=True))
-    online_text = pdf_text(client.post("/result.pdf", data=online).data, tmp_path)
-    assert "How it was administered" not in online_text  # no mode claimed where none is known
+    online_text = " ".join(pdf_text(client.post("/result.pdf", data=online).data, tmp_path).split())
+    assert "Mode: Self-completed online" in online_text
 
 
 def test_a_missing_answer_brings_the_form_back_with_every_other_answer_kept(client):

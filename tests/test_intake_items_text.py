@@ -14,10 +14,10 @@ import pytest
 from screening.codes.codec import decode, encode
 from screening.core.administration import Mode
 from tests.helpers import indexes_for_scores, pdf_text, result_code_form
-from tests.old_codes import encode_v4
 from tests.pseudo_translation import pseudo_translation, write_translation
 from tests.test_crisis_pathway import visible_text
 from tests.test_fhir_schema import schema_errors
+from tools.old_codes import encode_v4
 from tools.testkit import answers_form, hidden_fields
 
 SOURCE = "Test fixture, not a real translation"
@@ -108,7 +108,7 @@ def test_a_text_no_longer_installed_is_said_plainly_and_still_scores(make_app, e
     ("mode", "label"),
     [
         (Mode.PAPER, "Paper form, entered by staff"),
-        (Mode.INTERVIEW, "Interview: items read aloud"),
+        (Mode.INTERVIEW, "Interview: items read aloud by a clinician or interpreter"),
         (Mode.ONLINE, "Self-completed online"),
     ],
 )
@@ -194,10 +194,13 @@ def test_the_series_page_and_pdf_say_the_text_and_the_mode(make_app, epds, tmp_p
     client = app.test_client()
     text = words(visible_text(client.post("/intake", data={"code": "\n".join(codes)}).text))
     assert f"{SOURCE}, version 0.0-test, not validated, fingerprint" in text
-    assert "Mode: Interview: items read aloud" in text
+    assert "Mode: Interview: items read aloud by a clinician or interpreter" in text
     pdf = client.post("/intake/series.pdf", data={"code": "\n".join(codes)})
     printed = words(pdf_text(pdf.data, tmp_path))
-    assert "0.0-test" in printed and "Interview: items read aloud" in printed
+    assert (
+        "0.0-test" in printed
+        and "Interview: items read aloud by a clinician or interpreter" in printed
+    )
 
 
 def test_every_text_and_mode_gives_one_length_of_restored_page_pdf_and_fhir(

@@ -39,7 +39,7 @@ from screening.codes.seal import derive_key, hkdf_sha256
 from screening.codes.symbols import ALPHABET, VALUES, luhn_check_symbol
 from screening.core.administration import Mode
 from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status, every_context
-from tests.old_codes import encode_v1, encode_v2, encode_v3, encode_v4
+from tools.old_codes import encode_v1, encode_v2, encode_v3, encode_v4
 
 KEY = derive_key("one secret")
 OTHER_KEY = derive_key("another secret")

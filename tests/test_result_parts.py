@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
+from screening.core.administration import Administration
 from screening.core.context import NOT_ASKED, NOT_GIVEN, Context, Status
 from screening.core.instrument import Instrument
 from screening.core.scoring import score
@@ -79,7 +80,9 @@ def result_pages(app: Flask, clock: list[datetime], epds: Instrument) -> Iterato
     for moment, language, restored, name, context in grid():
         clock[0] = moment
         with app.test_request_context(f"/?lang={language}", method="POST"):
-            body = result_page(outcomes[name], COMPLETED_AT, context, language, restored)[0]
+            body = result_page(
+                outcomes[name], COMPLETED_AT, context, Administration(language), restored
+            )[0]
         assert isinstance(body, bytes)
         page = CSRF_FIELD.sub('name="csrf_token" value=""', body.decode())
         yield f"{moment:%a %H:%M} {language} {restored=} {name} {context}", page
@@ -124,7 +127,7 @@ def test_the_open_now_line_follows_the_clock_on_kept_parts(clocked_app, epds):
     for moment in CLOCKS:
         clock[0] = moment
         with app.test_request_context("/?lang=en", method="POST"):
-            body = result_page(outcome, COMPLETED_AT, NOT_GIVEN, "en")[0]
+            body = result_page(outcome, COMPLETED_AT, NOT_GIVEN, Administration("en"))[0]
         assert isinstance(body, bytes)
         statuses += re.findall(r'<strong class="tiers__status">([^<]*)</strong>', body.decode())
     closed_until_monday = "The clinic is closed now. It opens on Monday at 10:00."
@@ -142,7 +145,7 @@ def test_the_kept_parts_hold_no_code_and_no_open_now_line(clocked_app, epds):
     app, _clock = clocked_app(False)
     outcome = score(epds, indexes_for_scores(epds, SCORES["flagged-high"]))
     with app.test_request_context("/?lang=en", method="POST"):
-        body = result_page(outcome, COMPLETED_AT, NOT_GIVEN, "en")[0]
+        body = result_page(outcome, COMPLETED_AT, NOT_GIVEN, Administration("en"))[0]
     assert isinstance(body, bytes)
     code = re.findall(r'id="result-code">([^<]+)<', body.decode())[0]
     (parts,) = app.extensions[RESULT_PARTS_KEY].values()

@@ -22,7 +22,7 @@ from screening.core.scoring import score
 from screening.core.trend import change
 from screening.documents.chart import SVG_BOX
 from tests.helpers import indexes_for_scores, pdf_text
-from tests.old_codes import encode_v1, encode_v2
+from tools.old_codes import encode_v1, encode_v2
 from tools.testkit import all_first_options
 
 START = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)

@@ -14,7 +14,7 @@ from screening.web.config import DEFAULTS
 from screening.web.staff import main as make_hash
 from screening.web.state import settings_of
 from tests.helpers import result_code_form
-from tests.old_codes import encode_v1
+from tools.old_codes import encode_v1
 from tools.testkit import STAFF_PASSWORD, STAFF_PASSWORD_HASH, TEST_SECRET, answers_form
 
 # Item 10 answered "Yes, quite often": the answer the attack run read back from a code.
