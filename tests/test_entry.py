@@ -219,6 +219,9 @@ def test_local_cut_offs_are_named_on_the_page_and_pdf_only_when_the_clinic_uses_
     series = client.post("/intake", data={"code": codes}).get_data(as_text=True)
     assert "EPDS totals over time" in series
     assert ("Local cut-off:" in series and CUT_OFF["source"] in series) is setting
+    # And the series PDF, for its latest screening.
+    series_pdf = client.post("/intake/series.pdf", data={"code": codes}).data
+    assert ("Local cut-off:" in " ".join(pdf_text(series_pdf, tmp_path).split())) is setting
     # Items in English: a translation's cut-offs never apply.
     english = entered(client, "paper", answers, language="en").get_data(as_text=True)
     assert "Local cut-off" not in english

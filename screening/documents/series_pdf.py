@@ -23,6 +23,7 @@ from screening.core.clinician import (
     ASSESS_TODAY,
     FLAGGED_SCREENING,
     PAST_FLAG_ADVICE,
+    Note,
     clinician_notes,
     subscale_heading,
 )
@@ -77,6 +78,9 @@ class SeriesPrintout:
     series: Series
     clinic: Clinic
     translator: Translator = ENGLISH
+    # The local cut-offs applied to the latest screening (screening/core/local_cut_offs.py),
+    # when the clinic uses them, as on the series page.
+    latest_local_notes: tuple[Note, ...] = ()
 
 
 def chart_drawing(printout: SeriesPrintout) -> Drawing:
@@ -283,6 +287,7 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
         administration,
         printout.series.latest_after_loss,
     )
+    notes += printout.latest_local_notes
     heading = paragraph(printout.translator.gettext("Notes on the latest screening:"), "CellBold")
     return [
         heading,

@@ -685,7 +685,13 @@ def series_page(series: Series) -> Page:
 
 
 def _series_pdf(series: Series) -> bytes:
-    printout = SeriesPrintout(series=series, clinic=current_clinic(), translator=_translator())
+    latest = series.latest
+    printout = SeriesPrintout(
+        series=series,
+        clinic=current_clinic(),
+        translator=_translator(),
+        latest_local_notes=local_notes(latest.result, latest.administration),
+    )
     return render_series_pdf(printout)
 
 
