@@ -4,6 +4,7 @@ maximum age of codes and the end of version-1 codes."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from screening import create_app
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
+from screening.web.extensions import limiter
 from screening.web.staff import main as make_hash
+from screening.web.staff_session import SIGNED_OUT_KEY, VALID_FROM_KEY, _signed_out_here
 from screening.web.state import settings_of
 from tests.helpers import result_code_form
 from tools.old_codes import encode_v1
@@ -161,6 +164,71 @@ def test_a_sign_out_while_the_store_is_away_is_kept_by_this_process(make_app, ca
     assert client.post("/staff/sign-out").status_code == 303
     assert 'id="password"' in copy.get("/intake").text
     assert "staff sign-out kept in this process only" in caplog.text
+
+
+def test_a_store_restart_ends_every_sign_in_rather_than_reopening_signed_out_ones(staff_app):
+    """Redis restarted without persistence forgets every sign-out: a signed-out copy of a
+    cookie must not open the clinician side again, so every sign-in from before it ends."""
+    client = staff_app.test_client()
+    assert sign_in(client).status_code == 303
+    copy = copy_of(client, staff_app)
+    other = staff_app.test_client()
+    assert sign_in(other).status_code == 303
+    assert client.post("/staff/sign-out").status_code == 303
+    assert 'id="password"' in copy.get("/intake").text
+    limiter.storage.reset()  # the store restarted empty
+    assert 'id="password"' in copy.get("/intake").text
+    assert 'id="password"' in other.get("/intake").text  # an extra sign-out, never less
+    # A sign-in after the restart is not ended by the first check after it.
+    assert sign_in(client).status_code == 303
+    assert 'id="password"' not in client.get("/intake").text
+    assert 'id="password"' not in client.get("/intake").text
+
+
+def test_two_workers_setting_the_valid_from_time_at_once_cost_only_a_sign_out(staff_app):
+    """incr() adds: two workers that found it missing at once leave the sum of their times."""
+    store = limiter.storage
+    client = staff_app.test_client()
+    assert sign_in(client).status_code == 303
+    now = int(time.time() * 1000)
+    store.incr(VALID_FROM_KEY, 60, amount=now)  # a second worker's time added on top
+    assert store.get(VALID_FROM_KEY) > 2 * now - 10_000
+    assert 'id="password"' in client.get("/intake").text  # ended, and the time set again
+    assert 0 < store.get(VALID_FROM_KEY) <= time.time() * 1000
+    assert sign_in(client).status_code == 303
+    assert 'id="password"' not in client.get("/intake").text
+
+
+def stalled(monkeypatch, store):
+    """The store times out on every call, as a stalled Redis does."""
+    error = store.base_exceptions
+    error = error[0] if isinstance(error, tuple) else error
+
+    def stall(*args, **kwargs):
+        raise error("stalled")
+
+    for name in ("get", "incr", "clear"):
+        monkeypatch.setattr(store, name, stall)
+
+
+def test_a_sign_out_made_during_a_stall_reaches_the_store_when_it_answers(staff_app, monkeypatch):
+    client = staff_app.test_client()
+    assert sign_in(client).status_code == 303
+    copy = copy_of(client, staff_app)
+    colleague = staff_app.test_client()
+    assert sign_in(colleague).status_code == 303
+    store = limiter.storage
+    with monkeypatch.context() as stall:
+        stalled(stall, store)
+        assert client.post("/staff/sign-out").status_code == 303
+        assert 'id="password"' in copy.get("/intake").text  # this process keeps it
+    assert _signed_out_here
+    (sign_in_id,) = _signed_out_here
+    assert store.get(SIGNED_OUT_KEY + sign_in_id) == 0
+    assert 'id="password"' not in colleague.get("/intake").text  # a call the store answers
+    assert store.get(SIGNED_OUT_KEY + sign_in_id) == 1
+    assert not _signed_out_here  # forgotten here: every worker now finds it in the store
+    assert 'id="password"' in copy.get("/intake").text
 
 
 def test_a_new_staff_password_ends_every_sign_in(make_app):

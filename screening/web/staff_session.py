@@ -7,7 +7,10 @@ password hash it was given for, the time it was given and a random id of its own
 STAFF_PASSWORD_HASH ends every sign-in, and a sign-in ends after STAFF_SIGN_IN_HOURS. Signing
 out ends it everywhere, a copy of the cookie included: its id is kept as signed out, and nothing
 else, until it would have ended anyway, in the rate-limit store (RATELIMIT_STORAGE_URI: Redis
-is shared by every worker and instance; memory:// is this process's own). With no
+is shared by every worker and instance; memory:// is this process's own). The store also keeps
+the time sign-ins are valid from: a store that lost its keys (a Redis restart without
+persistence, a new process's memory://) has lost the sign-outs too, so it starts again from now
+and every earlier sign-in ends, rather than every signed-out copy of a cookie opening again. With no
 STAFF_PASSWORD_HASH (development and tests only: production refuses to start without it)
 everyone counts as staff.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -36,6 +40,10 @@ from screening.web.state import current_instrument, current_settings, screening_
 logger = logging.getLogger(__name__)
 SESSION_KEY = "staff"
 SIGNED_OUT_KEY = "staff-signed-out/"
+VALID_FROM_KEY = "staff-sign-ins-valid-from"
+# The store's keys all expire: the valid-from time outlasts any sign-in by far (10 years); were it
+# ever to expire or be evicted, every sign-in would end, never one signed out open again.
+VALID_FROM_SECONDS = 10 * 365 * 24 * 3600
 SIGN_IN_ID_BYTES = 16
 KEY_PURPOSE = b"screening staff sign-in"
 # Seconds a sign-in may seem to come from the future: servers behind one balancer may disagree.
@@ -67,7 +75,7 @@ def is_staff() -> bool:
     grant = session.get(SESSION_KEY)
     if not isinstance(grant, dict):
         return False
-    given_at, sign_in_id = grant.get("at"), grant.get("id")
+    given_at, sign_in_id, valid_from = grant.get("at"), grant.get("id"), grant.get("from")
     hours = current_settings().staff.sign_in_hours
     if not (
         hmac.compare_digest(str(grant.get("password", "")), _password_digest())
@@ -75,20 +83,39 @@ def is_staff() -> bool:
         and -CLOCK_SKEW <= time.time() - given_at < hours * 3600
         # A sign-in from before ids were given cannot be signed out everywhere: it is over.
         and isinstance(sign_in_id, str)
+        # One from before valid-from times were kept cannot be checked against a restart.
+        and isinstance(valid_from, int)
     ):
         return False
     # Asked once per request, however many checks ask whether this browser is staff.
     if "staff_signed_out" not in g:
-        g.staff_signed_out = _signed_out(sign_in_id)
+        g.staff_signed_out = _signed_out(sign_in_id, valid_from)
     return not g.staff_signed_out
 
 
 def grant_staff() -> None:
     # A new session for the signed-in browser: nothing from before the sign-in carries on.
     session.clear()
+    at = int(time.time())
+    valid_from = _milliseconds()
+    store = limiter.storage
+    try:
+        # The valid-from time exists before the sign-in does, so the first check after it
+        # does not start the store again and end it; one set by a server whose clock is ahead
+        # (within CLOCK_SKEW) is the sign-in's own.
+        valid_from = max(valid_from, _sign_ins_valid_from())
+    except store.base_exceptions as error:
+        # Checked once the store answers: a restart meanwhile ends this sign-in too.
+        logger.warning(
+            "staff sign-in given without the rate-limit store (%s)", type(error).__name__
+        )
+    else:
+        _write_signed_out_here()
     session[SESSION_KEY] = {
         "password": _password_digest(),
-        "at": int(time.time()),
+        "at": at,
+        # Milliseconds: a sign-in and a store restart in one second stay in order.
+        "from": valid_from,
         "id": secrets.token_urlsafe(SIGN_IN_ID_BYTES),
     }
 
@@ -108,33 +135,89 @@ def _lifetime_seconds() -> int:
 
 
 # Ids signed out while the shared store did not answer, with when each may be forgotten: this
-# process refuses them, the others only once they find them in the store.
+# process refuses them, and writes them to the store after its next call that the store answers.
 _signed_out_here: dict[str, float] = {}
+_signed_out_here_lock = threading.Lock()
+
+
+def _milliseconds() -> int:
+    return int(time.time() * 1000)
+
+
+def _sign_ins_valid_from() -> int:
+    """The time (the writer's clock, in milliseconds) from which sign-ins are valid, set to now when
+    the store has none: a fresh or flushed store has forgotten every sign-out, so every earlier
+    sign-in ends. Raises the store's base_exceptions.
+
+    Only the store's public API: incr() is the one atomic write, so two workers that find it
+    missing at once add their times up; a time that far ahead is cleared and set again, so the
+    worst a race costs is an extra sign-out. It only ever moves forward (a clear is followed by
+    now), and sign-outs are never cleared, so no sign-out is undone."""
+    store = limiter.storage
+    now = _milliseconds()
+    valid_from = int(store.get(VALID_FROM_KEY))
+    if 0 < valid_from <= now + CLOCK_SKEW * 1000:
+        return valid_from
+    if valid_from:
+        store.clear(VALID_FROM_KEY)
+    return int(store.incr(VALID_FROM_KEY, VALID_FROM_SECONDS, amount=now))
+
+
+def _write_signed_out_here() -> None:
+    """After a call the store answered: write the ids signed out while it did not, for what is
+    left of their lifetime, and forget them here once written."""
+    with _signed_out_here_lock:
+        pending = list(_signed_out_here.items())
+    if not pending:
+        return
+    store = limiter.storage
+    now = time.time()
+    try:
+        for sign_in_id, until in pending:
+            if until > now:
+                store.incr(SIGNED_OUT_KEY + sign_in_id, max(1, int(until - now) + 1))
+            with _signed_out_here_lock:
+                _signed_out_here.pop(sign_in_id, None)
+    except store.base_exceptions as error:
+        logger.warning(
+            "staff sign-outs kept in this process only still: the rate-limit store did not "
+            "answer (%s)",
+            type(error).__name__,
+        )
+        return
+    logger.info("staff sign-outs kept in this process written to the rate-limit store")
 
 
 def _record_sign_out(sign_in_id: str) -> None:
     now = time.time()
-    for stale in [each for each, until in _signed_out_here.items() if until <= now]:
-        del _signed_out_here[stale]
     store = limiter.storage
     try:
         store.incr(SIGNED_OUT_KEY + sign_in_id, _lifetime_seconds())
     except store.base_exceptions as error:
-        _signed_out_here[sign_in_id] = now + _lifetime_seconds()
+        with _signed_out_here_lock:
+            for stale in [each for each, until in _signed_out_here.items() if until <= now]:
+                del _signed_out_here[stale]
+            _signed_out_here[sign_in_id] = now + _lifetime_seconds()
         logger.warning(
             "staff sign-out kept in this process only: the rate-limit store did not answer "
             "(%s); a copy of that sign-in's cookie still opens the clinician side on other "
-            "workers until it ends (STAFF_SIGN_IN_HOURS)",
+            "workers until the store answers this process again or the sign-in ends "
+            "(STAFF_SIGN_IN_HOURS)",
             type(error).__name__,
         )
+        return
+    _write_signed_out_here()
 
 
-def _signed_out(sign_in_id: str) -> bool:
-    if _signed_out_here.get(sign_in_id, 0.0) > time.time():
-        return True
+def _signed_out(sign_in_id: str, valid_from: int) -> bool:
+    """Whether the sign-in has ended: signed out, or given before the store's valid-from time
+    (the store has lost its keys since, sign-outs included)."""
+    with _signed_out_here_lock:
+        if _signed_out_here.get(sign_in_id, 0.0) > time.time():
+            return True
     store = limiter.storage
     try:
-        return store.get(SIGNED_OUT_KEY + sign_in_id) > 0
+        ended = valid_from < _sign_ins_valid_from() or store.get(SIGNED_OUT_KEY + sign_in_id) > 0
     except store.base_exceptions as error:
         # Staff keep working while the store is away, as patients do under its rate limits.
         logger.warning(
@@ -142,6 +225,8 @@ def _signed_out(sign_in_id: str) -> bool:
             type(error).__name__,
         )
         return False
+    _write_signed_out_here()
+    return ended
 
 
 def result_page_lifetime() -> timedelta:
