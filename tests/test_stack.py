@@ -259,6 +259,41 @@ def test_a_sign_out_on_one_instance_ends_a_copy_of_the_cookie_on_both(stack):
         store.close()
 
 
+def test_a_redis_restart_does_not_reopen_a_signed_out_copy_of_the_cookie(stack):
+    """Redis here keeps nothing across a restart (--save "" --appendonly no), sign-outs
+    included: the restart must end every sign-in, never let a signed-out copy in again."""
+    with Visitor(stack.ports.https) as visitor:
+        sign_in_as_staff(visitor)
+        copy = {"Host": "localhost", "Cookie": visitor.request_cookie()}
+        form = {"csrf_token": visitor.token("/intake")}
+        assert visitor.request("POST", "/staff/sign-out", form).status == 303
+
+    def copy_refused_at(index: int) -> bool:
+        status, body = unix_get(stack.app_socket(index), "/intake", copy)
+        assert status == 200
+        return b'id="password"' in body
+
+    assert copy_refused_at(0) and copy_refused_at(1)
+    stack.kill("redis")
+    stack.start_redis()
+    deadline = time.monotonic() + 30  # every worker back on Redis, as /health says
+    while time.monotonic() < deadline and not all(
+        unix_get(stack.app_socket(index), "/health") == (200, b"ok")
+        for index in range(stack.instances)
+        for _ in range(6)
+    ):
+        time.sleep(0.25)
+    assert all(copy_refused_at(index) for index in range(stack.instances) for _ in range(6))
+    # Staff sign in again after the restart, and stay signed in on both instances.
+    with Visitor(stack.ports.https) as visitor:
+        sign_in_as_staff(visitor)
+        again = {"Host": "localhost", "Cookie": visitor.request_cookie()}
+        for index in range(stack.instances):
+            for _ in range(4):
+                status, body = unix_get(stack.app_socket(index), "/intake", again)
+                assert status == 200 and b'id="password"' not in body
+
+
 # 4. Redis goes away
 
 
