@@ -74,7 +74,7 @@ def test_intake_names_the_translation_the_items_were_read_in(make_app, epds, tmp
         ) in text
         assert "Mode: Self-completed online" in text
     else:
-        assert "версія 0.0-test, не валідований" in text
+        assert "версія 0.0-test, статус: не валідований" in text
         assert "Спосіб проведення: Заповнено самостійно онлайн" in text
 
 
@@ -100,8 +100,15 @@ def test_a_text_no_longer_installed_is_said_plainly_and_still_scores(make_app, e
     )
     total = sum(FLAGGED.values())
     assert f"{total}" in text and "Items read in Ukrainian (fingerprint" in text
+    # Item 10's answer is quoted in the English installed here, which she did not read: it is
+    # never called verbatim (second read, 2026-12-04).
+    assert "Item 10 response, verbatim:" not in text
+    assert (
+        "Item 10 response, in the wording installed here (the patient's text is no longer "
+        "installed):" in text
+    )
     uk = words(visible_text(client.post("/intake?lang=uk", data={"code": code}).text))
-    assert "тут більше не встановлено; на бал це не впливає" in uk
+    assert "тут більше немає; на підрахунок балів це не впливає" in uk
 
 
 @pytest.mark.parametrize(
@@ -130,6 +137,31 @@ def test_intake_the_pdf_and_fhir_say_the_mode(app, client, tmp_path, mode, label
         if extension["url"].endswith("administration-mode")
     ]
     assert (coding["code"], coding["display"]) == (mode.value, label)
+
+
+def test_staff_modes_name_no_interface_and_an_interview_asks_again_in_private(app, client):
+    """On paper or in an interview there is no interface to name; answers given aloud disclose
+    less, so an interview asks to ask about item 10 again in private (second read, 2026-12-04)."""
+    moment = datetime.now(UTC).replace(second=0)
+    state = app.extensions["screening"]
+    epds = state.instrument
+    for mode in (Mode.PAPER, Mode.INTERVIEW, Mode.ONLINE):
+        code = encode(
+            epds,
+            FLAGGED,
+            moment,
+            state.result_code_key,
+            read_in="en",
+            items_language="en",
+            fingerprint=epds.fingerprint,
+            mode=mode,
+        )
+        text = words(visible_text(client.post("/intake", data={"code": code}).text))
+        staff = mode is not Mode.ONLINE
+        assert ("Items read in English; interface in English." in text) is not staff
+        assert ("Items read in English." in text) is staff
+        asked = "does not rule out risk; ask about it in private." in text
+        assert asked is (mode is Mode.INTERVIEW)
 
 
 def test_a_version_4_code_says_the_mode_was_not_recorded(app, client, epds):

@@ -37,12 +37,14 @@ TOO_MANY = {
     "en": "There were too many attempts in a short time, so this one did not go through. "
     "If you need help now, do not wait: call 116 123 (Samaritans), day or night; if you might "
     "harm yourself or already have, call 999. You can try again in a few minutes.",
-    "uk": "Забагато спроб за короткий час, тому цей запит не надіслано. Якщо вам потрібна "
-    "допомога зараз, не чекайте: телефонуйте 116 123 (Samaritans), удень чи вночі; якщо можете "
-    "зашкодити собі або вже зашкодили — 999. Спробувати ще раз можна за кілька хвилин.",
-    "ru": "Слишком много попыток за короткое время, поэтому этот запрос не отправлен. Если вам "
-    "нужна помощь сейчас, не ждите: звоните 116 123 (Samaritans), днём или ночью; если можете "
-    "навредить себе или уже навредили — 999. Попробовать ещё раз можно через несколько минут.",
+    "uk": "Забагато спроб за короткий час, тому цього разу не вдалося. Якщо вам потрібна "
+    "допомога зараз, не чекайте: телефонуйте 116 123 (Samaritans), удень чи вночі; якщо "
+    "відчуваєте, що можете зашкодити собі, або вже зашкодили собі — 999. Спробувати ще раз "
+    "можна за кілька хвилин.",
+    "ru": "Слишком много попыток за короткое время, поэтому в этот раз не получилось. Если вам "
+    "нужна помощь сейчас, не ждите: звоните 116 123 (Samaritans), днём или ночью; если "
+    "чувствуете, что можете навредить себе, или уже навредили себе — 999. Попробовать ещё раз "
+    "можно через несколько минут.",
 }
 # The configured numbers, so that the page cannot pass with 7333 and 103/112 written in.
 OTHER_NUMBERS = {
@@ -321,12 +323,12 @@ def test_every_total_of_0_in_a_series_is_noted_on_page_and_pdf(
 # S8: after a pregnancy loss a total of 15 or more asks about the patient and any children.
 
 AFTER_A_LOSS = {
-    "en": "Total of 15 or more: assess the patient's safety (and that of any children in the "
-    "family) and the need for crisis support.",
-    "uk": "Загальний бал 15 або більше: оцініть безпеку пацієнтки (і дітей у родині, якщо вони "
-    "є) та потребу в кризовій підтримці.",
-    "ru": "Общий балл 15 или больше: оцените безопасность пациентки (и детей в семье, если они "
-    "есть) и потребность в кризисной поддержке.",
+    "en": "Total of 15 or more: assess the patient's safety (and that of any children in her "
+    "care) and the need for crisis support.",
+    "uk": "Загальний бал 15 або більше: оцініть безпеку пацієнтки (і дітей, які перебувають під "
+    "її опікою, якщо такі є) та потребу в кризовій підтримці.",
+    "ru": "Общий балл 15 или больше: оцените безопасность пациентки (и детей, находящихся на её "
+    "попечении, если они есть) и потребность в кризисной поддержке.",
 }
 MOTHER_AND_INFANT = {
     "en": "mother and infant",
@@ -349,6 +351,10 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     for words in (text, printed):
         assert AFTER_A_LOSS[language] in words
         assert MOTHER_AND_INFANT[language] not in words
+    # Neither pregnant nor a birth in the past year: the same words as after a loss.
+    neither = result_code_form(app, high, context=Context(Status.NEITHER))
+    alone = client.post(f"/intake?lang={language}", data={"code": neither["result_code"]})
+    assert AFTER_A_LOSS[language] in one_line(visible_text(alone.text))
     # Without a loss the steps still name mother and infant.
     other = result_code_form(app, high)
     kept = client.post(f"/intake?lang={language}", data={"code": other["result_code"]})
@@ -359,9 +365,10 @@ def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
 # unless the latest is of a new pregnancy or a birth (then there is an infant, or one expected).
 
 SERIES_AFTER_A_LOSS = {
-    "en": "also assess the patient's safety (and that of any children in the family)",
-    "uk": "оцініть також безпеку пацієнтки (і дітей у родині, якщо вони є)",
-    "ru": "оцените также безопасность пациентки (и детей в семье, если они есть)",
+    "en": "also assess the patient's safety (and that of any children in her care)",
+    "uk": "оцініть також безпеку пацієнтки (і дітей, які перебувають під її опікою, якщо такі є)",
+    "ru": "оцените также безопасность пациентки (и детей, находящихся на её попечении, если они "
+    "есть)",
 }
 PREGNANT = Context(Status.PREGNANT, 20)
 NEITHER = Context(Status.NEITHER)
@@ -388,7 +395,10 @@ def series_with_contexts(app, epds, contexts: list[Context]) -> list[str]:
         ([NEITHER, LOSS], True),
         ([LOSS, NEITHER], True),
         ([LOSS, PREGNANT], False),
-        ([NEITHER, NEITHER], False),
+        # Neither pregnant nor a birth in the past year: no infant either (second read, 12-04).
+        ([NEITHER, NEITHER], True),
+        ([NEITHER, PREGNANT], False),
+        ([NEITHER, Context(Status.PREFER_NOT_TO_SAY)], False),
     ],
 )
 @pytest.mark.parametrize("language", ["en", "uk", "ru"])

@@ -15,8 +15,10 @@ from babel import Locale
 from screening.core.administration import (
     MODE_LABELS,
     MODE_NOT_RECORDED,
+    STAFF_MODES,
     Administration,
     ItemsText,
+    Mode,
 )
 from screening.core.instrument import Subscale
 from screening.core.marks import N_
@@ -45,11 +47,11 @@ NEXT_STEP_LOWEST = N_(
 # After a pregnancy loss or a baby's death there may be no infant: the patient, and any children.
 CRISIS_ACTION_AFTER_LOSS = N_(
     "Total of %(threshold)s or more: also assess the patient's safety (and that of any children "
-    "in the family) and the need for crisis support (PIRI, Further assessment of depression)."
+    "in her care) and the need for crisis support (PIRI, Further assessment of depression)."
 )
 NEXT_STEP_CRISIS_AFTER_LOSS = N_(
     "Total of %(threshold)s or more: assess the patient's safety (and that of any children in "
-    "the family) and the need for crisis support."
+    "her care) and the need for crisis support."
 )
 NEXT_STEP_MIDDLE = N_("Monitor, and repeat the EPDS in 2\u20134 weeks (NSW Health).")
 NEXT_STEP_TOP = N_("Arrange a clinical assessment for depression.")
@@ -63,6 +65,20 @@ NEXT_STEP_FLAGGED = N_(
 )
 SUBSCALE_HEADING = N_("%(name)s (research cut-off %(threshold)s)")
 ITEMS_AND_INTERFACE = N_("Items read in %(items)s; interface in %(interface)s.")
+# On paper or in an interview there is no interface: only the items' language.
+ITEMS_ONLY = N_("Items read in %(items)s.")
+# Answers given aloud (through an interpreter, or with family present) disclose less, item 10
+# above all (second read by a perinatal psychiatrist, 2026-12-04).
+GIVEN_ALOUD = N_(
+    "Given aloud: a score of 0 on item %(number)s does not rule out risk; ask about it in private."
+)
+# The safety item's answer as the patient read it, or, when her text is no longer installed, in
+# the wording installed here: never called verbatim when it is not.
+VERBATIM = N_("Item %(number)s response, verbatim:")
+IN_WORDING_HERE = N_(
+    "Item %(number)s response, in the wording installed here (the patient's text is no longer "
+    "installed):"
+)
 # What a version-5 code records of the items' text: an installed translation by its source, version,
 # status and the first 8 hex digits of its fingerprint; one no longer installed by the code's own
 # bits of that fingerprint.
@@ -149,7 +165,10 @@ def language_note(
         label = ""
     else:
         interface = language_name(read_in, interface_language)
-        text = _(ITEMS_AND_INTERFACE, items=items, interface=interface)
+        if administration.mode in STAFF_MODES:
+            text = _(ITEMS_ONLY, items=items)
+        else:
+            text = _(ITEMS_AND_INTERFACE, items=items, interface=interface)
         if read_in != items_language:
             text = f"{text} {_(CONFIRM_VERBALLY, number=number)}"
         label = _("Language:")
@@ -165,11 +184,14 @@ def mode_in_words(administration: Administration, translate: Translate) -> str:
     return translate(MODE_LABELS[mode] if mode is not None else MODE_NOT_RECORDED)
 
 
-def mode_note(administration: Administration, translate: Translate) -> Note:
+def mode_note(administration: Administration, translate: Translate, number: int) -> Note:
     """The mode, for the clinician: self-report and interview are known to give different
-    answers."""
+    answers, and an interview's item ``number`` (the safety item) asks to be asked again."""
     _ = translate
-    return Note(_("Mode:"), mode_in_words(administration, translate))
+    text = mode_in_words(administration, translate)
+    if administration.mode is Mode.INTERVIEW:
+        text = f"{text}. {_(GIVEN_ALOUD, number=number)}"
+    return Note(_("Mode:"), text)
 
 
 def clinician_notes(
@@ -192,12 +214,10 @@ def clinician_notes(
         item_text = _("\u201c%(text)s\u201d", text=answer.item.text)
         option_text = _("\u201c%(text)s\u201d", text=answer.option.label)
         score_text = _("score %(score)s", score=answer.score)
-        notes.append(
-            Note(
-                _("Item %(number)s response, verbatim:", number=answer.item.number),
-                f"{item_text}: {option_text} ({score_text}).",
-            )
-        )
+        items = administration.items
+        gone = items is not None and items.installed is None
+        label = _(IN_WORDING_HERE if gone else VERBATIM, number=answer.item.number)
+        notes.append(Note(label, f"{item_text}: {option_text} ({score_text})."))
     if result.total >= instrument.crisis_support.min_total:
         threshold = instrument.crisis_support.min_total
         action = CRISIS_ACTION_AFTER_LOSS if loss else CRISIS_ACTION
@@ -205,7 +225,7 @@ def clinician_notes(
     if result.total == 0:
         notes.append(Note(_("Total of 0:"), _(ZERO_TOTAL)))
     notes.append(language_note(result, translate, interface_language, administration))
-    notes.append(mode_note(administration, translate))
+    notes.append(mode_note(administration, translate, instrument.safety_rule.item))
     return tuple(notes)
 
 

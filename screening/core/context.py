@@ -56,6 +56,10 @@ NOT_ASKED = Context(Status.NOT_ASKED)
 LOSS = Context(Status.LOSS)
 # The answers after which there is an infant, or one expected.
 EXPECTING = frozenset({Status.PREGNANT, Status.POSTPARTUM})
+# The answers after which there is no infant to speak of: a loss, or neither pregnant nor a birth
+# in the past year. The clinician's crisis-support wording then asks about the patient and any
+# children in her care, not "mother and infant" (the patient's own pages change only after a loss).
+NO_INFANT = frozenset({Status.LOSS, Status.NEITHER})
 
 
 def every_context() -> Iterator[Context]:

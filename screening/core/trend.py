@@ -18,6 +18,7 @@ from itertools import pairwise
 from screening.core.administration import NOT_RECORDED, Administration
 from screening.core.context import (
     EXPECTING,
+    NO_INFANT,
     NOT_GIVEN,
     Context,
     Status,
@@ -133,12 +134,15 @@ class Series:
         return self.screenings[-1]
 
     @property
-    def latest_after_loss(self) -> bool:
-        """Whether the clinician's notes on the latest screening speak of a loss rather than of
-        mother and infant: a loss was reported in this series, and the latest screening is not of
-        a new pregnancy or a birth since (then there is an infant, or one expected, again)."""
+    def latest_without_infant(self) -> bool:
+        """Whether the clinician's notes on the latest screening ask about the patient and any
+        children in her care rather than about mother and infant: the latest screening says
+        there is no infant (a loss, or neither pregnant nor a birth in the past year), or a loss
+        was reported in this series and the latest screening is not of a new pregnancy or a
+        birth since (then there is an infant, or one expected, again)."""
+        latest = self.latest.context.status
         reported = any(one.context.status is Status.LOSS for one in self.screenings)
-        return reported and self.latest.context.status not in EXPECTING
+        return latest in NO_INFANT or (reported and latest not in EXPECTING)
 
     @property
     def lowest(self) -> Screening:

@@ -19,7 +19,7 @@ from screening.core.administration import NOT_RECORDED, Administration
 from screening.core.clinic import Clinic
 from screening.core.clinician import ASSESS_TODAY, Note, band_text, clinician_notes, next_steps
 from screening.core.context import LABEL as CONTEXT_LABEL
-from screening.core.context import NOT_GIVEN, Context, Status, describe
+from screening.core.context import NO_INFANT, NOT_GIVEN, Context, describe
 from screening.core.dates import for_people
 from screening.core.marks import N_, NP_
 from screening.core.scoring import ScreeningResult
@@ -122,7 +122,7 @@ def _summary(printout: Printout, width: float) -> Table:
     _, result = printout.translator.gettext, printout.result
     out_of = _("%(score)s out of %(maximum)s", score=result.total, maximum=result.max_total)
     band = band_text(result, _)
-    loss = printout.context.status is Status.LOSS
+    loss = printout.context.status in NO_INFANT
     steps = " ".join(next_steps(result, _, loss))
     rows = [
         [paragraph(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
@@ -223,7 +223,7 @@ def _for_the_clinician(printout: Printout, width: float) -> Table:
     _ = translator.gettext
     instrument = result.instrument
     lines = [paragraph(_("For the clinician"), "CellBold")]
-    loss = printout.context.status is Status.LOSS
+    loss = printout.context.status in NO_INFANT
     notes = clinician_notes(result, _, translator.language, printout.administration, loss)
     notes += printout.local_cut_off_notes
     lines += [markup(f"<b>{escape(note.label)}</b> {escape(note.text)}", "Cell") for note in notes]

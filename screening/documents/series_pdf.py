@@ -285,7 +285,7 @@ def _latest_notes(printout: SeriesPrintout) -> list[Flowable]:
         printout.translator.gettext,
         printout.translator.language,
         administration,
-        printout.series.latest_after_loss,
+        printout.series.latest_without_infant,
     )
     notes += printout.latest_local_notes
     heading = paragraph(printout.translator.gettext("Notes on the latest screening:"), "CellBold")

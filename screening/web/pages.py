@@ -48,6 +48,7 @@ from screening.core.clinician import (
 from screening.core.context import (
     EXPECTING,
     LOSS,
+    NO_INFANT,
     NOT_ASKED,
     NOT_GIVEN,
     WEEKS,
@@ -297,9 +298,7 @@ def _result_html(
         # The call-back section of the patient's own page (not the restored one) offers the code.
         callback=None if restored else section_form(code),
         clinician_notes=(
-            clinician_notes(
-                outcome, gettext, language, administration, context.status is Status.LOSS
-            )
+            clinician_notes(outcome, gettext, language, administration, context.status in NO_INFANT)
             + local_notes(outcome, administration)
             if restored
             else ()
@@ -309,7 +308,7 @@ def _result_html(
         items_in_another_language=outcome.instrument.language == "en" != language,
         clinician_band=band_text(outcome, gettext) if restored else "",
         clinician_next_steps=(
-            next_steps(outcome, gettext, context.status is Status.LOSS) if restored else ()
+            next_steps(outcome, gettext, context.status in NO_INFANT) if restored else ()
         ),
     )
 
@@ -452,7 +451,7 @@ def worst_results(kind: str) -> Callable[[], list[bytes]]:
             by_answers = [render(result, moment, NOT_GIVEN, administration) for result in results]
             by_length = sorted(contexts, key=lambda c: len(context_text(c).encode()))
             # After a loss the clinician's steps have their own words: that context as well.
-            contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status is Status.LOSS]
+            contexts = by_length[-2:] + [c for c in by_length[:-2] if c.status in NO_INFANT]
         else:
             results, by_answers = _extreme_results(), _extreme_bodies(kind)
         longest = results[max(range(len(results)), key=lambda index: len(by_answers[index]))]
@@ -539,23 +538,27 @@ def _longest_administration(result: ScreeningResult) -> Administration:
     def length(note: Note) -> int:
         return len(f"{note.label}{note.text}".encode())
 
-    # The language note and the mode's are separate lines: the longest of each.
-    longest = max(
+    # The language note and the mode's depend on each other (on paper or in an interview the
+    # language note names no interface, and an interview adds a line): the longest pair.
+    number = result.instrument.safety_rule.item
+
+    def notes_length(given: Administration) -> int:
+        return (
+            length(language_note(result, gettext, language, given))
+            + length(mode_note(given, gettext, number))
+            # The local cut-offs' notes, when the text has them, follow the text too.
+            + sum(map(length, local_notes(result, given)))
+        )
+
+    return max(
         (
-            Administration(read_in, items)
+            Administration(read_in, items, mode)
             for read_in in [None, *LANGUAGE_NUMBERS]
             for items in texts
+            for mode in [None, *Mode]
         ),
-        # The local cut-offs' notes, when the text has them, follow the text too.
-        key=lambda given: (
-            length(language_note(result, gettext, language, given))
-            + sum(map(length, local_notes(result, given)))
-        ),
+        key=notes_length,
     )
-    mode = max(
-        [None, *Mode], key=lambda mode: length(mode_note(Administration(mode=mode), gettext))
-    )
-    return Administration(longest.read_in, longest.items, mode)
 
 
 def _longest_contexts() -> list[Context]:
@@ -671,7 +674,7 @@ def _series_html(series: Series) -> str:
         change_rule=gettext(CHANGE_RULE, points=reliable.points, below=cut_off - 1, above=cut_off),
         change_source=reliable.source,
         clinician_notes=clinician_notes(
-            latest, gettext, language, series.latest.administration, series.latest_after_loss
+            latest, gettext, language, series.latest.administration, series.latest_without_infant
         )
         + local_notes(latest, series.latest.administration),
         codes="\n".join(screening.code for screening in series.screenings),
@@ -750,11 +753,12 @@ def _series_page_bytes(
 
 
 def _loss_contexts(count: int) -> list[list[Context]]:
-    """The contexts of the series whose latest notes speak of a loss (``Series.latest_after_loss``)
-    at their longest: the latest screening after a loss with the others worded longest, and a loss
-    first with the latest worded longest of the contexts that keep those notes."""
+    """The contexts of the series whose latest notes ask about the patient and any children in
+    her care (``Series.latest_without_infant``) at their longest: the latest screening after a
+    loss, or of neither a pregnancy nor a birth, with the others worded longest; and a loss first
+    with the latest worded longest of the contexts that keep those notes."""
     longest = _longest_context()
-    variants = [[longest] * (count - 1) + [LOSS]]
+    variants = [[longest] * (count - 1) + [Context(status)] for status in NO_INFANT]
     if count > 1:
         keeping = [c for c in _longest_contexts() if c.status not in EXPECTING]
         latest = max(keeping, key=lambda c: len(context_text(c).encode()))

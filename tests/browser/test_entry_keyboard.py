@@ -50,7 +50,8 @@ def test_keyboard_alone_enters_a_paper_form_one_key_an_answer(page: Page, live_s
     expect(page).to_have_title(re.compile("^Screening result, entered by staff"))
     expected = sum(epds.item(n).options[int(key)].score for n, key in KEYS.items())
     expect(page.locator("#total-score")).to_have_text(str(expected))
-    expect(page.locator("#administration-mode")).to_have_text("Paper form, entered by staff")
+    mode = page.locator("dt", has_text="Mode:").locator("xpath=following-sibling::dd[1]")
+    expect(mode).to_have_text("Paper form, entered by staff")
     assert axe_violations(page) == []
 
 
