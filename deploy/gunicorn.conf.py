@@ -15,7 +15,9 @@ Everything that differs between machines comes from the environment:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import re
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -59,11 +61,37 @@ def masked_address(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
+# gunicorn's error-log line for a request it refuses before the app ("Invalid request from
+# ip=...: Invalid HTTP request line: 'GET /?code=... HTTP/1.1'") holds the request line, query
+# string and all, as does its line for a request whose handling failed: only the kind of error.
+_INVALID_REQUEST = re.compile(r"Invalid request from ip=[^:]*: ([^:'\"]*)")
+
+
+class WithoutRequestLine(logging.Filter):
+    """Error-log lines about one request say what went wrong, never its request line, address
+    or query string."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        invalid = _INVALID_REQUEST.match(message)
+        if invalid:
+            kind = invalid.group(1).strip() or "malformed request"
+            record.msg, record.args = "Invalid request: %s (request line not logged)", (kind,)
+        elif message.startswith("Error handling request"):
+            record.msg, record.args = "Error handling request (address not logged)", ()
+        return True
+
+
 class MaskedAccessLogger(Logger):
     """Access-log lines from five atoms only: the client's masked network, the time, the method,
     the path and the status. gunicorn's own atoms also hold the duration (a flagged result's
     PDF takes a few milliseconds longer), the full address, the query string and every header;
-    none of them can reach a line, whatever ``access_log_format`` says."""
+    none of them can reach a line, whatever ``access_log_format`` says. Its error log names no
+    request line either (WithoutRequestLine)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.addFilter(WithoutRequestLine())
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -241,6 +242,46 @@ def test_health_says_when_the_limits_fell_back_to_memory_and_still_answers_200(m
     assert (response.status_code, response.data) == (200, b"ok\nstorage: memory-fallback")
     # The next app's store is its own: it starts as reachable.
     assert make_app().test_client().get("/health").data == b"ok"
+
+
+class StallingStore:
+    """A rate-limit store whose ping stalls (as a stopped Redis does, up to the timeout) and
+    then fails, counting its pings."""
+
+    def __init__(self) -> None:
+        self.pings = 0
+        self.answers = False
+
+    def check(self) -> bool:
+        self.pings += 1
+        time.sleep(0.05)
+        return self.answers
+
+
+def test_health_pings_a_stalled_store_at_most_once_a_second(make_app, monkeypatch):
+    # Each /health pinged the store: with Redis stalled, every one held a sync worker for
+    # RATELIMIT_STORAGE_TIMEOUT, and a /health flood slowed the questionnaire to 0.5-2 s.
+    from screening.web import extensions
+
+    client = make_app().test_client()
+    store = StallingStore()
+    monkeypatch.setattr(extensions.limiter, "_storage", store)
+    assert extensions.limiter.storage is store
+    clock = [1000.0]
+    monkeypatch.setattr(extensions, "monotonic", lambda: clock[0], raising=False)
+    for _ in range(20):
+        response = client.get("/health")
+        assert response.data == b"ok\nstorage: memory-fallback"
+        clock[0] += 0.04  # 20 requests within 0.8 s
+    assert store.pings == 1
+    # The store is back: said within the second, by the next ping.
+    store.answers = True
+    clock[0] += 0.3
+    assert client.get("/health").data == b"ok"
+    assert store.pings == 2
+    for _ in range(10):
+        assert client.get("/health").data == b"ok"
+    assert store.pings == 2
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 from collections.abc import Callable
+from time import monotonic
+from typing import Any
 
 from flask import Response
 from flask_babel import Babel
@@ -94,13 +97,40 @@ def document_limit() -> Callable:
 HEALTH_ON_MEMORY_FALLBACK = "storage: memory-fallback"
 
 
+# How long one ping's answer stands for this process: /health then pings the store at most once
+# a second whatever its request rate. Each ping of a stalled Redis holds a sync worker for
+# RATELIMIT_STORAGE_TIMEOUT (0.5 s): a ping per request let 46 /health requests from 12 clients
+# in 6 s hold the workers and push the questionnaire to 0.5-2 s.
+STORE_CHECK_SECONDS = 1.0
+
+
+class _StoreCheck:
+    """The last ping's answer in this process: which store, when (monotonic()), and
+    whether it answered. The lock makes concurrent requests (threaded servers) wait for the
+    one ping under way instead of each sending their own."""
+
+    lock = threading.Lock()
+    storage: Any = None
+    checked_at = 0.0
+    answered = True
+
+
 def limits_on_memory_fallback() -> bool:
-    """Whether the shared rate-limit store does not answer a ping now, so this worker counts in
-    its own memory (or will at its next limited request). The store's public ``check()`` (a
-    Redis PING, within RATELIMIT_STORAGE_TIMEOUT; always true for memory://), never
-    flask-limiter's private flag: it answers for the store as it is now, also before any limited
-    request has found it gone and after it is back."""
-    return not limiter.storage.check()
+    """Whether the shared rate-limit store did not answer a ping within the last second, so
+    this worker counts in its own memory (or will at its next limited request). The store's
+    public ``check()`` (a Redis PING, within RATELIMIT_STORAGE_TIMEOUT; always true for
+    memory://), never flask-limiter's private flag: it answers for the store as it is (at most
+    STORE_CHECK_SECONDS old), also before any limited request has found it gone and after it is
+    back. Another app's store (a new app in this process) is pinged afresh."""
+    storage = limiter.storage
+    with _StoreCheck.lock:
+        now = monotonic()
+        fresh = now - _StoreCheck.checked_at < STORE_CHECK_SECONDS
+        if _StoreCheck.storage is not storage or not fresh:
+            _StoreCheck.answered = bool(storage.check())
+            _StoreCheck.storage = storage
+            _StoreCheck.checked_at = monotonic()
+        return not _StoreCheck.answered
 
 
 FALLBACK_EXPLAINED = (
