@@ -465,7 +465,7 @@ def test_the_pdf_and_intake_say_when_items_were_in_another_language(client, epds
         " ",
         pdf_text(client.post("/result.pdf?lang=uk", data=hidden_fields(body)).data, tmp_path),
     )
-    assert "Мова пунктів: англійська; мова інтерфейсу: українська." in printed
+    assert "Мова: пунктів — англійська; інтерфейсу — українська." in printed
     assert "Підтвердьте відповідь на пункт 10 усно." in printed
     english = result_page(client, epds, MID, "en")
     english_pdf = pdf_text(

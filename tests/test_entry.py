@@ -114,6 +114,15 @@ def test_an_entrys_pdf_and_fhir_say_the_mode(client, mode, tmp_path):
     assert "Mode: Self-completed online" in online_text
 
 
+def test_the_entry_page_asks_the_question_before_the_items_of_staff(client):
+    """Staff enter the patient's answer: the page does not address them as the patient (second
+    read, 2026-12-04); the patient's own questionnaire still asks her."""
+    page = client.get("/intake/entry?mode=paper").get_data(as_text=True)
+    assert "The patient's answer: pregnant now, or given birth in the past year?" in page
+    assert "Are you pregnant now" not in page and "your score" not in page
+    assert "Are you pregnant now, or have you given birth in the past year?" in client.get("/").text
+
+
 def test_a_missing_answer_brings_the_form_back_with_every_other_answer_kept(client):
     answers = {n: a for n, a in ANSWERS.items() if n != 3}
     context = context_form(Context(Status.PREGNANT, 20))
