@@ -12,6 +12,7 @@ from screening.core.clinic import clinic_from_config, hours_in, phone_uri
 from screening.core.errors import ConfigError
 from screening.settings import parse_settings
 from screening.web.config import DEFAULTS
+from screening.web.i18n import LANGUAGES
 from screening.web.state import settings_of
 from tests.helpers import pdf_text
 from tools.testkit import answers_form, hidden_fields
@@ -207,7 +208,7 @@ def test_a_name_and_hours_set_for_one_language_are_used_for_it_alone(make_app, t
 
 def test_settings_are_parsed_once_into_typed_frozen_values_without_flask(tmp_path):
     given = DEFAULTS | {"TESTING": True, "SECRET_KEY": "k", "TRUSTED_PROXIES": "2"}
-    settings = parse_settings(given, ("en", "uk", "ru"), tmp_path)
+    settings = parse_settings(given, tuple(LANGUAGES), tmp_path)
     assert settings.proxy.trusted_proxies == 2 and settings.server.https is True
     assert settings.codes.v1_until == date(2027, 2, 28) and settings.callback.mail is None
     assert settings.clinic.for_language("uk").name == DEFAULTS["CLINIC_NAME_UK"]

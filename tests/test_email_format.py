@@ -12,11 +12,12 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from screening.web.i18n import LANGUAGES
 from tests.mailbox import smtp_server
 from tests.test_callback import NAME, TOTAL_14, mail_settings, request_form, result_code
 
 
-@pytest.mark.parametrize("clinic_language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("clinic_language", LANGUAGES)
 def test_the_message_passes_the_strict_parser_with_a_utc_date_and_a_7bit_body(
     make_app, epds, clinic_language
 ):

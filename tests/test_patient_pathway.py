@@ -21,6 +21,7 @@ from screening.codes.codec import decode
 from screening.core.context import WEEKS, Context, Status, every_context
 from screening.core.errors import ConfigError
 from screening.web.forms import POSTED_CHOICE, WEEKS_FIELDS, WEEKS_NOT_GIVEN, weeks_value
+from screening.web.i18n import LANGUAGES
 from tests.helpers import indexes_for_scores, pdf_text, result_code_form, visible_text
 from tests.mailbox import smtp_server
 from tools.testkit import answers_form, context_form, hidden_fields
@@ -68,6 +69,7 @@ def confirmation(make_app, epds, mailbox, moment: datetime, scores, language="en
     return sent.get_data(as_text=True)
 
 
+REQUEST_SENT = {"en": "Your request has been sent", "uk": "Ваш запит", "ru": "Ваш запрос"}
 URGENT_ORDER = {
     "en": ["Do not wait for our call", "The clinic is closed now.", "7333", "103 or 112"],
     "uk": ["Не чекайте на наш дзвінок", "Клініка зараз зачинена.", "7333", "103 або 112"],
@@ -81,7 +83,7 @@ NEXT_OPENING = {
 
 @pytest.mark.parametrize("scores", [FLAGGED, HIGH], ids=["item-10", "total-15"])
 @pytest.mark.parametrize("moment", [FRIDAY_EVENING, SUNDAY_MORNING], ids=["friday", "sunday"])
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_flagged_or_high_result_is_told_not_to_wait_for_the_call(
     make_app, epds, mailbox, scores, moment, language
 ):
@@ -90,11 +92,7 @@ def test_a_flagged_or_high_result_is_told_not_to_wait_for_the_call(
     )
     positions = [text.index(words) for words in URGENT_ORDER[language]]
     assert positions == sorted(positions)
-    assert positions[0] < text.index(
-        ["Your request has been sent", "Ваш запит", "Ваш запрос"][
-            ("en", "uk", "ru").index(language)
-        ]
-    )
+    assert positions[0] < text.index(REQUEST_SENT[language])
     if language == "en":
         assert NEXT_OPENING[moment] in text
         assert "If you cannot wait" not in text
@@ -221,7 +219,7 @@ NAMES = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_clinics_name_is_in_the_readers_language_on_page_pdf_and_reminder(
     client, epds, language, tmp_path
 ):
@@ -430,7 +428,7 @@ def every_answer_to_the_question() -> list[dict[str, str]]:
     return answers
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_complete_upload_of_a_language_has_one_length(make_app, epds, language):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()

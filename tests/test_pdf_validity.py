@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from screening import create_app
 from screening.core.instrument_file import load_instrument
 from screening.documents.padding import pad_pdf
+from screening.web.i18n import LANGUAGES
 from tests.helpers import TEST_APP_SETTINGS, small_pdf
 from tools.testkit import answers_form, codes_for_series, hidden_fields
 
-LANGUAGES = ("en", "uk", "ru")
 UNFLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}
 FLAGGED = dict.fromkeys(range(1, 10), 2) | {10: 3}  # answer index 3 on item 10: "Quite often"
 STANDARD_14 = re.compile(r"^(Courier|Helvetica|Times|Symbol|ZapfDingbats)", re.MULTILINE)

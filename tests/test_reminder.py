@@ -12,6 +12,7 @@ import pytest
 import vobject
 
 from screening.documents.reminder import LINE_OCTETS, Reminder, ics
+from screening.web.i18n import LANGUAGES
 from tests.helpers import indexes_for_scores
 from tools.testkit import answers_form, hidden_fields
 
@@ -115,7 +116,7 @@ def test_one_length_whatever_the_interval(client, epds):
     assert len(lengths) == 1
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_second_independent_parser_validates_the_file(client, epds, language):
     """vobject, with its own RFC 5545 validation, reads what icalendar reads; and there is no
     METHOD, which RFC 5546 would pair with an ORGANIZER this file cannot have."""

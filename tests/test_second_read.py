@@ -15,6 +15,7 @@ from screening.codes.codec import encode
 from screening.codes.errors import WRONG_LENGTH, ResultCodeError
 from screening.core.context import Context, Status
 from screening.core.trend import LOWEST_TO_LATEST
+from screening.web.i18n import LANGUAGES
 from tests.helpers import indexes_for_scores, pdf_text, result_code_form, visible_text
 from tests.mailbox import smtp_server
 from tests.test_callback import mail_settings, post_from
@@ -59,7 +60,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_too_many_attempts_leads_with_help_now_in_every_language(make_app, language):
     client = make_app(INTAKE_RATE_LIMIT="1 per minute", **OTHER_NUMBERS).test_client()
     client.post(f"/intake?lang={language}", data={"code": "x"})
@@ -72,7 +73,7 @@ def test_too_many_attempts_leads_with_help_now_in_every_language(make_app, langu
     assert CALL_US[language] not in text.lower()
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_limited_call_back_keeps_what_was_typed_below_help_now(make_app, language):
     with smtp_server() as mailbox:
         settings = mail_settings(mailbox.port, CALLBACK_RATE_LIMIT="1 per minute")
@@ -112,7 +113,7 @@ NO_CODE = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_access_page_offers_help_now_above_the_code_field(make_app, epds, language):
     client = make_app(ACCESS_CODE="MAPLE-2026", **OTHER_NUMBERS).test_client()
     answers = answers_form(indexes_for_scores(epds, dict.fromkeys(range(1, 11), 1)))
@@ -162,7 +163,7 @@ def result_text(client, epds, scores: dict[int, int], language: str) -> str:
     return one_line(visible_text(page.text, main_only=True))
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_flagged_band_asks_for_a_talk_now_in_every_language(client, epds, language):
     heading, low, middle, high = FLAGGED_BANDS[language]
     low_text = result_text(client, epds, dict.fromkeys(range(1, 10), 0) | {10: 1}, language)
@@ -185,7 +186,7 @@ MANIA = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_mania_sign_in_every_language(client, epds, language):
     assert MANIA[language] in result_text(client, epds, dict.fromkeys(range(1, 11), 0), language)
 
@@ -265,7 +266,7 @@ OPEN_NOW = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_flagged_confirmation_while_open_invites_a_call_now(make_app, epds, language):
     flagged = dict.fromkeys(range(1, 10), 0) | {10: 1}
     with smtp_server() as mailbox:
@@ -298,7 +299,7 @@ ZERO_DATES = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_total_of_0_in_a_series_is_noted_on_page_and_pdf(
     client, app, epds, tmp_path, language
 ):
@@ -337,7 +338,7 @@ MOTHER_AND_INFANT = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_after_a_loss_a_high_total_asks_about_the_patient_and_any_children(
     app, client, epds, tmp_path, language
 ):
@@ -401,7 +402,7 @@ def series_with_contexts(app, epds, contexts: list[Context]) -> list[str]:
         ([NEITHER, Context(Status.PREFER_NOT_TO_SAY)], False),
     ],
 )
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_after_a_loss_the_series_asks_about_the_patient_and_any_children(
     app, client, epds, tmp_path, language, contexts, after_loss
 ):
@@ -484,7 +485,7 @@ WRONG_LENGTH_WORDS = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_code_of_the_wrong_length_is_told_the_length_in_words(client, language):
     page = client.post(f"/intake?lang={language}", data={"code": "EPDS-1234-5678"})
     assert page.status_code == 400
@@ -514,7 +515,7 @@ def test_the_wrong_length_message_follows_the_count(language, count, words):
 # Nit: no "lowest total to the latest" line when the latest screening is the lowest.
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_no_lowest_to_latest_line_when_the_latest_is_the_lowest(
     client, app, epds, tmp_path, language
 ):
@@ -556,7 +557,7 @@ CALL_THE_CLINIC = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_call_back_not_sent_while_closed_points_to_the_crisis_line_not_the_clinic(
     make_app, language
 ):

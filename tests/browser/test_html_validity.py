@@ -10,6 +10,7 @@ import urllib.request
 
 from playwright.sync_api import Page
 
+from screening.web.i18n import LANGUAGES
 from tests.browser.test_browser import choose_by_clicking_labels
 from tests.html_checker import SERVED_PAGES, nu_errors
 
@@ -19,7 +20,7 @@ FLAGGED = dict.fromkeys(range(1, 11), 2)
 def visit(page: Page, epds, live_server: str, access_code_server: str) -> None:
     """The pages every run checks, whatever else ran: each language's questionnaire, a result
     with the safety message, the missing-answers state, intake, about and error pages."""
-    for language in ("en", "uk", "ru"):
+    for language in LANGUAGES:
         page.goto(f"{live_server}/?lang={language}")
         page.goto(f"{live_server}/about?lang={language}")
         page.goto(f"{live_server}/intake?lang={language}")
