@@ -44,7 +44,12 @@ from screening.web.state import ScreeningState, current_clinic, current_instrume
 from screening.web.translation_cli import translation_cli
 
 
-def create_app(test_config: dict[str, object] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, object] | None = None, *, budgets_on_first_use: bool = False
+) -> Flask:
+    """The app. ``budgets_on_first_use``: for the test suite's apps only, measure each response
+    budget when a response first needs it rather than all of them now (see
+    response_sizes.MeasuredOnFirstUse); gunicorn and ``flask run`` always measure at start."""
     app = Flask(
         __name__,
         # Unset: Flask's own choice, the checkout's instance/ beside the package, or for an
@@ -64,15 +69,15 @@ def create_app(test_config: dict[str, object] | None = None) -> Flask:
     register_views(app)
     register_error_pages(app)
     register_template_globals(app)
-    register_response_sizes(app)
+    register_response_sizes(app, on_first_use=budgets_on_first_use)
     return app
 
 
-def register_response_sizes(app: Flask) -> None:
+def register_response_sizes(app: Flask, *, on_first_use: bool = False) -> None:
     # Last: the budgets are measured on pages rendered as a request would render them.
     from screening.web import size_policy
 
-    size_policy.install(app)
+    size_policy.install(app, on_first_use=on_first_use)
 
 
 def register_state(app: Flask, settings: Settings) -> None:

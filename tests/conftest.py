@@ -60,6 +60,15 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def saved_budgets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the response budgets of the session's gunicorn servers and stacks
+    (CACHE_DIRECTORY, as systemd gives a deployment): each master after the first with the same
+    code and settings reads them back, as a restarted instance does, instead of measuring for
+    seconds (about 9 s of CPU) before it listens."""
+    return tmp_path_factory.mktemp("budgets")
+
+
+@pytest.fixture(scope="session")
 def epds() -> Instrument:
     return load_instrument()
 
@@ -69,8 +78,22 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
     """Builds apps served over plain HTTP, with CSRF off so view tests can post plain forms, an
     instance folder of their own (tmp_path / "instance") and any further settings given.
 
+    Each response budget is measured when a response first needs it: the suite builds apps of
+    some 40 sets of settings, and measuring all of them at start was most of its time. Tests of
+    start-up itself use make_started_app, which measures everything as gunicorn's master does.
     test_csrf.py and test_security.py turn CSRF and HTTPS back on where they test them.
     """
+    monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def make(**settings: object) -> Flask:
+        return create_app(TEST_APP_SETTINGS | settings, budgets_on_first_use=True)
+
+    return make
+
+
+@pytest.fixture
+def make_started_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Flask]:
+    """make_app, with every response budget measured at start-up, as in production."""
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
 
     def make(**settings: object) -> Flask:

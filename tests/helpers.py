@@ -18,14 +18,23 @@ from flask import Flask
 from reportlab.pdfgen.canvas import Canvas
 from werkzeug.wrappers import Response
 
+from screening import create_app
 from screening.codes.codec import encode
 from screening.core.administration import Mode
 from screening.core.context import NOT_GIVEN, Context
 from screening.core.instrument import Instrument
 from tools.testkit import AGELESS_CODES, MANY_DOCUMENTS, STAFF_PASSWORD, TEST_SECRET
 
+
 # Plain HTTP, CSRF off (view tests post plain forms), the test key, room for many documents and
 # codes that do not age.
+def built_app(config: dict[str, object] | None = None) -> Flask:
+    """create_app(config) as the suite builds its apps (conftest's make_app too): each response
+    budget measured when a response first needs it, not all at start; tests of start-up itself
+    call create_app() and measure everything, as gunicorn's master does."""
+    return create_app(config, budgets_on_first_use=True)
+
+
 TEST_APP_SETTINGS = (
     {
         "TESTING": True,

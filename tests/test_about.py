@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from screening import create_app
 from screening.core.instrument import InstrumentError
 from screening.core.textfiles import InstanceFileError
-from tests.helpers import visible_text
+from tests.helpers import built_app, visible_text
 from tools.testkit import TEST_SECRET, all_first_options, answers_form
 
 ABOUT_LINK = re.compile(r'<a href="/about">')
@@ -83,7 +82,7 @@ def instance(tmp_path, monkeypatch):
 
 def make_client(instance):
     settings = {"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False}
-    return create_app(settings).test_client()
+    return built_app(settings).test_client()
 
 
 def test_a_text_file_in_the_instance_folder_replaces_the_clinics_paragraphs(instance):

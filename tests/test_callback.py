@@ -22,7 +22,6 @@ from aiosmtpd.smtp import AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening import create_app
 from screening.codes.codec import decode
 from screening.core.call_request import (
     PhoneRefused,
@@ -36,7 +35,13 @@ from screening.core.hours import parse_schedule
 from screening.core.scoring import score
 from screening.delivery.callback_email import CallBackRequest, email_body, email_subject
 from screening.web.i18n import LANGUAGES
-from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, result_code_form, visible_text
+from tests.helpers import (
+    TEST_APP_SETTINGS,
+    built_app,
+    indexes_for_scores,
+    result_code_form,
+    visible_text,
+)
 from tests.mailbox import Mailbox, smtp_server
 from tools.servers import free_port
 from tools.testkit import TEST_SECRET, answers_form, hidden_fields
@@ -660,7 +665,7 @@ def hostile_client(hostile_mailbox, tmp_path_factory):
     budgets rather than measuring its own; an instance folder of its own, not the checkout's."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-        app = create_app(
+        app = built_app(
             TEST_APP_SETTINGS
             | mail_settings(
                 hostile_mailbox.port,
@@ -747,7 +752,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path, mailbox):
         "CLINIC_COUNTRY": "pl",
     }.items():
         monkeypatch.setenv(f"SCREENING_{key}", value)
-    app = create_app()
+    app = built_app()
     app.config["WTF_CSRF_ENABLED"] = False
     response = app.test_client().post("/call-back", data=request_form(phone="512 345 678"))
     assert response.status_code == 200

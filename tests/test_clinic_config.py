@@ -7,14 +7,13 @@ from datetime import date
 
 import pytest
 
-from screening import create_app
 from screening.core.clinic import clinic_from_config, hours_in, phone_uri
 from screening.core.errors import ConfigError
 from screening.settings import parse_settings
 from screening.web.config import DEFAULTS
 from screening.web.i18n import LANGUAGES
 from screening.web.state import settings_of
-from tests.helpers import pdf_text
+from tests.helpers import built_app, pdf_text
 from tools.testkit import answers_form, hidden_fields
 
 
@@ -53,7 +52,7 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
     )
     monkeypatch.setenv("SCREENING_CLINIC_PHONE", "+44 20 7946 0000")
     monkeypatch.setenv("SCREENING_CLINIC_EMERGENCY_NUMBERS", "999,112")
-    app = create_app()
+    app = built_app()
     clinic = app.extensions["screening"].clinic
     assert clinic.name == "File Clinic"
     assert clinic.phone == "+44 20 7946 0000"
@@ -98,25 +97,25 @@ def test_environment_overrides_instance_file_which_overrides_defaults(instance, 
 )
 def test_bad_clinic_values_stop_start_up_naming_the_key(key, value, message):
     with pytest.raises(ConfigError, match=message):
-        create_app({"SECRET_KEY": "k", "EPDS_PERMISSION": "ref", key: value})
+        built_app({"SECRET_KEY": "k", "EPDS_PERMISSION": "ref", key: value})
 
 
 def test_bad_environment_value_stops_start_up(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv("SCREENING_CLINIC_PHONE", "not a number")
     with pytest.raises(ConfigError, match="CLINIC_PHONE"):
-        create_app()
+        built_app()
 
 
 def test_production_without_secret_key_refuses_to_start(instance):
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
-        create_app()
+        built_app()
 
 
 def test_development_creates_one_secret_key_and_reuses_it(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    first = create_app().config["SECRET_KEY"]
-    second = create_app().config["SECRET_KEY"]
+    first = built_app().config["SECRET_KEY"]
+    second = built_app().config["SECRET_KEY"]
     assert first == second and len(first) == 64
     key_file = instance / "secret_key"
     assert key_file.read_text() == first
@@ -135,7 +134,7 @@ def test_numeric_settings_from_the_environment_become_numbers(instance, monkeypa
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv("SCREENING_MAX_CONTENT_LENGTH", "32768")
     monkeypatch.setenv("SCREENING_TRUSTED_PROXIES", "1")
-    app = create_app()
+    app = built_app()
     assert app.config["MAX_CONTENT_LENGTH"] == 32768
     assert settings_of(app).proxy.trusted_proxies == 1
     assert app.test_client().post("/", data={"x": "y" * 20_000}).status_code == 400
@@ -148,7 +147,7 @@ def test_malformed_settings_stop_start_up_naming_the_key(instance, monkeypatch, 
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv(f"SCREENING_{key}", value)
     with pytest.raises(ConfigError, match=key):
-        create_app()
+        built_app()
 
 
 @pytest.mark.parametrize(

@@ -220,13 +220,17 @@ ACCESS_LENGTHS: dict[str, set[int]] = {}
 # worst cases, for every declared kind and language; a request only pads.
 
 
-def test_every_declared_kind_has_its_budget_in_every_language_once_the_app_is_built(app):
-    budgets = app.extensions[response_sizes.EXTENSION_KEY]
+def test_every_declared_kind_has_its_budget_in_every_language_once_the_app_is_built(
+    make_started_app,
+):
+    budgets = make_started_app().extensions[response_sizes.EXTENSION_KEY]
     assert set(budgets.lengths) == {(kind.name, lang) for kind in KINDS for lang in LANGUAGES}
 
 
-def test_the_first_pdf_of_a_fresh_app_renders_one_pdf_not_its_worst_cases(make_app, monkeypatch):
-    client = make_app().test_client()
+def test_the_first_pdf_of_a_fresh_app_renders_one_pdf_not_its_worst_cases(
+    make_started_app, monkeypatch
+):
+    client = make_started_app().test_client()
     rendered = []
     real_render = pages.render_pdf
     monkeypatch.setattr(pages, "render_pdf", lambda *a: rendered.append(1) or real_render(*a))
@@ -236,18 +240,20 @@ def test_the_first_pdf_of_a_fresh_app_renders_one_pdf_not_its_worst_cases(make_a
     assert len(rendered) == 1
 
 
-def test_a_worst_case_longer_than_its_budget_stops_start_up(make_app, monkeypatch):
+def test_a_worst_case_longer_than_its_budget_stops_start_up(make_started_app, monkeypatch):
     # A margin that no longer covers the padding's own bytes: as if a page outgrew its budget.
     monkeypatch.setattr(response_sizes, "_computed", {})
     monkeypatch.setitem(MARGIN, "pdf", -GRANULE)
     with pytest.raises(BudgetError, match="pdf cannot be padded to its budget"):
-        make_app()
+        make_started_app()
 
 
-def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(make_app, caplog):
+def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(
+    make_started_app, caplog
+):
     """As when a wording grows: the budget follows the worst case, and the padded page fits."""
-    usual = make_app().extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
-    long_name = make_app(CLINIC_NAME="Clinic " + "of very long names " * 10)
+    usual = make_started_app().extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
+    long_name = make_started_app(CLINIC_NAME="Clinic " + "of very long names " * 10)
     longer = long_name.extensions[response_sizes.EXTENSION_KEY].lengths[("page", "en")]
     assert longer > usual
     with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
@@ -256,19 +262,21 @@ def test_a_longer_page_gets_a_longer_budget_without_anyone_tuning_a_margin(make_
     assert len(page.data) == longer
 
 
-def test_a_restart_with_the_same_code_and_settings_reads_its_budgets_back(make_app, monkeypatch):
+def test_a_restart_with_the_same_code_and_settings_reads_its_budgets_back(
+    make_started_app, monkeypatch
+):
     """A restarted instance must not make the requests queued in its socket wait while it
     measures; a changed setting that pages show is measured afresh."""
-    first = make_app().extensions[response_sizes.EXTENSION_KEY].lengths
+    first = make_started_app().extensions[response_sizes.EXTENSION_KEY].lengths
     monkeypatch.setattr(response_sizes, "_computed", {})  # as in a new process
     measured = []
     real_budget_of = response_sizes.budget_of
     monkeypatch.setattr(
         response_sizes, "budget_of", lambda kind: measured.append(kind) or real_budget_of(kind)
     )
-    assert make_app().extensions[response_sizes.EXTENSION_KEY].lengths == first
+    assert make_started_app().extensions[response_sizes.EXTENSION_KEY].lengths == first
     assert measured == []
-    make_app(CLINIC_PHONE="+380 44 000 00 00")
+    make_started_app(CLINIC_PHONE="+380 44 000 00 00")
     assert len(measured) == len(KINDS) * len(LANGUAGES)
 
 
@@ -323,3 +331,20 @@ def test_an_entry_with_errors_has_one_length_per_language(
     assert response.status_code == 400
     entry_lengths.setdefault(("entry", language), set()).add(len(response.data))
     assert len(entry_lengths[("entry", language)]) == 1
+
+
+def test_budgets_measured_on_first_use_are_those_start_up_measures(
+    make_app, make_started_app, monkeypatch
+):
+    """The suite's apps measure a budget when a response first needs it; the lengths must be
+    the ones gunicorn's master measures at start, and the request being answered must pad to
+    them."""
+    settings = {"CLINIC_NAME": "A clinic of its own name"}
+    started = dict(make_started_app(**settings).extensions[response_sizes.EXTENSION_KEY].lengths)
+    monkeypatch.setattr(response_sizes, "_computed", {})  # as in a new process
+    app = make_app(**settings)
+    page = app.test_client().post("/?lang=uk", data=answers_form(dict.fromkeys(range(1, 11), 3)))
+    assert len(page.data) == started[("page", "uk")]
+    lengths = app.extensions[response_sizes.EXTENSION_KEY].lengths
+    assert isinstance(lengths, response_sizes.MeasuredOnFirstUse)
+    assert dict(lengths) == started

@@ -12,12 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening import create_app
 from screening.core.errors import ConfigError
 from screening.core.hours import OpeningStatus, describe, parse_schedule, status_at
 from screening.web.i18n import LANGUAGES
 from screening.web.state import settings_of
-from tests.helpers import TEST_APP_SETTINGS, indexes_for_scores, pdf_text, visible_text
+from tests.helpers import TEST_APP_SETTINGS, built_app, indexes_for_scores, pdf_text, visible_text
 from tools.old_codes import encode_v3
 from tools.testkit import answers_form, hidden_fields
 
@@ -77,7 +76,7 @@ def low_band_only(epds, tmp_path_factory) -> dict[str, set[str]]:
     measuring its own, and an instance folder of its own, not the checkout's."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-        app = create_app(TEST_APP_SETTINGS)
+        app = built_app(TEST_APP_SETTINGS)
     client = app.test_client()
     found = {}
     for language in LANGUAGES:
@@ -545,9 +544,9 @@ def test_production_refuses_to_start_without_the_epds_permission(tmp_path, monke
     for key in ("SCREENING_DEVELOPMENT", "SCREENING_EPDS_PERMISSION"):
         monkeypatch.delenv(key, raising=False)
     with pytest.raises(ConfigError, match=r"EPDS_PERMISSION is not set.*written permission"):
-        create_app()
+        built_app()
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    assert settings_of(create_app()).clinic.main.permission == ""  # development runs without it
+    assert settings_of(built_app()).clinic.main.permission == ""  # development runs without it
 
 
 def test_the_permission_reference_is_on_every_page_and_the_pdf(tmp_path, monkeypatch, epds):
@@ -556,7 +555,7 @@ def test_the_permission_reference_is_on_every_page_and_the_pdf(tmp_path, monkeyp
     monkeypatch.setenv("SCREENING_HTTPS", "0")
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "RCPsych ref. 2026/0042")
     monkeypatch.delenv("SCREENING_DEVELOPMENT", raising=False)
-    app = create_app()
+    app = built_app()
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     for path in ("/", "/about", "/intake"):

@@ -8,15 +8,14 @@ import time
 import pytest
 from itsdangerous import TimestampSigner
 
-from screening import create_app
-from tests.helpers import checked_items
+from tests.helpers import built_app, checked_items
 from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 
 @pytest.fixture
 def csrf_client(tmp_path, monkeypatch):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET}).test_client()
+    return built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET}).test_client()
 
 
 def token(response) -> str:
@@ -41,7 +40,7 @@ def test_token_from_the_page_is_accepted_for_result_and_pdf(csrf_client):
 
 def test_token_from_another_app_secret_is_refused(tmp_path, monkeypatch, csrf_client):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "other"))
-    other = create_app({"TESTING": True, "SECRET_KEY": "another-secret"}).test_client()
+    other = built_app({"TESTING": True, "SECRET_KEY": "another-secret"}).test_client()
     data = answers_form(all_first_options()) | {"csrf_token": token(other.get("/"))}
     assert csrf_client.post("/", data=data).status_code == 400
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask, abort
 
-from screening import create_app
 from screening.settings import Settings
 from screening.web.config import DEFAULTS
 from screening.web.error_pages import ERROR_PAGES
 from screening.web.extensions import babel, limiter
 from screening.web.state import ScreeningState, settings_of
+from tests.helpers import built_app
 from tools.testkit import TEST_SECRET
 
 # 1. Configuration: defaults < instance/config.py < FLASK_* < SCREENING_*; test_config alone.
@@ -40,7 +40,7 @@ def test_each_source_overrides_the_one_before(instance, monkeypatch):
     monkeypatch.setenv("FLASK_INTAKE_RATE_LIMIT", '"3/minute"')
     monkeypatch.setenv("FLASK_CLINIC_ADDRESS", '"flask"')
     monkeypatch.setenv("SCREENING_CLINIC_ADDRESS", "screening")
-    config = create_app().config
+    config = built_app().config
     assert config["CLINIC_TIMEZONE"] == DEFAULTS["CLINIC_TIMEZONE"]  # default
     assert config["ACCESS_CODE_RATE_LIMIT"] == "1/minute"  # instance file over default
     assert config["INTAKE_RATE_LIMIT"] == "3/minute"  # FLASK_* over the instance file
@@ -53,7 +53,7 @@ def test_screening_variables_stay_text(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
     monkeypatch.setenv("SCREENING_CLINIC_CRISIS_LINE", "112")
     monkeypatch.setenv("SCREENING_ACCESS_GRANT_HOURS", "6")  # a number key: made a number
-    settings = settings_of(create_app())
+    settings = settings_of(built_app())
     assert settings.clinic.main.crisis_line == "112"
     assert settings.access.grant_hours == 6
 
@@ -61,7 +61,7 @@ def test_screening_variables_stay_text(instance, monkeypatch):
 def test_test_config_replaces_the_instance_file_and_the_environment(instance, monkeypatch):
     (instance / "config.py").write_text('CLINIC_ADDRESS = "file"\n', encoding="utf-8")
     monkeypatch.setenv("SCREENING_CLINIC_ADDRESS", "screening")
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    app = built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
     assert settings_of(app).clinic.main.address == DEFAULTS["CLINIC_ADDRESS"]
     assert app.testing and app.config["SECRET_KEY"] == TEST_SECRET
 
@@ -69,10 +69,10 @@ def test_test_config_replaces_the_instance_file_and_the_environment(instance, mo
 def test_development_defaults_to_plain_http_and_production_to_https(instance, monkeypatch):
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    assert settings_of(create_app()).server.https is False
+    assert settings_of(built_app()).server.https is False
     monkeypatch.delenv("SCREENING_DEVELOPMENT")
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
-    assert settings_of(create_app()).server.https is True
+    assert settings_of(built_app()).server.https is True
 
 
 # 2. Every error has its page: the wording from ERROR_PAGES, its status, never cached.

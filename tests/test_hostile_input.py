@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from screening import create_app
 from screening.core.scoring import score
-from tests.helpers import checked_items, result_code_form
+from tests.helpers import built_app, checked_items, result_code_form
 from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
 POST_ROUTES = [
@@ -61,7 +60,7 @@ SETTINGS = settings(
 @pytest.fixture(scope="module")
 def app():
     """CSRF on, as in production; one app for all examples, like a long-running server."""
-    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    return built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
 
 
 def assert_clear_4xx(response):

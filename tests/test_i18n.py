@@ -13,11 +13,10 @@ from babel.support import Translations
 from flask_babel import force_locale, gettext
 from wtforms.i18n import messages_path
 
-from screening import create_app
 from screening.core.scoring import score
 from screening.web import forms
 from screening.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from tests.helpers import pdf_info, pdf_text
+from tests.helpers import built_app, pdf_info, pdf_text
 from tests.pseudo_translation import PSEUDO_PROVENANCE
 from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
 
@@ -195,7 +194,7 @@ def test_a_malformed_translation_file_stops_start_up(tmp_path, monkeypatch):
     (instance / "instruments" / "epds.uk.json").write_text(json.dumps(broken), encoding="utf-8")
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(instance))
     with pytest.raises(ValueError, match="has 9 items"):
-        create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET})
+        built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET})
 
 
 @pytest.mark.parametrize("language", ["uk", "ru"])

@@ -7,9 +7,8 @@ from html import escape
 
 import pytest
 
-from screening import create_app
 from screening.web.intake import MAX_LENGTH
-from tests.helpers import indexes_for_scores, pdf_text, scanned_qr
+from tests.helpers import built_app, indexes_for_scores, pdf_text, scanned_qr
 from tools.testkit import TEST_SECRET, answers_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
@@ -87,7 +86,7 @@ def test_an_altered_code_is_refused(client):
 
 def test_a_code_issued_under_another_secret_is_refused(client, tmp_path, monkeypatch):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "other"))
-    other = create_app({"TESTING": True, "SECRET_KEY": "other", "WTF_CSRF_ENABLED": False})
+    other = built_app({"TESTING": True, "SECRET_KEY": "other", "WTF_CSRF_ENABLED": False})
     code, _ = screen(other.test_client())
     response = client.post("/intake", data={"code": code})
     assert response.status_code == 400
@@ -96,7 +95,7 @@ def test_a_code_issued_under_another_secret_is_refused(client, tmp_path, monkeyp
 
 def test_the_code_never_reaches_a_url_or_a_log_line(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    app = built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
     client = app.test_client()
     caplog.set_level("DEBUG")
     token = hidden_fields(client.get("/intake").get_data(as_text=True))["csrf_token"]

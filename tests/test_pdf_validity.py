@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from screening import create_app
 from screening.core.instrument_file import load_instrument
 from screening.documents.padding import pad_pdf
 from screening.web.i18n import LANGUAGES
-from tests.helpers import TEST_APP_SETTINGS, small_pdf
+from tests.helpers import TEST_APP_SETTINGS, built_app, small_pdf
 from tools.testkit import answers_form, codes_for_series, hidden_fields
 
 UNFLAGGED = dict.fromkeys(range(1, 10), 1) | {10: 0}
@@ -94,7 +93,7 @@ def pdf_files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pdfs")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(folder / "instance"))
-        app = create_app(TEST_APP_SETTINGS | {"INTAKE_RATE_LIMIT": "1000 per minute"})
+        app = built_app(TEST_APP_SETTINGS | {"INTAKE_RATE_LIMIT": "1000 per minute"})
         pdfs = served_pdfs(app.test_client())
     files = {}
     for name, data in pdfs.items():

@@ -13,10 +13,9 @@ import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from screening import create_app
 from screening.core.errors import ConfigError
 from screening.web.state import install_settings, settings_of
-from tests.helpers import result_code_form
+from tests.helpers import built_app, result_code_form
 from tools.testkit import (
     MANY_DOCUMENTS,
     TEST_SECRET,
@@ -42,7 +41,7 @@ def make_client(tmp_path, monkeypatch, **config):
         "WTF_CSRF_ENABLED": False,
         "HTTPS": False,
     }
-    return create_app(settings | MANY_DOCUMENTS | config).test_client()
+    return built_app(settings | MANY_DOCUMENTS | config).test_client()
 
 
 def every_kind_of_response(client):
@@ -105,7 +104,7 @@ def test_production_defaults_to_https_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "ref")
     monkeypatch.delenv("SCREENING_HTTPS", raising=False)
     monkeypatch.delenv("SCREENING_DEVELOPMENT", raising=False)
-    app = create_app()
+    app = built_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -9,14 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from screening import create_app
 from screening.core.errors import ConfigError
 from screening.web.config import DEFAULTS
 from screening.web.extensions import limiter
 from screening.web.staff import main as make_hash
 from screening.web.staff_session import SIGNED_OUT_KEY, VALID_FROM_KEY, _signed_out_here
 from screening.web.state import settings_of
-from tests.helpers import result_code_form
+from tests.helpers import built_app, result_code_form
 from tools.old_codes import encode_v1
 from tools.testkit import STAFF_PASSWORD, STAFF_PASSWORD_HASH, TEST_SECRET, answers_form
 
@@ -50,20 +49,20 @@ def test_production_refuses_to_start_without_a_staff_password(tmp_path, monkeypa
     monkeypatch.setenv("SCREENING_SECRET_KEY", "k")
     monkeypatch.setenv("SCREENING_EPDS_PERMISSION", "p")
     with pytest.raises(ConfigError, match=r"STAFF_PASSWORD_HASH is not set.*python -m screening"):
-        create_app()
+        built_app()
     monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD)  # the password itself
     with pytest.raises(ConfigError, match="is not a password hash"):
-        create_app()
+        built_app()
     monkeypatch.setenv("SCREENING_STAFF_PASSWORD_HASH", STAFF_PASSWORD_HASH)
-    assert settings_of(create_app()).staff.password_hash == STAFF_PASSWORD_HASH
+    assert settings_of(built_app()).staff.password_hash == STAFF_PASSWORD_HASH
 
 
 def test_development_and_tests_may_leave_the_clinician_side_open(tmp_path, monkeypatch):
     monkeypatch.delenv("SCREENING_STAFF_PASSWORD_HASH")
     monkeypatch.setenv("SCREENING_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SCREENING_DEVELOPMENT", "1")
-    assert create_app().test_client().get("/intake").status_code == 200
-    testing = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
+    assert built_app().test_client().get("/intake").status_code == 200
+    testing = built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "HTTPS": False})
     assert 'name="code"' in testing.test_client().get("/intake").text
 
 
@@ -73,7 +72,7 @@ def test_the_hash_tool_prints_a_scrypt_hash_of_a_password_typed_twice(monkeypatc
     assert make_hash() == 0
     printed = capsys.readouterr().out.strip()
     assert printed.startswith("scrypt:") and "a long staff password" not in printed
-    app = create_app(
+    app = built_app(
         {
             "TESTING": True,
             "SECRET_KEY": TEST_SECRET,
@@ -340,7 +339,7 @@ def test_codes_have_a_maximum_age_of_a_year_by_default(make_app):
 
 
 def test_version_1_codes_end_on_their_last_day(make_app, epds):
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET})
+    app = built_app({"TESTING": True, "SECRET_KEY": TEST_SECRET})
     assert settings_of(app).codes.v1_until == date(2027, 2, 28)
     today = datetime.now(UTC).date()
     for last_day, status in [(today, 200), (today - timedelta(days=1), 400)]:

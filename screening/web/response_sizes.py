@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,46 @@ class Budgets:
     lengths: Mapping[tuple[str, str], int]
 
 
+class MeasuredOnFirstUse(Mapping[tuple[str, str], int]):
+    """Budgets measured one (kind, language) at a time, when a response first needs one: for
+    the test suite's apps only (``create_app(budgets_on_first_use=True)``), which are built with
+    some 40 sets of settings and each touch a kind or two; measuring all 87 budgets for every set
+    cost about 9 s of CPU each, most of the suite's time. The lengths are those start-up would
+    measure (the same ``budget_of``, on pages rendered in a context of their own, so nothing of
+    the request being answered reaches them); a worst case that cannot be padded still fails,
+    at that response instead of at start-up. Production never uses this: gunicorn's master
+    measures everything before the workers fork."""
+
+    def __init__(
+        self, app: Flask, kinds: Mapping[str, SizedKind], languages: Sequence[str], host: str
+    ) -> None:
+        self._app, self._kinds, self._host = app, kinds, host
+        self._keys = [(name, language) for language in languages for name in kinds]
+        self._lengths: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: tuple[str, str]) -> int:
+        if key not in self._lengths:
+            if key not in self._keys:
+                raise KeyError(key)
+            name, language = key
+            with (
+                self._lock,
+                self._app.app_context(),
+                self._app.test_request_context(
+                    f"/?lang={language}", base_url=f"http://{self._host}/"
+                ),
+            ):
+                self._lengths[key] = budget_of(self._kinds[name])
+        return self._lengths[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 # What the pages are made of -> budgets, shared by the apps of one process made of the same.
 _computed: dict[str, Budgets] = {}
 
@@ -93,13 +134,28 @@ def compute_budgets(
     inputs: str,
     host: str,
     saved: Path | None = None,
+    *,
+    on_first_use: bool = False,
 ) -> Budgets:
     """Every kind's budget in every language, stored in the app. Computed once per process and
     ``inputs`` (a digest of what the pages are made of: code, templates, catalogues, settings):
     in production one app is built per process, and the test suite's apps that differ only in,
     say, a rate limit share one computation. The pages are rendered as for a request to
-    ``host``. ``saved``: a file that keeps the budgets for the next start with the same inputs."""
+    ``host``. ``saved``: a file that keeps the budgets for the next start with the same inputs.
+    ``on_first_use``: measure each budget when a response first needs it (tests only; see
+    MeasuredOnFirstUse); budgets measured so are completed here for the next app that wants
+    them all at start."""
     languages = list(languages)
+    kinds_by_name = {kind.name: kind for kind in kinds}
+    if on_first_use:
+        if inputs not in _computed:
+            _computed[inputs] = Budgets(
+                kinds_by_name, MeasuredOnFirstUse(app, kinds_by_name, languages, host)
+            )
+        app.extensions[EXTENSION_KEY] = _computed[inputs]
+        return _computed[inputs]
+    if inputs in _computed and isinstance(_computed[inputs].lengths, MeasuredOnFirstUse):
+        _computed[inputs] = Budgets(kinds_by_name, dict(_computed[inputs].lengths))
     if inputs not in _computed:
         wanted = {(kind.name, language) for kind in kinds for language in languages}
         lengths = _read_saved(saved, inputs, wanted)
@@ -109,7 +165,7 @@ def compute_budgets(
                 with app.test_request_context(f"/?lang={language}", base_url=f"http://{host}/"):
                     for kind in kinds:
                         lengths[(kind.name, language)] = budget_of(kind)
-        _computed[inputs] = Budgets({kind.name: kind for kind in kinds}, lengths)
+        _computed[inputs] = Budgets(kinds_by_name, lengths)
     if saved is not None and inputs not in _saved_rows(saved):
         _save(saved, inputs, dict(_computed[inputs].lengths))
     app.extensions[EXTENSION_KEY] = _computed[inputs]

@@ -126,14 +126,18 @@ def _digest_of(package: Path, templates: Path) -> str:
     return digest.hexdigest()
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, *, on_first_use: bool = False) -> None:
     """Every kind's budget in every language, now: under gunicorn's ``preload_app`` this runs in
     the master, so workers fork with the budgets and never measure on a request. Kept in the
-    instance folder for the next start of the same code with the same settings."""
+    instance folder for the next start of the same code with the same settings.
+    ``on_first_use``: the test suite's apps measure each budget when first needed instead."""
     trusted = settings_of(app).proxy.trusted_hosts or ("localhost",)
     # A host the app answers (".example.org" stands for its subdomains): links are relative.
     host = "www" + trusted[0] if trusted[0].startswith(".") else trusted[0]
     inputs = hashlib.sha256((build_digest(app) + page_inputs(app)).encode()).hexdigest()
     # systemd's CacheDirectory= (the instance folder is read-only under ProtectSystem=strict).
     saved = Path(os.environ.get("CACHE_DIRECTORY") or app.instance_path) / SAVED_BUDGETS
-    compute_budgets(app, KINDS, LANGUAGES, inputs, host, saved)
+    if on_first_use:
+        compute_budgets(app, KINDS, LANGUAGES, inputs, host, on_first_use=True)
+    else:
+        compute_budgets(app, KINDS, LANGUAGES, inputs, host, saved)
