@@ -33,7 +33,7 @@ ONE_ADDRESS_LOAD_LIMIT = "100000 per minute"
 
 
 @pytest.fixture(name="stack")
-def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
+def stack_fixture(tmp_path: Path, saved_budgets: Path) -> Iterator[Stack]:
     """The whole stack on free loopback ports for one test; import it to use it."""
     missing = missing_tools()
     if missing and os.environ.get("CI") == "true":
@@ -46,7 +46,7 @@ def stack_fixture(tmp_path: Path) -> Iterator[Stack]:
         "SCREENING_DOCUMENT_RATE_LIMIT": ONE_ADDRESS_LOAD_LIMIT,
         "SCREENING_DOCUMENT_MIN_MILLISECONDS": "0",
     }
-    with running_stack(tmp_path, settings=settings) as running:
+    with running_stack(tmp_path, settings=settings, budget_cache=saved_budgets) as running:
         yield running
 
 

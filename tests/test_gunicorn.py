@@ -20,15 +20,6 @@ pytestmark = pytest.mark.server
 SHARED_SECRET = "gunicorn-test-secret"
 
 
-@pytest.fixture(scope="module")
-def saved_budgets(tmp_path_factory) -> str:
-    """One folder for the response budgets of this module's servers (CACHE_DIRECTORY, as
-    systemd gives a deployment): each gunicorn master after the first with the same settings
-    reads them back, as a restarted instance does, instead of measuring for seconds before it
-    listens."""
-    return str(tmp_path_factory.mktemp("budgets"))
-
-
 @pytest.fixture
 def server_env(tmp_path, saved_budgets) -> dict[str, str]:
     # Plain HTTP on loopback: the Secure cookie flag would stop urllib sending the session back.
@@ -37,7 +28,7 @@ def server_env(tmp_path, saved_budgets) -> dict[str, str]:
         "SCREENING_EPDS_PERMISSION": "gunicorn-test permission",
         "SCREENING_HTTPS": "0",
         "SCREENING_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CACHE_DIRECTORY": saved_budgets,
+        "CACHE_DIRECTORY": str(saved_budgets),
     }
 
 
