@@ -40,7 +40,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT_ROOT / "deploy"
 LOOPBACK = "127.0.0.1"
-START_TIMEOUT_SECONDS = 30
+# The first instance measures the response budgets before it answers (screening/web/
+# size_policy.py): over 30 s on the shared 2-core test machine at load 8, when 30 s failed
+# every stack test at its start. Waited for however long a busy machine takes, within reason.
+START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 15
 # Shown in every page footer and on the PDF, so nobody can take it for a real permission.
 PLACEHOLDER_PERMISSION = (
