@@ -593,6 +593,18 @@ def test_a_method_other_than_get_head_post_gets_405_the_apps_page_and_allow(stac
         reply = raw_exchange(stack.ports.https, head.encode())
         assert_the_apps_page(reply, 405, "Сторінку не можна відкрити в такий спосіб")
         assert reply.headers is not None and reply.headers["Allow"] == "GET, HEAD, POST"
+    # Always the whole page: file_server honoured Range (an 11-byte 405 for bytes=0-10).
+    for path, status, title in (("/about", 405, "Page cannot be opened this way"),
+                                ("/nowhere", 404, "Page not found")):  # fmt: skip
+        for ranges in ("Range: bytes=0-10", "Range: bytes=-5\r\nIf-Range: *"):
+            head = (
+                f"PUT {path} HTTP/1.1\r\nHost: localhost\r\n{ranges}\r\nConnection: close\r\n\r\n"
+            )
+            reply = raw_exchange(stack.ports.https, head.encode())
+            assert_the_apps_page(reply, status, title)
+            assert reply.headers is not None and "Content-Range" not in reply.headers
+            assert reply.body.rstrip().endswith(b"</html>")
+            assert int(reply.headers["Content-Length"]) == len(reply.body) > 1000
     assert screening_ok(stack.ports.https)
 
 
