@@ -605,6 +605,22 @@ def test_a_method_other_than_get_head_post_gets_405_the_apps_page_and_allow(stac
             assert reply.headers is not None and "Content-Range" not in reply.headers
             assert reply.body.rstrip().endswith(b"</html>")
             assert int(reply.headers["Content-Length"]) == len(reply.body) > 1000
+    # The language Accept-Language prefers, never one it refuses (q=0): "ru;q=0" got Russian.
+    for accept_language, language in (
+        ("de-DE, ru;q=0", "en"),
+        ("ru;q=0.0, uk;q=0.5", "uk"),
+        ("ru;q=0.000, en;q=0.1, uk;q=0", "en"),
+        ("en;q=0.5, RU", "ru"),
+        ("de, ru-UA;q=0.5", "ru"),
+        ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "uk"),
+    ):
+        head = (
+            f"PUT /about HTTP/1.1\r\nHost: localhost\r\nAccept-Language: {accept_language}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        reply = raw_exchange(stack.ports.https, head.encode())
+        assert reply.status == 405
+        assert f'<html lang="{language}"' in reply.body.decode(), accept_language
     assert screening_ok(stack.ports.https)
 
 
