@@ -318,3 +318,31 @@ def test_caddys_error_pages_take_lang_and_the_cookie_first_as_the_app_does():
     assert caddys_error_language("", "", "ru, uk") == "ru"
     assert caddys_error_language("", "", "uk;q=0.8, ru;q=0.8") == "uk"
 
+
+def caddy_retried_posts() -> set[str]:
+    """The addresses whose POST Caddy sends again after the instance died before answering."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    (block,) = re.findall(r"lb_retry_match \{\n\t*method POST\n\t*path ([^\n]+)\n", text)
+    return set(block.split())
+
+
+# POSTs that are not pure: sent again, each would do its work twice.
+NOT_RESENT = {
+    "/call-back": "sends an email to the clinic, and counts against the clinic-wide cap",
+    "/staff/sign-in": "a sign-in, counted against a network's and the global guessing cap",
+    "/staff/sign-out": "a sign-out, written to Redis",
+}
+
+
+def test_caddy_sends_again_exactly_the_posts_that_change_nothing(make_app):
+    """A worker killed mid-request gave a patient's POST / a 502. Caddy sends again only the
+    POSTs that compute a page or document from what was posted; a new POST route fails here
+    until it is put on one side or the other."""
+    posts = {rule.rule for rule in make_app().url_map.iter_rules() if "POST" in rule.methods}
+    retried = caddy_retried_posts()
+    assert retried | NOT_RESENT.keys() == posts
+    assert not retried & NOT_RESENT.keys()
+    assert {"/", "/result.pdf", "/language", "/intake/series.pdf"} <= retried
+    text = (DEPLOY / "Caddyfile").read_text()
+    assert "lb_retry_match {\n\t\t\tmethod GET HEAD\n\t\t}" in text  # as before the list
+    assert "lb_retries" not in text.replace("No lb_retries", "")
