@@ -224,8 +224,9 @@ def proxy_addresses(config: Mapping[str, Any], key: str) -> ProxyAddresses:
 
 
 def trusted_hosts(config: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
-    """Host names, from a comma-separated environment variable too; None (any Host accepted)
-    when empty."""
+    """Host names, from a comma-separated environment variable too, in lower case (the app
+    compares a request's Host in lower case: host names are case-insensitive); None (any Host
+    accepted) when empty."""
     setting = config.get(key)
     if isinstance(setting, str):
         setting = [host.strip() for host in setting.split(",")]
@@ -233,7 +234,7 @@ def trusted_hosts(config: Mapping[str, Any], key: str) -> tuple[str, ...] | None
         return None
     if not isinstance(setting, list | tuple) or not all(isinstance(h, str) for h in setting):
         raise ConfigError(f"{key} must be host names separated by commas, got {setting!r}")
-    return tuple(host for host in setting if host) or None
+    return tuple(host.strip().lower() for host in setting if host.strip()) or None
 
 
 @dataclass(frozen=True)

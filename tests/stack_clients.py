@@ -56,6 +56,7 @@ class Response:
     headers: http.client.HTTPMessage | None
     body: bytes
     started: float = 0.0  # when the request was sent (time.monotonic())
+    path: str = ""  # what it was sent to
 
 
 @dataclass
@@ -85,11 +86,11 @@ class Visitor:
             content = reply.read()
         except (OSError, http.client.HTTPException):
             self.close()
-            return Response(0, None, b"", started)
+            return Response(0, None, b"", started, path)
         for cookie in reply.headers.get_all("Set-Cookie") or []:
             name, _, rest = cookie.partition("=")
             self.cookies[name] = rest.split(";")[0]
-        return Response(reply.status, reply.headers, content, started)
+        return Response(reply.status, reply.headers, content, started, path)
 
     def request_cookie(self) -> str:
         """The Cookie header this visitor sends."""
@@ -130,6 +131,7 @@ class Outcome:
     method: str
     started: float
     status: int
+    path: str = ""
 
 
 def mixed_load(port: int, clients: int, seconds: float, max_screenings: int) -> LoadRun:
@@ -160,7 +162,9 @@ class LoadRun:
                     break
                 for method, response in visitor.screening():
                     with self.lock:
-                        self.outcomes.append(Outcome(method, response.started, response.status))
+                        self.outcomes.append(
+                            Outcome(method, response.started, response.status, response.path)
+                        )
 
     def wait_for(self, count: int, timeout: float) -> None:
         """Until ``count`` responses came back (the first ones pay for warming the workers)."""
@@ -186,9 +190,16 @@ class LoadRun:
         return self.outcomes
 
 
-def failures(outcomes: Iterable[Outcome], method: str, after: float = 0.0) -> list[Outcome]:
-    """Responses other than 200 (0: the connection broke) to requests sent after ``after``."""
-    return [o for o in outcomes if o.method == method and o.status != 200 and o.started >= after]
+def failures(
+    outcomes: Iterable[Outcome], method: str, after: float = 0.0, path: str | None = None
+) -> list[Outcome]:
+    """Responses other than 200 (0: the connection broke) to ``method`` requests (to ``path``,
+    if given) sent after ``after``."""
+    return [
+        o
+        for o in outcomes
+        if o.method == method and o.status != 200 and o.started >= after and path in (None, o.path)
+    ]
 
 
 def tls_socket(port: int) -> ssl.SSLSocket:

@@ -11,10 +11,13 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from screening.core.clinic import ConfigError
 from screening.web.error_pages import ERROR_PAGES
 from screening.web.extensions import FALLBACK_EXPLAINED
+from screening.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from screening.web.security import HSTS, SECURITY_HEADERS
 from tools.caddy_error_pages import WORDING_FOR_STATUS, render_pages
 from tools.stack import DEPLOY, PROJECT_ROOT
@@ -248,3 +251,98 @@ def test_restarting_an_instance_leaves_its_socket_and_queue_alone():
     socket_unit = unit_directives("screening@.socket")
     assert not {"PartOf", "BindsTo"} & socket_unit.keys()
     assert unit_directives("screening@.service")["Requires"] == "screening@%i.socket"
+
+
+def caddy_map(destination: str) -> list[tuple[str, str]]:
+    """The regexp lines (pattern, output) of deploy/Caddyfile's map into ``{destination}``."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    block = text.split(f" {{{destination}}} {{\n", 1)[1].split("\n\t\t}\n", 1)[0]
+    return [
+        (pattern, output.strip('"'))
+        for pattern, output in re.findall(r"^\s*~(\S+) (\S+)$", block, flags=re.M)
+    ]
+
+
+def caddys_error_language(query: str, cookie: str, accept_language: str) -> str:
+    """The language of Caddy's error page, as its two maps give it (Go's RE2 and Python's re
+    agree on these patterns: leftmost-first, lazy quantifiers, (?i); no look-around)."""
+
+    def first_match(destination: str, value: str, default: str) -> str:
+        for pattern, output in caddy_map(destination):
+            if found := re.search(pattern, value):
+                return found.expand(output.replace("${1}", r"\1"))
+        return default
+
+    accepted = first_match("accepted_language", accept_language, "")
+    return first_match("error_language", f"{query}|{cookie}|{accepted}", "en")
+
+
+ACCEPT_LANGUAGE_CASES = [
+    ("de-DE, ru;q=0", "en"),  # Russian refused: it got the Russian page
+    ("ru;q=0.0, uk;q=0.5", "uk"),
+    ("ru;q=0.000, en;q=0.1", "en"),
+    ("ru;q=0, uk;q=0", "en"),
+    ("de, ru;q=0.5", "ru"),
+    ("RU", "ru"),
+    ("Ru-Ua", "ru"),
+    ("ru-UA", "ru"),
+    ("fr, en-uk", "en"),
+    ("en;q=0.5, uk", "uk"),  # the higher q, not the first
+    ("ru;q=0.3, en;q=0.7, uk;q=0.5", "en"),
+    ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "uk"),  # what Chromium sends
+    ("de-DE,de;q=0.9,ru;q=0.8,en;q=0.7", "ru"),
+    ("de,en-US;q=0.7,en;q=0.3", "en"),  # Firefox
+    ("ru ; q = 0.5 , en;q=0.4", "ru"),
+    ("ru;Q=0.5, uk;q=0.4", "ru"),
+    ("en;q=0.05, ru;q=0.5", "ru"),
+    ("ru;q=0.001, de", "ru"),
+    ("english, russian, ru;q=0.2", "ru"),
+    ("", "en"),
+]
+
+
+@pytest.mark.parametrize(("accept_language", "expected"), ACCEPT_LANGUAGE_CASES)
+def test_caddys_error_pages_take_the_language_accept_language_prefers(accept_language, expected):
+    assert caddys_error_language("", "", accept_language) == expected
+    # The app's own choice (Werkzeug's, by q), for the same header.
+    parsed = parse_accept_header(accept_language, LanguageAccept)
+    assert (parsed.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE) == expected
+
+
+def test_caddys_error_pages_take_lang_and_the_cookie_first_as_the_app_does():
+    assert caddys_error_language("uk", "ru", "en") == "uk"
+    assert caddys_error_language("", "ru", "uk") == "ru"
+    # Exactly a language code, as the app reads them; else the header decides.
+    assert caddys_error_language("UK", "xx", "ru;q=0.5") == "ru"
+    # At one q, the first in the header (the app then takes its own order of languages).
+    assert caddys_error_language("", "", "ru, uk") == "ru"
+    assert caddys_error_language("", "", "uk;q=0.8, ru;q=0.8") == "uk"
+
+
+def caddy_retried_posts() -> set[str]:
+    """The addresses whose POST Caddy sends again after the instance died before answering."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    (block,) = re.findall(r"lb_retry_match \{\n\t*method POST\n\t*path ([^\n]+)\n", text)
+    return set(block.split())
+
+
+# POSTs that are not pure: sent again, each would do its work twice.
+NOT_RESENT = {
+    "/call-back": "sends an email to the clinic, and counts against the clinic-wide cap",
+    "/staff/sign-in": "a sign-in, counted against a network's and the global guessing cap",
+    "/staff/sign-out": "a sign-out, written to Redis",
+}
+
+
+def test_caddy_sends_again_exactly_the_posts_that_change_nothing(make_app):
+    """A worker killed mid-request gave a patient's POST / a 502. Caddy sends again only the
+    POSTs that compute a page or document from what was posted; a new POST route fails here
+    until it is put on one side or the other."""
+    posts = {rule.rule for rule in make_app().url_map.iter_rules() if "POST" in rule.methods}
+    retried = caddy_retried_posts()
+    assert retried | NOT_RESENT.keys() == posts
+    assert not retried & NOT_RESENT.keys()
+    assert {"/", "/result.pdf", "/language", "/intake/series.pdf"} <= retried
+    text = (DEPLOY / "Caddyfile").read_text()
+    assert "lb_retry_match {\n\t\t\tmethod GET HEAD\n\t\t}" in text  # as before the list
+    assert "lb_retries" not in text.replace("No lb_retries", "")

@@ -140,11 +140,12 @@ def test_an_error_without_wording_of_its_own_uses_werkzeugs(app):
     assert title_of(response.get_data(as_text=True)) == "I'm a teapot"
 
 
-def test_an_unknown_host_gets_plain_text(make_app):
+def test_an_unknown_host_gets_the_400_page(make_app):
     app = make_app(TRUSTED_HOSTS=["screening.example"])
     response = app.test_client().get("/", headers={"Host": "evil.example"})
     assert response.status_code == 400
-    assert response.mimetype == "text/plain" and response.text == "Unknown host.\n"
+    assert response.mimetype == "text/html"
+    assert title_of(response.get_data(as_text=True)) == ERROR_PAGES[400][0]
 
 
 # 3. Every extension, blueprint, hook and template global is wired.

@@ -341,8 +341,42 @@ def test_trusted_hosts_refuse_any_other_host(tmp_path, monkeypatch, setting):
     assert client.get("/", headers={"Host": "localhost"}).status_code == 200
     refused = client.get("/static/style.css", headers={"Host": "evil.example"})
     assert refused.status_code == 400 and "Location" not in refused.headers
-    assert refused.text == "Unknown host.\n"
+    assert "<h1>Something was not right</h1>" in refused.text
+    assert "evil.example" not in refused.text
     assert refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "host", ["LOCALHOST", "LocalHost:8443", "Screening.Example.ORG", "screening.example.org:443"]
+)
+def test_trusted_hosts_are_compared_without_regard_to_case(tmp_path, monkeypatch, host):
+    # Host names are case-insensitive (RFC 9110 4.2.3), and Caddy lets LOCALHOST through: it
+    # got a plain-text 400 "Unknown host." from the app, also for a name set in capitals.
+    client = make_client(tmp_path, monkeypatch, TRUSTED_HOSTS="Screening.example.org, localhost")
+    response = client.get("/", headers={"Host": host})
+    assert response.status_code == 200
+    assert "<h1>Something was not right</h1>" not in response.text
+
+
+@pytest.mark.parametrize("access_code", ["", "clinic code"])
+def test_an_unknown_host_gets_the_400_page_in_the_persons_language(
+    tmp_path, monkeypatch, access_code
+):
+    # With an access code the guard built its page before the Host was refused, and failed.
+    client = make_client(tmp_path, monkeypatch, TRUSTED_HOSTS="localhost", ACCESS_CODE=access_code)
+    for path, headers, title in (
+        ("/?lang=uk", {}, "Щось пішло не так"),
+        ("/intake", {"Accept-Language": "ru"}, "Что-то пошло не так"),
+        ("/about", {}, "Щось пішло не так"),  # the lang cookie, below
+    ):
+        if path == "/about":
+            client.set_cookie("lang", "uk", domain="evil.example")
+        refused = client.get(path, headers={"Host": "evil.example"} | headers)
+        assert refused.status_code == 400 and refused.mimetype == "text/html"
+        assert f"<h1>{title}</h1>" in refused.text
+        assert refused.headers["Cache-Control"] == "no-store"
+        # Its links are the site's own, relative; nothing names the host that was sent.
+        assert 'href="/static/style.css' in refused.text and "evil" not in refused.text
 
 
 def test_trusted_hosts_must_be_names(tmp_path, monkeypatch):

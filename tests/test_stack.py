@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -167,16 +168,30 @@ def test_an_instance_killed_under_load_fails_no_request_sent_after_the_kill(stac
     load.wait_for_after(killed_at, AFTER_THE_FAULT, timeout=LOAD_SECONDS)
     outcomes = load.finish()
     after_the_kill = [outcome for outcome in outcomes if outcome.started >= killed_at]
+    in_flight = [o for o in outcomes if killed_at - 1 < o.started < killed_at]
     print(
         f"instance killed: {len(outcomes)} requests, {len(after_the_kill)} sent after the kill, "
-        f"failed: {len(failures(outcomes, 'GET'))} GETs, {len(failures(outcomes, 'POST'))} POSTs "
-        f"({len(failures(outcomes, 'POST', killed_at))} sent after the kill)"
+        f"{len(in_flight)} sent in the second before it; failed: "
+        f"{len(failures(outcomes, 'GET'))} GETs, {len(failures(outcomes, 'POST', path='/'))} "
+        f"POST /, {len(failures(outcomes, 'POST', path='/result.pdf'))} POST /result.pdf; "
+        f"Caddy's lines of failed requests: {failed_request_lines(stack)}"
     )
     assert len(after_the_kill) >= AFTER_THE_FAULT
     assert failures(outcomes, "GET") == []
-    # Only a POST that one of the dead instance's workers was answering may fail.
     assert failures(outcomes, "POST", after=killed_at) == []
+    # Those a dead worker was answering too: Caddy sends them again (deploy/Caddyfile's
+    # lb_retry_match). A patient's answers (POST /) got a 502, and so did PDFs.
+    assert failures(outcomes, "POST", path="/") == []
+    assert failures(outcomes, "POST", path="/result.pdf") == []
     assert app_hits(stack, "app-1") > restarted_hits  # it answered its queue and new requests
+
+
+def failed_request_lines(stack: Stack) -> list[dict]:
+    """Caddy's log lines for requests it answered with a 5xx of its own (deploy/Caddyfile's
+    site log, which skips every other request)."""
+    lines = [json.loads(line) for line in stack.log("caddy").read_text().splitlines()
+             if line.startswith("{") and '"handled request"' in line]  # fmt: skip
+    return [line for line in lines if line.get("status", 0) >= 500]
 
 
 def test_a_dead_instance_is_marked_down_and_back_up_when_restarted(stack):
@@ -323,13 +338,12 @@ def test_without_redis_patients_keep_screening_and_limits_fall_back_then_return(
     # The line says what it means for the limits, where the operator reads it.
     logs = stack.log("app-1").read_text() + stack.log("app-2").read_text()
     assert logs.count(FALLBACK_EXPLAINED) == warnings
-    # /health through Caddy says so; Caddy's checks, which have seen it since the fallback,
-    # still send patients to both instances.
+    # Caddy's checks (on the sockets) have seen it since the fallback and still send patients
+    # to both instances; the public /health through Caddy never says so (it told anyone when
+    # guessing had become 4 times cheaper).
     with Visitor(stack.ports.https) as visitor:
-        assert any(
-            visitor.request("GET", "/health").body == b"ok\nstorage: memory-fallback"
-            for _ in range(20)
-        )
+        assert all(visitor.request("GET", "/health").body == b"ok" for _ in range(20))
+    assert unix_get(stack.app_socket(0), "/health") == (200, b"ok\nstorage: memory-fallback")
     assert screening_ok(stack.ports.https)
 
     stack.start_redis()
@@ -553,6 +567,80 @@ def answer_cut_short(listener: socket.socket, stop: threading.Event) -> None:
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<html>")
 
 
+def answer_as_dying_instances(listener: socket.socket, stop: threading.Event, seen: set) -> None:
+    """Stand in for an instance whose worker dies with each request: health checks get "ok", and
+    the first request for each method and path (on either instance: ``seen`` is shared) gets its
+    connection closed without an answer, as a SIGKILLed worker leaves it; a request sent again
+    gets 200 "answered again"."""
+    listener.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            head = connection.recv(65536)
+            request_line = head.split(b"\r\n", 1)[0]
+            if request_line.startswith(b"GET /health "):
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            elif request_line not in seen:
+                seen.add(request_line)
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nanswered again")
+
+
+def test_caddy_sends_again_only_what_changes_nothing_and_logs_what_failed(stack, make_app):
+    # A worker killed mid-request gave its requests in flight a 502, a patient's POST / among
+    # them, and Caddy wrote no line for them. Now the POSTs that only compute a page or a
+    # document are sent to an instance again; the rest fail as before, each with a line.
+    stop, seen = threading.Event(), set()
+    for name in ("app-1", "app-2"):
+        stack.kill(name)  # their sockets stay open, held by the stack
+    threads = [
+        threading.Thread(target=answer_as_dying_instances, args=(listener, stop, seen))
+        for listener in stack.listeners.values()
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        answered = {}
+        for route in [*post_routes(make_app()), "GET /about"]:
+            method, _, path = route.rpartition(" ")
+            reply = exchange(stack, method or "POST", path)
+            answered[route] = reply.status
+            if reply.status == 200:
+                assert reply.body == b"answered again", route
+            else:
+                assert_the_apps_page(reply, 502, "Not available just now")
+        deadline = time.monotonic() + 5
+        while len(failed_request_lines(stack)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        failed = failed_request_lines(stack)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    print(f"sent again: {sorted(route for route, status in answered.items() if status == 200)}")
+    assert {route for route, status in answered.items() if status != 200} == {
+        "/call-back",
+        "/staff/sign-in",
+        "/staff/sign-out",
+    }
+    # One line each, masked as Caddy's other lines are, naming the instance it last tried.
+    assert sorted(line["request"]["uri"] for line in failed) == [
+        "/call-back",
+        "/staff/sign-in",
+        "/staff/sign-out",
+    ]
+    for line in failed:
+        assert line["status"] == 502 and line["upstream"].startswith("unix/"), line
+        assert line["request"]["client_ip"] == line["request"]["remote_ip"] == "127.0.0.0"
+        assert not {"duration", "size", "bytes_read", "resp_headers"} & line.keys(), line
+        assert "headers" not in line["request"] and "127.0.0.1" not in json.dumps(line)
+    # Nothing else of the site is logged: no line for the requests answered again.
+    assert '"uri":"/result.pdf"' not in stack.log("caddy").read_text()
+
+
 def test_caddys_log_of_a_response_cut_short_keeps_no_client_address_and_no_duration(stack):
     # Caddy logs "aborting with incomplete response" with the request's fields: both address
     # fields masked as the access log's, and no duration (it can tell a PDF from a page).
@@ -593,6 +681,34 @@ def test_a_method_other_than_get_head_post_gets_405_the_apps_page_and_allow(stac
         reply = raw_exchange(stack.ports.https, head.encode())
         assert_the_apps_page(reply, 405, "Сторінку не можна відкрити в такий спосіб")
         assert reply.headers is not None and reply.headers["Allow"] == "GET, HEAD, POST"
+    # Always the whole page: file_server honoured Range (an 11-byte 405 for bytes=0-10).
+    for path, status, title in (("/about", 405, "Page cannot be opened this way"),
+                                ("/nowhere", 404, "Page not found")):  # fmt: skip
+        for ranges in ("Range: bytes=0-10", "Range: bytes=-5\r\nIf-Range: *"):
+            head = (
+                f"PUT {path} HTTP/1.1\r\nHost: localhost\r\n{ranges}\r\nConnection: close\r\n\r\n"
+            )
+            reply = raw_exchange(stack.ports.https, head.encode())
+            assert_the_apps_page(reply, status, title)
+            assert reply.headers is not None and "Content-Range" not in reply.headers
+            assert reply.body.rstrip().endswith(b"</html>")
+            assert int(reply.headers["Content-Length"]) == len(reply.body) > 1000
+    # The language Accept-Language prefers, never one it refuses (q=0): "ru;q=0" got Russian.
+    for accept_language, language in (
+        ("de-DE, ru;q=0", "en"),
+        ("ru;q=0.0, uk;q=0.5", "uk"),
+        ("ru;q=0.000, en;q=0.1, uk;q=0", "en"),
+        ("en;q=0.5, RU", "ru"),
+        ("de, ru-UA;q=0.5", "ru"),
+        ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "uk"),
+    ):
+        head = (
+            f"PUT /about HTTP/1.1\r\nHost: localhost\r\nAccept-Language: {accept_language}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        reply = raw_exchange(stack.ports.https, head.encode())
+        assert reply.status == 405
+        assert f'<html lang="{language}"' in reply.body.decode(), accept_language
     assert screening_ok(stack.ports.https)
 
 

@@ -244,6 +244,16 @@ def test_health_says_when_the_limits_fell_back_to_memory_and_still_answers_200(m
     assert make_app().test_client().get("/health").data == b"ok"
 
 
+def test_health_through_the_proxy_never_says_that_the_limits_fell_back(make_app):
+    # The public /health (through Caddy, which adds X-Forwarded-For) told anyone when guessing
+    # had become N workers times cheaper; Caddy's own checks go to the sockets without it.
+    client = make_app(RATELIMIT_STORAGE_URI="redis+unix:///nonexistent/redis.sock").test_client()
+    for forwarded in ("203.0.113.7", "203.0.113.7, 10.0.0.1", ""):
+        response = client.get("/health", headers={"X-Forwarded-For": forwarded})
+        assert (response.status_code, response.data) == (200, b"ok")
+    assert client.get("/health").data == b"ok\nstorage: memory-fallback"
+
+
 class StallingStore:
     """A rate-limit store whose ping stalls (as a stopped Redis does, up to the timeout) and
     then fails, counting its pings."""

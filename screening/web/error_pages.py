@@ -1,15 +1,16 @@
 """Error pages: the title and message a person reads for each HTTP error, and the handler.
 
 Every error renders ``errors.html`` with ``no-store``; the wording is here so that
-``create_app()`` only wires. A Host outside ``TRUSTED_HOSTS`` gets a plain-text answer, since
-no URL (and so no styled page) can be built for it. The proxy's own error pages (a body too slow
+``create_app()`` only wires. A Host outside ``TRUSTED_HOSTS`` gets the 400 page too, its links
+built for the site's own name, never for the one sent. The proxy's own error pages (a body too slow
 or too large, an instance that does not answer) are the same pages, rendered ahead of time by
 tools/caddy_error_pages.py.
 """
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
@@ -89,14 +90,24 @@ def protocol_headers(error: HTTPException) -> dict[str, str]:
     return headers
 
 
+def unknown_host_page() -> tuple[str, int, dict[str, str]]:
+    """The 400 page for a Host outside TRUSTED_HOSTS, in the person's language. Flask could not
+    bind this request's URLs to the Host it names, so they are bound to the site's first trusted
+    name: the page's links are relative, and nothing can point at the host that was sent."""
+    site = current_app.config["TRUSTED_HOSTS"][0].lstrip(".")
+    request_ctx.url_adapter = current_app.url_map.bind(
+        site, script_name=request.root_path or "/", url_scheme=request.scheme
+    )
+    return error_page(400), 400, {"Cache-Control": "no-store"}
+
+
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
         if error.response is not None:
             # A page of its own, made where the error arose (a rate limit's on_breach).
             return error.response
         if isinstance(error, SecurityError):
-            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no styled page.
-            return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+            return unknown_host_page()
         return (
             error_page(error.code or 500, error),
             error.code or 500,

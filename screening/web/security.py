@@ -12,7 +12,8 @@ import ipaddress
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from screening.settings import Network, Settings
@@ -77,6 +78,22 @@ class ProxyFixFromProxies:
         return (self.forwarded if from_proxy else self.direct)(environ, start_response)
 
 
+class HostInLowerCase:
+    """The request's ``Host`` in lower case before Flask checks it against TRUSTED_HOSTS (which
+    the settings keep in lower case): host names are case-insensitive (RFC 9110 4.2.3), and
+    Werkzeug compares them as they are, so ``LOCALHOST`` passed Caddy, which matches names
+    case-insensitively, and was refused here. Links the app builds then name the host in its
+    usual spelling."""
+
+    def __init__(self, wsgi_app: WSGIApplication) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        return self.wsgi_app(environ, start_response)
+
+
 def register_security(app: Flask, settings: Settings) -> None:
     """Send the headers on every response; HSTS and Secure cookies when served over HTTPS."""
     headers = dict(SECURITY_HEADERS)
@@ -95,6 +112,16 @@ def register_security(app: Flask, settings: Settings) -> None:
     # Werkzeug answers a path with "//" by redirecting to the merged path as an absolute URL built
     # from the Host header, i.e. to whatever host the client named. Such paths simply 404 here.
     app.url_map.merge_slashes = False
+    # Inside ProxyFix, which takes the Host from the proxy's X-Forwarded-Host.
+    app.wsgi_app = HostInLowerCase(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.before_request
+    def refuse_an_unknown_host() -> None:
+        # Before the access and staff guards: they would build a page for a request whose
+        # URLs Flask could not bind (a Host outside TRUSTED_HOSTS), and fail with a 500.
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
     proxy = settings.proxy
     if proxy.trusted_proxies:
         app.wsgi_app = ProxyFixFromProxies(  # type: ignore[method-assign]

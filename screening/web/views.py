@@ -308,6 +308,12 @@ def health() -> tuple[str, int, dict[str, str]]:
     """``ok`` for load balancers; nothing here can fail it. A second line says when the shared
     rate-limit store does not answer (one ping, at most RATELIMIT_STORAGE_TIMEOUT), so this
     worker's limits count in its own memory: patients are still served (200), but monitoring
-    should see that the limits are weaker."""
-    body = f"ok\n{HEALTH_ON_MEMORY_FALLBACK}" if limits_on_memory_fallback() else "ok"
+    should see that the limits are weaker. Only to a request that no proxy forwarded (Caddy's
+    own health checks and an operator go to an instance's socket; Caddy adds X-Forwarded-For
+    to everything it forwards from the public site): anyone could read there when guessing
+    had become as many times cheaper as there are workers. A client that sends the header
+    itself only gets less."""
+    forwarded = "X-Forwarded-For" in request.headers
+    fallback = not forwarded and limits_on_memory_fallback()
+    body = f"ok\n{HEALTH_ON_MEMORY_FALLBACK}" if fallback else "ok"
     return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
