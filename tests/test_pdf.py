@@ -342,3 +342,22 @@ def test_the_qr_mask_is_the_one_reportlab_chooses(length):
             drawn[row][column : column + run] = [True] * run
         inner = [line[qr.QUIET_ZONE : side - qr.QUIET_ZONE] for line in drawn]
         assert inner[qr.QUIET_ZONE : side - qr.QUIET_ZONE] == reference.modules
+
+
+def test_a_request_keeps_nothing_it_lays_out(client, app, epds):
+    """Start-up lays out the fixed text and makes the font subsets; a request only reads them:
+    after PDFs of other answers, in every language, nothing more is kept than before."""
+    import random
+
+    from screening.documents import pdf_base
+
+    kept = (pdf_base._PARSED, pdf_base._LAID_OUT, pdf_base._SUBSET_FILES, pdf_base._ENCODINGS)
+    before = [dict(each) for each in kept]
+    assert all(before), "start-up laid out nothing"
+    chooser = random.Random(24)
+    for language in LANGUAGES:
+        for _ in range(3):
+            answers = {item.number: chooser.randrange(len(item.options)) for item in epds.items}
+            form = result_code_form(app, answers)
+            assert client.post(f"/result.pdf?lang={language}", data=form).status_code == 200
+    assert [dict(each) for each in kept] == before

@@ -105,21 +105,45 @@ class EmbeddedFont(TTFont):
         self.face.__class__ = _KeptSubsetFace
 
     def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        characters = getattr(doc, DOCUMENT_CHARACTERS, {}).get(self.fontName, "")
         if doc not in self.state:
             self.state[doc] = TTFont.State(self._asciiReadable, self)
-            characters = getattr(doc, DOCUMENT_CHARACTERS, {}).get(self.fontName, "")
             if characters:
                 super().splitString(characters, doc)
+        table = _ENCODINGS.get((self.fontName, characters))
+        if table is not None and text and isinstance(text, str):
+            # What reportlab's loop gives for text of characters the subset started with.
+            try:
+                return [(0, text.translate(table).encode("latin-1"))]
+            except UnicodeEncodeError:
+                pass  # a character the subset did not start with: reportlab adds it
         return super().splitString(text, doc, encoding)
 
     def subsets_of(self, characters: str) -> list[list[int]]:
-        """The subsets a document naming these characters starts with."""
+        """The subsets a document naming these characters starts with; their codes for the
+        characters they hold are kept as an encoding for ``str.translate``."""
         document = _Document()
         setattr(document, DOCUMENT_CHARACTERS, {self.fontName: characters})
         self.splitString("", document)
-        subsets = [list(subset) for subset in self.state[document].subsets]
+        state = self.state[document]
+        subsets = [list(subset) for subset in state.subsets]
+        if len(subsets) == 1:
+            _ENCODINGS[(self.fontName, characters)] = _encoding(state.assignments)
         del self.state[document]
         return subsets
+
+
+def _encoding(assignments: dict[int, int]) -> dict[int, str]:
+    """Character -> its code in subset 0, as a ``str.translate`` table. Every other character
+    below 256 becomes one that Latin-1 cannot encode, so the fast path falls back for it."""
+    table = dict.fromkeys(range(256), "\uffff")
+    table.update({char: chr(code) for char, code in assignments.items() if code < 256})
+    table[0xA0] = table[32]  # reportlab prints a no-break space as a space
+    return table
+
+
+# (font name, characters) -> the encoding of a document's subset that starts with them.
+_ENCODINGS: dict[tuple[str, str], dict[int, str]] = {}
 
 
 class _Document:
