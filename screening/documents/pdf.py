@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -337,8 +338,14 @@ def render_pdf(printout: Printout) -> bytes:
 
 
 def lay_out_fixed_text(printouts: Iterable[Printout]) -> None:
-    """Start-up: lay out these made-up printouts' pages, so that their fixed text (``fixed()``
-    in the story) is parsed and broken into lines once per process, not per request."""
+    """Start-up: lay out the first made-up printout's page and the others' answers tables (only
+    there do their fixed words differ), so that the fixed text (``fixed()`` in the story) is
+    parsed and broken into lines once per process, not per request."""
     with laying_out_fixed_text():
-        for printout in printouts:
-            ResultRenderer(printout).lay_out()
+        for index, printout in enumerate(printouts):
+            renderer = ResultRenderer(printout)
+            renderer.lay_out(None if index == 0 else partial(_answers_only, printout))
+
+
+def _answers_only(printout: Printout, width: float) -> list[Flowable]:
+    return [_answers_table(printout, width)]

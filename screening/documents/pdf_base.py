@@ -15,7 +15,7 @@ import copy
 import io
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -155,7 +155,7 @@ def register_characters(text: str) -> str:
     can print), for ``Translator.characters``, with the regular and bold subsets that start
     with them and the result code's subset made and compressed now. Empty when they would not
     fit one subset: its documents' subsets are then reportlab's, made per document."""
-    characters = "".join(sorted({char for char in text if ord(char) > 127 and char != "\xa0"}))
+    characters = "".join(sorted(char for char in set(text) if ord(char) > 127 and char != "\xa0"))
     if len(characters) > SUBSET_ROOM:
         return ""
     regular, bold = fonts()
@@ -486,13 +486,15 @@ class Renderer(ABC):
         pdf, pages = self.build(fit_to_one_page=False)
         return pdf if pages <= self.max_pages else self.build(fit_to_one_page=True)[0]
 
-    def lay_out(self) -> None:
-        """The story laid out on the page as ``render()`` lays out a one-page document, drawn
-        nowhere: how start-up lays out the fixed text."""
+    def lay_out(self, part: Callable[[float], list[Flowable]] | None = None) -> None:
+        """The story (or ``part``, of the frame's width, of it) laid out on the page as
+        ``render()`` lays out a one-page document, drawn nowhere: how start-up lays out the
+        fixed text."""
         doc = BaseDocTemplate(io.BytesIO(), **self._page_geometry())
         frame = self.frames(doc)[0]
         canvas = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=fonts()[0])
-        OnePage(self.story(doc.width)).wrapOn(canvas, frame._getAvailableWidth(), frame._aH)
+        flowables = (part or self.story)(doc.width)
+        OnePage(flowables).wrapOn(canvas, frame._getAvailableWidth(), frame._aH)
 
     def _page_geometry(self) -> dict[str, Any]:
         return {

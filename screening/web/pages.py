@@ -374,7 +374,7 @@ def pdf_words(catalogue: str) -> str:
 def lay_out_result_pdf_text() -> None:
     """Start-up, in a request context of each language: the result PDF's fixed text laid out
     once per process, on made-up results that between them show every option of every item
-    (the answers table lays out each option's label) and the safety box."""
+    (the answers table lays out each option's label), the first with the safety box."""
     instrument = current_instrument()
     options = max(len(item.options) for item in instrument.items)
     results = [
