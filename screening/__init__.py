@@ -20,7 +20,7 @@ from screening.core.context import WEEKS
 from screening.core.dates import now_utc
 from screening.core.hours import describe
 from screening.core.instrument_file import load_instrument, load_translations, log_installed_texts
-from screening.documents.pdf_base import require_fonts, styles
+from screening.documents.pdf_base import register_characters, require_fonts, styles
 from screening.settings import Settings
 from screening.web.bodies import register_bodies
 from screening.web.config import load_config
@@ -37,11 +37,13 @@ from screening.web.forms import (
     field_name,
     week_number,
 )
-from screening.web.i18n import LANGUAGES, register_languages, select_locale
+from screening.web.i18n import LANGUAGES, catalogue_words, register_languages, select_locale
 from screening.web.security import register_security
 from screening.web.staff_session import sign_in_required
 from screening.web.state import ScreeningState, current_clinic, current_instrument, screening_state
 from screening.web.translation_cli import translation_cli
+
+CATALOGUES = Path(__file__).parent / "translations"
 
 
 def create_app(
@@ -69,8 +71,30 @@ def create_app(
     register_views(app)
     register_error_pages(app)
     register_template_globals(app)
+    register_document_layouts(app)
     register_response_sizes(app, on_first_use=budgets_on_first_use)
     return app
+
+
+def register_document_layouts(app: Flask) -> None:
+    # Before gunicorn forks, and before the budgets are measured on documents made with them:
+    # each language's font subsets and the result PDF's fixed text, laid out.
+    from screening.web import pages
+
+    characters: dict[str, str] = {}
+    app.extensions[pages.PDF_CHARACTERS] = characters
+    for language in LANGUAGES:
+        with app.test_request_context(f"/?lang={language}"):
+            words = pages.pdf_words(catalogue_words(CATALOGUES, language))
+            # The test suite's apps that differ only in, say, a rate limit lay out once.
+            if words not in _laid_out:
+                _laid_out[words] = register_characters(words)
+                pages.lay_out_result_pdf_text()
+            characters[language] = _laid_out[words]
+
+
+# Every word a language's documents can print -> their characters, laid out in this process.
+_laid_out: dict[str, str] = {}
 
 
 def register_response_sizes(app: Flask, *, on_first_use: bool = False) -> None:
@@ -116,11 +140,10 @@ def register_extensions(app: Flask) -> None:
         limiter_log.addHandler(default_handler)
     if not any(isinstance(each, ExplainFallback) for each in limiter_log.filters):
         limiter_log.addFilter(ExplainFallback())
-    catalogues = Path(__file__).parent / "translations"
     babel.init_app(
-        app, locale_selector=select_locale, default_translation_directories=str(catalogues)
+        app, locale_selector=select_locale, default_translation_directories=str(CATALOGUES)
     )
-    register_languages(app, catalogues)
+    register_languages(app, CATALOGUES)
 
 
 def register_views(app: Flask) -> None:

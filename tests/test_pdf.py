@@ -314,3 +314,50 @@ def test_the_qr_encoder_keeps_no_result_code_between_requests():
 
     assert not hasattr(qr.qr_runs, "cache_info")
     assert qr.qr_runs(CODE) == qr.qr_runs(CODE)
+
+
+@pytest.mark.parametrize("length", [1, 5, 14, 24, 29, 32, 47, 60, 90])
+def test_the_qr_mask_is_the_one_reportlab_chooses(length):
+    """qr.best_mask scores the eight masks as rows of bits: it must pick reportlab's mask, and
+    the symbol must be reportlab's, module for module, for codes of any length."""
+    import random
+
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    from screening.codes.symbols import ALPHABET
+    from screening.documents import qr
+
+    chooser = random.Random(length)
+    for _ in range(12):
+        text = "EPDS-" + "".join(chooser.choice(ALPHABET) for _ in range(length))
+        reference, ours = (QrCodeWidget(text, barLevel=qr.ERROR_CORRECTION).qr for _ in "ab")
+        reference.make()
+        ours.version = reference.version
+        chosen = qr.best_mask(ours)
+        ours.makeImpl(True, 0)
+        assert chosen == ours.getBestMaskPattern()
+        side, runs = qr.qr_runs(text)
+        drawn = [[False] * side for _ in range(side)]
+        for row, column, run in runs:
+            drawn[row][column : column + run] = [True] * run
+        inner = [line[qr.QUIET_ZONE : side - qr.QUIET_ZONE] for line in drawn]
+        assert inner[qr.QUIET_ZONE : side - qr.QUIET_ZONE] == reference.modules
+
+
+def test_a_request_keeps_nothing_it_lays_out(client, app, epds):
+    """Start-up lays out the fixed text and makes the font subsets; a request only reads them:
+    after PDFs of other answers, in every language, nothing more is kept than before."""
+    import random
+
+    from screening.documents import pdf_base
+
+    kept = (pdf_base._PARSED, pdf_base._LAID_OUT, pdf_base._SUBSET_FILES, pdf_base._ENCODINGS)
+    before = [dict(each) for each in kept]
+    assert all(before), "start-up laid out nothing"
+    chooser = random.Random(24)
+    for language in LANGUAGES:
+        for _ in range(3):
+            answers = {item.number: chooser.randrange(len(item.options)) for item in epds.items}
+            form = result_code_form(app, answers)
+            assert client.post(f"/result.pdf?lang={language}", data=form).status_code == 200
+    assert [dict(each) for each in kept] == before

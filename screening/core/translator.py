@@ -11,12 +11,15 @@ from screening.core.marks import english, english_plural
 
 @dataclass(frozen=True)
 class Translator:
-    """``gettext(message, **variables)``, ``ngettext(singular, plural, number, **variables)`` and
-    the language they translate into (a locale code such as "uk")."""
+    """``gettext(message, **variables)``, ``ngettext(singular, plural, number, **variables)``,
+    the language they translate into (a locale code such as "uk") and, when start-up worked
+    them out, the characters beyond ASCII that a document in it can print (its PDF fonts'
+    subsets then hold all of them, made once per process)."""
 
     gettext: Translate = english
     ngettext: TranslatePlural = english_plural
     language: str = "en"
+    characters: str = ""
 
 
 # What a document says without a catalogue: the English it was written in.

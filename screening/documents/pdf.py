@@ -8,8 +8,10 @@ Paragraph markup.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -35,7 +37,9 @@ from screening.documents.pdf_base import (
     alert_box,
     bands_used,
     columns,
+    fixed,
     fonts,
+    laying_out_fixed_text,
     letterhead,
     licence_notice,
     markup,
@@ -99,7 +103,7 @@ def _safety_box(printout: Printout, width: float) -> Table:
         f"<b>{escape(headline)}</b> {escape(advice)} "
         f"{escape(_(result.instrument.safety_rule.source))}"
     )
-    rows = [markup(text, "Alert"), paragraph(_crisis_numbers(printout), "Cell")]
+    rows = [markup(text, "Alert"), fixed(_crisis_numbers(printout), "Cell")]
     return alert_box(rows, width, padding=(4, 5))
 
 
@@ -125,16 +129,16 @@ def _summary(printout: Printout, width: float) -> Table:
     loss = printout.context.status in NO_INFANT
     steps = " ".join(next_steps(result, _, loss))
     rows = [
-        [paragraph(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
-        [paragraph(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
-        [paragraph(_("Next step"), "CellBold"), paragraph(steps, "Cell")],
+        [fixed(_("Total score"), "CellBold"), markup(f"<b>{escape(out_of)}</b>", "Cell")],
+        [fixed(_("Band"), "CellBold"), markup(f"<b>{escape(band)}</b>", "Cell")],
+        [fixed(_("Next step"), "CellBold"), paragraph(steps, "Cell")],
     ]
     for sub in result.subscales:
         verdict = _(sub.verdict, threshold=sub.subscale.threshold)
         score_text = _("%(score)s out of %(maximum)s", score=sub.score, maximum=sub.max_score)
         rows.append(
             [
-                paragraph(_(sub.subscale.label), "CellBold"),
+                fixed(_(sub.subscale.label), "CellBold"),
                 paragraph(f"{score_text}. {verdict}", "Cell"),
             ]
         )
@@ -142,14 +146,14 @@ def _summary(printout: Printout, width: float) -> Table:
     flag = _("YES: needs assessment today") if result.safety_flag else _("No")
     rows.append(
         [
-            paragraph(_("Item %(number)s flag", number=rule.item), "CellBold"),
+            fixed(_("Item %(number)s flag", number=rule.item), "CellBold"),
             paragraph(
                 _("%(flag)s (score %(score)s)", flag=flag, score=result.safety_answer.score), "Cell"
             ),
         ]
     )
     context = describe(printout.context, _, printout.translator.ngettext)
-    rows.append([paragraph(_(CONTEXT_LABEL), "CellBold"), paragraph(context, "Cell")])
+    rows.append([fixed(_(CONTEXT_LABEL), "CellBold"), paragraph(context, "Cell")])
     table = Table(rows, colWidths=columns(width, 38, 142))
     table.setStyle(
         table_style(
@@ -172,8 +176,9 @@ def _answers_table(printout: Printout, width: float) -> Table:
         rows.append(
             [
                 f"{answer.item.number}{star}",
-                paragraph(answer.item.text, "Cell"),
-                paragraph(answer.option.label, "Cell"),
+                fixed(answer.item.text, "Cell"),
+                # Every option's label is laid out at start-up: which one is here is not kept.
+                fixed(answer.option.label, "Cell"),
                 str(answer.score),
             ]
         )
@@ -222,7 +227,7 @@ def _for_the_clinician(printout: Printout, width: float) -> Table:
     translator, result = printout.translator, printout.result
     _ = translator.gettext
     instrument = result.instrument
-    lines = [paragraph(_("For the clinician"), "CellBold")]
+    lines = [fixed(_("For the clinician"), "CellBold")]
     loss = printout.context.status in NO_INFANT
     notes = clinician_notes(result, _, translator.language, printout.administration, loss)
     notes += printout.local_cut_off_notes
@@ -233,7 +238,7 @@ def _for_the_clinician(printout: Printout, width: float) -> Table:
         *instrument.interpretation_sources,
         *(sub.source for sub in instrument.subscales),
     ]
-    lines += [paragraph(source, "Small") for source in sources]
+    lines += [fixed(source, "Small") for source in sources]
     code_label = _("Result code:")
     explanation = _("restores this result on the clinic's intake page; it holds the answers")
     lines.append(
@@ -268,8 +273,8 @@ def build_story(printout: Printout, width: float | None = None) -> list[Flowable
     instrument = result.instrument
     story: list[Flowable] = letterhead(clinic, translator)
     # The patient downloads this page too: its first words say whom it is for.
-    story.append(paragraph(_(FOR_YOUR_CLINICIAN), "Title"))
-    story.append(paragraph(_("%(title)s: screening result", title=instrument.title), "Title"))
+    story.append(fixed(_(FOR_YOUR_CLINICIAN), "Title"))
+    story.append(fixed(_("%(title)s: screening result", title=instrument.title), "Title"))
     when = for_people(printout.completed_at, clinic.timezone, translator.language)
     story.append(
         paragraph(
@@ -283,10 +288,10 @@ def build_story(printout: Printout, width: float | None = None) -> list[Flowable
     if result.safety_flag:
         story += [_safety_box(printout, width), Spacer(1, GAP)]
     story += [_summary(printout, width), Spacer(1, GAP), _answers_table(printout, width)]
-    story.append(paragraph(_("* reverse-scored item: the first option scores 3."), "Small"))
+    story.append(fixed(_("* reverse-scored item: the first option scores 3."), "Small"))
     story += [
         Spacer(1, 2 * mm),
-        paragraph(f"{_(NOT_A_DIAGNOSIS)} {_(FOR_WHOM)}", "Cell"),
+        fixed(f"{_(NOT_A_DIAGNOSIS)} {_(FOR_WHOM)}", "Cell"),
         Spacer(1, GAP),
     ]
     story += [_for_the_clinician(printout, width), _blank_lines(printout, width)]
@@ -330,3 +335,17 @@ class ResultRenderer(Renderer):
 def render_pdf(printout: Printout) -> bytes:
     """The result as a one-page A4 PDF."""
     return ResultRenderer(printout).render()
+
+
+def lay_out_fixed_text(printouts: Iterable[Printout]) -> None:
+    """Start-up: lay out the first made-up printout's page and the others' answers tables (only
+    there do their fixed words differ), so that the fixed text (``fixed()`` in the story) is
+    parsed and broken into lines once per process, not per request."""
+    with laying_out_fixed_text():
+        for index, printout in enumerate(printouts):
+            renderer = ResultRenderer(printout)
+            renderer.lay_out(None if index == 0 else partial(_answers_only, printout))
+
+
+def _answers_only(printout: Printout, width: float) -> list[Flowable]:
+    return [_answers_table(printout, width)]

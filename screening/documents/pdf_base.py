@@ -4,15 +4,19 @@ registration, the stylesheet, the page template with its frame from ``doc.width`
 fitting a story to one page. The result, series and blank-form renderers subclass ``Renderer``
 and use only what is public here. No Flask.
 
-What does not depend on the request is made once per process (fonts, styles); nothing that
-depends on a person's answers is kept after the document is made.
+What does not depend on the request is made once per process (fonts, styles, and the fixed
+text's paragraphs as start-up lays them out: ``fixed()``); nothing that depends on a person's
+answers is kept after the document is made.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import XMP
+from reportlab.pdfbase.pdfdoc import XMP, PDFArray, PDFDocument, PDFName, PDFZCompress
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -63,6 +67,115 @@ class MissingFontError(RuntimeError):
     without it."""
 
 
+# (font file, subset) -> the embedded subset font file, as made and as compressed; made at
+# start-up for each registered language's subsets, only read by a request.
+_SUBSET_FILES: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = {}
+# What a subset holds besides ASCII, which reportlab always puts in subset 0: codes 1-31, 128-255.
+SUBSET_ROOM = 31 + 128
+DOCUMENT_CHARACTERS = "screening_characters"
+
+
+class _KeptSubsetFace(TTFontFace):
+    """A font face whose subsets start-up made (``register_characters``) go into a document as
+    made and compressed once per process; any other subset is made as reportlab makes it."""
+
+    def makeSubset(self, subset: list[int]) -> bytes:
+        kept = _SUBSET_FILES.get((self.filename, tuple(subset)))
+        return kept[0] if kept is not None else super().makeSubset(subset)
+
+    def addSubsetObjects(self, doc: PDFDocument, fontname: str, subset: list[int]) -> Any:
+        descriptor = super().addSubsetObjects(doc, fontname, subset)
+        kept = _SUBSET_FILES.get((self.filename, tuple(subset)))
+        if kept is not None and doc.compression:
+            # Compressed already: a stream with a /Filter is written as it is, not compressed.
+            font_file = doc.idToObject[f"fontFile:{self.filename}({fontname})"]
+            font_file.content = kept[1]
+            font_file.dictionary["Filter"] = PDFArray([PDFName(PDFZCompress.pdfname)])
+        return descriptor
+
+
+class EmbeddedFont(TTFont):
+    """A TrueType font embedded as subsets, as reportlab embeds it, except that in a document
+    that names its characters (``DOCUMENT_CHARACTERS``, a font name -> characters) the font's
+    subset starts with all of them: the same subset in every document of a language, whatever
+    its text, made and compressed once per process."""
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self.face.__class__ = _KeptSubsetFace
+
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        characters = getattr(doc, DOCUMENT_CHARACTERS, {}).get(self.fontName, "")
+        if doc not in self.state:
+            self.state[doc] = TTFont.State(self._asciiReadable, self)
+            if characters:
+                super().splitString(characters, doc)
+        table = _ENCODINGS.get((self.fontName, characters))
+        if table is not None and text and isinstance(text, str):
+            # What reportlab's loop gives for text of characters the subset started with.
+            try:
+                return [(0, text.translate(table).encode("latin-1"))]
+            except UnicodeEncodeError:
+                pass  # a character the subset did not start with: reportlab adds it
+        return super().splitString(text, doc, encoding)
+
+    def subsets_of(self, characters: str) -> list[list[int]]:
+        """The subsets a document naming these characters starts with; their codes for the
+        characters they hold are kept as an encoding for ``str.translate``."""
+        document = _Document()
+        setattr(document, DOCUMENT_CHARACTERS, {self.fontName: characters})
+        self.splitString("", document)
+        state = self.state[document]
+        subsets = [list(subset) for subset in state.subsets]
+        if len(subsets) == 1:
+            _ENCODINGS[(self.fontName, characters)] = _encoding(state.assignments)
+        del self.state[document]
+        return subsets
+
+
+def _encoding(assignments: dict[int, int]) -> dict[int, str]:
+    """Character -> its code in subset 0, as a ``str.translate`` table. Every other character
+    below 256 becomes one that Latin-1 cannot encode, so the fast path falls back for it."""
+    table = dict.fromkeys(range(256), "\uffff")
+    table.update({char: chr(code) for char, code in assignments.items() if code < 256})
+    table[0xA0] = table[32]  # reportlab prints a no-break space as a space
+    return table
+
+
+# (font name, characters) -> the encoding of a document's subset that starts with them.
+_ENCODINGS: dict[tuple[str, str], dict[int, str]] = {}
+
+
+class _Document:
+    """Stands for a document when working out a font's subsets (fonts key their state by it)."""
+
+
+def register_characters(text: str) -> str:
+    """Start-up: the characters beyond ASCII that ``text`` holds (all a language's documents
+    can print), for ``Translator.characters``, with the regular and bold subsets that start
+    with them and the result code's subset made and compressed now. Empty when they would not
+    fit one subset: its documents' subsets are then reportlab's, made per document."""
+    characters = "".join(sorted(char for char in set(text) if ord(char) > 127 and char != "\xa0"))
+    if len(characters) > SUBSET_ROOM:
+        return ""
+    regular, bold = fonts()
+    for name in (regular, bold, CODE):
+        font = pdfmetrics.getFont(name)
+        assert isinstance(font, EmbeddedFont)
+        for subset in font.subsets_of(characters if name != CODE else ""):
+            key = (font.face.filename, tuple(subset))
+            if key not in _SUBSET_FILES:
+                made = TTFontFace.makeSubset(font.face, subset)
+                _SUBSET_FILES[key] = (made, zlib.compress(made))
+    return characters
+
+
+def document_characters(characters: str) -> dict[str, str]:
+    """A document's ``DOCUMENT_CHARACTERS``: ``characters`` in its regular and bold fonts."""
+    regular, bold = fonts()
+    return {regular: characters, bold: characters} if characters else {}
+
+
 @cache
 def fonts() -> tuple[str, str]:
     """Regular and bold font names, registered once per process: DejaVu Sans Condensed (Unicode,
@@ -77,7 +190,7 @@ def fonts() -> tuple[str, str]:
             "fonts from the repository."
         )
     for font_name, file_name in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(font_name, str(FONT_DIRECTORY / file_name)))
+        pdfmetrics.registerFont(EmbeddedFont(font_name, str(FONT_DIRECTORY / file_name)))
     registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
     return REGULAR, BOLD
 
@@ -111,18 +224,66 @@ def styles() -> StyleSheet1:
 
 class Paragraph(_ReportlabParagraph):
     """reportlab's Paragraph, laid out once per width: a table lays each cell out to measure it
-    and again to draw it, and breaking the lines is most of a page's cost."""
+    and again to draw it, and breaking the lines is most of a page's cost. A paragraph of fixed
+    text (``fixed()``), whose words depend only on the language, the instrument and the
+    settings, takes its lines from start-up's layout at the same width when there is one."""
 
     _wrapped_at: tuple[float, float, float] | None = None
+    fixed_text = False
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         # split() drops the lines it broke (blPara): then they are broken again.
         wrapped = self._wrapped_at
         if wrapped is not None and wrapped[0] == availWidth and "blPara" in self.__dict__:
             return wrapped[1], wrapped[2]
+        key = (self.text, self.style.name, availWidth)
+        if self.fixed_text and key in _LAID_OUT:
+            self.__dict__.update(_LAID_OUT[key])
+            return self.width, self.height
+        recording = self.fixed_text and _recording
+        before = dict(self.__dict__) if recording else {}
         width, height = super().wrap(availWidth, availHeight)
         self._wrapped_at = (availWidth, width, height)
+        if recording:
+            _LAID_OUT[key] = {
+                name: value
+                for name, value in self.__dict__.items()
+                if name not in before or before[name] is not value
+            }
         return width, height
+
+
+# Fixed text as start-up parsed it, (markup, style) -> a paragraph not yet laid out, and as it
+# laid it out, (markup, style, width) -> what wrapping set. Written only at start-up, before
+# gunicorn forks, from made-up results; a request only reads them, so they hold nothing of it.
+_PARSED: dict[tuple[str, str], Paragraph] = {}
+_LAID_OUT: dict[tuple[str, str, float], dict[str, Any]] = {}
+_recording = False
+
+
+@contextmanager
+def laying_out_fixed_text() -> Iterator[None]:
+    """While this lasts, the fixed paragraphs made and laid out are kept for the process."""
+    global _recording  # start-up only, before any request or thread
+    _recording = True
+    try:
+        yield
+    finally:
+        _recording = False
+
+
+def fixed(text: str, style: str = "Body") -> Paragraph:
+    """A paragraph of plain fixed text (see ``Paragraph``): a copy of start-up's when it made
+    this one, or made now (and kept only while start-up lays out fixed text)."""
+    key = (escape(text), style)
+    parsed = _PARSED.get(key)
+    if parsed is not None:
+        return copy.copy(parsed)
+    made = Paragraph(key[0], styles()[style])
+    made.fixed_text = True
+    if _recording:
+        _PARSED[key] = copy.copy(made)
+    return made
 
 
 def paragraph(text: str, style: str = "Body") -> Paragraph:
@@ -189,8 +350,8 @@ def letterhead(clinic: Clinic, translator: Translator) -> list[Flowable]:
     if clinic.address:
         contact.append(clinic.address)
     return [
-        paragraph(clinic.name, "Letterhead"),
-        paragraph(" \u00b7 ".join(contact), "Contact"),
+        fixed(clinic.name, "Letterhead"),
+        fixed(" \u00b7 ".join(contact), "Contact"),
         Spacer(1, GAP),
     ]
 
@@ -205,7 +366,7 @@ def licence_notice(notice: str, clinic: Clinic, translator: Translator) -> Parag
             reference=clinic.permission,
         )
         notice = f"{notice} {permission}"
-    return paragraph(notice, "Small")
+    return fixed(notice, "Small")
 
 
 def bands_used(instrument: Instrument, translator: Translator) -> Paragraph:
@@ -215,7 +376,7 @@ def bands_used(instrument: Instrument, translator: Translator) -> Paragraph:
     bands = "; ".join(
         f"{band.min}\u2013{band.max} {_(band.label).lower()}" for band in instrument.bands
     )
-    return paragraph(_("Bands used: %(bands)s.", bands=bands), "Small")
+    return fixed(_("Bands used: %(bands)s.", bands=bands), "Small")
 
 
 class OnePage(Flowable):
@@ -325,6 +486,25 @@ class Renderer(ABC):
         pdf, pages = self.build(fit_to_one_page=False)
         return pdf if pages <= self.max_pages else self.build(fit_to_one_page=True)[0]
 
+    def lay_out(self, part: Callable[[float], list[Flowable]] | None = None) -> None:
+        """The story (or ``part``, of the frame's width, of it) laid out on the page as
+        ``render()`` lays out a one-page document, drawn nowhere: how start-up lays out the
+        fixed text."""
+        doc = BaseDocTemplate(io.BytesIO(), **self._page_geometry())
+        frame = self.frames(doc)[0]
+        canvas = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=fonts()[0])
+        flowables = (part or self.story)(doc.width)
+        OnePage(flowables).wrapOn(canvas, frame._getAvailableWidth(), frame._aH)
+
+    def _page_geometry(self) -> dict[str, Any]:
+        return {
+            "pagesize": self.pagesize,
+            "leftMargin": self.left_margin,
+            "rightMargin": self.right_margin,
+            "topMargin": self.top_margin,
+            "bottomMargin": self.bottom_margin,
+        }
+
     def build(self, fit_to_one_page: bool) -> tuple[bytes, int]:
         """The PDF and its page count, the story as it flows or fitted to one page."""
         _, clinic, language = self.translator.gettext, self.clinic, self.translator.language
@@ -332,11 +512,7 @@ class Renderer(ABC):
         buffer = io.BytesIO()
         doc = BaseDocTemplate(
             buffer,
-            pagesize=self.pagesize,
-            leftMargin=self.left_margin,
-            rightMargin=self.right_margin,
-            topMargin=self.top_margin,
-            bottomMargin=self.bottom_margin,
+            **self._page_geometry(),
             title=title,
             author=clinic.name,
             subject=subject,
@@ -355,7 +531,12 @@ class Renderer(ABC):
         if fit_to_one_page:
             story = [OnePage(story)]
         metadata = xmp_packet(title, clinic.name, subject, language)
-        doc.build(story, canvasmaker=canvas_with_metadata(metadata))
+        doc.build(
+            story,
+            canvasmaker=canvas_with_metadata(
+                metadata, document_characters(self.translator.characters)
+            ),
+        )
         return buffer.getvalue(), doc.page
 
 
@@ -388,12 +569,14 @@ def xmp_packet(title: str, author: str, subject: str, language: str) -> str:
     )
 
 
-def canvas_with_metadata(xmp: str) -> Any:
+def canvas_with_metadata(xmp: str, characters: dict[str, str]) -> Any:
     """A canvas maker for ``BaseDocTemplate.build`` whose document catalog carries ``xmp`` as
-    its /Metadata stream (reportlab writes one only when asked)."""
+    its /Metadata stream (reportlab writes one only when asked), and whose fonts' subsets start
+    with ``characters`` (``EmbeddedFont``)."""
 
     def make(*args: Any, **kwargs: Any) -> Canvas:
         canvas = Canvas(*args, **kwargs)
+        setattr(canvas._doc, DOCUMENT_CHARACTERS, characters)
         # Uncompressed, as PDF/A requires of the metadata stream, so any tool can read it.
         canvas._doc.Catalog.Metadata = XMP(creator=lambda _doc: xmp.encode("utf-8"))
         return canvas

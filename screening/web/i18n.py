@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -60,6 +61,27 @@ def remember_language(response: Response) -> Response:
 
 def compiled_catalogue(directory: Path, language: str) -> Path:
     return directory / language / "LC_MESSAGES" / "messages.mo"
+
+
+@cache
+def catalogue_words(directory: Path, language: str) -> str:
+    """Every word a page or document can take from the catalogues in ``language``: the English
+    of every entry and the language's own translations."""
+    words: list[str] = []
+    for each in LANGUAGES:
+        file = compiled_catalogue(directory, each)
+        if each == DEFAULT_LANGUAGE or not file.is_file():
+            continue
+        with file.open("rb") as catalogue:
+            for message in read_mo(catalogue):
+                texts = [message.id, message.string] if each == language else [message.id]
+                words += [text for entry in texts for text in _texts(entry)]
+    return "\n".join(words)
+
+
+def _texts(entry: object) -> tuple[str, ...]:
+    """A catalogue entry's id or string: one text, or a tuple of them for a plural."""
+    return tuple(entry) if isinstance(entry, tuple | list) else (str(entry),) if entry else ()
 
 
 def check_catalogues(directory: Path) -> None:

@@ -74,7 +74,7 @@ from screening.core.trend import (
 from screening.documents.chart import ChartWords, svg
 from screening.documents.fhir import build_bundle
 from screening.documents.padding import extreme_answers
-from screening.documents.pdf import Printout, render_pdf
+from screening.documents.pdf import Printout, lay_out_fixed_text, render_pdf
 from screening.documents.qr import qr_svg_data_uri
 from screening.documents.series_pdf import SeriesPrintout, render_series_pdf
 from screening.web.callback_form import section_form
@@ -333,7 +333,9 @@ def result_page(
 
 def _translator() -> Translator:
     """The request's interface language, for the documents made in it."""
-    return Translator(gettext, ngettext, str(get_locale()))
+    language = str(get_locale())
+    characters = current_app.extensions.get(PDF_CHARACTERS, {}).get(language, "")
+    return Translator(gettext, ngettext, language, characters)
 
 
 def _pdf(
@@ -354,6 +356,46 @@ def _pdf(
         local_cut_off_notes=local_notes(outcome, administration),
     )
     return render_pdf(printout)
+
+
+# app.extensions: language -> the characters beyond ASCII its documents can print.
+PDF_CHARACTERS = "screening.pdf_characters"
+
+
+def pdf_words(catalogue: str) -> str:
+    """Every word a document in this request's language can print, with the catalogue's: the
+    instrument's texts, the clinic's settings and every month's date."""
+    moments = [now_utc().replace(month=month, day=28) for month in range(1, 13)]
+    zone, language = current_clinic().timezone, str(get_locale())
+    dates = [for_people(moment, zone, language) for moment in moments]
+    return "\n".join([catalogue, repr(current_instrument()), repr(current_clinic()), *dates])
+
+
+def lay_out_result_pdf_text() -> None:
+    """Start-up, in a request context of each language: the result PDF's fixed text laid out
+    once per process, on made-up results that between them show every option of every item
+    (the answers table lays out each option's label), the first with the safety box."""
+    instrument = current_instrument()
+    options = max(len(item.options) for item in instrument.items)
+    results = [
+        score(
+            instrument,
+            {item.number: min(index, len(item.options) - 1) for item in instrument.items},
+        )
+        for index in range(options)
+    ]
+    moment = now_utc()
+    lay_out_fixed_text(
+        Printout(
+            result=result,
+            clinic=current_clinic(),
+            completed_at=moment,
+            result_code=result_code_for(result, moment),
+            translator=_translator(),
+            printed_at=moment,
+        )
+        for result in results
+    )
 
 
 def result_pdf(
