@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -787,27 +788,60 @@ def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog,
 # Found by the attack run on the call-back.
 
 
-@pytest.fixture
-def dripping_server():
-    """An SMTP server that sends its greeting one line every half second, for ever: each read
-    meets smtplib's per-read timeout, so only a deadline on the whole conversation ends it."""
+DRIP = 0.3  # seconds between the lines (or bytes) a dripping server sends
+
+
+@contextlib.contextmanager
+def dripping(phase: str) -> Iterator[int]:
+    """An SMTP server on loopback that drips, for ever, one line or byte every DRIP seconds:
+    its greeting ("greeting"); its reply to EHLO ("ehlo"); or, after an EHLO reply dripped for
+    1.5 s and a prompt "220" to STARTTLS, the TLS handshake ("tls"). Each read meets
+    smtplib's per-read timeout, so only a deadline on the whole conversation ends it. Yields the
+    port; stops when the client's side is shut, or on exit."""
     stop = threading.Event()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
 
-    def drip() -> None:
+    def serve() -> None:
         listener.settimeout(5)
-        with contextlib.suppress(OSError), listener.accept()[0] as connection:
-            while not stop.wait(0.5):
-                connection.sendall(b"220-still here\r\n")
+        with contextlib.suppress(OSError):
+            connection = listener.accept()[0]
+            with connection, connection.makefile("rb") as reader:
 
-    thread = threading.Thread(target=drip, daemon=True)
+                def drip(piece: bytes) -> None:
+                    while not stop.wait(DRIP):
+                        connection.sendall(piece)
+
+                if phase == "greeting":
+                    return drip(b"220-still here\r\n")
+                connection.sendall(b"220 clinic.example ready\r\n")
+                reader.readline()  # EHLO
+                if phase == "ehlo":
+                    return drip(b"250-still here\r\n")
+                for _ in range(round(1.5 / DRIP)):
+                    connection.sendall(b"250-still here\r\n")
+                    stop.wait(DRIP)
+                connection.sendall(b"250 STARTTLS\r\n")
+                reader.readline()  # STARTTLS
+                connection.sendall(b"220 go ahead\r\n")
+                # A TLS record's header (a handshake, 16 KB long), then its body 5 bytes a time.
+                drip(b"\x16\x03\x03\x40\x00")
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(10)
-    listener.close()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+
+
+@pytest.fixture
+def dripping_server():
+    with dripping("greeting") as port:
+        yield port
 
 
 def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping_server):
@@ -817,6 +851,27 @@ def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping
     assert response.status_code == 503
     # Bounded by SMTP_TIMEOUT, not by the server (a generous bound: this is no speed test).
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("phase", ["greeting", "ehlo", "tls"])
+def test_the_deadline_ends_a_dripping_conversation_and_the_next_call_back_goes(
+    make_app, mailbox, phase
+):
+    """A server dripping its greeting kept the worker's one conversation for as long as it
+    dripped (the attack run: 31 s, and every call-back meanwhile failed with "another message
+    is being sent"): smtplib reads the whole greeting before the connection could be closed.
+    At the deadline the conversation ends whatever its phase, and the next call-back, to a
+    server that answers, goes at once."""
+    healthy = make_app(**mail_settings(mailbox.port)).test_client()
+    with dripping(phase) as port:
+        stuck = make_app(**mail_settings(port, SMTP_TIMEOUT=2, SMTP_STARTTLS=phase == "tls"))
+        started = time.monotonic()
+        response = stuck.test_client().post("/call-back", data=request_form())
+        assert response.status_code == 503
+        assert time.monotonic() - started < 15  # a generous bound: this is no speed test
+        # Right after the page said it did not go: no app to build in between.
+        assert healthy.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
 
 
 STALL = 0.8  # seconds before each of MAIL, RCPT and the end of DATA is answered
