@@ -22,6 +22,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from screening import create_app
 from screening.codes.codec import decode
@@ -456,23 +457,64 @@ def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
         "Оксана, пишіть на a@evil.example",
         "Оксана 067 123 45 67",
         "Code 4711",
+        # The fourth attack run's, which a list of what is refused let through.
+        "Call 09,31,23,45,67",
+        "Olena 09_31_23_45_67",
+        "I,2,3,4,5,6",
+        "pay 1O0 UAH",
+        "evil .com/login",
+        "evil[.]com",
+        "evil\u00b7com",  # middle dot
+        "evil.\u200bcom",  # a zero-width space after the dot: the email showed "evil. com"
+        "Олена 2",  # no digit at all: a name has none
+        "\u2460\u2461\u2462",  # circled digits
     ],
 )
 def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_app, mailbox, name):
     client = make_app(**mail_settings(mailbox.port)).test_client()
-    response = client.post("/call-back", data=request_form(name=name))
+    form = request_form(name=name, best_time="2026-11-30-evening", language="ru")
+    response = client.post("/call-back", data=form)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Please write only a name here, without numbers or web addresses." in page
     assert 'href="#callback-name"' in page
-    assert f'value="{PHONE_TYPED}"' in page
+    assert f'value="{escape(name)}"' in page and f'value="{PHONE_TYPED}"' in page
+    assert 'value="2026-11-30-evening" checked' in page and 'value="ru" checked' in page
     assert mailbox.messages == []
 
 
-@pytest.mark.parametrize("name", ["Оксана", "Dr. Ann Lee", "Анна-Марія", "O'Neil", "Олена 2"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Ukrainian: the apostrophe in any of its three forms, a double surname, an initial.
+        "Оксана",
+        "Мар'яна",
+        "Мар\u2019яна Коваленко-Шевчук",
+        "Марʼяна",
+        "Анна-Марія",
+        "О. Петренко",
+        "Ольга Іванівна",
+        # Russian.
+        "Алёна",
+        "Дарья Соколова-Иванова",
+        "Н. В. Смирнова",
+        # English.
+        "Dr. Ann Lee",
+        "O'Neil",
+        "Mary-Jane O\u2019Brien",
+        "St. John",
+        "J. R. R. Tolkien",
+        # Other scripts, and combining marks.
+        "José",
+        "Jose\u0301",
+        "Zoë",
+        "",  # the name is optional
+    ],
+)
 def test_names_are_still_names(make_app, mailbox, name):
     client = make_app(**mail_settings(mailbox.port)).test_client()
     assert client.post("/call-back", data=request_form(name=name)).status_code == 200
+    assert plain_name(name) in mailbox.messages[0].get_content()
 
 
 @pytest.mark.parametrize(
