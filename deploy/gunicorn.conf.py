@@ -14,6 +14,7 @@ Everything that differs between machines comes from the environment:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -82,12 +83,40 @@ class WithoutRequestLine(logging.Filter):
         return True
 
 
+# A backslash is escaped too, so that one in a line always starts an escape; gunicorn's
+# SafeAtoms escapes each double quote itself.
+_ESCAPED = {"\\": "\\\\"}
+
+
+def printable(text: str) -> str:
+    """``text`` as one line of printable characters: a WSGI string (bytes as Latin-1, as
+    gunicorn decodes a percent-encoded path) read as UTF-8, and every character that is not
+    printable (CR, LF, other controls, bidi and other format marks) written as its escape,
+    ``\\n``, ``\\x7f``, ``\\u202e``, as is each byte that is not UTF-8 (``\\xff``). A path
+    cannot end a line and forge the next."""
+    # A text beyond Latin-1 is already text, not bytes in a WSGI string.
+    with contextlib.suppress(UnicodeEncodeError):
+        text = text.encode("latin-1").decode("utf-8", "surrogateescape")
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    if char in _ESCAPED:
+        return _ESCAPED[char]
+    if char.isprintable():
+        return char
+    if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
+
+
 class MaskedAccessLogger(Logger):
     """Access-log lines from five atoms only: the client's masked network, the time, the method,
     the path and the status. gunicorn's own atoms also hold the duration (a flagged result's
     PDF takes a few milliseconds longer), the full address, the query string and every header;
     none of them can reach a line, whatever ``access_log_format`` says. Its error log names no
-    request line either (WithoutRequestLine)."""
+    request line either (WithoutRequestLine). Every atom is written printable(): a request's
+    path is decoded from its percent-encoding, and a %0A in it wrote a new, forged line."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -95,13 +124,14 @@ class MaskedAccessLogger(Logger):
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        return {
+        atoms = {
             "h": masked_address(environ.get("REMOTE_ADDR", "")),
             "t": self.now(),
-            "m": environ.get("REQUEST_METHOD"),
-            "U": environ.get("PATH_INFO"),
+            "m": environ.get("REQUEST_METHOD", ""),
+            "U": environ.get("PATH_INFO", ""),
             "s": status,
         }
+        return {name: printable(str(value)) for name, value in atoms.items()}
 
 
 # Access log on stdout: masked address, time, method, path without the query string, status.

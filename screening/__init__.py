@@ -38,6 +38,7 @@ from screening.web.forms import (
     week_number,
 )
 from screening.web.i18n import LANGUAGES, catalogue_words, register_languages, select_locale
+from screening.web.log_addresses import mask_addresses_in_logs
 from screening.web.security import register_security
 from screening.web.staff_session import sign_in_required
 from screening.web.state import ScreeningState, current_clinic, current_instrument, screening_state
@@ -140,6 +141,9 @@ def register_extensions(app: Flask) -> None:
         limiter_log.addHandler(default_handler)
     if not any(isinstance(each, ExplainFallback) for each in limiter_log.filters):
         limiter_log.addFilter(ExplainFallback())
+    # Its "ratelimit ... exceeded" line names the limit's key, for most limits the client's
+    # address: that and any other line through these handlers holds the network only.
+    mask_addresses_in_logs()
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(CATALOGUES)
     )

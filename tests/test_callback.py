@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from screening.codes.codec import decode
 from screening.core.call_request import (
@@ -460,23 +462,64 @@ def test_a_premium_rate_number_is_refused_clearly_with_the_answers_kept(
         "Оксана, пишіть на a@evil.example",
         "Оксана 067 123 45 67",
         "Code 4711",
+        # The fourth attack run's, which a list of what is refused let through.
+        "Call 09,31,23,45,67",
+        "Olena 09_31_23_45_67",
+        "I,2,3,4,5,6",
+        "pay 1O0 UAH",
+        "evil .com/login",
+        "evil[.]com",
+        "evil\u00b7com",  # middle dot
+        "evil.\u200bcom",  # a zero-width space after the dot: the email showed "evil. com"
+        "Олена 2",  # no digit at all: a name has none
+        "\u2460\u2461\u2462",  # circled digits
     ],
 )
 def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_app, mailbox, name):
     client = make_app(**mail_settings(mailbox.port)).test_client()
-    response = client.post("/call-back", data=request_form(name=name))
+    form = request_form(name=name, best_time="2026-11-30-evening", language="ru")
+    response = client.post("/call-back", data=form)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Please write only a name here, without numbers or web addresses." in page
     assert 'href="#callback-name"' in page
-    assert f'value="{PHONE_TYPED}"' in page
+    assert f'value="{escape(name)}"' in page and f'value="{PHONE_TYPED}"' in page
+    assert 'value="2026-11-30-evening" checked' in page and 'value="ru" checked' in page
     assert mailbox.messages == []
 
 
-@pytest.mark.parametrize("name", ["Оксана", "Dr. Ann Lee", "Анна-Марія", "O'Neil", "Олена 2"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Ukrainian: the apostrophe in any of its three forms, a double surname, an initial.
+        "Оксана",
+        "Мар'яна",
+        "Мар\u2019яна Коваленко-Шевчук",
+        "Марʼяна",
+        "Анна-Марія",
+        "О. Петренко",
+        "Ольга Іванівна",
+        # Russian.
+        "Алёна",
+        "Дарья Соколова-Иванова",
+        "Н. В. Смирнова",
+        # English.
+        "Dr. Ann Lee",
+        "O'Neil",
+        "Mary-Jane O\u2019Brien",
+        "St. John",
+        "J. R. R. Tolkien",
+        # Other scripts, and combining marks.
+        "José",
+        "Jose\u0301",
+        "Zoë",
+        "",  # the name is optional
+    ],
+)
 def test_names_are_still_names(make_app, mailbox, name):
     client = make_app(**mail_settings(mailbox.port)).test_client()
     assert client.post("/call-back", data=request_form(name=name)).status_code == 200
+    assert plain_name(name) in mailbox.messages[0].get_content()
 
 
 @pytest.mark.parametrize(
@@ -792,27 +835,60 @@ def test_result_page_keeps_one_length_at_any_time_of_day(make_app, epds, caplog,
 # Found by the attack run on the call-back.
 
 
-@pytest.fixture
-def dripping_server():
-    """An SMTP server that sends its greeting one line every half second, for ever: each read
-    meets smtplib's per-read timeout, so only a deadline on the whole conversation ends it."""
+DRIP = 0.3  # seconds between the lines (or bytes) a dripping server sends
+
+
+@contextlib.contextmanager
+def dripping(phase: str) -> Iterator[int]:
+    """An SMTP server on loopback that drips, for ever, one line or byte every DRIP seconds:
+    its greeting ("greeting"); its reply to EHLO ("ehlo"); or, after an EHLO reply dripped for
+    1.5 s and a prompt "220" to STARTTLS, the TLS handshake ("tls"). Each read meets
+    smtplib's per-read timeout, so only a deadline on the whole conversation ends it. Yields the
+    port; stops when the client's side is shut, or on exit."""
     stop = threading.Event()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
 
-    def drip() -> None:
+    def serve() -> None:
         listener.settimeout(5)
-        with contextlib.suppress(OSError), listener.accept()[0] as connection:
-            while not stop.wait(0.5):
-                connection.sendall(b"220-still here\r\n")
+        with contextlib.suppress(OSError):
+            connection = listener.accept()[0]
+            with connection, connection.makefile("rb") as reader:
 
-    thread = threading.Thread(target=drip, daemon=True)
+                def drip(piece: bytes) -> None:
+                    while not stop.wait(DRIP):
+                        connection.sendall(piece)
+
+                if phase == "greeting":
+                    return drip(b"220-still here\r\n")
+                connection.sendall(b"220 clinic.example ready\r\n")
+                reader.readline()  # EHLO
+                if phase == "ehlo":
+                    return drip(b"250-still here\r\n")
+                for _ in range(round(1.5 / DRIP)):
+                    connection.sendall(b"250-still here\r\n")
+                    stop.wait(DRIP)
+                connection.sendall(b"250 STARTTLS\r\n")
+                reader.readline()  # STARTTLS
+                connection.sendall(b"220 go ahead\r\n")
+                # A TLS record's header (a handshake, 16 KB long), then its body 5 bytes a time.
+                drip(b"\x16\x03\x03\x40\x00")
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(10)
-    listener.close()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+
+
+@pytest.fixture
+def dripping_server():
+    with dripping("greeting") as port:
+        yield port
 
 
 def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping_server):
@@ -822,6 +898,27 @@ def test_a_dripping_mail_server_cannot_hold_the_request(make_app, epds, dripping
     assert response.status_code == 503
     # Bounded by SMTP_TIMEOUT, not by the server (a generous bound: this is no speed test).
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("phase", ["greeting", "ehlo", "tls"])
+def test_the_deadline_ends_a_dripping_conversation_and_the_next_call_back_goes(
+    make_app, mailbox, phase
+):
+    """A server dripping its greeting kept the worker's one conversation for as long as it
+    dripped (the attack run: 31 s, and every call-back meanwhile failed with "another message
+    is being sent"): smtplib reads the whole greeting before the connection could be closed.
+    At the deadline the conversation ends whatever its phase, and the next call-back, to a
+    server that answers, goes at once."""
+    healthy = make_app(**mail_settings(mailbox.port)).test_client()
+    with dripping(phase) as port:
+        stuck = make_app(**mail_settings(port, SMTP_TIMEOUT=2, SMTP_STARTTLS=phase == "tls"))
+        started = time.monotonic()
+        response = stuck.test_client().post("/call-back", data=request_form())
+        assert response.status_code == 503
+        assert time.monotonic() - started < 15  # a generous bound: this is no speed test
+        # Right after the page said it did not go: no app to build in between.
+        assert healthy.post("/call-back", data=request_form()).status_code == 200
+    assert len(mailbox.messages) == 1
 
 
 STALL = 0.8  # seconds before each of MAIL, RCPT and the end of DATA is answered

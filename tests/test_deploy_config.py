@@ -92,6 +92,37 @@ def test_the_access_log_holds_the_masked_network_and_no_duration(monkeypatch, ad
     assert set(atoms) == {"h", "t", "m", "U", "s"}  # no duration, size, query or header
 
 
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        # The attack run's (gunicorn decodes %0A, %0D and %22 before the log sees the path).
+        (
+            '/abc\n127.0.0.1 - [01/Jan/2026] "GET /result.pdf" 200\r\n',
+            r"/abc\n127.0.0.1 - [01/Jan/2026] \"GET /result.pdf\" 200\r\n",
+        ),
+        ("/x\x00\x7f\x1b[31m", r"/x\x00\x7f\x1b[31m"),  # NUL, DEL, a terminal's escape
+        ("/\xe2\x80\xae" + "fdp.tluser", r"/\u202efdp.tluser"),  # RLO, as UTF-8 bytes
+        ("/\xe2\x80\xa8x", r"/\u2028x"),  # a line separator, as UTF-8 bytes
+        ("/\xff\xfe", r"/\xff\xfe"),  # bytes that are not UTF-8
+        ("/\xd0\x96", "/\u0416"),  # a Cyrillic letter stays readable
+        ("/a\\nb", r"/a\\nb"),  # a backslash typed is not an escape
+    ],
+)
+def test_the_access_log_writes_a_path_as_one_line_of_printable_characters(
+    monkeypatch, path, logged
+):
+    """PATH_INFO is the percent-decoded path as a WSGI string (its bytes as Latin-1)."""
+    settings = gunicorn_settings(monkeypatch)
+    logger = settings["MaskedAccessLogger"](SimpleNamespace(**default_gunicorn_cfg()))
+    environ = {"REMOTE_ADDR": "203.0.113.77", "REQUEST_METHOD": "GET", "PATH_INFO": path}
+    response = SimpleNamespace(status="404 NOT FOUND")
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, None)
+    # As gunicorn writes it: its SafeAtoms escapes each double quote.
+    line = settings["access_log_format"] % logger.atoms_wrapper_class(atoms)
+    assert line.endswith(f'"GET {logged}" 404')
+    assert line.isprintable() and len(line.splitlines()) == 1
+
+
 def default_gunicorn_cfg() -> dict[str, object]:
     from gunicorn.config import Config
 

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -143,3 +144,30 @@ def test_a_foreign_host_is_never_redirected_to(server_env, trusted):
             status, headers = raw_request(server.url, head)
             assert status in {400, 404} or (status == 200 and not trusted), (path, status)
             assert "location:" not in headers.lower(), path
+
+
+# The attack run's path: a percent-encoded line break and a whole forged access-log line.
+FORGED_PATH = "/abc%0a127.0.0.1%20-%20%5B01/Jan/2026%5D%20%22GET%20/result.pdf%22%20200%0d%0a"
+
+
+def test_a_line_break_in_the_path_cannot_forge_an_access_log_line(server_env, tmp_path):
+    """gunicorn decodes the path before the access log writes it, so %0A ended the line and the
+    rest, a fake "127.0.0.1 ... GET /result.pdf 200", stood as a line of its own."""
+    access_log = tmp_path / "access.log"
+    conf = str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py")
+    with gunicorn_server(
+        server_env, extra_args=("-c", conf, "--access-logfile", str(access_log))
+    ) as server:
+        head = f"GET {FORGED_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        assert raw_request(server.url, head)[0] == 404
+        # gunicorn writes the line after the response has gone: wait for it, briefly.
+        deadline = time.monotonic() + 5
+        while "/abc" not in access_log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    lines = access_log.read_text().splitlines()
+    forged = [line for line in lines if "/abc" in line]
+    assert len(forged) == 1 and forged[0].startswith("127.0.0.0 [")
+    assert forged[0].endswith(
+        r'"GET /abc\n127.0.0.1 - [01/Jan/2026] \"GET /result.pdf\" 200\r\n" 404'
+    )
+    assert not any(line.startswith("127.0.0.1") for line in lines)

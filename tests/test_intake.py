@@ -9,6 +9,9 @@ import pytest
 
 from screening.web.intake import MAX_LENGTH
 from tests.helpers import built_app, indexes_for_scores, pdf_text, scanned_qr
+from tests.mailbox import smtp_server
+from tests.test_callback import FLAGGED, TOTAL_14, mail_settings, request_form, result_code
+from tests.test_result_code import SPELLINGS
 from tools.testkit import TEST_SECRET, answers_form, hidden_fields
 
 ANSWERS = {1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 3, 8: 0, 9: 1, 10: 2}
@@ -165,3 +168,30 @@ def test_for_the_clinician_names_the_epds_3a_and_its_research_cut_off(client):
     restored = client.post("/intake", data={"code": code}).get_data(as_text=True)
     clinician = restored[restored.index('id="clinician-title"') :]
     assert "Anxiety symptoms (EPDS-3A)" in clinician and "research cut-off of 5" in clinician
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_route_that_reads_a_typed_code_reads_its_look_alike_spellings(
+    make_app, epds, spelling
+):
+    """Intake, the series and its PDF, the patient's re-posts and the call-back all read a code
+    through the one normalisation: a correct code in Cyrillic look-alikes, other dashes or with
+    invisible characters restores as the code itself."""
+    spell = SPELLINGS[spelling]
+    with smtp_server() as mailbox:
+        client = make_app(**mail_settings(mailbox.port, CLINIC_LANGUAGE="en")).test_client()
+        first, second = result_code(client, epds, TOTAL_14), result_code(client, epds, FLAGGED)
+        restored = client.post("/intake", data={"code": spell(first)})
+        assert restored.status_code == 200, spelling
+        assert hidden_fields(restored.text)["result_code"] == first
+        # Two codes on one line, each found by its prefix, however it was spelt.
+        series = client.post("/intake", data={"code": f"{spell(first)}, {spell(second)}"})
+        assert series.status_code == 200 and 'class="trend-chart"' in series.text
+        pdf = client.post("/intake/series.pdf", data={"code": f"{spell(first)}\n{spell(second)}"})
+        assert pdf.mimetype == "application/pdf"
+        for path in ("/result.pdf", "/reminder.ics", "/language"):
+            reposted = client.post(path, data={"result_code": spell(first), "lang": "uk"})
+            assert reposted.status_code == 200, path
+        form = request_form(spell(first), include_code="y")
+        assert client.post("/call-back", data=form).status_code == 200
+    assert f"Result code: {first}" in mailbox.messages[0].get_content()

@@ -332,6 +332,37 @@ def test_typing_is_forgiving_about_case_spaces_hyphens_and_lookalikes(epds):
         assert decode(variant, epds, KEY).answers == answers
 
 
+# The attack run's spellings of a correct code that got "must be 26 letters after EPDS-": what
+# a Ukrainian keyboard, a word processor, an email or a copied web page gives for its characters.
+CYRILLIC = str.maketrans("ABCEHKMOPTXYSJ3", "АВСЕНКМОРТХҮЅЈЗ")
+GREEK = str.maketrans("ABEHKMNOPTXYZ", "ΑΒΕΗΚΜΝΟΡΤΧΥΖ")
+SPELLINGS = {
+    "Cyrillic look-alikes": lambda code: code.translate(CYRILLIC),
+    "Cyrillic look-alikes, small": lambda code: code.translate(CYRILLIC).lower(),
+    "Greek look-alikes": lambda code: code.translate(GREEK),
+    "non-breaking hyphens": lambda code: code.replace("-", "\u2011"),
+    "en and em dashes, minus signs": lambda code: (
+        code.replace("-", "\u2013", 2).replace("-", "\u2014", 2).replace("-", "\u2212")
+    ),
+    "fullwidth": lambda code: "".join(chr(ord(c) + 0xFEE0) for c in code),
+    "right-to-left override before it": lambda code: "\u202e" + code,
+    "bidi marks and zero-width spaces inside": lambda code: (
+        "\u200e" + code.replace("-", "\u200b-\u200f", 3).replace("-", "-\u2060")
+    ),
+    "soft hyphens and a byte order mark": lambda code: "\ufeff" + code.replace("-", "\u00ad"),
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_code_typed_with_look_alike_characters_is_read_as_the_code(epds, spelling):
+    moment = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    answers = {n: n % 4 for n in range(1, 11)}
+    code = encode(epds, answers, moment, KEY)
+    typed = SPELLINGS[spelling](code)
+    assert typed != code
+    assert decode(typed, epds, KEY).answers == answers
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [

@@ -14,10 +14,14 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from screening.core.errors import ConfigError
+from screening.web.log_addresses import masked_addresses
 from screening.web.state import install_settings, settings_of
 from tests.helpers import built_app, result_code_form
+from tests.mailbox import smtp_server
+from tests.test_callback import mail_settings, request_form
 from tools.testkit import (
     MANY_DOCUMENTS,
+    STAFF_PASSWORD_HASH,
     TEST_SECRET,
     all_first_options,
     answers_form,
@@ -458,3 +462,123 @@ def test_downloads_from_one_address_share_one_limit(tmp_path, monkeypatch):
     # Another address is not held back by this one.
     other = client.post("/result.pdf", data=code, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 200
+
+
+# No log line holds a full client address: flask-limiter's "ratelimit ... (203.0.113.7)
+# exceeded" line named it for every per-address limit (the attack run's t_limit_log.py).
+
+ADDRESSES = ("203.0.113.77", "2001:db8:77:1::77")  # a client's own address, never a network
+ONE = "1 per minute"
+ONCE = "1 per hour"
+
+
+def wrong_sign_in(client, address):
+    data = {"password": "not the password"}
+    return client.post("/staff/sign-in", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def call_back(client, address):
+    return client.post("/call-back", data=request_form(), environ_base={"REMOTE_ADDR": address})
+
+
+# Each of the app's limits: its settings, the request that uses it up, and the status past it.
+EVERY_LIMIT = {
+    "access code": (
+        {"ACCESS_CODE": "ASH-2026", "ACCESS_CODE_RATE_LIMIT": ONE},
+        lambda client, address: client.post(
+            "/access", data={"code": "nope"}, environ_base={"REMOTE_ADDR": address}
+        ),
+        429,
+    ),
+    "intake": (
+        {"INTAKE_RATE_LIMIT": ONE},
+        lambda client, address: client.post(
+            "/intake", data={"code": "EPDS-0"}, environ_base={"REMOTE_ADDR": address}
+        ),
+        429,
+    ),
+    "staff entry": (
+        {"INTAKE_RATE_LIMIT": ONE},
+        lambda client, address: client.post(
+            "/intake/entry",
+            data=answers_form(all_first_options()) | {"mode": "paper", "items_language": "en"},
+            environ_base={"REMOTE_ADDR": address},
+        ),
+        429,
+    ),
+    "documents": (
+        {"DOCUMENT_RATE_LIMIT": ONE},
+        lambda client, address: client.post(
+            "/reminder.ics",
+            data=result_code_form(client.application, all_first_options()),
+            environ_base={"REMOTE_ADDR": address},
+        ),
+        429,
+    ),
+    "staff sign-in": (
+        {"STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH, "STAFF_SIGN_IN_RATE_LIMIT": ONE},
+        wrong_sign_in,
+        429,
+    ),
+    "staff sign-in, every client": (
+        {"STAFF_PASSWORD_HASH": STAFF_PASSWORD_HASH, "STAFF_SIGN_IN_GLOBAL_LIMIT": ONCE},
+        wrong_sign_in,
+        429,
+    ),
+    "call-back": ({"CALLBACK_RATE_LIMIT": ONE}, call_back, 429),
+    "call-back, every client": ({"CALLBACK_GLOBAL_LIMIT": ONCE}, call_back, 503),
+}
+
+
+@pytest.mark.parametrize("limit", EVERY_LIMIT)
+def test_no_log_line_holds_a_full_client_address_when_a_limit_refuses(make_app, caplog, limit):
+    settings, use, past_it = EVERY_LIMIT[limit]
+    caplog.set_level(logging.DEBUG)
+    with smtp_server() as mailbox:
+        client = make_app(**mail_settings(mailbox.port) | settings).test_client()
+        for address in ADDRESSES:
+            statuses = [use(client, address).status_code for _ in range(2)]
+            assert statuses[-1] == past_it, (limit, address, statuses)
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "exceeded at endpoint" in logged  # flask-limiter's line is still there, masked
+    for address in ADDRESSES:
+        assert address not in logged
+    if "every client" not in limit:
+        assert "203.0.113.0/24" in logged and "2001:db8:77::/56" in logged
+
+
+def test_a_librarys_line_through_the_last_resort_handler_is_masked(app, capsys):
+    """Under gunicorn a library's warning meets no handler but logging's last resort."""
+    library = logging.getLogger("some.library")
+    library.propagate = False
+    try:
+        library.warning("peer %s, then [%s]:443", "198.51.100.23", "2001:db8:5:6::23")
+    finally:
+        library.propagate = True
+    written = capsys.readouterr().err
+    assert "peer 198.51.100.0/24, then [2001:db8:5::/56]:443" in written
+    assert "198.51.100.23" not in written and "2001:db8:5:6::23" not in written
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("limit (127.5.6.7) exceeded", "limit (127.5.6.0/24) exceeded"),
+        ("SMTP 127.0.0.1:45755: refused", "SMTP 127.0.0.0/24:45755: refused"),
+        ("from [2001:db8:1:2::9]:443.", "from [2001:db8:1::/56]:443."),
+        ("mapped ::ffff:198.51.100.9 here", "mapped 198.51.100.0/24 here"),
+        ("scoped fe80::1%eth0", "scoped fe80::/56%eth0"),
+        ("host route 2001:db8::1/128", "host route 2001:db8::/56"),
+        (
+            "already 203.0.113.0/24 and 2001:db8:1::/56",
+            "already 203.0.113.0/24 and 2001:db8:1::/56",
+        ),
+        ("wider 10.0.0.0/8", "wider 10.0.0.0/8"),
+        ("for=192.0.2.60;by=::1", "for=192.0.2.0/24;by=::/56"),
+        # Not addresses: a clock, a version, a C++ name, a number with four dots.
+        ("[2026-12-06 20:51:06,511] gunicorn 27.0.1", "[2026-12-06 20:51:06,511] gunicorn 27.0.1"),
+        ("Foo::bar v1.2.3.4 1.2.3.4.5 ::", "Foo::bar v1.2.3.4 1.2.3.4.5 ::"),
+    ],
+)
+def test_every_form_of_an_address_in_a_log_line_is_masked(line, masked):
+    assert masked_addresses(line) == masked

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from screening.codes.codec import code_lengths, looks_like_a_code, normalise, verified_code
 from screening.codes.errors import ResultCodeError
 from screening.codes.seal import ResultCodeKeys
-from screening.codes.symbols import GROUP
+from screening.codes.symbols import GROUP, folded
 from screening.core.instrument import Instrument
 from screening.core.marks import N_
 from screening.core.scoring import score
@@ -74,11 +74,13 @@ def _cut_at_codes(compact: str, instrument: Instrument) -> list[str]:
 
 
 def split_codes(text: str, instrument: Instrument) -> list[str]:
-    """The codes in ``text`` as typed, in order, duplicates (after normalising) left out."""
+    """The codes in ``text`` as typed (folded: look-alike characters as the code's own, so a
+    prefix typed in Cyrillic letters is found too), in order, duplicates (after normalising)
+    left out."""
     prefix = re.escape(instrument.id)
     full = max(code_lengths(instrument))
     pieces: list[str] = []
-    for line in text.splitlines():
+    for line in folded(text).splitlines():
         if not line.strip():
             continue
         starts = [m.start() for m in re.finditer(rf"(?<![0-9A-Za-z]){prefix}", line, re.I)]

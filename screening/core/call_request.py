@@ -9,7 +9,6 @@ nobody is there to call.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,30 +140,46 @@ def normalised_phone(text: str, region: str, countries: frozenset[str] | None = 
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-# What a phishing text needs and no name has: a web or mail address (a scheme, "www.", "@", or a
-# dot between letters with no space after it, as in evil.example/login), or three digits or more
-# in a row, spaces and dashes between them or not (a phone number, an account, a price).
-WEB_ADDRESS = re.compile(r"://|\bwww\.|@|[^\W_]\.[^\W\d_]{2,}(?![^\W_])", re.IGNORECASE)
-DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]*\d){2,}")
+# What a name may hold besides letters (Unicode L*) and combining marks (M*): spaces, hyphens
+# and apostrophes (Ukrainian names take any of the three: Mar'yana). A dot only directly after
+# a letter and before a space or the end, as after an initial or in "St. John". Nothing else: no
+# digit (a phone number split by commas, a price), no "@", ":", "/", brackets or middle dot
+# (evil[.]com, evil·com), so the form cannot carry a phishing text such as "Call +1-900-...
+# https://..." into the clinic's mailbox, in look-alike characters either.
+NAME_PUNCTUATION = frozenset(" -\u2010'\u2019\u02bc")
 
 
-# Dots and slashes that NFKC leaves as they are but a mail client or browser may read as "." and
-# "/" (U+3002 ideographic full stop, U+2215 division slash); NFKC itself folds the fullwidth,
-# halfwidth and leader forms (U+FF0E, U+FF61 to U+3002, U+2024, the fullwidth "@" and digits).
-LOOKALIKE_PUNCTUATION = str.maketrans(
-    {"\u3002": ".", "\uff61": ".", "\ufe52": ".", "\u2215": "/", "\u2044": "/", "\u29f8": "/"}
-)
+def _folded_name(text: str) -> str:
+    """The name as checked and as the email shows it: NFKC (fullwidth forms as plain ones),
+    format characters dropped (a zero-width space inside "evil.com" hid its dot from a check
+    and showed "evil. com"), control characters and every other space one space, spaces
+    collapsed."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(char)
+        if category != "Cf":
+            kept.append(" " if category[0] in {"C", "Z"} else char)
+    return " ".join("".join(kept).split())
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] in {"L", "M"}
 
 
 def is_only_a_name(text: str) -> bool:
-    """False when the name holds a web address or a run of digits, in ASCII or in look-alike
-    characters."""
-    folded = unicodedata.normalize("NFKC", text).translate(LOOKALIKE_PUNCTUATION)
-    return not (WEB_ADDRESS.search(folded) or DIGIT_RUN.search(folded))
+    """Whether the text is only a name: letters of any script, combining marks,
+    NAME_PUNCTUATION, and dots after a letter that end a word."""
+    name = _folded_name(text)
+    for index, char in enumerate(name):
+        if _is_letter(char) or char in NAME_PUNCTUATION:
+            continue
+        ends_a_word = index + 1 == len(name) or name[index + 1] == " "
+        if not (char == "." and index > 0 and _is_letter(name[index - 1]) and ends_a_word):
+            return False
+    return True
 
 
 def plain_name(text: str) -> str:
-    """How to address the person, as one short line: no control or format characters (so
-    nothing can start a new line or header in the email), spaces collapsed."""
-    kept = "".join(" " if unicodedata.category(char)[0] in {"C", "Z"} else char for char in text)
-    return " ".join(kept.split())[:MAX_NAME_LENGTH]
+    """How to address the person, as one short line: the checked form (so nothing can start a
+    new line or header in the email), cut to MAX_NAME_LENGTH."""
+    return _folded_name(text)[:MAX_NAME_LENGTH]

@@ -161,6 +161,10 @@ COMMIT_RESERVE = 0.5
 # One conversation at a time per worker: a stalled server then holds one conversation, not one
 # per request, and every other request is told at once that its message did not go.
 _one_conversation = threading.Lock()
+# How long the request waits, after closing the connection at the deadline, for the
+# conversation's thread to end and free the worker's one conversation: it wakes from its read at
+# once, so this is milliseconds, and the next request does not meet "another message".
+END_GRACE_SECONDS = 1.0
 
 
 def send(settings: MailSettings, message: EmailMessage) -> None:
@@ -169,7 +173,10 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
 
     smtplib's timeout holds for each read, so a server that drips a line every few seconds
     could hold the request (and a worker) past gunicorn's timeout. The conversation runs in a
-    thread instead. At the deadline the request closes the connection itself, and the closing
+    thread instead. At the deadline the request closes the connection itself, in whatever phase
+    it is (the greeting, EHLO, the message), and what it cannot close (the connect, the TLS
+    handshake) has only what is left of the deadline as its timeout; so the conversation ends
+    at the deadline and frees the worker's one conversation for the next request. The closing
     "." is sent only before the deadline's reserve: a message refused here is never delivered
     later. While one conversation runs, another request fails at once.
     """
@@ -185,6 +192,7 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
     thread.join(settings.timeout)
     if thread.is_alive():
         conversation.abandon()
+        thread.join(END_GRACE_SECONDS)
         raise MailError(f"SMTP {settings.host}:{settings.port}: no answer in {settings.timeout} s")
     if conversation.failure is not None:
         raise conversation.failure
@@ -197,11 +205,13 @@ class _Conversation:
     def __init__(self, settings: MailSettings, message: EmailMessage) -> None:
         self.settings = settings
         self.message = message
-        self.commit_by = time.monotonic() + settings.timeout * (1 - COMMIT_RESERVE)
+        started = time.monotonic()
+        self.deadline = started + settings.timeout
+        self.commit_by = started + settings.timeout * (1 - COMMIT_RESERVE)
         self.failure: MailError | None = None
         self._lock = threading.Lock()
         self._abandoned = False
-        self._smtp: smtplib.SMTP | None = None
+        self._sock: socket.socket | None = None
 
     def run(self) -> None:
         try:
@@ -211,13 +221,22 @@ class _Conversation:
         finally:
             _one_conversation.release()
 
-    def attach(self, smtp: smtplib.SMTP) -> None:
-        """The connection is open: from now on abandoning the conversation closes it."""
+    def attach(self, sock: socket.socket) -> None:
+        """The connection's socket (and after STARTTLS, its TLS socket) exists: from now on
+        abandoning the conversation shuts it down, and at once if it already was."""
         with self._lock:
-            self._smtp = smtp
+            self._sock = sock
             abandoned = self._abandoned
         if abandoned:
             self._close()
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline, as the timeout of what abandon() cannot cut
+        short; TimeoutError when none are left or the request has given up."""
+        left = self.deadline - time.monotonic()
+        if self._abandoned or left <= 0:
+            raise TimeoutError("SMTP deadline")
+        return left
 
     def commit(self, send_end: Callable[[], None]) -> None:
         """Send the closing "." with ``send_end`` if the request still waits and the reserve
@@ -235,16 +254,15 @@ class _Conversation:
 
     def _close(self) -> None:
         # shutdown() rather than close(): it wakes the conversation's thread from its read.
-        smtp = self._smtp
-        if smtp is not None and smtp.sock is not None:
+        sock = self._sock
+        if sock is not None:
             with contextlib.suppress(OSError):
-                smtp.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _converse(self) -> None:
         settings = self.settings
         try:
             with _CommittingSMTP(self, settings.host, settings.port, settings.timeout) as smtp:
-                self.attach(smtp)
                 if settings.starttls:
                     context = ssl.create_default_context(cafile=settings.ca_file or None)
                     smtp.starttls(context=context)
@@ -262,11 +280,52 @@ class _Conversation:
 
 class _CommittingSMTP(smtplib.SMTP):
     """smtplib's client, with a DATA command whose closing "." waits for the conversation's
-    consent: until that line, the server must discard the message if the connection ends."""
+    consent (until that line, the server must discard the message if the connection ends), and
+    whose socket the conversation can shut down from the moment it exists: smtplib.SMTP's
+    __init__ reads the whole greeting before it returns, so a server dripping "220-" lines held
+    a connection attached only after that for as long as it dripped."""
 
     def __init__(self, conversation: _Conversation, host: str, port: int, timeout: float) -> None:
         self.conversation = conversation
         super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        """A connection to the first of the host's addresses that takes one, each attempt
+        within what is left of the deadline (smtplib gives every address the whole timeout),
+        attached to the conversation before the greeting is read."""
+        failure: OSError = OSError(f"no address for {host}")
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        ):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(self.conversation.remaining())
+                sock.connect(address)
+            except OSError as error:
+                sock.close()
+                if isinstance(error, TimeoutError):
+                    raise
+                failure = error
+                continue
+            self.conversation.attach(sock)
+            return sock
+        raise failure
+
+    def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
+        reply = super().docmd(cmd, args)
+        if cmd.lower() == "starttls" and self.sock is not None:
+            # The TLS handshake comes next, on a socket being wrapped, which abandon() cannot
+            # shut down: CPython keeps a handshake within its socket's timeout as a whole, so
+            # that timeout is what is left of the deadline.
+            self.sock.settimeout(self.conversation.remaining())
+        return reply
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        reply = super().starttls(*args, **kwargs)
+        # From now on abandon() shuts down the TLS socket.
+        if self.sock is not None:
+            self.conversation.attach(self.sock)
+        return reply
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         """smtplib's DATA, the closing "." sent only with the conversation's consent."""

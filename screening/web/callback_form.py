@@ -22,7 +22,6 @@ from screening.core.call_request import (
     call_slots,
     is_only_a_name,
     normalised_phone,
-    plain_name,
     slot_label,
 )
 from screening.core.marks import N_
@@ -72,7 +71,7 @@ class CallbackForm(PostedForm):
     result_code = HiddenField(validators=[Length(max=RESULT_CODE_LENGTH)])
 
     def validate_name(self, field: Field) -> None:
-        if not is_only_a_name(field.data or "") or not is_only_a_name(plain_name(field.data or "")):
+        if not is_only_a_name(field.data or ""):
             raise ValidationError(str(NAME_MESSAGE))
 
     def validate_phone(self, field: Field) -> None:

@@ -46,15 +46,23 @@ def client_subscriber() -> str:
 
 
 def _network_of_client(ipv6_bits: int) -> str:
-    address = get_remote_address()
+    return network_of(get_remote_address(), ipv6_bits)
+
+
+def network_of(address: str, ipv6_bits: int = IPV6_SUBSCRIBER_BITS) -> str:
+    """The network an address belongs to: ``203.0.113.0/24`` (an IPv4-mapped IPv6 address
+    counts as its IPv4 one), for IPv6 its ``ipv6_bits`` network (``2001:db8:1::/56``); a
+    network given wider than that (``10.0.0.0/16``) stays as wide. Anything that is not an
+    address or a network comes back as it is."""
     try:
-        ip = ipaddress.ip_address(address)
+        network = ipaddress.ip_network(address, strict=False)
     except ValueError:
         return address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    bits = IPV4_NETWORK_BITS if ip.version == 4 else ipv6_bits
-    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+    mapped = getattr(network.network_address, "ipv4_mapped", None)
+    if mapped is not None:
+        network = ipaddress.ip_network((mapped, max(0, network.prefixlen - 96)), strict=False)
+    bits = IPV4_NETWORK_BITS if network.version == 4 else ipv6_bits
+    return str(network.supernet(new_prefix=min(bits, network.prefixlen)))
 
 
 def limit_from_settings(choose: Callable[[Limits], str]) -> Callable[[], str]:
