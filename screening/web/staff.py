@@ -14,8 +14,9 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+from typing import Any
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
@@ -53,6 +54,8 @@ PASSWORD_MAX_LENGTH = 200
 MIN_PASSWORD_LENGTH = 12
 WRONG_PASSWORD = _l("That password is not right. Please try again.")
 SIGN_IN_FIRST = _l("Please sign in first, then type or scan the code again.")
+# The sign-in page after a sign-out says so (the query names no one and carries nothing).
+SIGNED_OUT_PARAMETER = "signed-out"
 
 
 class SignInForm(PostedForm):
@@ -65,8 +68,13 @@ class SignInForm(PostedForm):
     )
 
 
-def _page(form: SignInForm, status: int, message: str | LazyString | None = None) -> Page:
-    return form_page("staff_sign_in.html", form, status, message)
+def _page(
+    form: SignInForm,
+    status: int,
+    message: str | LazyString | None = None,
+    signed_out: bool = False,
+) -> Page:
+    return form_page("staff_sign_in.html", form, status, message, signed_out=signed_out)
 
 
 def guard() -> Page | None:
@@ -83,7 +91,8 @@ def guard() -> Page | None:
 def sign_in_page() -> Response | Page:
     if is_staff():
         return redirect(url_for("intake.start"), 303)
-    return _page(SignInForm(formdata=None), 200)
+    signed_out = SIGNED_OUT_PARAMETER in request.args
+    return _page(SignInForm(formdata=None), 200, signed_out=signed_out)
 
 
 def _failures_cap_reached(limit: RequestLimit) -> None:
@@ -119,10 +128,13 @@ def sign_in() -> Response | Page:
 
 @bp.post("/staff/sign-out")
 def sign_out() -> Response:
-    if not PostedForm().validate():
-        abort(400)
+    """Signs this browser out whatever the CSRF token: a tab older than the latest sign-in
+    (which starts a new session, and so a new CSRF secret) must never leave staff signed in
+    behind an error page, and a forged sign-out can only sign someone out. POST only, so a
+    link or a prefetch does not."""
     end_staff()
-    return redirect(url_for("intake.start"), 303)
+    signed_out: dict[str, Any] = {SIGNED_OUT_PARAMETER: "1"}
+    return redirect(url_for("staff.sign_in_page", **signed_out), 303)
 
 
 def main() -> int:
