@@ -323,3 +323,21 @@ def test_an_entry_with_errors_has_one_length_per_language(
     assert response.status_code == 400
     entry_lengths.setdefault(("entry", language), set()).add(len(response.data))
     assert len(entry_lengths[("entry", language)]) == 1
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_an_entry_over_the_limit_has_the_length_of_an_entry_with_errors(make_app, caplog, language):
+    """The entry kept after a 429 carries answers as the 400 does: the same padded length."""
+    client = make_app(INTAKE_RATE_LIMIT="1 per hour").test_client()
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
+        partial = client.post(f"/intake/entry?lang={language}", data=answers_form({1: 0}))
+        limited = [
+            client.post(
+                f"/intake/entry?lang={language}",
+                data=answers_form(answers) | {"mode": "interview", "items_language": "en"},
+            )
+            for answers in ({}, {1: 0}, dict.fromkeys(range(1, 11), 3))
+        ]
+    assert not caplog.records
+    assert partial.status_code == 400 and [r.status_code for r in limited] == [429] * 3
+    assert {len(r.data) for r in limited} == {len(partial.data)}

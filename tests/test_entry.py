@@ -176,6 +176,35 @@ def test_entries_are_rate_limited(make_app):
     assert statuses == [200, 200, 200, 429]
 
 
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_an_entry_over_the_limit_comes_back_with_everything_typed_and_when_to_send_it(
+    make_app, language
+):
+    """A clinic behind one address shares INTAKE_RATE_LIMIT: the entry typed from a paper form
+    comes back as it was posted, saying in staff's words when it can go, and never leads to
+    the patient's questionnaire."""
+    client = make_app(INTAKE_RATE_LIMIT="1 per minute").test_client()
+    assert entered(client, "interview").status_code == 200
+    weeks = {"context": "post", "context_weeks_postpartum": "07"}
+    client.set_cookie("lang", language)
+    limited = entered(client, "interview", **weeks)
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+    assert checked_items(page) == 10
+    for number, index in ANSWERS.items():
+        assert re.search(rf'name="item_{number}" value="{index}"[^>]*checked', page), number
+    assert '<option value="07" selected>' in page and 'value="post" checked' in page
+    assert 'value="interview" checked' in page
+    text = visible_text(page)
+    expected = {
+        "en": "You can send it again after",
+        "uk": "Ви зможете надіслати це знову після",
+        "ru": "Вы сможете отправить это снова после",
+    }[language]
+    assert re.search(re.escape(expected) + r" \d\d:\d\d\.", text), text[:600]
+    assert 'href="/"' not in page and "questionnaire" not in text.lower()
+
+
 def test_nothing_is_stored(app, client, tmp_path):
     before = sorted(path for path in tmp_path.rglob("*") if path.is_file())
     entered(client, "paper")

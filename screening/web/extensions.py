@@ -9,7 +9,8 @@ from collections.abc import Callable
 from time import monotonic
 from typing import Any
 
-from flask import Response
+from flask import Response, make_response
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
@@ -84,6 +85,22 @@ def limit_for_every_client(
         deduct_when=counts,
         on_breach=on_breach,
     )
+
+
+def limited_page(
+    page: Callable[[RequestLimit], ResponseReturnValue],
+) -> Callable[[RequestLimit], Response]:
+    """An ``on_breach`` that answers a post over its limit with the form's own page, which
+    ``page`` renders with everything that was typed kept (and says why), and the Retry-After
+    HTTP asks of a 429 (RFC 6585 4): the length of the limit's window, the longest the client
+    may have to wait."""
+
+    def on_breach(limit: RequestLimit) -> Response:
+        response = make_response(page(limit))
+        response.headers["Retry-After"] = str(limit.limit.get_expiry())
+        return response
+
+    return on_breach
 
 
 def document_limit() -> Callable:
