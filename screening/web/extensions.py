@@ -74,16 +74,19 @@ def limit_for_every_client(
     scope: str,
     counts: Callable[[Response], bool],
     on_breach: Callable[[RequestLimit], Response | None],
+    exempt_when: Callable[[], bool] | None = None,
 ) -> Callable:
     """One limit shared by all clients together (in the shared store, so by every worker and
     server with Redis), the one ``choose`` picks from the settings; only responses that
-    ``counts`` accepts use it up, and ``on_breach`` answers past it (and tells the operator)."""
+    ``counts`` accepts use it up, ``on_breach`` answers past it (and tells the operator), and
+    requests ``exempt_when`` picks neither count nor are refused."""
     return limiter.limit(
         limit_from_settings(choose),
         key_func=lambda: "every client",
         scope=scope,
         deduct_when=counts,
         on_breach=on_breach,
+        exempt_when=exempt_when,
     )
 
 

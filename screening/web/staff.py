@@ -5,7 +5,8 @@ Clinician-only: the intake page and what it restores (one result with its clinic
 series and its PDF), the FHIR export, the blank paper form staff print and the page where they
 enter it (or an interview). The password is checked against STAFF_PASSWORD_HASH, a scrypt hash
 (werkzeug.security, Flask's own dependency); attempts are limited per client network, and
-failures from all clients together.
+failures from all clients together, except a browser that signed in before, which counts on its
+own (staff_device.py).
 ``python -m screening.web.staff`` prints the hash of a password typed twice.
 """
 
@@ -33,6 +34,12 @@ from screening.web.extensions import (
 )
 from screening.web.forms import PostedForm, csrf_message
 from screening.web.pages import Page, form_page
+from screening.web.staff_device import (
+    device_key,
+    is_trusted_device,
+    remember_device,
+    untrusted_device,
+)
 from screening.web.staff_session import end_staff, grant_staff, is_staff, sign_in_required
 from screening.web.state import current_settings
 
@@ -105,14 +112,26 @@ def _failures_cap_reached(limit: RequestLimit) -> None:
     )
 
 
+_staff_sign_in_limit = limit_from_settings(lambda limits: limits.staff_sign_in)
+
+
 @bp.post("/staff/sign-in")
-@limiter.limit(limit_from_settings(lambda limits: limits.staff_sign_in), key_func=client_subscriber)
-# Wrong passwords count, not sign-ins: a working clinic never reaches it.
+# A browser that signed in before counts on its own (staff_device.py); every other one per network.
+@limiter.limit(
+    _staff_sign_in_limit,
+    key_func=device_key,
+    scope="staff-sign-in-device",
+    exempt_when=untrusted_device,
+)
+@limiter.limit(_staff_sign_in_limit, key_func=client_subscriber, exempt_when=is_trusted_device)
+# Wrong passwords count, not sign-ins: a working clinic never reaches it. A trusted device is
+# neither counted nor refused, so guessers filling it cannot lock the clinic's computers out.
 @limit_for_every_client(
     lambda limits: limits.staff_sign_in_global,
     "staff-sign-in-every-client",
     counts=lambda response: response.status_code == 403,
     on_breach=_failures_cap_reached,
+    exempt_when=is_trusted_device,
 )
 def sign_in() -> Response | Page:
     if not sign_in_required():
@@ -123,7 +142,7 @@ def sign_in() -> Response | Page:
     if not check_password_hash(current_settings().staff.password_hash, form.password.data):
         return _page(SignInForm(formdata=None), 403, WRONG_PASSWORD)
     grant_staff()
-    return redirect(url_for("intake.start"), 303)
+    return remember_device(redirect(url_for("intake.start"), 303))
 
 
 @bp.post("/staff/sign-out")
