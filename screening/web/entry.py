@@ -40,23 +40,29 @@ from screening.core.marks import N_
 from screening.core.scoring import score
 from screening.web.extensions import limit_from_settings, limited_page, limiter
 from screening.web.forms import (
+    CONTEXT_FIELD,
     GLOBAL_MESSAGES,
     ITEMS_LANGUAGE_FIELD,
     MODE_FIELD,
+    POSTED_CHOICE,
     SETUP_CHANGED,
     SETUP_TARGET,
     SUBMIT_BUTTON_ID,
+    WEEKS_FIELDS,
     ContextEntry,
     ErrorLink,
     build_entry_form,
     context_error_links,
     error_links,
+    field_name,
     item_error_links,
     item_errors,
     kept_answers,
     kept_context,
     posted_answers,
     posted_context,
+    week_number,
+    weeks_value,
 )
 from screening.web.i18n import LANGUAGES
 from screening.web.pages import NO_STORE, Page, longest_mode, partial_forms, result_page
@@ -199,6 +205,49 @@ def enter() -> Page:
     # answered in that language.
     administration = Administration(language, ItemsText.of(instrument), mode)
     return result_page(outcome, moment, posted_context(form), administration, entered=True)
+
+
+def carried_entry() -> list[tuple[str, str]]:
+    """The posted entry as hidden fields for the sign-in page, when the sign-in ended before it
+    was sent: only what names a real choice (the mode and language chosen, each answer that is
+    an option, the question before the items, weeks as two digits), so what is carried is
+    bounded and its page can be padded. Never a URL or a log: a POST body and a page only."""
+    form = _entry_form()
+    mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
+    instrument = screening_state().instrument_for(language)
+    fields = [(MODE_FIELD, mode.value), (ITEMS_LANGUAGE_FIELD, language)]
+    fields += [(field_name(n), value) for n, value in kept_answers(form, instrument).items()]
+    for name, value in kept_context(form, with_errors=False).values.items():
+        weeks = week_number(value) if name != CONTEXT_FIELD else None
+        if name == CONTEXT_FIELD or weeks is not None:
+            fields.append((name, value if weeks is None else weeks_value(weeks)))
+    return fields
+
+
+def longest_carried_entries() -> Iterator[list[tuple[str, str]]]:
+    """The longest hidden fields ``carried_entry`` gives, in each language of administration:
+    every item answered, the longest mode, a choice before the items and both weeks."""
+    mode = longest_mode(STAFF_MODES)
+    choice = max(POSTED_CHOICE.values(), key=len)
+    for language in administration_languages():
+        instrument = screening_state().instrument_for(language)
+        answers = [
+            (field_name(item.number), str(len(item.options) - 1)) for item in instrument.items
+        ]
+        weeks = [(name, weeks_value(99)) for name in WEEKS_FIELDS.values()]
+        yield [
+            (MODE_FIELD, mode.value),
+            (ITEMS_LANGUAGE_FIELD, language),
+            *answers,
+            (CONTEXT_FIELD, choice),
+            *weeks,
+        ]
+
+
+def carried_entry_page() -> Page:
+    """After a sign-in that carried an entry: the entry form with everything typed, nothing
+    checked or scored (staff send it again themselves, with this page's CSRF token)."""
+    return _kept_entry(_entry_form(), 200)
 
 
 def _setup_failed(form: FlaskForm) -> bool:

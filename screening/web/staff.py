@@ -15,9 +15,10 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
@@ -26,14 +27,16 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
+from screening.web.entry import carried_entry, carried_entry_page, longest_carried_entries
 from screening.web.extensions import (
     client_subscriber,
     limit_for_every_client,
     limit_from_settings,
     limiter,
 )
-from screening.web.forms import PostedForm, csrf_message
-from screening.web.pages import Page, form_page
+from screening.web.forms import GLOBAL_MESSAGES, PostedForm, csrf_message
+from screening.web.pages import NO_STORE, Page, form_page
+from screening.web.response_sizes import padded
 from screening.web.staff_device import (
     device_key,
     is_trusted_device,
@@ -61,6 +64,13 @@ PASSWORD_MAX_LENGTH = 200
 MIN_PASSWORD_LENGTH = 12
 WRONG_PASSWORD = _l("That password is not right. Please try again.")
 SIGN_IN_FIRST = _l("Please sign in first, then type or scan the code again.")
+PASSWORD_REQUIRED = _l("Please type the staff password.")
+# An entry posted after the sign-in ended (signed out in another tab, a Redis restart,
+# STAFF_SIGN_IN_HOURS) is work typed from a paper form: the sign-in page says it was not saved
+# and carries it in hidden fields (staff_sign_in.html), and a successful sign-in brings the
+# entry form back with it.
+CARRY_FIELD = "carried"
+CARRY_ENTRY = "entry"
 # The sign-in page after a sign-out says so (the query names no one and carries nothing).
 SIGNED_OUT_PARAMETER = "signed-out"
 
@@ -69,7 +79,7 @@ class SignInForm(PostedForm):
     password = PasswordField(
         _l("Staff password"),
         validators=[
-            InputRequired(_l("Please type the staff password.")),
+            InputRequired(PASSWORD_REQUIRED),
             Length(max=PASSWORD_MAX_LENGTH, message=WRONG_PASSWORD),
         ],
     )
@@ -84,13 +94,42 @@ def _page(
     return form_page("staff_sign_in.html", form, status, message, signed_out=signed_out)
 
 
+def _carrying_html(fields: list[tuple[str, str]], message: str | LazyString | None) -> str:
+    return render_template(
+        "staff_sign_in.html",
+        form=SignInForm(formdata=None),
+        message=message,
+        signed_out=False,
+        entry_not_saved=True,
+        carried=[(CARRY_FIELD, CARRY_ENTRY), *fields],
+    )
+
+
+def _carrying_page(status: int, message: str | LazyString | None = None) -> Page:
+    """The sign-in page carrying the posted entry, padded (screening/web/size_policy.py): its
+    hidden fields are a patient's answers."""
+    html = _carrying_html(carried_entry(), message)
+    return padded("sign-in-entry", html.encode("utf-8")), status, NO_STORE
+
+
+def worst_carrying_sign_in_pages() -> Iterator[bytes]:
+    """The carrying sign-in page at its longest: every answer carried, in each language of
+    administration, with the longest message the sign-in can say above the password."""
+    longest = max(map(str, [WRONG_PASSWORD, PASSWORD_REQUIRED, *GLOBAL_MESSAGES]), key=len)
+    for fields in longest_carried_entries():
+        yield _carrying_html(fields, longest).encode("utf-8")
+
+
 def guard() -> Page | None:
     """Before each request: the sign-in page instead of a clinician-only page (200 for a GET,
-    403 for a post, whose codes are not kept: they are a patient's answers)."""
+    403 for a post, whose codes are not kept: they are a patient's answers; an entry is carried
+    through the sign-in instead, since it cannot be typed again without the paper)."""
     if request.endpoint not in STAFF_ENDPOINTS or is_staff():
         return None
     if request.method == "GET":
         return _page(SignInForm(formdata=None), 200)
+    if request.endpoint == "intake.enter":
+        return _carrying_page(403)
     return _page(SignInForm(formdata=None), 403, SIGN_IN_FIRST)
 
 
@@ -137,11 +176,19 @@ def sign_in() -> Response | Page:
     if not sign_in_required():
         return redirect(url_for("intake.start"), 303)
     form = SignInForm()
+    carrying = request.form.get(CARRY_FIELD) == CARRY_ENTRY
     if not form.validate():
+        if carrying:
+            return _carrying_page(400, csrf_message(form) or next(iter(form.password.errors)))
         return _page(form, 400, csrf_message(form))
     if not check_password_hash(current_settings().staff.password_hash, form.password.data):
+        if carrying:
+            return _carrying_page(403, WRONG_PASSWORD)
         return _page(SignInForm(formdata=None), 403, WRONG_PASSWORD)
     grant_staff()
+    if carrying:
+        # The entry form itself (not a redirect: its answers never go into a URL).
+        return remember_device(make_response(carried_entry_page()))
     return remember_device(redirect(url_for("intake.start"), 303))
 
 
