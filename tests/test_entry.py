@@ -213,6 +213,18 @@ def test_an_entry_posted_after_the_sign_in_ended_is_carried_through_the_sign_in(
     assert "item_" not in logged and "context_weeks" not in logged
 
 
+def test_a_carried_entry_stays_carried_past_the_sign_in_limit(make_app):
+    app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    carried = hidden_fields(entered(client, "paper").get_data(as_text=True))
+    assert client.post("/staff/sign-in", data=carried | {"password": "typo"}).status_code == 403
+    limited = client.post("/staff/sign-in", data=carried | {"password": STAFF_PASSWORD})
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3600"
+    assert hidden_fields(page) == carried and "This entry was not saved" in page
+    assert re.search(r"You can send it again after \d\d:\d\d\.", page)
+
+
 def test_entries_are_rate_limited(make_app):
     client = make_app(INTAKE_RATE_LIMIT="3 per minute").test_client()
     statuses = [entered(client, "paper").status_code for _ in range(4)]

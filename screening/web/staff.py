@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import flask
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -27,11 +28,17 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
-from screening.web.entry import carried_entry, carried_entry_page, longest_carried_entries
+from screening.web.entry import (
+    carried_entry,
+    carried_entry_page,
+    limit_reached_message,
+    longest_carried_entries,
+)
 from screening.web.extensions import (
     client_subscriber,
     limit_for_every_client,
     limit_from_settings,
+    limited_page,
     limiter,
 )
 from screening.web.forms import GLOBAL_MESSAGES, PostedForm, csrf_message
@@ -115,7 +122,8 @@ def _carrying_page(status: int, message: str | LazyString | None = None) -> Page
 def worst_carrying_sign_in_pages() -> Iterator[bytes]:
     """The carrying sign-in page at its longest: every answer carried, in each language of
     administration, with the longest message the sign-in can say above the password."""
-    longest = max(map(str, [WRONG_PASSWORD, PASSWORD_REQUIRED, *GLOBAL_MESSAGES]), key=len)
+    messages = [WRONG_PASSWORD, PASSWORD_REQUIRED, *GLOBAL_MESSAGES, limit_reached_message()]
+    longest = max(map(str, messages), key=len)
     for fields in longest_carried_entries():
         yield _carrying_html(fields, longest).encode("utf-8")
 
@@ -141,14 +149,27 @@ def sign_in_page() -> Response | Page:
     return _page(SignInForm(formdata=None), 200, signed_out=signed_out)
 
 
-def _failures_cap_reached(limit: RequestLimit) -> None:
-    """Every client together has failed STAFF_SIGN_IN_GLOBAL_LIMIT times: staff too get the
-    429 page until it passes, so the operator reads why (None: flask-limiter's 429 follows)."""
+def _limited_carrying_page(limit: RequestLimit) -> Page:
+    return _carrying_page(429, limit_reached_message(limit))
+
+
+def _sign_in_limited(limit: RequestLimit) -> flask.Response | None:
+    """Over a sign-in limit: a carried entry stays carried, with when to sign in again (None:
+    flask-limiter's 429 page follows, as for any other sign-in)."""
+    if request.form.get(CARRY_FIELD) != CARRY_ENTRY:
+        return None
+    return limited_page(_limited_carrying_page)(limit)
+
+
+def _failures_cap_reached(limit: RequestLimit) -> flask.Response | None:
+    """Every client together has failed STAFF_SIGN_IN_GLOBAL_LIMIT times: staff without a
+    device cookie too get the 429 page until it passes, so the operator reads why."""
     logger.warning(
         "staff sign-in refused: STAFF_SIGN_IN_GLOBAL_LIMIT (%s) of failed attempts reached by "
         "all clients together; someone is guessing the password from many networks",
         limit.limit,
     )
+    return _sign_in_limited(limit)
 
 
 _staff_sign_in_limit = limit_from_settings(lambda limits: limits.staff_sign_in)
@@ -161,8 +182,14 @@ _staff_sign_in_limit = limit_from_settings(lambda limits: limits.staff_sign_in)
     key_func=device_key,
     scope="staff-sign-in-device",
     exempt_when=untrusted_device,
+    on_breach=_sign_in_limited,
 )
-@limiter.limit(_staff_sign_in_limit, key_func=client_subscriber, exempt_when=is_trusted_device)
+@limiter.limit(
+    _staff_sign_in_limit,
+    key_func=client_subscriber,
+    exempt_when=is_trusted_device,
+    on_breach=_sign_in_limited,
+)
 # Wrong passwords count, not sign-ins: a working clinic never reaches it. A trusted device is
 # neither counted nor refused, so guessers filling it cannot lock the clinic's computers out.
 @limit_for_every_client(
