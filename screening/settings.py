@@ -385,6 +385,9 @@ def _staff_password_hash(source: Source) -> str:
 class Staff:
     # How long a staff sign-in lasts in that browser: a working day.
     sign_in_hours: int = setting("STAFF_SIGN_IN_HOURS", 10, whole(1, 7 * 24))
+    # How long a browser that signed in stays a trusted device (screening/web/staff_device.py):
+    # its sign-in attempts count per device, never against the shared caps a guesser can fill.
+    device_cookie_days: int = setting("STAFF_DEVICE_COOKIE_DAYS", 180, whole(1, 3650))
     # The clinician side (intake, its series and PDF, the FHIR export, codes re-posted after the
     # patient's result page has expired) asks for the staff password whose hash this is: a
     # scrypt hash from `python -m screening.web.staff`. Production refuses to start without it;

@@ -20,7 +20,13 @@ from screening.web.response_sizes import BudgetError
 from screening.web.size_policy import KINDS
 from tests.helpers import pdf_text, small_pdf
 from tools.old_codes import encode_v2
-from tools.testkit import answers_form, codes_for_series, context_form, hidden_fields
+from tools.testkit import (
+    STAFF_PASSWORD_HASH,
+    answers_form,
+    codes_for_series,
+    context_form,
+    hidden_fields,
+)
 
 ANSWERS = st.lists(st.integers(0, 3), min_size=10, max_size=10).map(
     lambda indexes: dict(enumerate(indexes, start=1))
@@ -348,3 +354,45 @@ def test_budgets_measured_on_first_use_are_those_start_up_measures(
     lengths = app.extensions[response_sizes.EXTENSION_KEY].lengths
     assert isinstance(lengths, response_sizes.MeasuredOnFirstUse)
     assert dict(lengths) == started
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_an_entry_over_the_limit_has_the_length_of_an_entry_with_errors(make_app, caplog, language):
+    """The entry kept after a 429 carries answers as the 400 does: the same padded length."""
+    client = make_app(INTAKE_RATE_LIMIT="1 per hour").test_client()
+    with caplog.at_level(logging.ERROR, logger="screening.web.response_sizes"):
+        partial = client.post(f"/intake/entry?lang={language}", data=answers_form({1: 0}))
+        limited = [
+            client.post(
+                f"/intake/entry?lang={language}",
+                data=answers_form(answers) | {"mode": "interview", "items_language": "en"},
+            )
+            for answers in ({}, {1: 0}, dict.fromkeys(range(1, 11), 3))
+        ]
+    assert not caplog.records
+    assert partial.status_code == 400 and [r.status_code for r in limited] == [429] * 3
+    assert {len(r.data) for r in limited} == {len(partial.data)}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_sign_in_page_carrying_an_entry_has_one_length_per_language(make_app, language):
+    """The entry carried through the sign-in (hidden fields) says nothing by its length."""
+    client = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH).test_client()
+    bodies = [
+        answers_form(answers) | {"mode": "interview", "items_language": "en"} | extra
+        for answers, extra in [
+            ({}, {}),
+            ({1: 0}, {"context": "loss"}),
+            (dict.fromkeys(range(1, 11), 3), {"context": "preg", "context_weeks_pregnant": "39"}),
+            ({n: n % 4 for n in range(1, 11)}, {"mode": "x" * 300, "item_1": "9" * 900}),
+        ]
+    ]
+    ended = [client.post(f"/intake/entry?lang={language}", data=body) for body in bodies]
+    wrong = [
+        client.post(
+            f"/staff/sign-in?lang={language}", data=hidden_fields(r.text) | {"password": "x"}
+        )
+        for r in ended
+    ]
+    assert {r.status_code for r in ended} == {403} and {r.status_code for r in wrong} == {403}
+    assert len({len(r.data) for r in ended + wrong}) == 1

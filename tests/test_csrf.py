@@ -9,7 +9,14 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from tests.helpers import built_app, checked_items
-from tools.testkit import TEST_SECRET, all_first_options, answers_form, hidden_fields
+from tools.testkit import (
+    STAFF_PASSWORD,
+    STAFF_PASSWORD_HASH,
+    TEST_SECRET,
+    all_first_options,
+    answers_form,
+    hidden_fields,
+)
 
 
 @pytest.fixture
@@ -99,3 +106,36 @@ def test_an_expired_token_keeps_the_long_time_message(make_app, caplog, monkeypa
     assert response.status_code == 400
     assert "open for a long time" in body and checked_items(body) == 10
     assert warnings_logged(caplog) == []
+
+
+def signed_in_staff(make_app):
+    """A browser signed in with CSRF on, and the token of a page from before that sign-in."""
+    client = make_app(WTF_CSRF_ENABLED=True, STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH).test_client()
+    before = token(client.get("/staff/sign-in"))
+    signed_in = client.post(
+        "/staff/sign-in", data={"csrf_token": before, "password": STAFF_PASSWORD}
+    )
+    assert signed_in.status_code == 303
+    return client, before
+
+
+@pytest.mark.parametrize("posted", ["older than the sign-in", "none", "garbage"])
+def test_sign_out_ends_the_sign_in_whatever_the_token_and_says_so(make_app, posted):
+    """A sign-in starts a new session, so a tab opened before it posts a token that no longer
+    holds: the sign-out still ends the sign-in, and the page says plainly that it did."""
+    client, before = signed_in_staff(make_app)
+    data = {"older than the sign-in": {"csrf_token": before}, "none": {}}.get(
+        posted, {"csrf_token": "x" * 300}
+    )
+    signed_out = client.post("/staff/sign-out", data=data)
+    assert signed_out.status_code == 303
+    page = client.get(signed_out.headers["Location"])
+    assert page.status_code == 200 and "You are signed out" in page.get_data(as_text=True)
+    intake = client.get("/intake").get_data(as_text=True)
+    assert 'id="password"' in intake and 'name="code"' not in intake
+    assert client.get("/staff/sign-out").status_code == 405  # POST only
+
+
+def test_the_sign_in_page_says_signed_out_only_to_a_browser_that_is(make_app):
+    client, _ = signed_in_staff(make_app)
+    assert client.get("/staff/sign-in?signed-out=1").status_code == 303  # still signed in

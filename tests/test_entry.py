@@ -164,16 +164,100 @@ def test_the_entry_page_needs_the_staff_sign_in(staff_app):
     assert "Staff password" in page and "item_1" not in page
     posted = entered(client, "paper")
     assert posted.status_code == 403
-    assert "Please sign in first" in posted.get_data(as_text=True)
+    assert "This entry was not saved" in posted.get_data(as_text=True)
     assert 'id="total-score"' not in posted.get_data(as_text=True)
     client.post("/staff/sign-in", data={"password": STAFF_PASSWORD})
     assert entered(client, "paper").status_code == 200
+
+
+def test_an_entry_posted_after_the_sign_in_ended_is_carried_through_the_sign_in(make_app, caplog):
+    """Signed out in another tab (a Redis restart or STAFF_SIGN_IN_HOURS does the same) while
+    typing a paper form: the sign-in page says the entry was not saved and carries it in its
+    own form, never a URL; CSRF still guards the sign-in; after it the entry form is back with
+    everything typed, not yet scored."""
+    app = make_app(WTF_CSRF_ENABLED=True, STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH)
+    client = app.test_client()
+
+    def sign_in(fields: dict[str, str], password: str = STAFF_PASSWORD):
+        return client.post("/staff/sign-in", data=fields | {"password": password})
+
+    sign_in(hidden_fields(client.get("/staff/sign-in").get_data(as_text=True)))
+    token = hidden_fields(client.get("/intake/entry").get_data(as_text=True))["csrf_token"]
+    assert client.post("/staff/sign-out").status_code == 303
+    caplog.set_level("DEBUG")
+    typed = {"context": "post", "context_weeks_postpartum": "07", "csrf_token": token}
+    ended = entered(client, "interview", **typed)
+    page = ended.get_data(as_text=True)
+    assert ended.status_code == 403 and "This entry was not saved" in page
+    assert 'id="total-score"' not in page
+    carried = hidden_fields(page)
+    assert {f"item_{n}": str(index) for n, index in ANSWERS.items()}.items() <= carried.items()
+    assert carried["mode"] == "interview" and carried["context_weeks_postpartum"] == "07"
+    assert re.search(r'<form method="post" action="/staff/sign-in"', page)
+    # A wrong password, or a sign-in post without its token, keeps carrying it.
+    wrong = sign_in(carried, "not the password")
+    assert wrong.status_code == 403 and hidden_fields(wrong.get_data(as_text=True)) == carried
+    forged = sign_in(carried | {"csrf_token": "forged"})
+    assert forged.status_code == 400 and "item_10" in hidden_fields(forged.get_data(as_text=True))
+    assert 'id="password"' in client.get("/intake").get_data(as_text=True)  # not signed in
+    back = sign_in(carried)
+    form = back.get_data(as_text=True)
+    assert back.status_code == 200 and 'action="/intake/entry"' in form
+    assert checked_items(form) == 10 and '<option value="07" selected>' in form
+    assert 'id="total-score"' not in form and "Location" not in back.headers
+    again = hidden_fields(form) | answers_form(ANSWERS) | {"context": "post"}
+    again["context_weeks_postpartum"] = "07"
+    result = client.post("/intake/entry", data=again)
+    assert result.status_code == 200 and 'id="total-score"' in result.get_data(as_text=True)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "item_" not in logged and "context_weeks" not in logged
+
+
+def test_a_carried_entry_stays_carried_past_the_sign_in_limit(make_app):
+    app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    carried = hidden_fields(entered(client, "paper").get_data(as_text=True))
+    assert client.post("/staff/sign-in", data=carried | {"password": "typo"}).status_code == 403
+    limited = client.post("/staff/sign-in", data=carried | {"password": STAFF_PASSWORD})
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3600"
+    assert hidden_fields(page) == carried and "This entry was not saved" in page
+    assert re.search(r"You can send it again after \d\d:\d\d\.", page)
 
 
 def test_entries_are_rate_limited(make_app):
     client = make_app(INTAKE_RATE_LIMIT="3 per minute").test_client()
     statuses = [entered(client, "paper").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+def test_an_entry_over_the_limit_comes_back_with_everything_typed_and_when_to_send_it(
+    make_app, language
+):
+    """A clinic behind one address shares INTAKE_RATE_LIMIT: the entry typed from a paper form
+    comes back as it was posted, saying in staff's words when it can go, and never leads to
+    the patient's questionnaire."""
+    client = make_app(INTAKE_RATE_LIMIT="1 per minute").test_client()
+    assert entered(client, "interview").status_code == 200
+    weeks = {"context": "post", "context_weeks_postpartum": "07"}
+    client.set_cookie("lang", language)
+    limited = entered(client, "interview", **weeks)
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+    assert checked_items(page) == 10
+    for number, index in ANSWERS.items():
+        assert re.search(rf'name="item_{number}" value="{index}"[^>]*checked', page), number
+    assert '<option value="07" selected>' in page and 'value="post" checked' in page
+    assert 'value="interview" checked' in page
+    text = visible_text(page)
+    expected = {
+        "en": "You can send it again after",
+        "uk": "Ви зможете надіслати це знову після",
+        "ru": "Вы сможете отправить это снова после",
+    }[language]
+    assert re.search(re.escape(expected) + r" \d\d:\d\d\.", text), text[:600]
+    assert 'href="/"' not in page and "questionnaire" not in text.lower()
 
 
 def test_nothing_is_stored(app, client, tmp_path):

@@ -119,6 +119,18 @@ def test_intake_attempts_are_rate_limited(make_app):
     assert statuses == [400, 400, 400, 429]
 
 
+def test_codes_over_the_limit_stay_in_the_box_with_when_to_send_them(make_app):
+    client = make_app(INTAKE_RATE_LIMIT="1 per minute").test_client()
+    assert client.post("/intake", data={"code": "EPDS-0"}).status_code == 400
+    typed = "EPDS-0000 first\nEPDS-1111 second"
+    limited = client.post("/intake", data={"code": typed})
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+    assert f">{escape(typed)}</textarea>" in page
+    assert re.search(r"You can send it again after \d\d:\d\d\.", page)
+    assert 'href="/"' not in page and "Go to the questionnaire" not in page
+
+
 def test_the_pdf_qr_decodes_to_the_result_code(client, tmp_path):
     code, fields = screen(client)
     assert scanned_qr(client.post("/result.pdf", data=fields).data, tmp_path) == code

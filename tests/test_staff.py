@@ -289,6 +289,61 @@ def test_failed_sign_ins_from_every_network_together_are_capped_with_a_log_line(
     assert any("STAFF_SIGN_IN_GLOBAL_LIMIT" in record.getMessage() for record in caplog.records)
 
 
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_guessers_elsewhere(make_app):
+    """Guessers on many networks (six /24s, or the 256 /56s of one IPv6 /48) fill the cap on
+    wrong passwords; a clinic computer that signed in before carries a device cookie and still
+    signs in, while a browser without one waits as before."""
+    app = make_app(
+        STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH,
+        STAFF_SIGN_IN_RATE_LIMIT="5 per hour",
+        STAFF_SIGN_IN_GLOBAL_LIMIT="6 per hour",
+    )
+    clinic = app.test_client()
+    first = sign_in(clinic, address="192.0.2.10")
+    assert first.status_code == 303
+    [device] = [c for c in first.headers.getlist("Set-Cookie") if c.startswith("staff_device=")]
+    assert "HttpOnly" in device and "Path=/staff" in device and "SameSite=Lax" in device
+    assert clinic.post("/staff/sign-out").status_code == 303
+    guesses = [sign_in(app.test_client(), "guess", f"2001:db8:7:{n:x}00::1") for n in range(6)]
+    assert [guess.status_code for guess in guesses] == [403] * 6
+    assert sign_in(app.test_client(), STAFF_PASSWORD, "198.51.100.1").status_code == 429
+    assert sign_in(clinic, address="192.0.2.10").status_code == 303
+    assert 'name="code"' in clinic.get("/intake").text
+
+
+def test_a_trusted_devices_attempts_count_against_its_own_limit(make_app):
+    app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="3 per hour")
+    device = app.test_client()
+    assert sign_in(device, address="203.0.113.5").status_code == 303
+    wrong = [sign_in(device, "typo", "203.0.113.5").status_code for _ in range(3)]
+    assert wrong == [403, 403, 403]
+    assert sign_in(device, "typo", "198.51.100.9").status_code == 429  # its own limit, anywhere
+    # ... which its network's limit did not share: another browser there has all of its own.
+    assert sign_in(app.test_client(), "typo", "203.0.113.6").status_code == 403
+
+
+@pytest.mark.parametrize("cookie", ["forged", "other key"])
+def test_a_device_cookie_that_does_not_verify_keeps_the_shared_limits(make_app, cookie):
+    app = make_app(
+        STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH,
+        STAFF_SIGN_IN_RATE_LIMIT="100 per hour",
+        STAFF_SIGN_IN_GLOBAL_LIMIT="2 per hour",
+    )
+    other = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, SECRET_KEY="another-secret")
+    holder = other.test_client()
+    assert sign_in(holder).status_code == 303
+    value = {"forged": "InNvbWUgZGV2aWNlIg.aaaaaa.bbbbbb"}.get(
+        cookie, holder.get_cookie("staff_device", path="/staff").value
+    )
+    assert [sign_in(app.test_client(), "guess", f"203.0.{n}.1").status_code for n in (1, 2)] == [
+        403,
+        403,
+    ]
+    client = app.test_client()
+    client.set_cookie("staff_device", value, path="/staff")
+    assert sign_in(client, address="198.51.100.1").status_code == 429
+
+
 # What the patient's own pages may still re-post without a sign-in.
 
 

@@ -36,6 +36,7 @@ from screening.web.extensions import (
     client_subscriber,
     limit_for_every_client,
     limit_from_settings,
+    limited_page,
     limiter,
 )
 from screening.web.i18n import LANGUAGES
@@ -161,19 +162,17 @@ def _cap_reached(limit: RequestLimit) -> Response:
     return make_response(_page(form, 503, busy=True, urgent=urgent, result=result is not None))
 
 
-def _network_limit_reached(limit: RequestLimit) -> Response:
+def _network_limit_reached(limit: RequestLimit) -> Page:
     """This network sent CALLBACK_RATE_LIMIT requests: the numbers that answer now first, and
     the form with what the person typed, as after a mail failure."""
-    response = make_response(_page(new_form(posted=True), 429, limited=True))
-    response.headers["Retry-After"] = str(limit.limit.get_expiry())
-    return response
+    return _page(new_form(posted=True), 429, limited=True)
 
 
 @bp.post("/call-back")
 @limiter.limit(
     limit_from_settings(lambda limits: limits.callback),
     key_func=client_subscriber,
-    on_breach=_network_limit_reached,
+    on_breach=limited_page(_network_limit_reached),
 )
 # Emails sent count, not refused posts: a flood of bad forms does not silence real requests.
 @limit_for_every_client(

@@ -19,9 +19,11 @@ and a submit button. Nothing is stored; posts count against INTAKE_RATE_LIMIT.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from flask import render_template, request
 from flask_babel import get_locale, gettext
+from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
 
 from screening.core.administration import (
@@ -34,26 +36,33 @@ from screening.core.administration import (
 )
 from screening.core.dates import now_utc
 from screening.core.instrument import Instrument
+from screening.core.marks import N_
 from screening.core.scoring import score
-from screening.web.extensions import limit_from_settings, limiter
+from screening.web.extensions import limit_from_settings, limited_page, limiter
 from screening.web.forms import (
+    CONTEXT_FIELD,
     GLOBAL_MESSAGES,
     ITEMS_LANGUAGE_FIELD,
     MODE_FIELD,
+    POSTED_CHOICE,
     SETUP_CHANGED,
     SETUP_TARGET,
     SUBMIT_BUTTON_ID,
+    WEEKS_FIELDS,
     ContextEntry,
     ErrorLink,
     build_entry_form,
     context_error_links,
     error_links,
+    field_name,
     item_error_links,
     item_errors,
     kept_answers,
     kept_context,
     posted_answers,
     posted_context,
+    week_number,
+    weeks_value,
 )
 from screening.web.i18n import LANGUAGES
 from screening.web.pages import NO_STORE, Page, longest_mode, partial_forms, result_page
@@ -62,6 +71,32 @@ from screening.web.state import screening_state
 
 ITEMS_PARAMETER = "items"
 DEFAULT_MODE = Mode.PAPER
+# Said on the staff form itself (the entry, intake's code box) when a post is over
+# INTAKE_RATE_LIMIT: a clinic's computers behind one address share it, so staff are told what
+# happened, that nothing typed is lost, and the clinic's time from which it goes through.
+TOO_MANY_ATTEMPTS = N_(
+    "There were too many attempts in a short time, so this one did not go through."
+)
+TYPED_KEPT = N_("Everything you typed is still filled in below.")
+SEND_AGAIN_AFTER = N_(
+    "You can send it again after %(time)s. Computers on one network, such as the clinic's, "
+    "share this limit."
+)
+# The clock time is always five characters (HH:MM), so the worst case needs only this one.
+LONGEST_TIME = "00:00"
+
+
+def limit_reached_message(limit: RequestLimit | None = None) -> str:
+    """What staff read when their post is over INTAKE_RATE_LIMIT: when (the clinic's clock)
+    the limit's window ends; without a limit, its longest wording, for the padded size."""
+    time = LONGEST_TIME
+    if limit is not None:
+        time = datetime.fromtimestamp(limit.reset_at, screening_state().clinic.timezone).strftime(
+            "%H:%M"
+        )
+    return " ".join(
+        (gettext(TOO_MANY_ATTEMPTS), gettext(TYPED_KEPT), gettext(SEND_AGAIN_AFTER, time=time))
+    )
 
 
 def administration_languages() -> dict[str, str]:
@@ -127,25 +162,39 @@ def entry_page() -> Page:
     return _entry_html(mode, language), 200, NO_STORE
 
 
-@limiter.limit(limit_from_settings(lambda limits: limits.intake))
+def _kept_entry(form: FlaskForm, status: int, above: list[ErrorLink] | None = None) -> Page:
+    """The posted form again, padded (it carries answers), with every given answer kept, the
+    form's own errors (none unless it was validated) and ``above`` them."""
+    mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
+    instrument = screening_state().instrument_for(language)
+    html = _entry_html(
+        mode,
+        language,
+        kept_answers(form, instrument),
+        item_errors(form, instrument),
+        (above or []) + error_links(form, instrument),
+        kept_context(form),
+    )
+    return padded("entry", html.encode("utf-8")), status, NO_STORE
+
+
+def _limit_reached(limit: RequestLimit) -> Page:
+    """Over INTAKE_RATE_LIMIT: the form as it was posted, nothing checked, and when it can go."""
+    return _kept_entry(
+        _entry_form(), 429, [ErrorLink(SUBMIT_BUTTON_ID, limit_reached_message(limit))]
+    )
+
+
+@limiter.limit(
+    limit_from_settings(lambda limits: limits.intake), on_breach=limited_page(_limit_reached)
+)
 def enter() -> Page:
     """POST /intake/entry: the staff result page, or the form again (400) with what is missing
     and every given answer kept."""
     form = _entry_form()
     if not form.validate():
-        mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
-        instrument = screening_state().instrument_for(language)
-        links = error_links(form, instrument)
         setup = [ErrorLink(SETUP_TARGET, str(SETUP_CHANGED))] if _setup_failed(form) else []
-        html = _entry_html(
-            mode,
-            language,
-            kept_answers(form, instrument),
-            item_errors(form, instrument),
-            setup + links,
-            kept_context(form),
-        )
-        return padded("entry", html.encode("utf-8")), 400, NO_STORE
+        return _kept_entry(form, 400, setup)
     mode = Mode(form[MODE_FIELD].data)
     language = form[ITEMS_LANGUAGE_FIELD].data
     instrument = screening_state().instrument_for(language)
@@ -158,6 +207,49 @@ def enter() -> Page:
     return result_page(outcome, moment, posted_context(form), administration, entered=True)
 
 
+def carried_entry() -> list[tuple[str, str]]:
+    """The posted entry as hidden fields for the sign-in page, when the sign-in ended before it
+    was sent: only what names a real choice (the mode and language chosen, each answer that is
+    an option, the question before the items, weeks as two digits), so what is carried is
+    bounded and its page can be padded. Never a URL or a log: a POST body and a page only."""
+    form = _entry_form()
+    mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
+    instrument = screening_state().instrument_for(language)
+    fields = [(MODE_FIELD, mode.value), (ITEMS_LANGUAGE_FIELD, language)]
+    fields += [(field_name(n), value) for n, value in kept_answers(form, instrument).items()]
+    for name, value in kept_context(form, with_errors=False).values.items():
+        weeks = week_number(value) if name != CONTEXT_FIELD else None
+        if name == CONTEXT_FIELD or weeks is not None:
+            fields.append((name, value if weeks is None else weeks_value(weeks)))
+    return fields
+
+
+def longest_carried_entries() -> Iterator[list[tuple[str, str]]]:
+    """The longest hidden fields ``carried_entry`` gives, in each language of administration:
+    every item answered, the longest mode, a choice before the items and both weeks."""
+    mode = longest_mode(STAFF_MODES)
+    choice = max(POSTED_CHOICE.values(), key=len)
+    for language in administration_languages():
+        instrument = screening_state().instrument_for(language)
+        answers = [
+            (field_name(item.number), str(len(item.options) - 1)) for item in instrument.items
+        ]
+        weeks = [(name, weeks_value(99)) for name in WEEKS_FIELDS.values()]
+        yield [
+            (MODE_FIELD, mode.value),
+            (ITEMS_LANGUAGE_FIELD, language),
+            *answers,
+            (CONTEXT_FIELD, choice),
+            *weeks,
+        ]
+
+
+def carried_entry_page() -> Page:
+    """After a sign-in that carried an entry: the entry form with everything typed, nothing
+    checked or scored (staff send it again themselves, with this page's CSRF token)."""
+    return _kept_entry(_entry_form(), 200)
+
+
 def _setup_failed(form: FlaskForm) -> bool:
     return bool(form[MODE_FIELD].errors or form[ITEMS_LANGUAGE_FIELD].errors)
 
@@ -168,7 +260,10 @@ def worst_entry_pages() -> Iterator[bytes]:
     message and the longest message about the whole form above them."""
     above = [
         ErrorLink(SETUP_TARGET, str(SETUP_CHANGED)),
-        ErrorLink(SUBMIT_BUTTON_ID, max(map(str, GLOBAL_MESSAGES), key=len)),
+        ErrorLink(
+            SUBMIT_BUTTON_ID,
+            max([*map(str, GLOBAL_MESSAGES), limit_reached_message()], key=len),
+        ),
     ]
     form_class = build_entry_form(screening_state().questionnaire_form_class)
     mode = longest_mode(STAFF_MODES)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from time import monotonic
 from typing import Any
 
-from flask import Response
+from flask import Response, make_response
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
@@ -81,17 +82,36 @@ def limit_for_every_client(
     scope: str,
     counts: Callable[[Response], bool],
     on_breach: Callable[[RequestLimit], Response | None],
+    exempt_when: Callable[[], bool] | None = None,
 ) -> Callable:
     """One limit shared by all clients together (in the shared store, so by every worker and
     server with Redis), the one ``choose`` picks from the settings; only responses that
-    ``counts`` accepts use it up, and ``on_breach`` answers past it (and tells the operator)."""
+    ``counts`` accepts use it up, ``on_breach`` answers past it (and tells the operator), and
+    requests ``exempt_when`` picks neither count nor are refused."""
     return limiter.limit(
         limit_from_settings(choose),
         key_func=lambda: "every client",
         scope=scope,
         deduct_when=counts,
         on_breach=on_breach,
+        exempt_when=exempt_when,
     )
+
+
+def limited_page(
+    page: Callable[[RequestLimit], ResponseReturnValue],
+) -> Callable[[RequestLimit], Response]:
+    """An ``on_breach`` that answers a post over its limit with the form's own page, which
+    ``page`` renders with everything that was typed kept (and says why), and the Retry-After
+    HTTP asks of a 429 (RFC 6585 4): the length of the limit's window, the longest the client
+    may have to wait."""
+
+    def on_breach(limit: RequestLimit) -> Response:
+        response = make_response(page(limit))
+        response.headers["Retry-After"] = str(limit.limit.get_expiry())
+        return response
+
+    return on_breach
 
 
 def document_limit() -> Callable:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from flask_babel import LazyString, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -27,8 +28,8 @@ from screening.codes.series import (
 )
 from screening.core.dates import for_file_name, now_utc
 from screening.core.trend import Series
-from screening.web.entry import enter, entry_page
-from screening.web.extensions import limit_from_settings, limiter
+from screening.web.entry import enter, entry_page, limit_reached_message
+from screening.web.extensions import limit_from_settings, limited_page, limiter
 from screening.web.forms import PostedForm, csrf_message
 from screening.web.pages import NO_STORE, Page, form_page, result_page, series_page, series_pdf
 from screening.web.paper import blank_form
@@ -70,6 +71,11 @@ def _page(form: IntakeForm, status: int, messages: Messages | None = None) -> Pa
 
 
 _rate_limit = limit_from_settings(lambda limits: limits.intake)
+
+
+def _limit_reached(limit: RequestLimit) -> Page:
+    """Over INTAKE_RATE_LIMIT: the code box with what was typed, and when it can go."""
+    return _page(IntakeForm(), 429, [limit_reached_message(limit)])
 
 
 def _codes_posted() -> int:
@@ -131,7 +137,7 @@ def _posted_series() -> Series | Page:
 
 
 @bp.post("/intake")
-@limiter.limit(_rate_limit, cost=_codes_posted)
+@limiter.limit(_rate_limit, cost=_codes_posted, on_breach=limited_page(_limit_reached))
 def restore() -> Page:
     series = _posted_series()
     if not isinstance(series, Series):
@@ -146,7 +152,7 @@ def restore() -> Page:
 
 
 @bp.post("/intake/series.pdf")
-@limiter.limit(_rate_limit, cost=_codes_posted)
+@limiter.limit(_rate_limit, cost=_codes_posted, on_breach=limited_page(_limit_reached))
 @held_to_minimum_time
 def restore_series_pdf() -> Response | Page:
     series = _posted_series()

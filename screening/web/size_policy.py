@@ -19,7 +19,7 @@ from flask import Flask
 from screening.codes.series import MAX_CODES
 from screening.documents.padding import padded_length, series_padded_length
 from screening.documents.pdf_base import FONT_DIRECTORY
-from screening.web import access, callback, entry, pages
+from screening.web import access, callback, entry, pages, staff
 from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import SizedKind, compute_budgets
 from screening.web.state import screening_state_of, settings_of
@@ -62,6 +62,12 @@ KINDS: tuple[SizedKind, ...] = (
     # error.
     SizedKind("entered", pages.worst_results("entered"), partial(padded_length, kind="page")),
     SizedKind("entry", entry.worst_entry_pages, partial(padded_length, kind="questionnaire")),
+    # The sign-in page carrying an entry posted after the sign-in ended, in hidden fields.
+    SizedKind(
+        "sign-in-entry",
+        staff.worst_carrying_sign_in_pages,
+        partial(padded_length, kind="access"),
+    ),
     *(_series_page_kind(count) for count in range(2, MAX_CODES + 1)),
     *(_series_pdf_kind(count) for count in range(1, MAX_CODES + 1)),
 )

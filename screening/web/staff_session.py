@@ -28,7 +28,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from flask import abort, g, session
+from flask import abort, current_app, g, session
 
 from screening.codes.codec import RestoredResult, verified_code
 from screening.codes.errors import ResultCodeError
@@ -96,6 +96,9 @@ def is_staff() -> bool:
 def grant_staff() -> None:
     # A new session for the signed-in browser: nothing from before the sign-in carries on.
     session.clear()
+    # Flask-WTF caches this request's CSRF token in g: it belongs to the cleared session, so a
+    # page rendered after the sign-in (an entry carried through it) gets one of the new session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     at = int(time.time())
     valid_from = _milliseconds()
     store = limiter.storage
