@@ -1,39 +1,37 @@
 """QR codes for result codes, from reportlab's own encoder: one vector path in the PDF and a
 compact SVG for the result page. Pure; no Flask.
 
-reportlab is already a dependency and encodes the symbol; its widget and SVG renderer make one
-object per run of modules (slow, and about 35 KB of SVG), so both outputs are drawn here as a
-single path from the same runs, and always show the same symbol.
+reportlab is already a dependency and encodes the symbol (``qr_symbol`` sets its modules as
+reportlab does, faster); its widget and SVG renderer make one object per run of modules (slow,
+and about 35 KB of SVG), so both outputs are drawn here as a single path from the same runs, and
+always show the same symbol.
 """
 
 from __future__ import annotations
 
-import itertools
+import re
 from base64 import b64encode
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.platypus import Flowable
+
+from screening.documents.qr_symbol import modules
 
 QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard requires
 ERROR_CORRECTION = "M"
+DARK_RUN = re.compile("1+")
 
 
 def qr_runs(text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The symbol's side in modules (quiet zone included) and its dark runs as (row, column,
-    length) from the top left. Not cached across requests, though choosing the best mask costs
-    about 3 ms: the code holds a person's answers, and nothing that does is kept after the
-    response that carries it."""
-    encoder = QrCodeWidget(text, barLevel=ERROR_CORRECTION).qr
-    encoder.make()
-    runs = []
-    for row_index, row in enumerate(encoder.modules):
-        column = 0
-        for dark, run in itertools.groupby(bool(module) for module in row):
-            length = len(list(run))
-            if dark:
-                runs.append((row_index + QUIET_ZONE, column + QUIET_ZONE, length))
-            column += length
-    return len(encoder.modules) + 2 * QUIET_ZONE, tuple(runs)
+    length) from the top left. Not cached across requests: the code holds a person's answers,
+    and nothing that does is kept after the response that carries it."""
+    rows = modules(text, ERROR_CORRECTION)
+    runs = tuple(
+        (row_index + QUIET_ZONE, run.start() + QUIET_ZONE, len(run[0]))
+        for row_index, row in enumerate(rows)
+        for run in DARK_RUN.finditer(row)
+    )
+    return len(rows) + 2 * QUIET_ZONE, runs
 
 
 class QrFlowable(Flowable):
