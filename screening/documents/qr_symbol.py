@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, cycle, islice, pairwise, repeat, zip_longest
+from itertools import chain, compress, cycle, islice, pairwise, zip_longest
 
 from reportlab.graphics.barcode import qrencoder
 
@@ -31,6 +31,8 @@ LEVELS |= {"Q": qrencoder.QRErrorCorrectLevel.Q, "H": qrencoder.QRErrorCorrectLe
 RUN = re.compile("0{5,}|1{5,}")
 # Penalty rule 3 as reportlab looks for it (it does not look for the pattern reversed).
 FINDER_LIKE = re.compile("10111010000")
+# "0" and "1" as the bytes 0 and 1, for compress().
+BIT_VALUES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,8 @@ class Layout:
     # The function patterns as a mask is scored (reportlab's "test" layout: no format or
     # version information, no dark module).
     scored_base: tuple[int, ...]
-    # Data position i (reportlab's placement order): its row, and its module's bit in that row.
-    rows: tuple[int, ...]
-    bits: tuple[int, ...]
+    # Each data position in reportlab's placement order: its row, and its module's bit there.
+    places: tuple[tuple[int, int], ...]
     # Mask -> the data modules it darkens, a row each.
     masks: tuple[tuple[int, ...], ...]
 
@@ -88,8 +89,7 @@ def layout(version: int, level: int) -> Layout:
     return Layout(
         side=side,
         scored_base=_as_rows(code.modules),
-        rows=tuple(row for _column, row in positions),
-        bits=tuple(1 << (side - 1 - column) for column, _row in positions),
+        places=tuple((row, 1 << (side - 1 - column)) for column, row in positions),
         masks=tuple(masks),
     )
 
@@ -127,22 +127,35 @@ def _error_correction(data: list[int], length: int) -> list[int]:
     return remainder
 
 
+class _Bits:
+    """reportlab's ``QRBitBuffer`` as one integer: what its data classes write (``put``, the
+    low ``length`` bits of ``number``, highest first), without a call per bit."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, number: int, length: int) -> None:
+        self.value = (self.value << length) | (number & ((1 << length) - 1))
+        self.length += length
+
+
 def _codewords(version: int, level: int, data_list: list[qrencoder.QR]) -> list[int]:
     """reportlab's ``QRCode.createData``: the data bits, terminator and pad codewords, each
     block's error correction, interleaved."""
     blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)
-    buffer = qrencoder.QRBitBuffer()
+    buffer = _Bits()
     for data in data_list:
         data.write(buffer, version)
     capacity = 8 * sum(block.dataCount for block in blocks)
-    if buffer.getLengthInBits() > capacity:
-        raise ValueError(f"code length overflow ({buffer.getLengthInBits()} > {capacity} bits)")
-    if buffer.getLengthInBits() + 4 <= capacity:
+    if buffer.length > capacity:
+        raise ValueError(f"code length overflow ({buffer.length} > {capacity} bits)")
+    if buffer.length + 4 <= capacity:
         buffer.put(0, 4)
-    while buffer.getLengthInBits() % 8:
-        buffer.putBit(False)
+    buffer.put(0, -buffer.length % 8)  # light bits up to a whole codeword
+    written = list(buffer.value.to_bytes(buffer.length // 8, "big"))
     pads = cycle((qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1))
-    codewords = buffer.buffer + list(islice(pads, capacity // 8 - len(buffer.buffer)))
+    codewords = written + list(islice(pads, capacity // 8 - len(written)))
     data_blocks, correction = [], []
     offset = 0
     for block in blocks:
@@ -183,11 +196,10 @@ def modules(text: str, level: str = "M") -> tuple[str, ...]:
     data = _codewords(version, code.errorCorrectLevel, code.dataList)
     shape = layout(version, code.errorCorrectLevel)
     placed = [0] * shape.side
-    bits = (bool(byte & 0x80 >> shift) for byte in data for shift in range(8))
     # As reportlab's mapData: the positions past the data bits are light before the mask.
-    for row, bit, dark in zip(shape.rows, shape.bits, chain(bits, repeat(False)), strict=False):
-        if dark:
-            placed[row] |= bit
+    stream = format(int.from_bytes(bytes(data), "big"), f"0{8 * len(data)}b").encode()
+    for row, bit in compress(shape.places, stream.translate(BIT_VALUES)):
+        placed[row] |= bit
     penalties = [
         _penalty(
             [
