@@ -215,12 +215,12 @@ def register_template_globals(app: Flask) -> None:
 
     @app.context_processor
     def screening_context() -> dict[str, object]:
+        # Every render pays for what is here: templates that join several numbers as links
+        # call phone_links() where they need them.
         clinic = current_clinic()
         return {
             "clinic": clinic,
             "instrument": current_instrument(),
             "current_language": str(get_locale()),
             "clinic_phone_link": phone_link(clinic.phone_uri, clinic.phone),
-            "emergency_links": phone_links(clinic.emergency_numbers),
-            "crisis_line_link": phone_link(clinic.crisis_line_uri, clinic.crisis_line),
         }
