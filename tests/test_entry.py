@@ -164,7 +164,7 @@ def test_the_entry_page_needs_the_staff_sign_in(staff_app):
     assert "Staff password" in page and "item_1" not in page
     posted = entered(client, "paper")
     assert posted.status_code == 403
-    assert "This entry was not saved" in posted.get_data(as_text=True)
+    assert "This entry was not processed" in posted.get_data(as_text=True)
     assert 'id="total-score"' not in posted.get_data(as_text=True)
     client.post("/staff/sign-in", data={"password": STAFF_PASSWORD})
     assert entered(client, "paper").status_code == 200
@@ -188,7 +188,7 @@ def test_an_entry_posted_after_the_sign_in_ended_is_carried_through_the_sign_in(
     typed = {"context": "post", "context_weeks_postpartum": "07", "csrf_token": token}
     ended = entered(client, "interview", **typed)
     page = ended.get_data(as_text=True)
-    assert ended.status_code == 403 and "This entry was not saved" in page
+    assert ended.status_code == 403 and "This entry was not processed" in page
     assert 'id="total-score"' not in page
     carried = hidden_fields(page)
     assert {f"item_{n}": str(index) for n, index in ANSWERS.items()}.items() <= carried.items()
@@ -221,7 +221,7 @@ def test_a_carried_entry_stays_carried_past_the_sign_in_limit(make_app):
     limited = client.post("/staff/sign-in", data=carried | {"password": STAFF_PASSWORD})
     page = limited.get_data(as_text=True)
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "3600"
-    assert hidden_fields(page) == carried and "This entry was not saved" in page
+    assert hidden_fields(page) == carried and "This entry was not processed" in page
     assert re.search(r"You can send it again after \d\d:\d\d\.", page)
 
 
@@ -253,8 +253,8 @@ def test_an_entry_over_the_limit_comes_back_with_everything_typed_and_when_to_se
     text = visible_text(page)
     expected = {
         "en": "You can send it again after",
-        "uk": "Ви зможете надіслати це знову після",
-        "ru": "Вы сможете отправить это снова после",
+        "uk": "Надіслати ще раз можна буде після",
+        "ru": "Отправить ещё раз можно будет после",
     }[language]
     assert re.search(re.escape(expected) + r" \d\d:\d\d\.", text), text[:600]
     assert 'href="/"' not in page and "questionnaire" not in text.lower()
