@@ -341,14 +341,14 @@ def test_the_reminder_carries_the_numbers_that_answer_now(client, epds, language
 
 
 def test_every_error_page_carries_the_numbers_that_answer_now(make_app):
-    client = make_app(INTAKE_RATE_LIMIT="1 per minute", MAX_CONTENT_LENGTH=1024).test_client()
+    client = make_app(DOCUMENT_RATE_LIMIT="1 per minute", MAX_CONTENT_LENGTH=1024).test_client()
     pages = {
         404: client.get("/missing"),
         405: client.put("/about"),
         413: client.post("/", data={"x": "y" * 4096}),
     }
-    client.post("/intake", data={"code": "x"})
-    pages[429] = client.post("/intake", data={"code": "x"})
+    client.post("/result.pdf", data={})
+    pages[429] = client.post("/result.pdf", data={})
     for status, page in pages.items():
         assert page.status_code == status
         main = page.text[page.text.index("<main") : page.text.index("</main>")]
