@@ -7,6 +7,7 @@ them on."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -318,3 +319,26 @@ def test_local_cut_offs_are_named_on_the_page_and_pdf_only_when_the_clinic_uses_
     # Items in English: a translation's cut-offs never apply.
     english = entered(client, "paper", answers, language="en").get_data(as_text=True)
     assert "Local cut-off" not in english
+
+
+def test_the_sign_in_carrying_an_entry_uploads_one_length_whatever_the_context(staff_app):
+    """The entry form posts the question before the items and both weeks always (a hidden "not
+    answered" choice, "--" for no weeks), so its upload says nothing of the answer; the sign-in
+    that carries it must not either: an observer sees a request's length to the byte."""
+    contexts = [
+        {},
+        {"context": "skip"},
+        {"context": "none"},
+        {"context": "loss"},
+        {"context": "post"},
+        {"context": "post", "context_weeks_postpartum": "07"},
+        {"context": "preg", "context_weeks_pregnant": "38"},
+        {"context": "preg", "context_weeks_pregnant": "--", "context_weeks_postpartum": "--"},
+    ]
+    lengths = {}
+    for typed in contexts:
+        client = staff_app.test_client()
+        page = entered(client, "paper", **typed).get_data(as_text=True)
+        upload = hidden_fields(page) | {"password": STAFF_PASSWORD}
+        lengths[str(typed)] = len(urlencode(upload))
+    assert len(set(lengths.values())) == 1, lengths

@@ -44,11 +44,13 @@ from screening.web.forms import (
     GLOBAL_MESSAGES,
     ITEMS_LANGUAGE_FIELD,
     MODE_FIELD,
+    NOT_ANSWERED_CHOICE,
     POSTED_CHOICE,
     SETUP_CHANGED,
     SETUP_TARGET,
     SUBMIT_BUTTON_ID,
     WEEKS_FIELDS,
+    WEEKS_NOT_GIVEN,
     ContextEntry,
     ErrorLink,
     build_entry_form,
@@ -211,16 +213,21 @@ def carried_entry() -> list[tuple[str, str]]:
     """The posted entry as hidden fields for the sign-in page, when the sign-in ended before it
     was sent: only what names a real choice (the mode and language chosen, each answer that is
     an option, the question before the items, weeks as two digits), so what is carried is
-    bounded and its page can be padded. Never a URL or a log: a POST body and a page only."""
+    bounded and its page can be padded; the question and both weeks are always carried, so the
+    sign-in's upload says nothing of them. Never a URL or a log: a POST body and a page only."""
     form = _entry_form()
     mode, language = _chosen(form[MODE_FIELD].data, form[ITEMS_LANGUAGE_FIELD].data)
     instrument = screening_state().instrument_for(language)
     fields = [(MODE_FIELD, mode.value), (ITEMS_LANGUAGE_FIELD, language)]
     fields += [(field_name(n), value) for n, value in kept_answers(form, instrument).items()]
-    for name, value in kept_context(form, with_errors=False).values.items():
-        weeks = week_number(value) if name != CONTEXT_FIELD else None
-        if name == CONTEXT_FIELD or weeks is not None:
-            fields.append((name, value if weeks is None else weeks_value(weeks)))
+    # The question before the items and both weeks always, as the entry form posts them (its
+    # hidden "not answered" choice, "--" for no weeks): the sign-in's upload then has one length
+    # whatever the answer, as the entry's own has.
+    kept = kept_context(form, with_errors=False).values
+    fields.append((CONTEXT_FIELD, kept.get(CONTEXT_FIELD, NOT_ANSWERED_CHOICE)))
+    for name in WEEKS_FIELDS.values():
+        weeks = week_number(kept.get(name, ""))
+        fields.append((name, WEEKS_NOT_GIVEN if weeks is None else weeks_value(weeks)))
     return fields
 
 
