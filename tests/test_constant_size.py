@@ -19,6 +19,7 @@ from screening.web.i18n import LANGUAGES
 from screening.web.response_sizes import BudgetError
 from screening.web.size_policy import KINDS
 from tests.helpers import pdf_text, small_pdf
+from tests.test_entry import from_this_site
 from tools.old_codes import encode_v2
 from tools.testkit import (
     STAFF_PASSWORD_HASH,
@@ -377,7 +378,7 @@ def test_an_entry_over_the_limit_has_the_length_of_an_entry_with_errors(make_app
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_the_sign_in_page_carrying_an_entry_has_one_length_per_language(make_app, language):
     """The entry carried through the sign-in (hidden fields) says nothing by its length."""
-    client = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH).test_client()
+    client = from_this_site(make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH))
     bodies = [
         answers_form(answers) | {"mode": "interview", "items_language": "en"} | extra
         for answers, extra in [

@@ -36,6 +36,14 @@ CUT_OFF = {
 }
 
 
+def from_this_site(app):
+    """A test client whose posts say, as a browser's do, that they come from the site's own
+    pages (Sec-Fetch-Site): an entry is carried through the sign-in only then."""
+    client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+    return client
+
+
 def entered(client, mode: str, answers=ANSWERS, language: str = "en", **fields: str):
     data = answers_form(answers) | {"mode": mode, "items_language": language} | fields
     return client.post("/intake/entry", data=data)
@@ -160,7 +168,7 @@ def staff_app(make_app):
 
 
 def test_the_entry_page_needs_the_staff_sign_in(staff_app):
-    client = staff_app.test_client()
+    client = from_this_site(staff_app)
     page = client.get("/intake/entry?mode=paper").get_data(as_text=True)
     assert "Staff password" in page and "item_1" not in page
     posted = entered(client, "paper")
@@ -177,7 +185,7 @@ def test_an_entry_posted_after_the_sign_in_ended_is_carried_through_the_sign_in(
     own form, never a URL; CSRF still guards the sign-in; after it the entry form is back with
     everything typed, not yet scored."""
     app = make_app(WTF_CSRF_ENABLED=True, STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH)
-    client = app.test_client()
+    client = from_this_site(app)
 
     def sign_in(fields: dict[str, str], password: str = STAFF_PASSWORD):
         return client.post("/staff/sign-in", data=fields | {"password": password})
@@ -216,7 +224,7 @@ def test_an_entry_posted_after_the_sign_in_ended_is_carried_through_the_sign_in(
 
 def test_a_carried_entry_stays_carried_past_the_sign_in_limit(make_app):
     app = make_app(STAFF_PASSWORD_HASH=STAFF_PASSWORD_HASH, STAFF_SIGN_IN_RATE_LIMIT="1 per hour")
-    client = app.test_client()
+    client = from_this_site(app)
     carried = hidden_fields(entered(client, "paper").get_data(as_text=True))
     assert client.post("/staff/sign-in", data=carried | {"password": "typo"}).status_code == 403
     limited = client.post("/staff/sign-in", data=carried | {"password": STAFF_PASSWORD})
@@ -337,8 +345,37 @@ def test_the_sign_in_carrying_an_entry_uploads_one_length_whatever_the_context(s
     ]
     lengths = {}
     for typed in contexts:
-        client = staff_app.test_client()
+        client = from_this_site(staff_app)
         page = entered(client, "paper", **typed).get_data(as_text=True)
         upload = hidden_fields(page) | {"password": STAFF_PASSWORD}
         lengths[str(typed)] = len(urlencode(upload))
     assert len(set(lengths.values())) == 1, lengths
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://other.localhost"},
+        {"Origin": "https://evil.example"},
+        {},
+    ],
+    ids=["cross-site", "same-site", "other-origin", "no-headers"],
+)
+def test_an_entry_posted_from_another_site_is_never_carried(staff_app, headers):
+    """Another site's self-submitting form (no valid CSRF token: it has no session) must not put
+    answers of its choosing in front of staff as "everything you typed"."""
+    client = staff_app.test_client()
+    posted = client.post(
+        "/intake/entry", data=answers_form(ANSWERS) | {"mode": "paper"}, headers=headers
+    )
+    page = posted.get_data(as_text=True)
+    assert posted.status_code == 403 and "Staff password" in page
+    assert not any(name.startswith("item_") for name in hidden_fields(page))
+    assert "everything you typed" not in page
+    forged = client.post(
+        "/staff/sign-in",
+        data={"carried": "entry", "item_10": "3", "password": STAFF_PASSWORD},
+        headers=headers,
+    )
+    assert 'name="item_10"' not in forged.get_data(as_text=True)

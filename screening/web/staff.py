@@ -17,6 +17,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -128,6 +129,19 @@ def worst_carrying_sign_in_pages() -> Iterator[bytes]:
         yield _carrying_html(fields, longest).encode("utf-8")
 
 
+def from_this_site() -> bool:
+    """Whether the browser says this post comes from one of this site's own pages (Fetch
+    Metadata's Sec-Fetch-Site, or else Origin; OWASP's check by standard headers). An entry is
+    carried through the sign-in only then: a post whose CSRF token no longer verifies (the
+    sign-in, and with it the session, ended) could otherwise be another site's, putting answers
+    of its choosing in front of staff as "everything you typed"."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc.lower() == request.host.lower()
+
+
 def guard() -> Page | None:
     """Before each request: the sign-in page instead of a clinician-only page (200 for a GET,
     403 for a post, whose codes are not kept: they are a patient's answers; an entry is carried
@@ -136,7 +150,7 @@ def guard() -> Page | None:
         return None
     if request.method == "GET":
         return _page(SignInForm(formdata=None), 200)
-    if request.endpoint == "intake.enter":
+    if request.endpoint == "intake.enter" and from_this_site():
         return _carrying_page(403)
     return _page(SignInForm(formdata=None), 403, SIGN_IN_FIRST)
 
@@ -156,7 +170,7 @@ def _limited_carrying_page(limit: RequestLimit) -> Page:
 def _sign_in_limited(limit: RequestLimit) -> flask.Response | None:
     """Over a sign-in limit: a carried entry stays carried, with when to sign in again (None:
     flask-limiter's 429 page follows, as for any other sign-in)."""
-    if request.form.get(CARRY_FIELD) != CARRY_ENTRY:
+    if request.form.get(CARRY_FIELD) != CARRY_ENTRY or not from_this_site():
         return None
     return limited_page(_limited_carrying_page)(limit)
 
@@ -203,7 +217,7 @@ def sign_in() -> Response | Page:
     if not sign_in_required():
         return redirect(url_for("intake.start"), 303)
     form = SignInForm()
-    carrying = request.form.get(CARRY_FIELD) == CARRY_ENTRY
+    carrying = request.form.get(CARRY_FIELD) == CARRY_ENTRY and from_this_site()
     if not form.validate():
         if carrying:
             return _carrying_page(400, csrf_message(form) or next(iter(form.password.errors)))
