@@ -513,6 +513,9 @@ def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_ap
         "José",
         "Jose\u0301",
         "Zoë",
+        "Łucja Wałęsa",
+        "Ștefan Şahin",
+        "Ґанна Їжакевич-Євтушенко",
         "",  # the name is optional
     ],
 )
@@ -531,6 +534,14 @@ def test_names_are_still_names(make_app, mailbox, name):
         "evil\u2024com",  # one dot leader
         "a\uff20evil",  # fullwidth commercial at
         "Code \uff14\uff17\uff11\uff11",  # fullwidth digits
+        # Attack read five: letters drawn as punctuation or digits, overlays, mixed scripts.
+        "evil\ua4f8com",  # LISU LETTER TONE MYA TI, a full stop
+        "evil\ua78fcom",  # LATIN LETTER SINOLOGICAL DOT, a middle dot
+        "Olena \u02d0 pay",  # MODIFIER LETTER TRIANGULAR COLON
+        "https\u02d0\u141f\u141fevil\ua4f8com",  # a colon and CANADIAN SYLLABICS slashes
+        "a\u0338b",  # COMBINING LONG SOLIDUS OVERLAY
+        "O\u0431\u01bc \u0406\u01a7\u0417 \u0427\u01bc\u0431\u0222",  # a number in letters
+        "Ol\u0435na",  # a Cyrillic ie (U+0435) inside a Latin word
     ],
 )
 def test_a_link_in_look_alike_characters_is_not_a_name(name):

@@ -140,7 +140,17 @@ def normalised_phone(text: str, region: str, countries: frozenset[str] | None = 
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-# What a name may hold besides letters (Unicode L*) and combining marks (M*): spaces, hyphens
+# The letters a name may hold: Latin (Basic Latin, Latin-1, Latin Extended-A, and Romanian's
+# comma-below letters) and Cyrillic, one script in each word, and the accents names take
+# (combining marks U+0300-U+0333). Not every letter of every script: Unicode has letters drawn as
+# punctuation (Lisu tone letters as a full stop, Canadian syllabics as a slash, modifier
+# letters as a colon), Latin tone letters drawn as digits (U+01BC, U+01A7), and overlays
+# (U+0338) that strike a character out; mixing scripts in one word is how a look-alike
+# spelling is made (Unicode's confusables guidance, UTS #39). Names of other scripts can be
+# given in Latin letters.
+NAME_LETTER_RANGES = ((0x41, 0x17F), (0x218, 0x21B), (0x400, 0x4FF))
+NAME_ACCENTS = range(0x300, 0x334)
+# What a name may hold besides those letters and accents: spaces, hyphens
 # and apostrophes (Ukrainian names take any of the three: Mar'yana). A dot only directly after
 # a letter and before a space or the end, as after an initial or in "St. John". Nothing else: no
 # digit (a phone number split by commas, a price), no "@", ":", "/", brackets or middle dot
@@ -162,14 +172,30 @@ def _folded_name(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+def _script(char: str) -> str | None:
+    """ "latin" or "cyrillic" for a letter or accent a name may hold; None for anything else."""
+    point = ord(char)
+    if point in NAME_ACCENTS:
+        return "accent"
+    if unicodedata.category(char) not in {"Lu", "Ll", "Lt"}:
+        return None
+    for first, last in NAME_LETTER_RANGES:
+        if first <= point <= last:
+            return "cyrillic" if first == 0x400 else "latin"
+    return None
+
+
 def _is_letter(char: str) -> bool:
-    return unicodedata.category(char)[0] in {"L", "M"}
+    return _script(char) is not None
 
 
 def is_only_a_name(text: str) -> bool:
-    """Whether the text is only a name: letters of any script, combining marks,
-    NAME_PUNCTUATION, and dots after a letter that end a word."""
+    """Whether the text is only a name: Latin or Cyrillic letters (one script a word), their
+    accents, NAME_PUNCTUATION, and dots after a letter that end a word."""
     name = _folded_name(text)
+    for word in name.split(" "):
+        if len({_script(char) for char in word} - {None, "accent"}) > 1:
+            return False
     for index, char in enumerate(name):
         if _is_letter(char) or char in NAME_PUNCTUATION:
             continue
