@@ -550,9 +550,12 @@ def test_instances_that_do_not_answer_get_the_apps_page_from_caddy(stack):
     assert_the_apps_page(reply, reply.status, "Сейчас недоступно")
 
 
-def answer_cut_short(listener: socket.socket, stop: threading.Event) -> None:
-    """Stand in for a dying instance on its socket: health checks get "ok", every other request
-    a response that ends before its Content-Length, as a worker killed mid-response leaves."""
+def stand_in_for_an_instance(
+    listener: socket.socket, stop: threading.Event, answer: Callable[[bytes], bytes | None]
+) -> None:
+    """Answer on an instance's socket until ``stop``: health checks get "ok", every other
+    request what ``answer`` gives for its request line (None: the connection closed unanswered,
+    as a SIGKILLed worker leaves it)."""
     listener.settimeout(0.2)
     while not stop.is_set():
         try:
@@ -560,33 +563,32 @@ def answer_cut_short(listener: socket.socket, stop: threading.Event) -> None:
         except TimeoutError:
             continue
         with connection:
-            head = connection.recv(65536)
-            if head.startswith(b"GET /health "):
+            request_line = connection.recv(65536).split(b"\r\n", 1)[0]
+            if request_line.startswith(b"GET /health "):
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            else:
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<html>")
+            elif (reply := answer(request_line)) is not None:
+                connection.sendall(reply)
+
+
+def answer_cut_short(listener: socket.socket, stop: threading.Event) -> None:
+    """A dying instance: every request gets a response that ends before its Content-Length, as
+    a worker killed mid-response leaves."""
+    cut_short = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<html>"
+    stand_in_for_an_instance(listener, stop, lambda _line: cut_short)
 
 
 def answer_as_dying_instances(listener: socket.socket, stop: threading.Event, seen: set) -> None:
-    """Stand in for an instance whose worker dies with each request: health checks get "ok", and
-    the first request for each method and path (on either instance: ``seen`` is shared) gets its
-    connection closed without an answer, as a SIGKILLed worker leaves it; a request sent again
-    gets 200 "answered again"."""
-    listener.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            connection, _ = listener.accept()
-        except TimeoutError:
-            continue
-        with connection:
-            head = connection.recv(65536)
-            request_line = head.split(b"\r\n", 1)[0]
-            if request_line.startswith(b"GET /health "):
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            elif request_line not in seen:
-                seen.add(request_line)
-            else:
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nanswered again")
+    """An instance whose worker dies with each request: the first request for each method and
+    path (on either instance: ``seen`` is shared) gets its connection closed unanswered; a
+    request sent again gets 200 "answered again"."""
+
+    def answer(request_line: bytes) -> bytes | None:
+        if request_line not in seen:
+            seen.add(request_line)
+            return None
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nanswered again"
+
+    stand_in_for_an_instance(listener, stop, answer)
 
 
 def test_caddy_sends_again_only_what_changes_nothing_and_logs_what_failed(stack, make_app):
