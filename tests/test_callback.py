@@ -516,6 +516,12 @@ def test_a_name_with_a_link_or_a_number_is_refused_with_the_answers_kept(make_ap
         "Łucja Wałęsa",
         "Ștefan Şahin",
         "Ґанна Їжакевич-Євтушенко",
+        "Nguyễn Văn An",
+        "Trần Thị Bích",
+        "Əliyev",
+        "Хав\u2018ярова",
+        "Ма\u0301рія",  # a stress mark
+        "S\u0326tefan",  # s and a comma below: NFKC makes it ș
         "",  # the name is optional
     ],
 )
@@ -542,6 +548,14 @@ def test_names_are_still_names(make_app, mailbox, name):
         "a\u0338b",  # COMBINING LONG SOLIDUS OVERLAY
         "O\u0431\u01bc \u0406\u01a7\u0417 \u0427\u01bc\u0431\u0222",  # a number in letters
         "Ol\u0435na",  # a Cyrillic ie (U+0435) inside a Latin word
+        # Attack read six: marks below that compose with nothing read as punctuation, marks
+        # after a space, and a number spelt in Cyrillic letters drawn as digits.
+        "evil \u0323com",
+        "evilcorp\u0323com",  # a dot below a p: "evilcorp.com"
+        "evil\u0326com",  # a comma below
+        "evil\u02d9com",  # DOT ABOVE, which NFKC makes a space and a combining dot
+        "a\u0301\u0301\u0301b",
+        "\u041e\u0431\u04c0 \u04c0\u0417\u0417 \u0427\u0405\u0431\u04e0",  # palochka, dze
     ],
 )
 def test_a_link_in_look_alike_characters_is_not_a_name(name):

@@ -140,23 +140,31 @@ def normalised_phone(text: str, region: str, countries: frozenset[str] | None = 
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-# The letters a name may hold: Latin (Basic Latin, Latin-1, Latin Extended-A, and Romanian's
-# comma-below letters) and Cyrillic, one script in each word, and the accents names take
-# (combining marks U+0300-U+0333). Not every letter of every script: Unicode has letters drawn as
-# punctuation (Lisu tone letters as a full stop, Canadian syllabics as a slash, modifier
-# letters as a colon), Latin tone letters drawn as digits (U+01BC, U+01A7), and overlays
-# (U+0338) that strike a character out; mixing scripts in one word is how a look-alike
-# spelling is made (Unicode's confusables guidance, UTS #39). Names of other scripts can be
-# given in Latin letters.
-NAME_LETTER_RANGES = ((0x41, 0x17F), (0x218, 0x21B), (0x400, 0x4FF))
-NAME_ACCENTS = range(0x300, 0x334)
+# The letters a name may hold: Latin (Basic Latin, Latin-1, Extended-A and -B, and Extended
+# Additional for Vietnamese) and Cyrillic, one script in each word, and the accents names take
+# (after NFKC, which composes what it can: one mark above, U+0300-U+0315, straight after a
+# letter, as a stress mark on a Cyrillic vowel; a mark below, U+0316-U+0333, only where it
+# composes, as in ș or ţ, since a dot or comma below a letter that has none reads as a full stop
+# or a comma). Not every letter
+# of every script: Unicode has letters drawn as punctuation (Lisu tone letters as a full stop,
+# Canadian syllabics as a slash, modifier letters as a colon, click letters as "|" and "!"),
+# letters drawn as digits (NAME_DIGIT_LIKE), and overlays (U+0338) that strike a character out;
+# mixing scripts in one word is how a look-alike spelling is made (Unicode's confusables
+# guidance, UTS #39). Names of other scripts can be given in Latin letters.
+NAME_LETTER_RANGES = ((0x41, 0x24F, "latin"), (0x1E00, 0x1EFF, "latin"), (0x400, 0x4FF, "cyrillic"))
+NAME_ACCENTS = range(0x300, 0x316)
+MAX_ACCENTS_PER_LETTER = 1
+# Latin tone letters and others drawn as 2, 3, 5 or 8, and Cyrillic palochka (as 1 or l) and
+# Abkhazian dze (as 3): the letters a phone number can be spelt with in one script.
+NAME_DIGIT_LIKE = frozenset("\u01a7\u01a8\u01b7\u01b8\u01b9\u01bc\u01bd\u021c\u021d\u0222\u0223")
+NAME_DIGIT_LIKE |= frozenset("\u04c0\u04cf\u04e0\u04e1")
 # What a name may hold besides those letters and accents: spaces, hyphens
 # and apostrophes (Ukrainian names take any of the three: Mar'yana). A dot only directly after
 # a letter and before a space or the end, as after an initial or in "St. John". Nothing else: no
 # digit (a phone number split by commas, a price), no "@", ":", "/", brackets or middle dot
 # (evil[.]com, evil·com), so the form cannot carry a phishing text such as "Call +1-900-...
 # https://..." into the clinic's mailbox, in look-alike characters either.
-NAME_PUNCTUATION = frozenset(" -\u2010'\u2019\u02bc")
+NAME_PUNCTUATION = frozenset(" -\u2010'\u2018\u2019\u02bc")
 
 
 def _folded_name(text: str) -> str:
@@ -177,11 +185,11 @@ def _script(char: str) -> str | None:
     point = ord(char)
     if point in NAME_ACCENTS:
         return "accent"
-    if unicodedata.category(char) not in {"Lu", "Ll", "Lt"}:
+    if unicodedata.category(char) not in {"Lu", "Ll", "Lt"} or char in NAME_DIGIT_LIKE:
         return None
-    for first, last in NAME_LETTER_RANGES:
+    for first, last, script in NAME_LETTER_RANGES:
         if first <= point <= last:
-            return "cyrillic" if first == 0x400 else "latin"
+            return script
     return None
 
 
@@ -195,6 +203,12 @@ def is_only_a_name(text: str) -> bool:
     name = _folded_name(text)
     for word in name.split(" "):
         if len({_script(char) for char in word} - {None, "accent"}) > 1:
+            return False
+    accents = 0
+    for before, char in zip(" " + name, name, strict=False):
+        if _script(char) != "accent":
+            accents = 0
+        elif (accents := accents + 1) > MAX_ACCENTS_PER_LETTER or _script(before) is None:
             return False
     for index, char in enumerate(name):
         if _is_letter(char) or char in NAME_PUNCTUATION:
