@@ -67,8 +67,14 @@ from screening.web.forms import (
     weeks_value,
 )
 from screening.web.i18n import LANGUAGES
-from screening.web.pages import NO_STORE, Page, longest_mode, partial_forms, result_page
-from screening.web.response_sizes import padded
+from screening.web.pages import (
+    NO_STORE,
+    Page,
+    longest_mode,
+    padded_form_page,
+    partial_forms,
+    result_page,
+)
 from screening.web.state import screening_state
 
 ITEMS_PARAMETER = "items"
@@ -177,7 +183,7 @@ def _kept_entry(form: FlaskForm, status: int, above: list[ErrorLink] | None = No
         (above or []) + error_links(form, instrument),
         kept_context(form),
     )
-    return padded("entry", html.encode("utf-8")), status, NO_STORE
+    return padded_form_page("entry", html, status)
 
 
 def _limit_reached(limit: RequestLimit) -> Page:

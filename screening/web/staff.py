@@ -43,8 +43,7 @@ from screening.web.extensions import (
     limiter,
 )
 from screening.web.forms import GLOBAL_MESSAGES, PostedForm, csrf_message
-from screening.web.pages import NO_STORE, Page, form_page
-from screening.web.response_sizes import padded
+from screening.web.pages import Page, form_page, padded_form_page
 from screening.web.staff_device import (
     device_key,
     is_trusted_device,
@@ -74,7 +73,7 @@ WRONG_PASSWORD = _l("That password is not right. Please try again.")
 SIGN_IN_FIRST = _l("Please sign in first, then type or scan the code again.")
 PASSWORD_REQUIRED = _l("Please type the staff password.")
 # An entry posted after the sign-in ended (signed out in another tab, a Redis restart,
-# STAFF_SIGN_IN_HOURS) is work typed from a paper form: the sign-in page says it was not saved
+# STAFF_SIGN_IN_HOURS) is work typed from a paper form: the sign-in page says it was not processed
 # and carries it in hidden fields (staff_sign_in.html), and a successful sign-in brings the
 # entry form back with it.
 CARRY_FIELD = "carried"
@@ -116,8 +115,7 @@ def _carrying_html(fields: list[tuple[str, str]], message: str | LazyString | No
 def _carrying_page(status: int, message: str | LazyString | None = None) -> Page:
     """The sign-in page carrying the posted entry, padded (screening/web/size_policy.py): its
     hidden fields are a patient's answers."""
-    html = _carrying_html(carried_entry(), message)
-    return padded("sign-in-entry", html.encode("utf-8")), status, NO_STORE
+    return padded_form_page("sign-in-entry", _carrying_html(carried_entry(), message), status)
 
 
 def worst_carrying_sign_in_pages() -> Iterator[bytes]:
